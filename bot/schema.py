@@ -1,0 +1,13 @@
+"""Every SQLAlchemy MetaData of the project, for Alembic and tests."""
+from __future__ import annotations
+
+from typing import List
+
+from sqlalchemy import MetaData
+
+
+def all_metadata() -> List[MetaData]:
+    from bot.handoff.models import Base as HandoffBase
+    from knowledge.models import Base as KnowledgeBase
+
+    return [KnowledgeBase.metadata, HandoffBase.metadata]
