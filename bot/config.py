@@ -31,6 +31,8 @@ class Settings:
     # --- storage -----------------------------------------------------------
     database_url: str = ""  # default: sqlite file in var_dir (see database_url_resolved)
     redis_url: str = ""  # empty: in-process state (single node)
+    tracker_store_url: str = ""  # default: sqlite file var_dir/tracker.db
+    action_timeout_seconds: float = 5.0
     # --- knowledge ---------------------------------------------------------
     knowledge_dir: Path = PROJECT_ROOT / "knowledge" / "data"
     demo_data: bool = True
@@ -65,6 +67,12 @@ class Settings:
             return self.database_url
         return f"sqlite:///{self.var_dir / 'ontmoet.db'}"
 
+    @property
+    def tracker_store_url_resolved(self) -> str:
+        if self.tracker_store_url:
+            return self.tracker_store_url
+        return f"sqlite:///{self.var_dir / 'tracker.db'}"
+
     def pseudonym_key_bytes(self) -> bytes:
         """The key for pseudonymising sender ids (keyed hash).
 
@@ -91,6 +99,8 @@ ENV_VARS = {
     "ONTMOET_RASA_API_TOKEN": "rasa_api_token",
     "ONTMOET_DATABASE_URL": "database_url",
     "ONTMOET_REDIS_URL": "redis_url",
+    "ONTMOET_TRACKER_STORE_URL": "tracker_store_url",
+    "ONTMOET_ACTION_TIMEOUT_SECONDS": "action_timeout_seconds",
     "ONTMOET_KNOWLEDGE_DIR": "knowledge_dir",
     "ONTMOET_DEMO_DATA": "demo_data",
     "ONTMOET_PSEUDONYM_KEY": "pseudonym_key",

@@ -1,0 +1,44 @@
+# Ontmoeten in Maastricht: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PY    := .venv/bin/python
+RASA  := .venv/bin/rasa
+DATA  := nlu_data dialogue
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: setup lookups train train-test run test test-unit validate bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+# NLU lookup tables and synonyms are generated from knowledge/ (never by hand).
+lookups: setup
+	@$(PY) -m knowledge.cli lookups
+
+# Rasa's fingerprinting retrains only when data, domain or config changed.
+train: lookups
+	$(RASA) train --config config.yml --domain domain --data $(DATA) --out models
+
+train-test: lookups
+	$(RASA) train --config tests/config.test.yml --domain domain --data $(DATA) --out tests/.models --fixed-model-name test
+
+validate: lookups
+	$(RASA) data validate --domain domain --data $(DATA) --config config.yml --fail-on-warnings
+
+run: train
+	@bash scripts/run.sh
+
+# The full suite: unit tests, data validation, Rasa test stories against the
+# test model, end-to-end tests (REST, channels, headless browser).
+test: setup
+	@bash scripts/test.sh
+
+test-unit: setup
+	$(PY) -m pytest -q -m "not model and not browser"
+
+bench: train
+	@bash bench/run_all.sh
+
+clean:
+	rm -rf models tests/.models .rasa var results

@@ -1,0 +1,57 @@
+"""Rasa endpoints (action server, tracker store, lock store) built from Settings.
+
+`endpoints.yml` in the project root keeps the same defaults for Rasa's own CLI
+(`rasa shell`, `rasa test`); the running service uses this module so that all
+configuration comes from bot/config.py.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+from rasa.core.utils import AvailableEndpoints
+from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+
+
+def tracker_store_params(url: str) -> Dict[str, object]:
+    """Rasa SQLTrackerStore parameters from a SQLAlchemy URL."""
+    parsed = make_url(url)
+    dialect = parsed.drivername.split("+")[0]
+    params: Dict[str, object] = {"type": "SQL", "dialect": parsed.drivername, "db": parsed.database}
+    if dialect != "sqlite":
+        params.update(
+            host=parsed.host or "127.0.0.1",
+            port=parsed.port,
+            username=parsed.username,
+            password=parsed.password,
+        )
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def lock_store_params(redis_url: str) -> Optional[Dict[str, object]]:
+    if not redis_url:
+        return None
+    parsed = make_url(redis_url)
+    return {
+        "type": "redis",
+        "url": parsed.host or "127.0.0.1",
+        "port": parsed.port or 6379,
+        "db": int(parsed.database or 0),
+        "password": parsed.password,
+        "key_prefix": "ontmoet",
+    }
+
+
+def build_endpoints(settings: Settings) -> AvailableEndpoints:
+    params = tracker_store_params(settings.tracker_store_url_resolved)
+    if params.get("dialect", "").startswith("sqlite"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    tracker = EndpointConfig(**params)
+    lock = lock_store_params(settings.redis_url)
+    return AvailableEndpoints(
+        action=EndpointConfig(url=settings.action_server_url),
+        tracker_store=tracker,
+        lock_store=EndpointConfig(**{k: v for k, v in lock.items() if v is not None}) if lock else None,
+    )

@@ -1,0 +1,134 @@
+"""The assistant service: one Sanic app around the Rasa Agent.
+
+It serves the resident channels (web chat, REST, and Telegram / WhatsApp when
+configured), the staff dashboard, and Rasa's HTTP API only when a token is set.
+Everything listens on 127.0.0.1 unless ONTMOET_HOST says otherwise.
+
+Run: `ontmoet serve` (what `make run` starts) or `python -m bot.service`.
+"""
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+from typing import List, Optional
+
+from bot.config import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+def build_input_channels(settings: Settings) -> list:
+    """The channels this configuration enables (pure: no network at build time)."""
+    from bot.channels.common import ButtonRegistry
+    from bot.channels.rest import ResidentRestInput, WebChatInput
+
+    registry = ButtonRegistry()
+    channels = [
+        ResidentRestInput(settings, registry),
+        WebChatInput(settings, registry),
+    ]
+    channels.extend(_optional_channels(settings, registry))
+    return channels
+
+
+def _optional_channels(settings: Settings, registry) -> list:
+    extra = []
+    if settings.telegram_bot_token:
+        try:
+            from bot.channels.telegram import TelegramInput
+        except ImportError:  # pragma: no cover - channel module not installed
+            logger.warning("Telegram is configured but bot.channels.telegram is missing")
+        else:
+            extra.append(TelegramInput.from_settings(settings, registry))
+    if settings.whatsapp_token and settings.whatsapp_app_secret:
+        try:
+            from bot.channels.whatsapp import WhatsAppInput
+        except ImportError:  # pragma: no cover
+            logger.warning("WhatsApp is configured but bot.channels.whatsapp is missing")
+        else:
+            extra.append(WhatsAppInput.from_settings(settings, registry))
+    return extra
+
+
+def latest_model(model_dir: Path) -> Optional[Path]:
+    """The newest trained model archive in `model_dir` (or the file itself)."""
+    if model_dir.is_file():
+        return model_dir
+    models = sorted(model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = None):
+    """The Sanic app with the Rasa Agent loaded before the server starts."""
+    import rasa.core.run as rasa_run
+    from sanic import response
+
+    from bot.endpoints import build_endpoints
+
+    settings = settings or load_settings()
+    model = model_path or latest_model(settings.model_path)
+    if model is None:
+        raise SystemExit(
+            f"Geen getraind model gevonden in {settings.model_path}. Draai eerst 'make train'."
+        )
+    endpoints = build_endpoints(settings)
+    channels = build_input_channels(settings)
+    app = rasa_run.configure_app(
+        channels,
+        cors=None,
+        auth_token=settings.rasa_api_token or None,
+        enable_api=bool(settings.rasa_api_token),
+        endpoints=endpoints,
+        port=settings.port,
+        route="/webhooks/",
+        use_uvloop=True,
+    )
+
+    @app.route("/chat", methods=["GET"])
+    async def chat_redirect(request):
+        return response.redirect("/webhooks/webchat/chat")
+
+    @app.route("/health", methods=["GET"])
+    async def health(request):
+        ready = getattr(app.ctx, "agent", None) is not None and app.ctx.agent.is_ready()
+        return response.json({"ready": bool(ready)}, status=200 if ready else 503)
+
+    _mount_staff_dashboard(app, settings)
+
+    app.register_listener(
+        partial(rasa_run.load_agent_on_start, str(model), endpoints, None),
+        "before_server_start",
+    )
+    app.register_listener(rasa_run.close_resources, "after_server_stop")
+    for channel in channels:
+        starter = getattr(channel, "on_server_start", None)
+        if starter is not None:
+            app.register_listener(starter, "after_server_start")
+        stopper = getattr(channel, "on_server_stop", None)
+        if stopper is not None:
+            app.register_listener(stopper, "before_server_stop")
+    return app
+
+
+def _mount_staff_dashboard(app, settings: Settings) -> None:
+    try:
+        from bot.staff.dashboard import dashboard_blueprint
+    except ImportError:
+        return
+    app.blueprint(dashboard_blueprint(settings), url_prefix="/staff")
+
+
+def serve(settings: Optional[Settings] = None, model_path: Optional[Path] = None) -> None:
+    settings = settings or load_settings()
+    app = build_app(settings, model_path)
+    logger.info("Chat: http://%s:%s/chat", settings.host, settings.port)
+    app.run(host=settings.host, port=settings.port, workers=1, access_log=False)
+
+
+def main(argv: Optional[List[str]] = None) -> None:  # pragma: no cover - thin
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serve()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

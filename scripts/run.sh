@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Starts the action server and the assistant service; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+HOST="${ONTMOET_HOST:-127.0.0.1}"
+PORT="${ONTMOET_PORT:-5005}"
+ACTIONS_PORT="${ONTMOET_ACTIONS_PORT:-5055}"
+export ONTMOET_ACTION_SERVER_URL="${ONTMOET_ACTION_SERVER_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
+
+.venv/bin/ontmoet init
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "==> stoppen"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup INT TERM EXIT
+
+SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions -p "$ACTIONS_PORT" &
+pids+=($!)
+.venv/bin/ontmoet serve &
+pids+=($!)
+
+for _ in $(seq 1 180); do
+  if curl -sf "http://${HOST}:${PORT}/health" >/dev/null 2>&1; then break; fi
+  sleep 1
+done
+echo
+echo "==> De assistent draait. Open de chat: http://${HOST}:${PORT}/chat"
+echo "    REST: curl -s -XPOST http://${HOST}:${PORT}/webhooks/rest/webhook -d '{\"sender\":\"t1\",\"message\":\"hallo\"}'"
+echo "    Stoppen: Ctrl-C"
+wait -n "${pids[@]}"

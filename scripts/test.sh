@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it:
+#   1. rasa data validate (no warnings allowed)
+#   2. train the small test model (skipped when nothing changed)
+#   3. start an action server for the tests on 127.0.0.1:5056
+#   4. Rasa test stories (tests/test_*.yml) with --fail-on-prediction-errors
+#   5. pytest: unit, end-to-end (REST, channels) and headless-browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false
+export ONTMOET_VAR_DIR="$PWD/var/test"
+export ONTMOET_PSEUDONYM_KEY="test-key-not-secret"
+export ONTMOET_TEST_ACTIONS_PORT="${ONTMOET_TEST_ACTIONS_PORT:-5056}"
+export ONTMOET_ACTION_SERVER_URL="http://127.0.0.1:${ONTMOET_TEST_ACTIONS_PORT}/webhook"
+RASA=.venv/bin/rasa
+DATA="nlu_data dialogue"
+
+rm -rf "$ONTMOET_VAR_DIR"; mkdir -p "$ONTMOET_VAR_DIR"
+.venv/bin/python -m knowledge.cli lookups
+
+echo "==> rasa data validate"
+$RASA data validate --domain domain --data $DATA --config config.yml --fail-on-warnings
+
+echo "==> test model"
+start=$(date +%s)
+$RASA train --config tests/config.test.yml --domain domain --data $DATA \
+  --out tests/.models --fixed-model-name test
+echo "test model ready in $(( $(date +%s) - start )) s"
+
+.venv/bin/ontmoet init
+
+echo "==> action server on :$ONTMOET_TEST_ACTIONS_PORT"
+SANIC_HOST=127.0.0.1 $RASA run actions --actions actions -p "$ONTMOET_TEST_ACTIONS_PORT" \
+  > "$ONTMOET_VAR_DIR/actions.log" 2>&1 &
+actions_pid=$!
+trap 'kill $actions_pid 2>/dev/null || true; wait $actions_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:${ONTMOET_TEST_ACTIONS_PORT}/health" >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -sf "http://127.0.0.1:${ONTMOET_TEST_ACTIONS_PORT}/health" >/dev/null || { cat "$ONTMOET_VAR_DIR/actions.log"; exit 1; }
+
+echo "==> Rasa test stories"
+sed "s|5055|${ONTMOET_TEST_ACTIONS_PORT}|" endpoints.yml > "$ONTMOET_VAR_DIR/endpoints.yml"
+$RASA test core --model tests/.models/test.tar.gz --stories tests/ \
+  --endpoints "$ONTMOET_VAR_DIR/endpoints.yml" --fail-on-prediction-errors \
+  --out "$ONTMOET_VAR_DIR/story-results" --no-plot
+
+echo "==> pytest"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,72 @@
+"""End-to-end through the REST channel of the running service (test model)."""
+import uuid
+
+import pytest
+
+from tests.conftest import reply_text
+
+pytestmark = pytest.mark.model
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+def test_first_slice_malberg_names_t_ruweel(chat):
+    sender = new_sender()
+    greeting = chat(sender, "hallo")
+    assert "digitale assistent" in reply_text(greeting)
+    answer = reply_text(chat(sender, "Is er een buurthuis in Malberg?"))
+    assert "'t Ruweel" in answer
+    assert "Malberg" in answer
+    assert "Graag gedaan" in reply_text(chat(sender, "dank je"))
+    assert "Dag" in reply_text(chat(sender, "doei"))
+
+
+def test_recipient_is_the_sender_not_the_pseudonym(chat):
+    sender = new_sender()
+    replies = chat(sender, "hallo")
+    assert replies and all(r["recipient_id"] == sender for r in replies)
+
+
+def test_buttons_are_tokens_that_work_for_their_resident_only(chat):
+    sender = new_sender()
+    greeting = chat(sender, "hallo")
+    buttons = [b for r in greeting for b in r.get("buttons", [])]
+    assert buttons, "the greeting offers buttons"
+    find = next(b for b in buttons if "ontmoeten" in b["title"])
+    assert find["payload"].startswith("knop:")
+    assert "/" not in find["payload"]
+    # The same token from another resident is plain text, not a button press.
+    other = reply_text(chat(new_sender(), find["payload"]))
+    assert "In welke buurt woont u?" not in other
+    # For its own resident the token acts as the button: the search starts.
+    assert "In welke buurt woont u?" in reply_text(chat(sender, find["payload"]))
+
+
+def test_typed_rasa_syntax_does_not_steer_the_assistant(chat):
+    sender = new_sender()
+    chat(sender, "hallo")
+    answer = reply_text(chat(sender, '/inform_location{"buurt": "Malberg"}'))
+    # Had Rasa obeyed the payload, the buurt slot would be set and 't Ruweel named.
+    assert "Ruweel" not in answer
+
+
+def test_bad_requests_get_a_clear_status(service_url):
+    import httpx
+
+    url = f"{service_url}/webhooks/rest/webhook"
+    assert httpx.post(url, content=b"{not json", timeout=10).status_code == 400
+    assert httpx.post(url, json={"message": "hallo"}, timeout=10).status_code == 400
+    assert httpx.post(url, json=["x"], timeout=10).status_code == 400
+    empty = httpx.post(url, json={"sender": "x", "message": ""}, timeout=10)
+    assert empty.status_code == 200 and "leeg bericht" in empty.json()[0]["text"]
+
+
+def test_chat_page_is_served(service_url):
+    import httpx
+
+    page = httpx.get(f"{service_url}/chat", follow_redirects=True, timeout=10)
+    assert page.status_code == 200
+    assert "Ontmoeten in Maastricht" in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
