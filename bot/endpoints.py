@@ -6,13 +6,35 @@ configuration comes from bot/config.py.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
+import aiohttp
 from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+
+
+class TimedEndpointConfig(EndpointConfig):
+    """The action server endpoint with a short timeout.
+
+    Rasa 3.6 waits up to 300 s for a custom action. A resident must not wait
+    that long: after `timeout_seconds` the action fails, Rasa continues without
+    its events, and the channel layer answers with a kind message instead of
+    silence (bot/channels/rest.py).
+    """
+
+    def __init__(self, url: str, timeout_seconds: float, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self.timeout_seconds = timeout_seconds
+
+    async def request(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["timeout"] = aiohttp.ClientTimeout(total=self.timeout_seconds)
+        return await super().request(*args, **kwargs)
+
+    def copy(self) -> "TimedEndpointConfig":
+        return TimedEndpointConfig(self.url, self.timeout_seconds, headers=self.headers)
 
 
 def tracker_store_params(url: str) -> Dict[str, object]:
@@ -51,7 +73,7 @@ def build_endpoints(settings: Settings) -> AvailableEndpoints:
     tracker = EndpointConfig(**params)
     lock = lock_store_params(settings.redis_url)
     return AvailableEndpoints(
-        action=EndpointConfig(url=settings.action_server_url),
+        action=TimedEndpointConfig(settings.action_server_url, settings.action_timeout_seconds),
         tracker_store=tracker,
         lock_store=EndpointConfig(**{k: v for k, v in lock.items() if v is not None}) if lock else None,
     )

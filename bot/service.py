@@ -19,10 +19,10 @@ logger = logging.getLogger(__name__)
 
 def build_input_channels(settings: Settings) -> list:
     """The channels this configuration enables (pure: no network at build time)."""
-    from bot.channels.common import ButtonRegistry
+    from bot.channels.common import make_button_registry
     from bot.channels.rest import ResidentRestInput, WebChatInput
 
-    registry = ButtonRegistry()
+    registry = make_button_registry(settings.redis_url)
     channels = [
         ResidentRestInput(settings, registry),
         WebChatInput(settings, registry),

@@ -75,34 +75,83 @@ def action_server_url(tmp_path_factory):
         proc.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
-def service_url(action_server_url, tmp_path_factory):
-    """Base URL of `ontmoet serve` running the test model."""
+class ServiceProcess:
+    """`ontmoet serve` on the test model in a subprocess, on a free port."""
+
+    def __init__(self, action_server_url: str, var_dir: Path, tracker_db: Path, **env):
+        self.env = _base_env(var_dir)
+        self.port = free_port()
+        self.env.update(
+            ONTMOET_PORT=str(self.port),
+            ONTMOET_MODEL_PATH=str(TEST_MODEL),
+            ONTMOET_ACTION_SERVER_URL=action_server_url,
+            ONTMOET_TRACKER_STORE_URL=f"sqlite:///{tracker_db}",
+        )
+        self.env.update(env)
+        self.log_path = var_dir / f"service-{self.port}.log"
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+
+    def start(self) -> "ServiceProcess":
+        self._log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [str(VENV_BIN / "ontmoet"), "serve"], env=self.env, cwd=ROOT,
+            stdout=self._log, stderr=self._log,
+        )
+        wait_for(f"{self.url}/health", proc=self.proc)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown at all."""
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if not self._log.closed:
+            self._log.close()
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def require_test_model() -> None:
     if not TEST_MODEL.exists():
         pytest.skip("no test model: run `make test` (it trains tests/.models/test.tar.gz)")
+
+
+@pytest.fixture(scope="session")
+def service(action_server_url, tmp_path_factory):
+    """The assistant service running the test model, shared by a session."""
+    require_test_model()
     var_dir = Path(os.environ.get("ONTMOET_VAR_DIR") or tmp_path_factory.mktemp("var"))
-    env = _base_env(var_dir)
-    port = free_port()
-    env.update(
-        ONTMOET_PORT=str(port),
-        ONTMOET_MODEL_PATH=str(TEST_MODEL),
-        ONTMOET_ACTION_SERVER_URL=action_server_url,
-        ONTMOET_TRACKER_STORE_URL=f"sqlite:///{tmp_path_factory.mktemp('tracker') / 'tracker.db'}",
-    )
-    log = open(tmp_path_factory.mktemp("logs") / "service.log", "w")
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "ontmoet"), "serve"], env=env, cwd=ROOT, stdout=log, stderr=log
-    )
+    tracker = tmp_path_factory.mktemp("tracker") / "tracker.db"
+    proc = ServiceProcess(action_server_url, var_dir, tracker).start()
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", proc=proc)
-        yield f"http://127.0.0.1:{port}"
+        yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        proc.stop()
+
+
+@pytest.fixture(scope="session")
+def service_url(service):
+    return service.url
+
+
+def post_message(url: str, sender: str, message: str):
+    response = httpx.post(
+        f"{url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 @pytest.fixture
@@ -110,13 +159,7 @@ def chat(service_url):
     """Send one message through the REST channel; returns the list of replies."""
 
     def send(sender: str, message: str):
-        response = httpx.post(
-            f"{service_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=60,
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
+        return post_message(service_url, sender, message)
 
     return send
 

@@ -55,3 +55,32 @@ def test_registry_is_bounded():
     for i in range(10):
         registry.offer(f"s{i}", [{"title": "x", "payload": "/x"}])
     assert len(registry._offers) == 3
+
+
+def _redis_or_skip():
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return client
+
+
+def test_redis_registry_is_shared_between_replicas():
+    from bot.channels.common import RedisButtonRegistry, make_button_registry
+
+    client = _redis_or_skip()
+    client.delete("ontmoet:knoppen:alice", "ontmoet:knoppen:bob")
+    replica_a = RedisButtonRegistry(client)
+    replica_b = make_button_registry("redis://127.0.0.1:6379/15")
+    offered = replica_a.offer("alice", [{"title": "Ja", "payload": "/affirm"},
+                                        {"title": "Nee", "payload": "/deny"}])
+    assert replica_b.resolve("alice", offered[1].token) == "/deny"
+    assert replica_b.resolve("bob", offered[1].token) is None
+    assert replica_b.resolve_title("alice", "JA") == "/affirm"
+    assert 0 < client.ttl("ontmoet:knoppen:alice") <= 24 * 3600
+    replica_b.forget("alice")
+    assert replica_a.resolve("alice", offered[0].token) is None

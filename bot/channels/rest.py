@@ -25,7 +25,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import catalogue
-from bot.channels.common import ButtonRegistry, incoming_text, pseudonymise
+from bot.channels.common import (
+    ButtonRegistry,
+    SenderRateLimiter,
+    incoming_text,
+    pseudonymise,
+)
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -85,9 +90,13 @@ class ResidentRestInput(InputChannel):
         self,
         settings: Optional[Settings] = None,
         registry: Optional[ButtonRegistry] = None,
+        rate_limiter: Optional[SenderRateLimiter] = None,
     ) -> None:
         self.settings = settings or load_settings()
         self.registry = registry or ButtonRegistry()
+        self.rate_limiter = rate_limiter or SenderRateLimiter(
+            self.settings.rate_limit_per_minute
+        )
         self._key: Optional[bytes] = None
 
     @classmethod
@@ -115,6 +124,9 @@ class ResidentRestInput(InputChannel):
             logger.info("%s: rejected request (%s)", self.name(), exc)
             return 400, {"error": catalogue.text("bad_request")}
         pseudonym = self._pseudonym(sender)
+        if not self.rate_limiter.allow(pseudonym):
+            logger.info("%s: rate limit reached for %s", self.name(), pseudonym)
+            return 429, [{"recipient_id": sender, "text": catalogue.text("slow_down")}]
         text = incoming_text(
             self.registry, pseudonym, message, self.settings.max_message_chars
         )
@@ -135,6 +147,12 @@ class ResidentRestInput(InputChannel):
             )
         except Exception:  # never a stack trace to a resident
             logger.exception("%s: message handling failed for %s", self.name(), pseudonym)
+            return 200, [
+                {"recipient_id": sender, "text": catalogue.text("technical_problem")}
+            ]
+        if not collector.messages:
+            # An action failed or timed out: never leave the resident in silence.
+            logger.warning("%s: no reply produced for %s", self.name(), pseudonym)
             return 200, [
                 {"recipient_id": sender, "text": catalogue.text("technical_problem")}
             ]

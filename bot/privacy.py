@@ -1,0 +1,139 @@
+"""Retention and erasure of personal data (AVG/GDPR).
+
+Conversations live in Rasa's SQL tracker store (table `events`, one row per
+event, keyed by the pseudonymous sender id). Requests for a person live in the
+handoff queue (bot/handoff). This module erases both:
+
+* `purge_conversations(url, older_than, now)`: every conversation whose last
+  event is older than the retention period;
+* `delete_conversation(url, sender_id)`: one resident's conversation, for
+  "verwijder mijn gegevens".
+
+`ontmoet privacy purge` runs the retention rules and can run from cron.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+from sqlalchemy import MetaData, Table, delete, func, inspect, select
+
+from bot.config import Settings, load_settings
+from bot.db import make_engine
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONVERSATION_DAYS = 30
+DEFAULT_REQUEST_DAYS = 180
+
+
+@dataclass
+class PurgeReport:
+    conversations_deleted: int = 0
+    events_deleted: int = 0
+    requests_purged: int = 0
+
+
+def _events_table(engine) -> Optional[Table]:
+    if not inspect(engine).has_table("events"):
+        return None
+    return Table("events", MetaData(), autoload_with=engine)
+
+
+def delete_conversation(tracker_store_url: str, sender_id: str) -> int:
+    """Erase every event of one conversation; returns the number of events."""
+    engine = make_engine(tracker_store_url)
+    try:
+        events = _events_table(engine)
+        if events is None:
+            return 0
+        with engine.begin() as connection:
+            result = connection.execute(delete(events).where(events.c.sender_id == sender_id))
+            return result.rowcount or 0
+    finally:
+        engine.dispose()
+
+
+def purge_conversations(
+    tracker_store_url: str, older_than: dt.timedelta, now: Optional[dt.datetime] = None
+) -> PurgeReport:
+    """Erase conversations whose last event is older than `older_than`."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    cutoff = (now - older_than).timestamp()
+    report = PurgeReport()
+    engine = make_engine(tracker_store_url)
+    try:
+        events = _events_table(engine)
+        if events is None:
+            return report
+        last_event = (
+            select(events.c.sender_id)
+            .group_by(events.c.sender_id)
+            .having(func.max(events.c.timestamp) < cutoff)
+        )
+        with engine.begin() as connection:
+            stale = [row.sender_id for row in connection.execute(last_event)]
+            for start in range(0, len(stale), 500):
+                chunk = stale[start : start + 500]
+                result = connection.execute(
+                    delete(events).where(events.c.sender_id.in_(chunk))
+                )
+                report.events_deleted += result.rowcount or 0
+            report.conversations_deleted = len(stale)
+    finally:
+        engine.dispose()
+    return report
+
+
+def run_retention(
+    settings: Settings,
+    conversation_days: int = DEFAULT_CONVERSATION_DAYS,
+    request_days: int = DEFAULT_REQUEST_DAYS,
+    now: Optional[dt.datetime] = None,
+) -> PurgeReport:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    report = purge_conversations(
+        settings.tracker_store_url_resolved, dt.timedelta(days=conversation_days), now
+    )
+    try:
+        from bot.handoff.queue import HandoffQueue
+    except ImportError:  # pragma: no cover - queue not installed
+        return report
+    engine = make_engine(settings.database_url_resolved)
+    try:
+        purged = HandoffQueue(engine).purge(now=now, closed_older_than=dt.timedelta(days=request_days))
+        report.requests_purged = purged if isinstance(purged, int) else getattr(purged, "requests", 0)
+    finally:
+        engine.dispose()
+    logger.info(
+        "retention: %s conversations, %s requests purged",
+        report.conversations_deleted,
+        report.requests_purged,
+    )
+    return report
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    report = run_retention(load_settings(), args.conversation_days, args.request_days)
+    if args.json:
+        print(json.dumps(asdict(report)))
+    else:
+        print(
+            f"{report.conversations_deleted} gesprekken ({report.events_deleted} events) "
+            f"en {report.requests_purged} afgeronde verzoeken verwijderd"
+        )
+    return 0
+
+
+def register(subparsers) -> None:
+    privacy = subparsers.add_parser("privacy", help="retention and erasure of personal data")
+    sub = privacy.add_subparsers(dest="privacy_command", required=True)
+    purge = sub.add_parser("purge", help="erase data older than the retention periods")
+    purge.add_argument("--conversation-days", type=int, default=DEFAULT_CONVERSATION_DAYS)
+    purge.add_argument("--request-days", type=int, default=DEFAULT_REQUEST_DAYS)
+    purge.add_argument("--json", action="store_true")
+    purge.set_defaults(func=_cmd_purge)

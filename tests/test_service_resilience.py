@@ -1,0 +1,69 @@
+"""Faults and access on the running service (test model)."""
+import httpx
+import pytest
+
+from tests.conftest import ServiceProcess, post_message, reply_text, require_test_model
+
+pytestmark = pytest.mark.model
+
+
+def test_sigkill_mid_conversation_continues_after_restart(action_server_url, tmp_path):
+    require_test_model()
+    tracker = tmp_path / "tracker.db"
+    first = ServiceProcess(action_server_url, tmp_path, tracker).start()
+    try:
+        asked = reply_text(post_message(first.url, "kill-test", "ik zoek een plek om mensen te ontmoeten"))
+        assert "In welke buurt woont u?" in asked
+    finally:
+        first.kill()
+    second = ServiceProcess(action_server_url, tmp_path, tracker).start()
+    try:
+        # The form asked for the buurt before the crash; the answer still fits.
+        answer = reply_text(post_message(second.url, "kill-test", "Malberg"))
+        assert "Ruweel" in answer
+    finally:
+        second.stop()
+
+
+def test_action_server_down_gives_a_kind_message_and_recovers(action_server_url, tmp_path):
+    require_test_model()
+    dead = "http://127.0.0.1:9/webhook"  # nothing listens on the discard port
+    service = ServiceProcess(dead, tmp_path, tmp_path / "tracker.db").start()
+    try:
+        answer = reply_text(post_message(service.url, "down-test", "Is er een buurthuis in Malberg?"))
+        assert "ging iets mis" in answer
+    finally:
+        service.stop()
+    # The same conversation works once the action server is back.
+    back = ServiceProcess(action_server_url, tmp_path, tmp_path / "tracker.db").start()
+    try:
+        answer = reply_text(post_message(back.url, "down-test", "Is er een buurthuis in Malberg?"))
+        assert "Ruweel" in answer
+    finally:
+        back.stop()
+
+
+def test_rasa_http_api_is_off_without_token(service_url):
+    response = httpx.get(f"{service_url}/conversations/x/tracker", timeout=10)
+    assert response.status_code == 404
+
+
+def test_rasa_http_api_requires_its_token(action_server_url, tmp_path):
+    require_test_model()
+    service = ServiceProcess(
+        action_server_url, tmp_path, tmp_path / "tracker.db", ONTMOET_RASA_API_TOKEN="geheim-123"
+    ).start()
+    try:
+        url = f"{service.url}/conversations/x/tracker"
+        assert httpx.get(url, timeout=10).status_code == 401
+        assert httpx.get(url, params={"token": "fout"}, timeout=10).status_code == 401
+        assert httpx.get(url, params={"token": "geheim-123"}, timeout=10).status_code == 200
+    finally:
+        service.stop()
+
+
+def test_message_texts_do_not_reach_the_logs(service, chat):
+    chat("log-test", "mijn nummer is 0612345678 en ik woon in Malberg")
+    log = service.log_text()
+    assert "0612345678" not in log
+    assert "log-test" not in log
