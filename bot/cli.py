@@ -42,8 +42,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.service import serve
+    from bot.service import configure_logging, serve
 
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     serve()
     return 0
 

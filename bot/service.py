@@ -118,6 +118,19 @@ def _mount_staff_dashboard(app, settings: Settings) -> None:
     app.blueprint(dashboard_blueprint(settings), url_prefix="/staff")
 
 
+def configure_logging(level: int = logging.INFO) -> None:
+    """Standard logging plus Rasa's structlog, both filtered at `level`.
+
+    Without this, structlog prints Rasa's debug events (with message texts) to
+    stdout. At INFO and above no message text or phone number is logged.
+    """
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
+    configure_structlog(level)
+
+
 def serve(settings: Optional[Settings] = None, model_path: Optional[Path] = None) -> None:
     settings = settings or load_settings()
     app = build_app(settings, model_path)
@@ -126,7 +139,7 @@ def serve(settings: Optional[Settings] = None, model_path: Optional[Path] = None
 
 
 def main(argv: Optional[List[str]] = None) -> None:  # pragma: no cover - thin
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO)
     serve()
 
 

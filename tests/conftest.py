@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_MODEL = ROOT / "tests" / ".models" / "test.tar.gz"
+API_TOKEN = "test-api-token"
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -132,7 +133,9 @@ def service(action_server_url, tmp_path_factory):
     require_test_model()
     var_dir = Path(os.environ.get("ONTMOET_VAR_DIR") or tmp_path_factory.mktemp("var"))
     tracker = tmp_path_factory.mktemp("tracker") / "tracker.db"
-    proc = ServiceProcess(action_server_url, var_dir, tracker).start()
+    proc = ServiceProcess(
+        action_server_url, var_dir, tracker, ONTMOET_RASA_API_TOKEN=API_TOKEN
+    ).start()
     try:
         yield proc
     finally:
@@ -149,6 +152,20 @@ def post_message(url: str, sender: str, message: str):
         f"{url}/webhooks/rest/webhook",
         json={"sender": sender, "message": message},
         timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def tracker_of(service: "ServiceProcess", sender: str, channel: str = "rest") -> dict:
+    """The Rasa tracker of a resident, read through the token-protected HTTP API."""
+    from bot.channels.common import pseudonymise
+
+    key = service.env["ONTMOET_PSEUDONYM_KEY"].encode()
+    response = httpx.get(
+        f"{service.url}/conversations/{pseudonymise(channel, sender, key)}/tracker",
+        params={"token": API_TOKEN},
+        timeout=10,
     )
     assert response.status_code == 200, response.text
     return response.json()

@@ -43,9 +43,15 @@ def test_action_server_down_gives_a_kind_message_and_recovers(action_server_url,
         back.stop()
 
 
-def test_rasa_http_api_is_off_without_token(service_url):
-    response = httpx.get(f"{service_url}/conversations/x/tracker", timeout=10)
-    assert response.status_code == 404
+def test_rasa_http_api_is_off_without_token(action_server_url, tmp_path):
+    require_test_model()
+    service = ServiceProcess(action_server_url, tmp_path, tmp_path / "tracker.db").start()
+    try:
+        response = httpx.get(f"{service.url}/conversations/x/tracker", timeout=10)
+        assert response.status_code == 404
+        assert httpx.get(f"{service.url}/chat", timeout=10).status_code in (200, 302)
+    finally:
+        service.stop()
 
 
 def test_rasa_http_api_requires_its_token(action_server_url, tmp_path):

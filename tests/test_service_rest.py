@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import reply_text
+from tests.conftest import reply_text, tracker_of
 
 pytestmark = pytest.mark.model
 
@@ -44,12 +44,22 @@ def test_buttons_are_tokens_that_work_for_their_resident_only(chat):
     assert "In welke buurt woont u?" in reply_text(chat(sender, find["payload"]))
 
 
-def test_typed_rasa_syntax_does_not_steer_the_assistant(chat):
+def test_typed_rasa_syntax_does_not_steer_the_assistant(chat, service):
     sender = new_sender()
     chat(sender, "hallo")
-    answer = reply_text(chat(sender, '/inform_location{"buurt": "Malberg"}'))
-    # Had Rasa obeyed the payload, the buurt slot would be set and 't Ruweel named.
-    assert "Ruweel" not in answer
+    chat(sender, '/bot_challenge{"buurt": "Atlantis"}')
+    tracker = tracker_of(service, sender)
+    # Rasa's RegexMessageHandler would have set this slot and intent at confidence 1.
+    assert tracker["slots"].get("buurt") != "Atlantis"
+    assert not tracker["latest_message"]["text"].startswith("/")
+    assert tracker["latest_message"]["intent"].get("confidence", 0) < 1.0
+
+
+def test_sender_ids_are_pseudonymised_in_the_tracker_store(chat, service):
+    sender = new_sender()
+    chat(sender, "hallo")
+    tracker = tracker_of(service, sender)
+    assert tracker["sender_id"] != sender and sender not in tracker["sender_id"]
 
 
 def test_bad_requests_get_a_clear_status(service_url):
