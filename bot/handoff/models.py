@@ -1,0 +1,162 @@
+"""Tables of the toeleiding handoff queue and the staff dashboard.
+
+    ho_request          one request of a resident for a person (reference "T-0042")
+    ho_note             internal notes, replies to the resident, resident messages
+    ho_event            audit trail: every change, who, what, when, old -> new
+    ho_staff_account    dashboard logins (argon2 hash), role and werkgebied
+    ho_staff_session    dashboard sessions (only a hash of the cookie is stored)
+    ho_login_attempt    failed/successful logins, for rate limiting
+
+Contact details (`channel_address`, `contact_phone`) are only stored with the
+resident's consent (`consent` + `consent_at`). The resident is known by a
+pseudonymous key (keyed hash of the platform id), never by the platform id.
+Timestamps are naive UTC datetimes (the same on SQLite and PostgreSQL).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+# Status values of a request.
+NIEUW = "nieuw"
+OPGEPAKT = "opgepakt"
+IN_CONTACT = "in_contact"
+AFGEROND = "afgerond"
+GEANNULEERD = "geannuleerd"
+STATUSES = (NIEUW, OPGEPAKT, IN_CONTACT, AFGEROND, GEANNULEERD)
+OPEN_STATUSES = (NIEUW, OPGEPAKT, IN_CONTACT)
+CLOSED_STATUSES = (AFGEROND, GEANNULEERD)
+
+# How the resident wants to be contacted.
+CONTACT_CHAT = "chat"  # in this chat (the channel they wrote in)
+CONTACT_PHONE = "telefoon"  # by phone, at the number they gave
+CONTACT_CALL_ME = "bel_mij"  # "bel mij": call me back at the number of this channel
+CONTACT_METHODS = (CONTACT_CHAT, CONTACT_PHONE, CONTACT_CALL_ME)
+
+# Why the request was made (the dialogue's entry point).
+KINDS = ("toeleiding", "mens", "subsidie_aanvraag", "eenzaamheid", "anders")
+
+ROLE_OPBOUWWERKER = "opbouwwerker"
+ROLE_COORDINATOR = "coordinator"
+ROLES = (ROLE_OPBOUWWERKER, ROLE_COORDINATOR)
+
+
+class HandoffRequest(Base):
+    __tablename__ = "ho_request"
+    # sqlite_autoincrement: ids (and so references) are never reused after a purge.
+    __table_args__ = (
+        Index("ix_ho_request_status_stadsdeel", "status", "stadsdeel"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(16), unique=True)  # "T-0042", set in the insert's transaction
+    channel = Column(String(20), nullable=False)  # webchat, rest, telegram, whatsapp
+    resident_key = Column(String(80), index=True)  # pseudonym; NULL once anonymised
+    kind = Column(String(30), nullable=False, default="toeleiding")
+    consent = Column(Boolean, nullable=False, default=False)
+    consent_at = Column(DateTime)
+    contact_method = Column(String(20))
+    channel_address = Column(String(120))  # chat id / wa_id, only with consent
+    contact_phone = Column(String(40))  # only with consent
+    buurt = Column(String(120))
+    stadsdeel = Column(String(60))
+    reason = Column(Text)
+    language = Column(String(10), nullable=False, default="nl")
+    best_moment = Column(String(200))
+    status = Column(String(20), nullable=False, default=NIEUW)
+    assigned_to = Column(String(80))  # staff username
+    live = Column(Boolean, nullable=False, default=False)  # live chat contact active
+    created_at = Column(DateTime, nullable=False)
+    updated_at = Column(DateTime, nullable=False)
+    claimed_at = Column(DateTime)
+    in_contact_at = Column(DateTime)
+    closed_at = Column(DateTime)
+    escalated_at = Column(DateTime)
+    anonymised_at = Column(DateTime)
+
+    notes = relationship("HandoffNote", back_populates="request", order_by="HandoffNote.id",
+                         cascade="all, delete-orphan")
+    events = relationship("HandoffEvent", back_populates="request", order_by="HandoffEvent.id")
+
+
+class HandoffNote(Base):
+    __tablename__ = "ho_note"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    request_id = Column(Integer, ForeignKey("ho_request.id", ondelete="CASCADE"),
+                        nullable=False, index=True)
+    # note: internal; reply: to the resident; resident: a message from the resident
+    kind = Column(String(20), nullable=False, default="note")
+    author = Column(String(80), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+    request = relationship("HandoffRequest", back_populates="notes")
+
+
+class HandoffEvent(Base):
+    """Audit trail. Kept (without personal data) when a request is anonymised."""
+
+    __tablename__ = "ho_event"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    request_id = Column(Integer, ForeignKey("ho_request.id", ondelete="SET NULL"), index=True)
+    reference = Column(String(16), index=True)
+    at = Column(DateTime, nullable=False)
+    actor = Column(String(80), nullable=False)  # staff username, "resident", "system"
+    action = Column(String(30), nullable=False)  # created, claimed, note, reply, closed ...
+    field = Column(String(40))
+    old_value = Column(Text)
+    new_value = Column(Text)
+
+    request = relationship("HandoffRequest", back_populates="events")
+
+
+class StaffAccount(Base):
+    __tablename__ = "ho_staff_account"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    username = Column(String(80), nullable=False, unique=True)
+    display_name = Column(String(120), nullable=False)
+    role = Column(String(20), nullable=False, default=ROLE_OPBOUWWERKER)
+    stadsdelen = Column(Text, nullable=False, default="")  # comma separated
+    buurten = Column(Text, nullable=False, default="")  # comma separated
+    telegram_user_id = Column(BigInteger)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False)
+    password_changed_at = Column(DateTime, nullable=False)
+
+
+class StaffSession(Base):
+    __tablename__ = "ho_staff_session"
+
+    token_hash = Column(String(64), primary_key=True)  # sha256 of the cookie value
+    username = Column(String(80), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)
+    last_seen = Column(DateTime, nullable=False)
+
+
+class LoginAttempt(Base):
+    __tablename__ = "ho_login_attempt"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    username = Column(String(80), nullable=False, index=True)
+    remote = Column(String(64), nullable=False, index=True)
+    at = Column(DateTime, nullable=False, index=True)
+    success = Column(Boolean, nullable=False)

@@ -1,0 +1,864 @@
+"""The toeleiding handoff queue: one service over SQLAlchemy, SQLite or PostgreSQL.
+
+    queue = HandoffQueue(make_engine(settings.database_url_resolved))
+    view = queue.create_request(channel="telegram", resident_key=pseudonym,
+                                consent=True, contact_method="chat",
+                                reason="Ik zoek een huiskamer", buurt="Mariaberg",
+                                stadsdeel="West")
+    view.reference            # "T-0042", only returned after COMMIT
+    queue.claim("T-0042", staff)  -> ClaimResult(won=True, owner="ow-west")
+    queue.reply("T-0042", staff, "Ik bel u morgen") -> ActionResult(relay=Relay(...))
+
+Every state change is a conditional UPDATE (`... WHERE status IN (...)`) whose
+row count decides the outcome, so concurrent callers never both win, on SQLite
+(which ignores SELECT ... FOR UPDATE) and on PostgreSQL alike. Every change
+writes an audit event in the same transaction. Methods return plain frozen
+dataclasses; errors are HandoffError subclasses with a `code`.
+
+Synchronous by design (short queries). From async code use `asyncio.to_thread`.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.handoff.models import (
+    AFGEROND,
+    CLOSED_STATUSES,
+    CONTACT_CHAT,
+    CONTACT_METHODS,
+    CONTACT_PHONE,
+    GEANNULEERD,
+    IN_CONTACT,
+    KINDS,
+    LoginAttempt,
+    NIEUW,
+    OPEN_STATUSES,
+    OPGEPAKT,
+    STATUSES,
+    HandoffEvent,
+    HandoffNote,
+    HandoffRequest,
+    StaffSession,
+)
+from bot.handoff.routing import StaffMember, normalise_area
+from bot.handoff.texts import resident_text
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_PREFIX = "T-"
+MAX_REASON_CHARS = 1000
+MAX_NOTE_CHARS = 4000
+_REFERENCE_RE = re.compile(r"^\s*(?:t\s*-?\s*)?0*(\d{1,9})\s*$", re.IGNORECASE)
+_NOTE_ACTIONS = ("note", "reply", "resident_message")
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
+
+Actor = Union[StaffMember, str]
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+class HandoffError(Exception):
+    code = "error"
+
+    def __init__(self, message: str = "", **details) -> None:
+        super().__init__(message or self.code)
+        self.details = details
+
+
+class NotFound(HandoffError):
+    """No such request, or not visible to this person (same answer: no leak)."""
+
+    code = "not_found"
+
+
+class NotAllowed(HandoffError):
+    """Wrong status or not the owner. details: status, owner."""
+
+    code = "not_allowed"
+
+
+class InvalidInput(HandoffError):
+    code = "invalid"
+
+
+class ConsentRequired(InvalidInput):
+    """Contact details were given without the resident's consent."""
+
+    code = "consent_required"
+
+
+# --------------------------------------------------------------------------
+# Views (plain data out)
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RequestView:
+    reference: str
+    channel: str
+    resident_key: Optional[str]
+    kind: str
+    consent: bool
+    consent_at: Optional[datetime]
+    contact_method: Optional[str]
+    channel_address: Optional[str]
+    contact_phone: Optional[str]
+    buurt: Optional[str]
+    stadsdeel: Optional[str]
+    reason: Optional[str]
+    language: str
+    best_moment: Optional[str]
+    status: str
+    assigned_to: Optional[str]
+    live: bool
+    created_at: datetime
+    updated_at: datetime
+    claimed_at: Optional[datetime]
+    in_contact_at: Optional[datetime]
+    closed_at: Optional[datetime]
+    escalated_at: Optional[datetime]
+    anonymised_at: Optional[datetime]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def area(self) -> str:
+        if self.buurt and self.stadsdeel:
+            return f"{self.buurt} ({self.stadsdeel})"
+        return self.buurt or self.stadsdeel or "onbekend"
+
+    def to_dict(self) -> dict:
+        out = {}
+        for key, value in self.__dict__.items():
+            out[key] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+
+@dataclass(frozen=True)
+class NoteView:
+    kind: str  # note | reply | resident
+    author: str
+    text: str
+    created_at: datetime
+
+    def to_dict(self) -> dict:
+        return {**self.__dict__, "created_at": self.created_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    field: Optional[str]
+    old_value: Optional[str]
+    new_value: Optional[str]
+
+    def to_dict(self) -> dict:
+        return {**self.__dict__, "at": self.at.isoformat()}
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    request: RequestView
+    notes: Tuple[NoteView, ...]
+    events: Tuple[EventView, ...]
+
+    def timeline(self) -> List[Tuple[datetime, str, object]]:
+        """Notes and events merged by time: [(at, "note"|"event", view), ...]."""
+        items = [(n.created_at, "note", n) for n in self.notes]
+        # note/reply/resident_message events are shown through their notes.
+        items += [(e.at, "event", e) for e in self.events if e.action not in _NOTE_ACTIONS]
+        return sorted(items, key=lambda item: (item[0], item[1] == "note"))
+
+    def to_dict(self) -> dict:
+        return {
+            "request": self.request.to_dict(),
+            "notes": [n.to_dict() for n in self.notes],
+            "events": [e.to_dict() for e in self.events],
+        }
+
+
+@dataclass(frozen=True)
+class ResidentStatus:
+    """What a resident may hear about one of their own requests."""
+
+    reference: str
+    status: str
+    text: str  # plain words from the catalogue, in the request's language
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    won: bool
+    reference: str
+    owner: Optional[str]  # username of whoever has it now
+    status: str
+    already_owner: bool = False
+
+
+@dataclass(frozen=True)
+class Relay:
+    """A message that must reach the resident on their own channel.
+
+    Deliver with `ResidentDirectory.send_to_resident(resident_key, text)`;
+    `address` (chat id / wa_id) is set only when the resident consented to
+    keep it and can re-register the address after a restart (see deliver_relay).
+    """
+
+    reference: str
+    channel: str
+    resident_key: str
+    address: Optional[str]
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The request after a change, a message for the resident (if any), and
+    whether live chat started (True) or ended (False): pause or resume the
+    assistant for `request.resident_key` accordingly (runtime.sync_assistant)."""
+
+    request: RequestView
+    relay: Optional[Relay] = None
+    live_changed: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class StaffForward:
+    """A resident's message during live contact, for the opbouwwerker."""
+
+    reference: str
+    staff_username: Optional[str]
+    text: str
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def format_reference(request_id: int) -> str:
+    return f"{REFERENCE_PREFIX}{request_id:04d}"
+
+
+def parse_reference(text: Optional[str]) -> Optional[str]:
+    """"t-42", "T0042", "42" -> "T-0042"; None when it is not a reference."""
+    if not text:
+        return None
+    match = _REFERENCE_RE.match(str(text))
+    if not match:
+        return None
+    return format_reference(int(match.group(1)))
+
+
+def _username(actor: Actor) -> str:
+    return actor.username if isinstance(actor, StaffMember) else str(actor)
+
+
+def _is_coordinator(actor: Actor) -> bool:
+    return isinstance(actor, StaffMember) and actor.is_coordinator
+
+
+def _view(row: HandoffRequest) -> RequestView:
+    return RequestView(**{name: getattr(row, name) for name in RequestView.__dataclass_fields__})
+
+
+def _clean(text: Optional[str], limit: int) -> Optional[str]:
+    if text is None:
+        return None
+    text = str(text).strip()
+    return text[:limit] if text else None
+
+
+# --------------------------------------------------------------------------
+# The queue
+# --------------------------------------------------------------------------
+class HandoffQueue:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow,
+                 retries: int = 4) -> None:
+        from bot.db import make_session_factory
+
+        self.engine = engine
+        self._sessions = make_session_factory(engine)
+        self._clock = clock
+        self._retries = max(1, retries)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs) -> "HandoffQueue":
+        from bot.db import make_engine
+
+        return cls(make_engine(url), **kwargs)
+
+    # -- plumbing -------------------------------------------------------------
+    def _now(self, now: Optional[datetime]) -> datetime:
+        return now if now is not None else self._clock()
+
+    def _retry(self, fn):
+        """Run a write transaction, retrying transient database errors."""
+        for attempt in range(self._retries):
+            try:
+                return fn()
+            except OperationalError as exc:
+                if attempt == self._retries - 1:
+                    raise
+                logger.warning("handoff queue: transient database error (%s), retrying",
+                               type(exc.orig).__name__)
+                time.sleep(0.05 * (2 ** attempt))
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == self._retries - 1:
+                    raise
+                time.sleep(0.05 * (2 ** attempt))
+
+    def _event(self, session, request_id, reference, actor, action, at,
+               field=None, old=None, new=None) -> None:
+        session.execute(insert(HandoffEvent).values(
+            request_id=request_id, reference=reference, at=at, actor=actor,
+            action=action, field=field,
+            old_value=None if old is None else str(old),
+            new_value=None if new is None else str(new),
+        ))
+
+    def _load(self, reference: str) -> HandoffRequest:
+        ref = parse_reference(reference)
+        if ref is None:
+            raise NotFound(reference=reference)
+        with self._sessions() as session:
+            row = session.execute(
+                select(HandoffRequest).where(HandoffRequest.reference == ref)
+            ).scalar_one_or_none()
+        if row is None:
+            raise NotFound(reference=ref)
+        return row
+
+    def _load_visible(self, reference: str, staff: Optional[Actor]) -> HandoffRequest:
+        row = self._load(reference)
+        if isinstance(staff, StaffMember) and not staff.can_see(row.buurt, row.stadsdeel,
+                                                                row.assigned_to):
+            raise NotFound(reference=row.reference)
+        return row
+
+    def _transition(self, row: HandoffRequest, actor: Actor, action: str, *,
+                    from_statuses: Sequence[str], values: dict, require_owner: bool,
+                    now: datetime, field: str = "status", old=None, new=None,
+                    extra=None, write_event: bool = True) -> HandoffRequest:
+        """A conditional UPDATE; 0 rows means somebody else changed it first."""
+        username = _username(actor)
+        conditions = [HandoffRequest.id == row.id, HandoffRequest.status.in_(from_statuses)]
+        if require_owner and not _is_coordinator(actor):
+            conditions.append(HandoffRequest.assigned_to == username)
+
+        def work():
+            with self._sessions() as session, session.begin():
+                result = session.execute(
+                    update(HandoffRequest).where(and_(*conditions))
+                    .values(updated_at=now, **values)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount != 1:
+                    return False
+                if write_event:
+                    self._event(session, row.id, row.reference, username, action, now,
+                                field=field,
+                                old=row.status if old is None and field == "status" else old,
+                                new=values.get("status") if new is None and field == "status"
+                                else new)
+                if extra is not None:
+                    extra(session)
+                return True
+
+        if not self._retry(work):
+            current = self._load(row.reference)
+            if current.status not in from_statuses:
+                raise NotAllowed(f"{current.reference} is {current.status}",
+                                 status=current.status, owner=current.assigned_to)
+            raise NotAllowed(f"{current.reference} belongs to {current.assigned_to}",
+                             status=current.status, owner=current.assigned_to)
+        return self._load(row.reference)
+
+    # -- resident side --------------------------------------------------------
+    def create_request(self, *, channel: str, resident_key: str, consent: bool,
+                       reason: Optional[str] = None, kind: str = "toeleiding",
+                       contact_method: Optional[str] = None,
+                       channel_address: Optional[str] = None,
+                       contact_phone: Optional[str] = None,
+                       buurt: Optional[str] = None, stadsdeel: Optional[str] = None,
+                       language: str = "nl", best_moment: Optional[str] = None,
+                       now: Optional[datetime] = None) -> RequestView:
+        """Store a request; returns it (with `reference`) only after COMMIT.
+
+        Contact details (channel_address, contact_phone) need consent=True,
+        else ConsentRequired. contact_method: "chat" | "telefoon" | "bel_mij".
+        """
+        if not channel or not resident_key:
+            raise InvalidInput("channel and resident_key are required")
+        if kind not in KINDS:
+            raise InvalidInput(f"unknown kind {kind!r}; one of {KINDS}")
+        if contact_method is not None and contact_method not in CONTACT_METHODS:
+            raise InvalidInput(f"unknown contact_method {contact_method!r}")
+        contact_phone = _clean(contact_phone, 40)
+        channel_address = _clean(channel_address, 120)
+        if not consent and (contact_phone or channel_address):
+            raise ConsentRequired("contact details may only be kept with consent")
+        if contact_phone and not _PHONE_RE.match(contact_phone):
+            raise InvalidInput("that does not look like a phone number")
+        if contact_method == CONTACT_PHONE and not contact_phone:
+            raise InvalidInput("contact_method 'telefoon' needs contact_phone")
+        now = self._now(now)
+        values = dict(
+            channel=channel[:20], resident_key=resident_key[:80], kind=kind,
+            consent=bool(consent), consent_at=now if consent else None,
+            contact_method=contact_method, channel_address=channel_address,
+            contact_phone=contact_phone, buurt=_clean(buurt, 120),
+            stadsdeel=_clean(stadsdeel, 60), reason=_clean(reason, MAX_REASON_CHARS),
+            language=(language or "nl")[:10], best_moment=_clean(best_moment, 200),
+            status=NIEUW, live=False, created_at=now, updated_at=now,
+        )
+
+        def work():
+            with self._sessions() as session, session.begin():
+                row = HandoffRequest(**values)
+                session.add(row)
+                session.flush()  # assigns the id
+                row.reference = format_reference(row.id)
+                self._event(session, row.id, row.reference, "resident", "created", now,
+                            field="status", new=NIEUW)
+                return row.reference
+
+        reference = self._retry(work)
+        return _view(self._load(reference))
+
+    def status_for_resident(self, resident_key: str) -> List[ResidentStatus]:
+        """The resident's own requests, newest first, in plain words."""
+        if not resident_key:
+            return []
+        with self._sessions() as session:
+            rows = session.execute(
+                select(HandoffRequest).where(HandoffRequest.resident_key == resident_key)
+                .order_by(HandoffRequest.id.desc())
+            ).scalars().all()
+        return [
+            ResidentStatus(
+                reference=row.reference, status=row.status, created_at=row.created_at,
+                text=resident_text(f"handoff_status_{row.status}", row.language,
+                                   reference=row.reference),
+            )
+            for row in rows
+        ]
+
+    def open_requests_for_resident(self, resident_key: str) -> List[RequestView]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(HandoffRequest).where(
+                    HandoffRequest.resident_key == resident_key,
+                    HandoffRequest.status.in_(OPEN_STATUSES),
+                ).order_by(HandoffRequest.id.desc())
+            ).scalars().all()
+        return [_view(r) for r in rows]
+
+    def cancel(self, reference: str, resident_key: str,
+               now: Optional[datetime] = None) -> ActionResult:
+        """The resident withdraws their own open request (after confirming)."""
+        row = self._load(reference)
+        if not resident_key or row.resident_key != resident_key:
+            raise NotFound(reference=row.reference)
+        now = self._now(now)
+        was_live = row.live
+        updated = self._transition(
+            row, "resident", "cancelled", from_statuses=OPEN_STATUSES,
+            values=dict(status=GEANNULEERD, closed_at=now, live=False),
+            require_owner=False, now=now)
+        return ActionResult(_view(updated), self._live_ended_relay(updated) if was_live else None,
+                            False if was_live else None)
+
+    def live_request(self, resident_key: str) -> Optional[RequestView]:
+        """The request in live chat contact for this resident, if any.
+
+        While this returns a request, the channel forwards the resident's
+        messages (record_resident_message) and Rasa stays paused."""
+        if not resident_key:
+            return None
+        with self._sessions() as session:
+            row = session.execute(
+                select(HandoffRequest).where(
+                    HandoffRequest.resident_key == resident_key,
+                    HandoffRequest.live.is_(True),
+                    HandoffRequest.status == IN_CONTACT,
+                ).order_by(HandoffRequest.id.desc()).limit(1)
+            ).scalar_one_or_none()
+        return _view(row) if row else None
+
+    def record_resident_message(self, resident_key: str, text: str,
+                                now: Optional[datetime] = None) -> Optional[StaffForward]:
+        """Store a resident's message during live contact; None when not live."""
+        live = self.live_request(resident_key)
+        text = _clean(text, MAX_NOTE_CHARS)
+        if live is None or not text:
+            return None
+        now = self._now(now)
+        row = self._load(live.reference)
+
+        def work():
+            with self._sessions() as session, session.begin():
+                session.execute(insert(HandoffNote).values(
+                    request_id=row.id, kind="resident", author="resident", text=text,
+                    created_at=now))
+                self._event(session, row.id, row.reference, "resident", "resident_message", now)
+
+        self._retry(work)
+        return StaffForward(reference=row.reference, staff_username=row.assigned_to, text=text)
+
+    # -- staff side -----------------------------------------------------------
+    def list(self, status: Union[None, str, Iterable[str]] = None, area: Optional[str] = None,
+             for_staff: Optional[StaffMember] = None, limit: int = 500) -> List[RequestView]:
+        """Requests, oldest open first. status: one, several, "open" or None (all).
+
+        area matches a buurt or stadsdeel (loosely); for_staff limits the list
+        to what that person may see (coordinators see all)."""
+        query = select(HandoffRequest)
+        if status == "open":
+            query = query.where(HandoffRequest.status.in_(OPEN_STATUSES))
+        elif isinstance(status, str):
+            if status not in STATUSES:
+                raise InvalidInput(f"unknown status {status!r}")
+            query = query.where(HandoffRequest.status == status)
+        elif status is not None:
+            query = query.where(HandoffRequest.status.in_(list(status)))
+        query = query.order_by(HandoffRequest.created_at, HandoffRequest.id)
+        with self._sessions() as session:
+            rows = session.execute(query).scalars().all()
+        wanted = normalise_area(area)
+        result = []
+        for row in rows:
+            if wanted and wanted not in (normalise_area(row.buurt), normalise_area(row.stadsdeel)):
+                continue
+            if for_staff is not None and not for_staff.can_see(row.buurt, row.stadsdeel,
+                                                               row.assigned_to):
+                continue
+            result.append(_view(row))
+            if len(result) >= limit:
+                break
+        return result
+
+    def get(self, reference: str, for_staff: Optional[StaffMember] = None) -> RequestView:
+        return _view(self._load_visible(reference, for_staff))
+
+    def show(self, reference: str, for_staff: Optional[StaffMember] = None) -> RequestDetail:
+        """A request with its notes and audit trail (NotFound when not visible)."""
+        row = self._load_visible(reference, for_staff)
+        with self._sessions() as session:
+            notes = session.execute(
+                select(HandoffNote).where(HandoffNote.request_id == row.id).order_by(HandoffNote.id)
+            ).scalars().all()
+            events = session.execute(
+                select(HandoffEvent).where(HandoffEvent.request_id == row.id)
+                .order_by(HandoffEvent.id)
+            ).scalars().all()
+        return RequestDetail(
+            request=_view(row),
+            notes=tuple(NoteView(n.kind, n.author, n.text, n.created_at) for n in notes),
+            events=tuple(EventView(e.at, e.actor, e.action, e.field, e.old_value, e.new_value)
+                         for e in events),
+        )
+
+    def claim(self, reference: str, staff: Actor, now: Optional[datetime] = None) -> ClaimResult:
+        """Atomically take a new request. Of simultaneous claims exactly one wins;
+        the others get won=False and the current owner."""
+        row = self._load_visible(reference, staff)
+        username = _username(staff)
+        now = self._now(now)
+        try:
+            self._transition(row, staff, "claimed", from_statuses=(NIEUW,),
+                             values=dict(status=OPGEPAKT, assigned_to=username, claimed_at=now),
+                             require_owner=False, now=now)
+        except NotAllowed as exc:
+            owner = exc.details.get("owner")
+            return ClaimResult(won=False, reference=row.reference, owner=owner,
+                               status=exc.details.get("status", ""),
+                               already_owner=owner == username)
+        return ClaimResult(won=True, reference=row.reference, owner=username, status=OPGEPAKT)
+
+    def set_in_contact(self, reference: str, staff: Actor, live: bool = False,
+                       now: Optional[datetime] = None) -> ActionResult:
+        """Mark that the opbouwwerker is in contact. live=True starts live chat:
+        the assistant pauses for this resident (needs contact method "chat")."""
+        row = self._load_visible(reference, staff)
+        now = self._now(now)
+        if live and (row.contact_method not in (None, CONTACT_CHAT) or not row.resident_key):
+            raise NotAllowed("live chat needs contact via the chat", status=row.status,
+                             owner=row.assigned_to)
+        values = dict(status=IN_CONTACT, live=bool(live) or row.live)
+        if row.in_contact_at is None:
+            values["in_contact_at"] = now
+        if row.status == IN_CONTACT:  # only the live flag can change
+            if not _is_coordinator(staff) and row.assigned_to != _username(staff):
+                raise NotAllowed(f"{row.reference} belongs to {row.assigned_to}",
+                                 status=row.status, owner=row.assigned_to)
+            if not live or row.live:
+                return ActionResult(_view(row), None)
+            event = dict(field="live", old=False, new=True)
+            action = "live_started"
+        else:
+            event, action = {}, "in_contact"
+        updated = self._transition(row, staff, action, from_statuses=(OPGEPAKT, IN_CONTACT),
+                                   values=values, require_owner=True, now=now, **event)
+        relay = None
+        if live and not row.live:
+            relay = self._relay(updated, resident_text("handoff_live_started", updated.language))
+        return ActionResult(_view(updated), relay, True if live and not row.live else None)
+
+    def end_live(self, reference: str, staff: Actor,
+                 now: Optional[datetime] = None) -> ActionResult:
+        """Stop live chat; the assistant takes over and says so (relay)."""
+        row = self._load_visible(reference, staff)
+        if not row.live:
+            return ActionResult(_view(row), None)
+        now = self._now(now)
+        updated = self._transition(row, staff, "live_ended", from_statuses=(IN_CONTACT,),
+                                   values=dict(live=False), require_owner=True, now=now,
+                                   field="live", old=True, new=False)
+        return ActionResult(_view(updated), self._live_ended_relay(updated), False)
+
+    def add_note(self, reference: str, staff: Actor, text: str,
+                 now: Optional[datetime] = None) -> NoteView:
+        """An internal note (never sent to the resident)."""
+        row = self._load_visible(reference, staff)
+        text = _clean(text, MAX_NOTE_CHARS)
+        if not text:
+            raise InvalidInput("empty note")
+        now = self._now(now)
+        username = _username(staff)
+
+        def work():
+            with self._sessions() as session, session.begin():
+                session.execute(insert(HandoffNote).values(
+                    request_id=row.id, kind="note", author=username, text=text, created_at=now))
+                session.execute(update(HandoffRequest).where(HandoffRequest.id == row.id)
+                                .values(updated_at=now))
+                self._event(session, row.id, row.reference, username, "note", now)
+
+        self._retry(work)
+        return NoteView("note", username, text, now)
+
+    def reply(self, reference: str, staff: Actor, text: str,
+              now: Optional[datetime] = None) -> ActionResult:
+        """Record a message to the resident and return the Relay to deliver.
+
+        Only the owner (or a coordinator) of a claimed request may reply; the
+        first reply moves the request to in_contact."""
+        row = self._load_visible(reference, staff)
+        text = _clean(text, MAX_NOTE_CHARS)
+        if not text:
+            raise InvalidInput("empty reply")
+        if not row.resident_key:
+            raise NotAllowed("the resident's data was deleted", status=row.status,
+                             owner=row.assigned_to)
+        now = self._now(now)
+        username = _username(staff)
+        values = dict(status=IN_CONTACT)
+        if row.in_contact_at is None:
+            values["in_contact_at"] = now
+
+        def extra(session):
+            session.execute(insert(HandoffNote).values(
+                request_id=row.id, kind="reply", author=username, text=text, created_at=now))
+            self._event(session, row.id, row.reference, username, "reply", now)
+
+        updated = self._transition(row, staff, "in_contact", from_statuses=(OPGEPAKT, IN_CONTACT),
+                                   values=values, require_owner=True, now=now, extra=extra,
+                                   write_event=row.status == OPGEPAKT)
+        relay = self._relay(updated, resident_text("handoff_reply_from_staff", updated.language,
+                                                   reference=updated.reference, text=text))
+        return ActionResult(_view(updated), relay)
+
+    def close(self, reference: str, staff: Actor, note: Optional[str] = None,
+              now: Optional[datetime] = None) -> ActionResult:
+        """Close a claimed request (owner or coordinator); ends live chat."""
+        row = self._load_visible(reference, staff)
+        now = self._now(now)
+        if note:
+            self.add_note(reference, staff, note, now=now)
+        updated = self._transition(row, staff, "closed", from_statuses=(OPGEPAKT, IN_CONTACT),
+                                   values=dict(status=AFGEROND, closed_at=now, live=False),
+                                   require_owner=True, now=now)
+        return ActionResult(_view(updated), self._live_ended_relay(updated) if row.live else None,
+                            False if row.live else None)
+
+    def release(self, reference: str, staff: Actor,
+                now: Optional[datetime] = None) -> ActionResult:
+        """Give a claimed request back to the queue (status nieuw, no owner)."""
+        row = self._load_visible(reference, staff)
+        now = self._now(now)
+        updated = self._transition(row, staff, "released", from_statuses=(OPGEPAKT, IN_CONTACT),
+                                   values=dict(status=NIEUW, assigned_to=None, claimed_at=None,
+                                               live=False),
+                                   require_owner=True, now=now)
+        return ActionResult(_view(updated), self._live_ended_relay(updated) if row.live else None,
+                            False if row.live else None)
+
+    def escalate_overdue(self, now: Optional[datetime] = None,
+                         after: timedelta = timedelta(hours=48)) -> List[RequestView]:
+        """Mark requests still `nieuw` after `after` as escalated (once each).
+
+        Returns the newly escalated requests (announce them to the coordinator)."""
+        now = self._now(now)
+        cutoff = now - after
+        with self._sessions() as session:
+            candidates = session.execute(
+                select(HandoffRequest.id, HandoffRequest.reference).where(
+                    HandoffRequest.status == NIEUW,
+                    HandoffRequest.escalated_at.is_(None),
+                    HandoffRequest.created_at <= cutoff,
+                ).order_by(HandoffRequest.id)
+            ).all()
+        escalated = []
+        for request_id, reference in candidates:
+            def work(request_id=request_id, reference=reference):
+                with self._sessions() as session, session.begin():
+                    result = session.execute(
+                        update(HandoffRequest).where(
+                            HandoffRequest.id == request_id,
+                            HandoffRequest.status == NIEUW,
+                            HandoffRequest.escalated_at.is_(None),
+                        ).values(escalated_at=now, updated_at=now)
+                        .execution_options(synchronize_session=False)
+                    )
+                    if result.rowcount != 1:
+                        return False
+                    self._event(session, request_id, reference, "system", "escalated", now,
+                                field="escalated_at", new=now.isoformat(timespec="seconds"))
+                    return True
+
+            if self._retry(work):
+                escalated.append(_view(self._load(reference)))
+        return escalated
+
+    # -- privacy and retention ------------------------------------------------
+    def _anonymise(self, session, row_ids: List[int], now: datetime, actor: str) -> Dict[str, int]:
+        if not row_ids:
+            return {"requests": 0, "notes": 0}
+        notes = session.execute(
+            delete(HandoffNote).where(HandoffNote.request_id.in_(row_ids))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.execute(
+            update(HandoffRequest).where(HandoffRequest.id.in_(row_ids)).values(
+                resident_key=None, channel_address=None, contact_phone=None, reason=None,
+                best_moment=None, live=False, anonymised_at=now, updated_at=now,
+            ).execution_options(synchronize_session=False)
+        )
+        refs = session.execute(
+            select(HandoffRequest.id, HandoffRequest.reference).where(HandoffRequest.id.in_(row_ids))
+        ).all()
+        for request_id, reference in refs:
+            self._event(session, request_id, reference, actor, "anonymised", now)
+        return {"requests": len(row_ids), "notes": notes}
+
+    def delete_resident_data(self, resident_key: str,
+                             now: Optional[datetime] = None) -> Dict[str, int]:
+        """Erase a resident's personal data from the queue.
+
+        Open requests are withdrawn; every request keeps only anonymous facts
+        (status, area, kind, times) for counts. Returns what was done."""
+        now = self._now(now)
+
+        def work():
+            with self._sessions() as session, session.begin():
+                rows = session.execute(
+                    select(HandoffRequest.id, HandoffRequest.reference, HandoffRequest.status)
+                    .where(HandoffRequest.resident_key == resident_key)
+                ).all()
+                cancelled = 0
+                for request_id, reference, status in rows:
+                    if status in OPEN_STATUSES:
+                        session.execute(update(HandoffRequest).where(HandoffRequest.id == request_id)
+                                        .values(status=GEANNULEERD, closed_at=now, updated_at=now))
+                        self._event(session, request_id, reference, "resident", "cancelled", now,
+                                    field="status", old=status, new=GEANNULEERD)
+                        cancelled += 1
+                counts = self._anonymise(session, [r[0] for r in rows], now, "resident")
+                counts["cancelled"] = cancelled
+                return counts
+
+        if not resident_key:
+            return {"requests": 0, "notes": 0, "cancelled": 0}
+        return self._retry(work)
+
+    def purge(self, now: Optional[datetime] = None,
+              closed_older_than: timedelta = timedelta(days=180),
+              sessions: bool = True,
+              login_attempts_older_than: timedelta = timedelta(days=30)) -> Dict[str, int]:
+        """Retention: anonymise requests closed longer ago than `closed_older_than`,
+        drop expired dashboard sessions and old login attempts."""
+        now = self._now(now)
+        cutoff = now - closed_older_than
+
+        def work():
+            with self._sessions() as session, session.begin():
+                ids = session.execute(
+                    select(HandoffRequest.id).where(
+                        HandoffRequest.status.in_(CLOSED_STATUSES),
+                        HandoffRequest.closed_at <= cutoff,
+                        HandoffRequest.anonymised_at.is_(None),
+                    )
+                ).scalars().all()
+                counts = self._anonymise(session, list(ids), now, "system")
+                counts["sessions"] = session.execute(
+                    delete(StaffSession).where(StaffSession.expires_at <= now)
+                ).rowcount if sessions else 0
+                counts["login_attempts"] = session.execute(
+                    delete(LoginAttempt).where(LoginAttempt.at <= now - login_attempts_older_than)
+                ).rowcount
+                return counts
+
+        return self._retry(work)
+
+    def counts(self) -> Dict[str, Dict[str, int]]:
+        """Anonymous counts: {status: {stadsdeel or "onbekend": n}}."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(HandoffRequest.status, HandoffRequest.stadsdeel, func.count())
+                .group_by(HandoffRequest.status, HandoffRequest.stadsdeel)
+            ).all()
+        out: Dict[str, Dict[str, int]] = {}
+        for status, stadsdeel, count in rows:
+            out.setdefault(status, {})[stadsdeel or "onbekend"] = count
+        return out
+
+    # -- relays ---------------------------------------------------------------
+    def _relay(self, row, text: str) -> Optional[Relay]:
+        if not row.resident_key:
+            return None
+        return Relay(reference=row.reference, channel=row.channel, resident_key=row.resident_key,
+                     address=row.channel_address if row.consent else None,
+                     language=row.language, text=text)
+
+    def _live_ended_relay(self, row) -> Optional[Relay]:
+        return self._relay(row, resident_text("handoff_live_ended", row.language))
+
+
+async def deliver_relay(relay: Relay, directory) -> bool:
+    """Send a Relay through a bot.channels.stores.ResidentDirectory.
+
+    When the directory no longer knows the address (e.g. after a restart) and
+    the resident consented to keep it, the stored address is registered again."""
+    if await directory.send_to_resident(relay.resident_key, relay.text):
+        return True
+    if relay.address and relay.channel in ("telegram", "whatsapp"):
+        from bot.channels.stores import ResidentAddress
+
+        await directory.remember(relay.resident_key, ResidentAddress(
+            channel=relay.channel, address=relay.address, language=relay.language))
+        return await directory.send_to_resident(relay.resident_key, relay.text)
+    return False

@@ -1,0 +1,154 @@
+"""One object that bundles the handoff parts for the service, actions and channels.
+
+    runtime = HandoffRuntime.from_settings(settings)          # no I/O until used
+    view = await runtime.submit_request(channel=..., resident_key=..., consent=True, ...)
+    await runtime.queue_async.status_for_resident(pseudonym)  # any queue method, async
+    reply = await runtime.telegram.handle_async(user_id, chat_type, text)
+    task = asyncio.create_task(runtime.escalation_loop())     # in the service
+
+`submit_request` stores the request (committed) and then notifies the
+opbouwwerkers of the area, or the coordinator; a failing notification never
+loses the stored request. Plug a real notifier in with `runtime.notifier = ...`
+(e.g. TelegramStaffNotifier(send) from routing).
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from datetime import timedelta
+from typing import Optional
+
+from bot.config import Settings
+from bot.handoff.queue import HandoffQueue, RequestView
+from bot.handoff.routing import (
+    LoggingNotifier,
+    Notifier,
+    RosterCache,
+    announce_escalations,
+    announce_new_request,
+    load_buurt_stadsdelen,
+    normalise_area,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class AsyncQueue:
+    """Every HandoffQueue method as a coroutine (run in a worker thread)."""
+
+    def __init__(self, queue: HandoffQueue) -> None:
+        self._queue = queue
+
+    def __getattr__(self, name):
+        method = getattr(self._queue, name)
+        if not callable(method):
+            return method
+
+        @functools.wraps(method)
+        async def call(*args, **kwargs):
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        return call
+
+
+class HandoffRuntime:
+    def __init__(self, settings: Settings, queue: Optional[HandoffQueue] = None,
+                 notifier: Optional[Notifier] = None) -> None:
+        self.settings = settings
+        self._queue = queue
+        self.roster = RosterCache(settings.staff_file)
+        self.notifier: Notifier = notifier or LoggingNotifier()
+        self._telegram = None
+        self._buurten = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs) -> "HandoffRuntime":
+        return cls(settings, **kwargs)
+
+    @property
+    def queue(self) -> HandoffQueue:
+        if self._queue is None:
+            self._queue = HandoffQueue.from_url(self.settings.database_url_resolved)
+        return self._queue
+
+    @property
+    def queue_async(self) -> AsyncQueue:
+        return AsyncQueue(self.queue)
+
+    @property
+    def telegram(self):
+        """TelegramStaffCommands for the staff allowlist in the staff file."""
+        if self._telegram is None:
+            from bot.handoff.telegram_staff import TelegramStaffCommands
+
+            self._telegram = TelegramStaffCommands(self.queue, self.roster)
+        return self._telegram
+
+    def stadsdeel_for(self, buurt: Optional[str]) -> Optional[str]:
+        """The stadsdeel of a buurt, from knowledge/data/buurten.yml."""
+        if not buurt:
+            return None
+        if self._buurten is None:
+            self._buurten = load_buurt_stadsdelen(self.settings.knowledge_dir)
+        return self._buurten.get(normalise_area(buurt))
+
+    async def submit_request(self, **fields) -> RequestView:
+        """create_request (committed), then notify the area's opbouwwerkers.
+
+        Takes the keyword arguments of HandoffQueue.create_request; a missing
+        stadsdeel is looked up from the buurt."""
+        if fields.get("buurt") and not fields.get("stadsdeel"):
+            fields["stadsdeel"] = self.stadsdeel_for(fields["buurt"])
+        view = await asyncio.to_thread(functools.partial(self.queue.create_request, **fields))
+        try:
+            await announce_new_request(view, self.roster(), self.notifier)
+        except Exception:  # the request is stored; the escalation catches it later
+            logger.exception("notifying staff about %s failed", view.reference)
+        return view
+
+    async def escalate_once(self) -> list:
+        after = timedelta(hours=self.settings.handoff_escalate_after_hours)
+        views = await asyncio.to_thread(self.queue.escalate_overdue, None, after)
+        if views:
+            await announce_escalations(views, self.roster(), self.notifier)
+        return views
+
+    async def escalation_loop(self, interval_seconds: float = 600.0) -> None:
+        """Escalate overdue requests every `interval_seconds` (cancel the task to stop)."""
+        while True:
+            try:
+                await self.escalate_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("escalation round failed")
+            await asyncio.sleep(interval_seconds)
+
+
+# --------------------------------------------------------------------------
+# Live contact: Rasa's pause and resume
+# --------------------------------------------------------------------------
+async def set_assistant_paused(agent, sender_id: str, paused: bool) -> None:
+    """Pause (or resume) the Rasa conversation of `sender_id` (the pseudonym).
+
+    While paused, Rasa records the resident's messages but does not answer
+    (MessageProcessor._should_handle_message); the channel forwards them to the
+    opbouwwerker with HandoffQueue.record_resident_message."""
+    from rasa.shared.core.events import ConversationPaused, ConversationResumed
+
+    tracker = await agent.processor.get_tracker(sender_id)
+    if tracker.is_paused() == paused:
+        return
+    tracker.update(ConversationPaused() if paused else ConversationResumed())
+    await agent.processor.save_tracker(tracker)
+
+
+async def sync_assistant(agent, result) -> bool:
+    """Apply an ActionResult's live_changed to Rasa; True when something changed."""
+    change = getattr(result, "live_changed", None)
+    resident_key = result.request.resident_key
+    if change is None or agent is None or not resident_key:
+        return False
+    await set_assistant_paused(agent, resident_key, bool(change))
+    return True

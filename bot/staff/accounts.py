@@ -1,0 +1,273 @@
+"""Dashboard accounts of opbouwwerkers and coordinators.
+
+Accounts are made with `ontmoet staff add USERNAME` (never through the web).
+Passwords are hashed with Argon2id (argon2-cffi). Sessions live in the database
+(only a SHA-256 of the cookie value is stored) with an absolute lifetime and an
+idle timeout. Failed logins are counted per username and per address and
+refused for a while after too many.
+
+Role and werkgebied come from the staff file (the roster) when the username is
+in it; otherwise from the account itself (set with --role/--stadsdeel/--buurt).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Iterable, List, Optional, Tuple
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.handoff.models import ROLE_OPBOUWWERKER, ROLES, LoginAttempt, StaffAccount, StaffSession
+from bot.handoff.queue import utcnow
+from bot.handoff.routing import Roster, StaffMember
+
+MIN_PASSWORD_CHARS = 10
+
+
+class AccountError(ValueError):
+    pass
+
+
+class TooManyAttempts(Exception):
+    """Too many failed logins recently; try again later."""
+
+
+@dataclass(frozen=True)
+class AccountView:
+    username: str
+    display_name: str
+    role: str
+    werkgebied: str
+    telegram_user_id: Optional[int]
+    active: bool
+    in_roster: bool
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    username: str
+    csrf_token: str
+    member: StaffMember
+    expires_at: datetime
+
+
+def _split(value: str) -> Tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class StaffAccounts:
+    def __init__(self, engine: Engine, roster_source: Callable[[], Roster],
+                 clock: Callable[[], datetime] = utcnow,
+                 session_lifetime: timedelta = timedelta(hours=8),
+                 idle_timeout: timedelta = timedelta(minutes=60),
+                 max_failures_per_user: int = 5, max_failures_per_address: int = 20,
+                 failure_window: timedelta = timedelta(minutes=15),
+                 hasher: Optional[PasswordHasher] = None) -> None:
+        from bot.db import make_session_factory
+
+        self.engine = engine
+        self._sessions = make_session_factory(engine)
+        self._roster_source = roster_source
+        self._clock = clock
+        self.session_lifetime = session_lifetime
+        self.idle_timeout = idle_timeout
+        self.max_failures_per_user = max_failures_per_user
+        self.max_failures_per_address = max_failures_per_address
+        self.failure_window = failure_window
+        self._hasher = hasher or PasswordHasher()
+        self._dummy_hash = None
+
+    # -- accounts -------------------------------------------------------------
+    def add(self, username: str, password: str, *, display_name: Optional[str] = None,
+            role: Optional[str] = None, stadsdelen: Iterable[str] = (),
+            buurten: Iterable[str] = (), telegram_user_id: Optional[int] = None) -> AccountView:
+        """Create a login. Defaults (name, role, werkgebied) come from the roster."""
+        username = (username or "").strip()
+        if not username or len(username) > 80 or not username.replace("-", "").replace(
+                "_", "").replace(".", "").isalnum():
+            raise AccountError("username: letters, digits, '-', '_' or '.' (max 80)")
+        self._check_password(password)
+        member = self._roster_source().by_username(username)
+        role = role or (member.role if member else ROLE_OPBOUWWERKER)
+        if role not in ROLES:
+            raise AccountError(f"role must be one of {ROLES}")
+        stadsdelen = tuple(stadsdelen) or (member.stadsdelen if member else ())
+        buurten = tuple(buurten) or (member.buurten if member else ())
+        if role != "coordinator" and not member and not (stadsdelen or buurten):
+            raise AccountError("an opbouwwerker outside the staff file needs --stadsdeel or --buurt")
+        now = self._clock()
+        try:
+            with self._sessions() as session, session.begin():
+                session.execute(insert(StaffAccount).values(
+                    username=username,
+                    display_name=display_name or (member.name if member else username),
+                    role=role, stadsdelen=",".join(stadsdelen), buurten=",".join(buurten),
+                    telegram_user_id=telegram_user_id if telegram_user_id is not None else (
+                        member.telegram_user_id if member else None),
+                    password_hash=self._hasher.hash(password), active=True,
+                    created_at=now, password_changed_at=now,
+                ))
+        except IntegrityError as exc:
+            raise AccountError(f"account {username!r} already exists") from exc
+        return self.get(username)
+
+    def set_password(self, username: str, password: str) -> None:
+        self._check_password(password)
+        now = self._clock()
+        with self._sessions() as session, session.begin():
+            result = session.execute(update(StaffAccount).where(StaffAccount.username == username)
+                                     .values(password_hash=self._hasher.hash(password),
+                                             password_changed_at=now))
+            if result.rowcount != 1:
+                raise AccountError(f"no account {username!r}")
+            session.execute(delete(StaffSession).where(StaffSession.username == username))
+
+    def set_active(self, username: str, active: bool) -> None:
+        with self._sessions() as session, session.begin():
+            result = session.execute(update(StaffAccount).where(StaffAccount.username == username)
+                                     .values(active=active))
+            if result.rowcount != 1:
+                raise AccountError(f"no account {username!r}")
+            if not active:
+                session.execute(delete(StaffSession).where(StaffSession.username == username))
+
+    def _check_password(self, password: str) -> None:
+        if not password or len(password) < MIN_PASSWORD_CHARS:
+            raise AccountError(f"password: at least {MIN_PASSWORD_CHARS} characters")
+
+    def _row(self, username: str) -> Optional[StaffAccount]:
+        with self._sessions() as session:
+            return session.execute(
+                select(StaffAccount).where(StaffAccount.username == username)
+            ).scalar_one_or_none()
+
+    def _view(self, row: StaffAccount) -> AccountView:
+        member = self._member_from(row)
+        return AccountView(username=row.username, display_name=member.name, role=member.role,
+                           werkgebied=member.werkgebied_label,
+                           telegram_user_id=member.telegram_user_id, active=row.active,
+                           in_roster=self._roster_source().by_username(row.username) is not None)
+
+    def get(self, username: str) -> AccountView:
+        row = self._row(username)
+        if row is None:
+            raise AccountError(f"no account {username!r}")
+        return self._view(row)
+
+    def list(self) -> List[AccountView]:
+        with self._sessions() as session:
+            rows = session.execute(select(StaffAccount).order_by(StaffAccount.username)).scalars().all()
+        return [self._view(r) for r in rows]
+
+    def _member_from(self, row: StaffAccount) -> StaffMember:
+        member = self._roster_source().by_username(row.username)
+        if member is not None:
+            return member
+        return StaffMember(username=row.username, name=row.display_name, role=row.role,
+                           stadsdelen=_split(row.stadsdelen), buurten=_split(row.buurten),
+                           telegram_user_id=row.telegram_user_id)
+
+    def member(self, username: str) -> Optional[StaffMember]:
+        row = self._row(username)
+        if row is None or not row.active:
+            return None
+        return self._member_from(row)
+
+    # -- login ----------------------------------------------------------------
+    def _failures(self, session, now: datetime, **where) -> int:
+        query = select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.success.is_(False), LoginAttempt.at > now - self.failure_window)
+        for column, value in where.items():
+            query = query.where(getattr(LoginAttempt, column) == value)
+        return session.execute(query).scalar_one()
+
+    def authenticate(self, username: str, password: str, remote: str = "-",
+                     now: Optional[datetime] = None) -> Optional[StaffMember]:
+        """The staff member for a correct password, else None.
+
+        Raises TooManyAttempts when this username or address failed too often
+        within the window (checked before the password, so guessing stops)."""
+        now = now or self._clock()
+        username = (username or "").strip()[:80]
+        remote = (remote or "-")[:64]
+        with self._sessions() as session:
+            if (self._failures(session, now, username=username) >= self.max_failures_per_user
+                    or self._failures(session, now, remote=remote) >= self.max_failures_per_address):
+                raise TooManyAttempts()
+        row = self._row(username)
+        ok = False
+        if row is not None and row.active:
+            try:
+                ok = self._hasher.verify(row.password_hash, password or "")
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                ok = False
+            if ok and self._hasher.check_needs_rehash(row.password_hash):
+                with self._sessions() as session, session.begin():
+                    session.execute(update(StaffAccount).where(StaffAccount.id == row.id)
+                                    .values(password_hash=self._hasher.hash(password)))
+        else:
+            # Same work for unknown users, so timing does not reveal who exists.
+            if self._dummy_hash is None:
+                self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
+            try:
+                self._hasher.verify(self._dummy_hash, password or "")
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                pass
+        with self._sessions() as session, session.begin():
+            session.execute(insert(LoginAttempt).values(username=username, remote=remote, at=now,
+                                                        success=ok))
+        return self._member_from(row) if ok else None
+
+    # -- sessions -------------------------------------------------------------
+    def create_session(self, username: str, now: Optional[datetime] = None) -> Tuple[str, str]:
+        """A new session: (cookie token, csrf token). Only a hash of the token is kept."""
+        now = now or self._clock()
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        with self._sessions() as session, session.begin():
+            session.execute(insert(StaffSession).values(
+                token_hash=_hash_token(token), username=username, csrf_token=csrf,
+                created_at=now, expires_at=now + self.session_lifetime, last_seen=now))
+        return token, csrf
+
+    def session(self, token: Optional[str], now: Optional[datetime] = None) -> Optional[SessionInfo]:
+        """The live session for a cookie token (refreshes its idle timer), else None."""
+        if not token or len(token) > 200:
+            return None
+        now = now or self._clock()
+        key = _hash_token(token)
+        with self._sessions() as session, session.begin():
+            row = session.execute(
+                select(StaffSession).where(StaffSession.token_hash == key)
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            if row.expires_at <= now or row.last_seen + self.idle_timeout <= now:
+                session.execute(delete(StaffSession).where(StaffSession.token_hash == key))
+                return None
+            session.execute(update(StaffSession).where(StaffSession.token_hash == key)
+                            .values(last_seen=now))
+            username, csrf, expires = row.username, row.csrf_token, row.expires_at
+        member = self.member(username)
+        if member is None:
+            return None
+        return SessionInfo(username=username, csrf_token=csrf, member=member, expires_at=expires)
+
+    def end_session(self, token: Optional[str]) -> None:
+        if not token:
+            return
+        with self._sessions() as session, session.begin():
+            session.execute(delete(StaffSession).where(StaffSession.token_hash == _hash_token(token)))

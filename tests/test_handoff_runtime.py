@@ -1,0 +1,117 @@
+"""HandoffRuntime: submit (commit, then notify), async queue access, escalation round."""
+from __future__ import annotations
+
+
+import pytest
+
+from bot.config import PROJECT_ROOT, Settings
+from bot.db import make_engine
+from bot.handoff.queue import HandoffQueue
+from bot.handoff.routing import RecordingNotifier, TelegramStaffNotifier
+from bot.handoff.runtime import HandoffRuntime
+from tests.test_handoff_support import (  # noqa: F401  (fixtures)
+    COORD,
+    WEST,
+    Clock,
+    _sqlite_template,
+    sqlite_url,
+    write_roster,
+)
+
+
+@pytest.fixture
+def runtime(sqlite_url, tmp_path):
+    clock = Clock()
+    settings = Settings(var_dir=tmp_path, staff_file=write_roster(tmp_path / "staff.yml"),
+                        knowledge_dir=PROJECT_ROOT / "knowledge" / "data",
+                        handoff_escalate_after_hours=48)
+    rt = HandoffRuntime(settings, queue=HandoffQueue(make_engine(sqlite_url), clock=clock),
+                        notifier=RecordingNotifier())
+    rt.clock = clock
+    return rt
+
+
+async def test_submit_commits_then_notifies_the_area(runtime):
+    view = await runtime.submit_request(channel="webchat", resident_key="we-1", consent=True,
+                                        contact_method="chat", reason="Gezelschap",
+                                        buurt="Mariaberg")
+    assert view.reference == "T-0001" and view.stadsdeel == "West"  # from buurten.yml
+    assert view.reference in runtime.notifier.to("ow-west")[0]
+    statuses = await runtime.queue_async.status_for_resident("we-1")
+    assert statuses[0].status == "nieuw"
+
+
+async def test_a_failing_notifier_never_loses_the_request(runtime):
+    class Broken:
+        async def notify(self, staff, text):
+            raise RuntimeError("telegram down")
+
+    runtime.notifier = Broken()
+    view = await runtime.submit_request(channel="webchat", resident_key="we-1", consent=False,
+                                        reason="Hulp")
+    assert runtime.queue.get(view.reference).status == "nieuw"
+
+
+async def test_escalation_round_tells_the_coordinator(runtime):
+    view = await runtime.submit_request(channel="webchat", resident_key="we-1", consent=False,
+                                        reason="Hulp", buurt="Mariaberg")
+    assert await runtime.escalate_once() == []
+    runtime.clock.advance(hours=49)
+    escalated = await runtime.escalate_once()
+    assert [v.reference for v in escalated] == [view.reference]
+    assert any(view.reference in text for text in runtime.notifier.to("coord"))
+
+
+async def test_telegram_staff_notifier_sends_to_telegram_ids():
+    sent = []
+
+    async def send(chat_id, text):
+        sent.append((chat_id, text))
+
+    notifier = TelegramStaffNotifier(send)
+    await notifier.notify(WEST, "hallo")
+    await notifier.notify(COORD.__class__("x", "X", role="coordinator"), "niemand")
+    assert sent == [(1001, "hallo")]
+
+
+class _FakeProcessor:
+    """The two MessageProcessor methods set_assistant_paused uses, on real trackers."""
+
+    def __init__(self):
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        self._make = lambda sender: DialogueStateTracker(sender, slots=[])
+        self.saved = {}
+
+    async def get_tracker(self, sender_id):
+        return self.saved.get(sender_id) or self._make(sender_id)
+
+    async def save_tracker(self, tracker):
+        self.saved[tracker.sender_id] = tracker
+
+
+class _FakeAgent:
+    def __init__(self):
+        self.processor = _FakeProcessor()
+
+
+async def test_live_chat_pauses_and_resumes_rasa(runtime):
+    from bot.handoff.runtime import set_assistant_paused, sync_assistant
+
+    agent = _FakeAgent()
+    view = await runtime.submit_request(channel="telegram", resident_key="te-live", consent=True,
+                                        contact_method="chat", reason="Praten", buurt="Mariaberg")
+    runtime.queue.claim(view.reference, WEST)
+    started = runtime.queue.set_in_contact(view.reference, WEST, live=True)
+    assert started.live_changed is True
+    assert await sync_assistant(agent, started)
+    assert agent.processor.saved["te-live"].is_paused()
+    ended = runtime.queue.end_live(view.reference, WEST)
+    assert ended.live_changed is False
+    await sync_assistant(agent, ended)
+    assert not agent.processor.saved["te-live"].is_paused()
+    # Idempotent: resuming a running conversation adds no event.
+    events = len(agent.processor.saved["te-live"].events)
+    await set_assistant_paused(agent, "te-live", False)
+    assert len(agent.processor.saved["te-live"].events) == events
+    assert not await sync_assistant(agent, runtime.queue.close(view.reference, WEST))

@@ -1,0 +1,154 @@
+"""Opbouwwerkers' Telegram commands: allowlist, refusal, relays to the resident."""
+from __future__ import annotations
+
+
+import pytest
+
+from bot.channels.stores import ResidentAddress, ResidentDirectory
+from bot.handoff.queue import deliver_relay
+from bot.handoff.telegram_staff import TelegramStaffCommands, parse_command
+from tests.test_handoff_support import (  # noqa: F401  (fixtures)
+    _sqlite_template,
+    new_request,
+    queue,
+    roster,
+    sqlite_url,
+)
+
+WEST_ID, WEST2_ID, NOORD_ID, COORD_ID, STRANGER_ID = 1001, 1003, 1002, 1009, 4242
+
+
+@pytest.fixture
+def commands(queue):
+    return TelegramStaffCommands(queue, roster())
+
+
+def test_parse_command():
+    assert parse_command("/oppakken T-0001") == ("oppakken", "T-0001")
+    assert parse_command("/antwoord@OntmoetBot T-1 Hallo\nTweede regel") == (
+        "antwoord", "T-1 Hallo\nTweede regel")
+    assert parse_command("hallo") is None
+
+
+@pytest.mark.parametrize("text", ["/wachtrij", "/oppakken T-0001", "/notitie T-0001 x",
+                                  "/antwoord T-0001 hallo", "/afronden T-0001",
+                                  "/vrijgeven T-0001", "/live T-0001"])
+def test_non_staff_get_only_a_polite_refusal(commands, queue, text):
+    view = new_request(queue)
+    reply = commands.handle(STRANGER_ID, "private", text)
+    assert reply.staff is None and reply.relays == ()
+    assert len(reply.texts) == 1
+    said = reply.texts[0]
+    assert "alleen voor medewerkers" in said
+    for secret in (view.reference, "Mariaberg", "huiskamer", "555001", "nieuw"):
+        assert secret not in said
+    assert queue.get(view.reference).status == "nieuw"  # nothing happened
+
+
+def test_group_chats_are_refused_even_for_staff(commands, queue):
+    view = new_request(queue)
+    reply = commands.handle(WEST_ID, "group", "/wachtrij")
+    assert view.reference not in reply.texts[0]
+    assert "privégesprek" in reply.texts[0]
+    assert commands.handle(STRANGER_ID, "supergroup", "/wachtrij").texts[0].startswith("Sorry")
+
+
+def test_non_commands_and_resident_commands_go_to_the_assistant(commands):
+    assert commands.handle(STRANGER_ID, "private", "Ik zoek een huiskamer") is None
+    assert commands.handle(STRANGER_ID, "private", "/start") is None
+    assert commands.handle(STRANGER_ID, "private", "/help") is None
+    assert "/oppakken" in commands.handle(WEST_ID, "private", "/help").texts[0]
+
+
+def test_wachtrij_shows_only_the_werkgebied(commands, queue):
+    west = new_request(queue).reference
+    wyck = new_request(queue, resident_key="te-2", buurt="Wyck", stadsdeel="Centrum").reference
+    text = commands.handle(WEST_ID, "private", "/wachtrij").texts[0]
+    assert west in text and wyck not in text
+    text = commands.handle(NOORD_ID, "private", "/wachtrij").texts[0]
+    assert wyck in text and west not in text
+    text = commands.handle(COORD_ID, "private", "/wachtrij").texts[0]
+    assert west in text and wyck in text
+
+
+def test_claim_note_reply_close(commands, queue):
+    ref = new_request(queue).reference
+    claimed = commands.handle(WEST_ID, "private", f"/oppakken {ref.lower()}").texts[0]
+    assert "opgepakt" in claimed and "Mariaberg" in claimed and "huiskamer" in claimed
+    lost = commands.handle(WEST2_ID, "private", f"/oppakken {ref}").texts[0]
+    assert "al opgepakt door Test West" in lost
+    assert "opgeslagen" in commands.handle(WEST_ID, "private", f"/notitie {ref} Morgen bellen").texts[0]
+    reply = commands.handle(WEST_ID, "private", f"/antwoord {ref} Goedemiddag! Ik ben Test.")
+    assert len(reply.relays) == 1
+    relay = reply.relays[0]
+    assert relay.channel == "telegram" and relay.resident_key == "te-resident-1"
+    assert "Goedemiddag! Ik ben Test." in relay.text
+    not_owner = commands.handle(WEST2_ID, "private", f"/afronden {ref}").texts[0]
+    assert "Test West" in not_owner
+    assert "afgerond" in commands.handle(WEST_ID, "private", f"/afronden {ref}").texts[0]
+    assert queue.get(ref).status == "afgerond"
+    events = [(e.actor, e.action) for e in queue.show(ref).events]
+    assert ("ow-west", "claimed") in events and ("ow-west", "closed") in events
+
+
+def test_release_and_usage_errors(commands, queue):
+    ref = new_request(queue).reference
+    commands.handle(WEST_ID, "private", f"/oppakken {ref}")
+    assert "wachtrij" in commands.handle(WEST_ID, "private", f"/vrijgeven {ref}").texts[0]
+    assert queue.get(ref).status == "nieuw"
+    assert "Gebruik" in commands.handle(WEST_ID, "private", "/oppakken").texts[0]
+    assert "Gebruik" in commands.handle(WEST_ID, "private", f"/antwoord {ref}").texts[0]
+    assert "niet gevonden" in commands.handle(WEST_ID, "private", "/oppakken T-9999").texts[0]
+    # Outside the werkgebied looks the same as not existing.
+    other = new_request(queue, resident_key="te-9", buurt="Wyck", stadsdeel="Centrum").reference
+    assert "niet gevonden" in commands.handle(WEST_ID, "private", f"/oppakken {other}").texts[0]
+
+
+async def test_antwoord_reaches_the_residents_channel(commands, queue):
+    """The relay of /antwoord is delivered by the resident's own channel sender."""
+    ref = new_request(queue).reference
+    sent = []
+
+    async def telegram_sender(pseudonym, address, text):
+        sent.append((address.channel, address.address, text))
+        return True
+
+    directory = ResidentDirectory()
+    directory.register_sender("telegram", telegram_sender)
+    await directory.remember("te-resident-1", ResidentAddress("telegram", "555001"))
+    await commands.handle_async(WEST_ID, "private", f"/oppakken {ref}")
+    reply = await commands.handle_async(WEST_ID, "private", f"/antwoord {ref} Tot morgen!")
+    assert await deliver_relay(reply.relays[0], directory)
+    assert sent == [("telegram", "555001", f"Bericht van de opbouwwerker (vraag {ref}):\nTot morgen!")]
+
+
+async def test_relay_after_restart_uses_the_consented_address(commands, queue):
+    """The in-memory directory forgot the resident; the stored address is used."""
+    ref = new_request(queue).reference
+    sent = []
+
+    async def telegram_sender(pseudonym, address, text):
+        sent.append(address.address)
+        return True
+
+    directory = ResidentDirectory()  # empty: as after a restart
+    directory.register_sender("telegram", telegram_sender)
+    commands.handle(WEST_ID, "private", f"/oppakken {ref}")
+    relay = commands.handle(WEST_ID, "private", f"/antwoord {ref} Hallo").relays[0]
+    assert await deliver_relay(relay, directory)
+    assert sent == ["555001"]
+
+
+def test_live_chat_commands_and_forwarding(commands, queue):
+    ref = new_request(queue).reference
+    commands.handle(WEST_ID, "private", f"/oppakken {ref}")
+    started = commands.handle(WEST_ID, "private", f"/live {ref}")
+    assert started.relays and "wacht" in started.relays[0].text
+    assert started.pause == ("te-resident-1",) and started.resume == ()
+    forward = queue.record_resident_message("te-resident-1", "Fijn, ik ben er")
+    member, text = commands.forward_for_staff(forward)
+    assert member.telegram_user_id == WEST_ID and "Fijn, ik ben er" in text and ref in text
+    stopped = commands.handle(WEST_ID, "private", f"/stoplive {ref}")
+    assert "assistent" in stopped.relays[0].text
+    assert stopped.resume == ("te-resident-1",) and stopped.pause == ()
+    assert queue.live_request("te-resident-1") is None
