@@ -8,6 +8,7 @@ Run: `ontmoet serve` (what `make run` starts) or `python -m bot.service`.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 from pathlib import Path
@@ -17,15 +18,25 @@ from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
-def build_input_channels(settings: Settings) -> list:
-    """The channels this configuration enables (pure: no network at build time)."""
+def build_input_channels(settings: Settings, runtime=None) -> list:
+    """The channels this configuration enables (pure: no network at build time).
+
+    `runtime` is the HandoffRuntime: with it, web chat and REST residents can be
+    in live contact with an opbouwwerker and receive their answers.
+    """
     from bot.channels.common import make_button_registry
+    from bot.channels.live import LiveContact, Outbox, register_outbox
     from bot.channels.rest import ResidentRestInput, WebChatInput
+    from bot.channels.stores import default_directory
 
     registry = make_button_registry(settings.redis_url)
+    live = LiveContact(runtime) if runtime is not None else None
+    outbox = Outbox()
+    directory = default_directory()
+    register_outbox(directory, outbox)
     channels = [
-        ResidentRestInput(settings, registry),
-        WebChatInput(settings, registry),
+        ResidentRestInput(settings, registry, live=live, outbox=outbox, directory=directory),
+        WebChatInput(settings, registry, live=live, outbox=outbox, directory=directory),
     ]
     channels.extend(_optional_channels(settings, registry))
     return channels
@@ -71,8 +82,11 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         raise SystemExit(
             f"Geen getraind model gevonden in {settings.model_path}. Draai eerst 'make train'."
         )
+    from bot.handoff.runtime import HandoffRuntime
+
     endpoints = build_endpoints(settings)
-    channels = build_input_channels(settings)
+    runtime = HandoffRuntime.from_settings(settings)
+    channels = build_input_channels(settings, runtime)
     app = rasa_run.configure_app(
         channels,
         cors=None,
@@ -93,7 +107,21 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         ready = getattr(app.ctx, "agent", None) is not None and app.ctx.agent.is_ready()
         return response.json({"ready": bool(ready)}, status=200 if ready else 503)
 
-    _mount_staff_dashboard(app, settings)
+    app.ctx.handoff = runtime
+    _mount_staff_dashboard(app, settings, runtime)
+
+    async def start_escalation(app_, _loop):
+        app_.ctx.escalation_task = asyncio.get_event_loop().create_task(
+            runtime.escalation_loop()
+        )
+
+    async def stop_escalation(app_, _loop):
+        task = getattr(app_.ctx, "escalation_task", None)
+        if task is not None:
+            task.cancel()
+
+    app.register_listener(start_escalation, "after_server_start")
+    app.register_listener(stop_escalation, "before_server_stop")
 
     app.register_listener(
         partial(rasa_run.load_agent_on_start, str(model), endpoints, None),
@@ -110,12 +138,13 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     return app
 
 
-def _mount_staff_dashboard(app, settings: Settings) -> None:
-    try:
-        from bot.staff.dashboard import dashboard_blueprint
-    except ImportError:
-        return
-    app.blueprint(dashboard_blueprint(settings), url_prefix="/staff")
+def _mount_staff_dashboard(app, settings: Settings, runtime) -> None:
+    from bot.staff.dashboard import dashboard_blueprint
+
+    app.blueprint(
+        dashboard_blueprint(settings, queue_factory=lambda: runtime.queue),
+        url_prefix="/staff",
+    )
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -91,12 +91,18 @@ class ResidentRestInput(InputChannel):
         settings: Optional[Settings] = None,
         registry: Optional[ButtonRegistry] = None,
         rate_limiter: Optional[SenderRateLimiter] = None,
+        live=None,
+        outbox=None,
+        directory=None,
     ) -> None:
         self.settings = settings or load_settings()
         self.registry = registry or ButtonRegistry()
         self.rate_limiter = rate_limiter or SenderRateLimiter(
             self.settings.rate_limit_per_minute
         )
+        self.live = live  # bot.channels.live.LiveContact, when the handoff queue runs
+        self.outbox = outbox  # bot.channels.live.Outbox for opbouwwerkers' answers
+        self.directory = directory  # bot.channels.stores.ResidentDirectory
         self._key: Optional[bytes] = None
 
     @classmethod
@@ -134,6 +140,15 @@ class ResidentRestInput(InputChannel):
             return 200, [
                 {"recipient_id": sender, "text": catalogue.text("empty_message")}
             ]
+        if self.directory is not None:
+            from bot.channels.stores import ResidentAddress
+
+            await self.directory.remember(
+                pseudonym, ResidentAddress(channel=self.name(), address=pseudonym)
+            )
+        if self.live is not None and await self.live.intercept(pseudonym, text):
+            # An opbouwwerker is live with this resident: the assistant is quiet.
+            return 200, self._waiting(sender, pseudonym)
         collector = CollectingOutputChannel()
         try:
             await on_new_message(
@@ -159,7 +174,22 @@ class ResidentRestInput(InputChannel):
         replies = format_replies(collector.messages, self.registry, pseudonym)
         for reply in replies:
             reply["recipient_id"] = sender
-        return 200, replies
+        return 200, self._waiting(sender, pseudonym) + replies
+
+    def _waiting(self, sender: str, pseudonym: str) -> List[Dict[str, Any]]:
+        """Messages from an opbouwwerker waiting in the outbox for this resident."""
+        if self.outbox is None:
+            return []
+        return [
+            {"recipient_id": sender, "text": text, "from": "opbouwwerker"}
+            for text in self.outbox.take(pseudonym)
+        ]
+
+    def inbox(self, raw_sender: Any) -> Tuple[int, Any]:
+        """GET .../inbox?sender=...: what an opbouwwerker sent since the last look."""
+        if not isinstance(raw_sender, str) or not raw_sender or len(raw_sender) > MAX_SENDER_CHARS:
+            return 400, {"error": catalogue.text("bad_request")}
+        return 200, self._waiting(raw_sender, self._pseudonym(raw_sender))
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -174,6 +204,11 @@ class ResidentRestInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             status, body = await self.handle(on_new_message, request.body or b"")
             return response.json(body, status=status)
+
+        @bp.route("/inbox", methods=["GET"])
+        async def inbox(request: Request) -> HTTPResponse:
+            status, body = self.inbox(request.args.get("sender"))
+            return response.json(body, status=status, headers={"Cache-Control": "no-store"})
 
         return bp
 
