@@ -1,0 +1,62 @@
+"""Telegram channel with the real handoff queue: opbouwwerkers' commands in a
+private chat, answers relayed to the resident, live contact forwarded."""
+from __future__ import annotations
+
+import copy
+
+import httpx
+
+from bot.handoff.runtime import HandoffRuntime
+from bot.handoff.telegram_staff import TelegramStaffCommands
+from tests.fakes.harness import ScriptedAgent, fixture, sanic_server
+from tests.test_channel_telegram_e2e import CHAT, fake_api, make_channel, post  # noqa: F401
+from tests.test_handoff_support import (  # noqa: F401  (fixtures)
+    _sqlite_template,
+    new_request,
+    queue,
+    roster,
+    sqlite_url,
+)
+
+WEST_ID, STRANGER_ID = 1001, 4242
+_ids = iter(range(800000000, 900000000))
+
+
+def text_from(user_id, text):
+    update = copy.deepcopy(fixture("telegram", "update_text"))
+    update["update_id"] = next(_ids)
+    update["message"]["from"] = {"id": user_id, "is_bot": False, "first_name": "X"}
+    update["message"]["chat"] = {"id": user_id, "type": "private", "first_name": "X"}
+    update["message"]["text"] = text
+    return update
+
+
+async def test_staff_commands_relays_and_live_contact(fake_api, tmp_path, queue):  # noqa: F811
+    channel, agent = make_channel(fake_api, tmp_path), ScriptedAgent()
+    runtime = HandoffRuntime(channel.settings, queue=queue)
+    runtime._telegram = TelegramStaffCommands(queue, roster())
+    channel.runtime = runtime
+    async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
+        # A resident talks to the assistant and asks for a person.
+        await post(client, base, fixture("telegram", "update_text"))
+        resident = agent.messages[0].sender_id
+        ref = new_request(queue, resident_key=resident, channel_address=str(CHAT)).reference
+
+        # A stranger typing a queue command gets a refusal, no queue data.
+        await post(client, base, text_from(STRANGER_ID, "/wachtrij"))
+        assert ref not in " ".join(fake_api.texts_to(STRANGER_ID))
+
+        # The opbouwwerker claims the request and answers the resident.
+        await post(client, base, text_from(WEST_ID, f"/oppakken {ref}"))
+        assert "opgepakt" in fake_api.texts_to(WEST_ID)[-1]
+        await post(client, base, text_from(WEST_ID, f"/antwoord {ref} Tot morgen!"))
+        assert fake_api.texts_to(CHAT)[-1].endswith("Tot morgen!")
+
+        # Live contact: the resident's next message goes to the opbouwwerker, not Rasa.
+        await post(client, base, text_from(WEST_ID, f"/live {ref}"))
+        before = len(agent.messages)
+        await post(client, base, text_from(CHAT, "Ik ben om 10 uur thuis"))
+        assert len(agent.messages) == before
+        assert "Ik ben om 10 uur thuis" in fake_api.texts_to(WEST_ID)[-1]
+    # Staff commands never reached the assistant.
+    assert all(not m.text.startswith(("/", "wachtrij", "oppakken")) for m in agent.messages)
