@@ -181,5 +181,37 @@ def chat(service_url):
     return send
 
 
+def chromium_driver(window_size: str = "390,844"):
+    """A Selenium driver for Debian's headless chromium (caller quits it), or skip."""
+    import shutil
+    import tempfile
+
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("chromium/chromedriver not installed (.ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic",
+        f"--user-data-dir={profile}", f"--window-size={window_size}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.profile_dir = profile
+    return driver
+
+
+def close_driver(driver) -> None:
+    import shutil
+
+    driver.quit()
+    shutil.rmtree(driver.profile_dir, ignore_errors=True)
+
+
 def reply_text(replies) -> str:
     return "\n".join(r.get("text", "") for r in replies if isinstance(r, dict))

@@ -5,10 +5,8 @@ Set ONTMOET_DASHBOARD_SCREENSHOT=docs/img/dashboard.png to refresh the README im
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from bot.db import make_engine, upgrade_database
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.routing import RosterCache
 from bot.staff.accounts import StaffAccounts
-from tests.conftest import free_port, wait_for
+from tests.conftest import chromium_driver, close_driver, free_port, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -38,25 +36,11 @@ DEMO_REQUESTS = [
 
 @pytest.fixture
 def browser():
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.skip("chromium/chromedriver not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    profile = tempfile.mkdtemp(prefix="chromium-staff-")
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                 "--window-size=1280,800"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver = chromium_driver("1280,800")
     try:
         yield driver
     finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+        close_driver(driver)
 
 
 @pytest.fixture

@@ -1,35 +1,18 @@
 """The web chat in a real headless browser (Debian's chromium + chromedriver)."""
-import shutil
-import tempfile
-
 import pytest
+
+from tests.conftest import chromium_driver, close_driver
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
 
 @pytest.fixture
 def browser():
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        pytest.skip("chromium/chromedriver not installed (.ci/run installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic",
-        f"--user-data-dir={profile}", "--window-size=390,844",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver = chromium_driver("390,844")
     try:
         yield driver
     finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+        close_driver(driver)
 
 
 def test_resident_types_a_message_and_sees_the_reply(browser, service_url, tmp_path):

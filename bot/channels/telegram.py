@@ -60,6 +60,7 @@ from bot.channels.common import (
     split_text,
     utf16_len,
 )
+from bot.channels.output import MessageOutputChannel
 from bot.channels.stores import (
     DedupStore,
     Gcra,
@@ -498,7 +499,7 @@ def normalise_staff_outcome(result: Any) -> Optional[StaffOutcome]:
 # ---------------------------------------------------------------------------
 # Output channel
 # ---------------------------------------------------------------------------
-class TelegramOutput(OutputChannel):
+class TelegramOutput(MessageOutputChannel):
     """Sends Rasa's bot messages to one resident (or, by pseudonym, to any)."""
 
     @classmethod
@@ -529,18 +530,6 @@ class TelegramOutput(OutputChannel):
         calls = format_message(message, self.channel.registry, recipient_id, self.language)
         self.sent += len(calls)
         await self.channel.execute(chat_id, calls)
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(self, recipient_id, text, buttons, **kwargs) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(self, recipient_id, json_message, **kwargs) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
-
-    async def send_image_url(self, recipient_id, image, **kwargs) -> None:
-        await self.send_response(recipient_id, {"image": image})
 
 
 # ---------------------------------------------------------------------------

@@ -54,6 +54,7 @@ from bot.channels.common import (
     pseudonymise,
     split_text,
 )
+from bot.channels.output import MessageOutputChannel
 from bot.channels.stores import (
     DedupStore,
     Gcra,
@@ -509,7 +510,7 @@ class GraphClient:
 # ---------------------------------------------------------------------------
 # Output channel
 # ---------------------------------------------------------------------------
-class WhatsAppOutput(OutputChannel):
+class WhatsAppOutput(MessageOutputChannel):
     @classmethod
     def name(cls) -> Text:
         return CHANNEL
@@ -537,18 +538,6 @@ class WhatsAppOutput(OutputChannel):
             return
         results = await self.channel.send_bot_message(recipient_id, wa_id, message, self.language)
         self.sent += len(results)
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(self, recipient_id, text, buttons, **kwargs) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(self, recipient_id, json_message, **kwargs) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
-
-    async def send_image_url(self, recipient_id, image, **kwargs) -> None:
-        await self.send_response(recipient_id, {"image": image})
 
 
 # ---------------------------------------------------------------------------
