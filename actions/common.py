@@ -27,3 +27,13 @@ def knowledge_base():
 def display_name(name: str) -> str:
     """Place names as residents type them: a plain apostrophe, no typographic one."""
     return name.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def response_text(domain, key: str, **values) -> str:
+    """The text of a domain response (the one place for user-facing text), filled in."""
+    variants = (domain or {}).get("responses", {}).get(key) or [{}]
+    text = variants[0].get("text", "")
+    try:
+        return text.format(**values) if values else text
+    except (KeyError, IndexError):
+        return text

@@ -5,14 +5,17 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import display_name, knowledge_base
+from actions.common import display_name, knowledge_base, response_text
 
 logger = logging.getLogger(__name__)
 
 MAX_PLACES_SHOWN = 3
+# intents whose text may be a buurt name when the form asks for one
+FREE_TEXT_INTENTS = {"inform_location", "find_meeting_place", "nlu_fallback", "affirm", None}
 
 
 def format_place_line(place, searched_buurt: Optional[str]) -> str:
@@ -43,7 +46,17 @@ class ValidatePlaceSearchForm(FormValidationAction):
         postcode = next(tracker.get_latest_entity_values("postcode"), None)
         if postcode:
             return {"buurt": f"postcode:{postcode}"}
-        if tracker.get_slot("requested_slot") == "buurt":
+        lat = next(tracker.get_latest_entity_values("lat"), None)
+        lon = next(tracker.get_latest_entity_values("lon"), None)
+        if lat is not None and lon is not None:
+            return {"buurt": f"location:{lat},{lon}"}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.get_slot("requested_slot") == "buurt" and intent == "share_location":
+            dispatcher.utter_message(response="utter_location_not_received")
+            return {"buurt": None}
+        # free text while the form asks for the buurt, unless the resident
+        # changed the subject (then the form steps aside for that question)
+        if tracker.get_slot("requested_slot") == "buurt" and intent in FREE_TEXT_INTENTS:
             text = (tracker.latest_message.get("text") or "").strip()
             if text and not text.startswith("/"):
                 return {"buurt": text}
@@ -58,18 +71,22 @@ class ValidatePlaceSearchForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         kb = knowledge_base()
         text = str(value or "").strip()
+        if text.startswith("location:"):
+            try:
+                lat, lon = (float(x) for x in text.split(":", 1)[1].split(","))
+            except ValueError:
+                lat = lon = None
+            nearest = kb.nearest_buurt(lat, lon) if lat is not None else None
+            if nearest is None:
+                dispatcher.utter_message(response="utter_location_not_received")
+                return {"buurt": None}
+            return {"buurt": nearest.name, "lat": lat, "lon": lon}
         if text.startswith("postcode:"):
             buurten = kb.buurten_for_postcode(text.split(":", 1)[1])
             if len(buurten) == 1:
                 return {"buurt": buurten[0], "postcode": text.split(":", 1)[1]}
             if len(buurten) > 1:
-                dispatcher.utter_message(
-                    response="utter_ask_which_buurt",
-                    buttons=[
-                        {"title": b, "payload": f'/inform_location{{"buurt": "{b}"}}'}
-                        for b in buurten[:10]
-                    ],
-                )
+                dispatcher.utter_message(response="utter_ask_which_buurt", buttons=buurt_buttons(buurten))
                 return {"buurt": None}
             dispatcher.utter_message(response="utter_buurt_unknown")
             return {"buurt": None}
@@ -80,8 +97,35 @@ class ValidatePlaceSearchForm(FormValidationAction):
         return {"buurt": match.name}
 
 
+def buurt_buttons(buurten: List[str]) -> List[Dict[str, str]]:
+    return [{"title": b, "payload": f'/inform_location{{"buurt": "{b}"}}'} for b in buurten[:10]]
+
+
+def search(tracker: Tracker, offset: int, buurt: Optional[str] = None):
+    kb = knowledge_base()
+    return kb.find_places(
+        buurt=buurt or tracker.get_slot("buurt"),
+        lat=tracker.get_slot("lat"),
+        lon=tracker.get_slot("lon"),
+        place_type=tracker.get_slot("place_type"),
+        target_group=tracker.get_slot("target_group"),
+        limit=MAX_PLACES_SHOWN,
+        offset=offset,
+    )
+
+
+def show_places(dispatcher: CollectingDispatcher, places, buurt: str, response: str) -> None:
+    lines = "\n".join(format_place_line(p, buurt) for p in places)
+    dispatcher.utter_message(response=response, buurt=buurt, places=lines)
+    if any(getattr(p, "is_demo", False) for p in places):
+        dispatcher.utter_message(response="utter_places_demo_note")
+    if any(not getattr(p, "address", None) for p in places if not getattr(p, "is_demo", False)):
+        dispatcher.utter_message(response="utter_place_facts_missing")
+    dispatcher.utter_message(response="utter_places_next")
+
+
 class ActionFindPlaces(Action):
-    """Names the nearest meeting places for the resident's buurt."""
+    """Names the nearest three meeting places for the resident's buurt."""
 
     def name(self) -> Text:
         return "action_find_places"
@@ -90,28 +134,140 @@ class ActionFindPlaces(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         buurt = tracker.get_slot("buurt")
+        events: List[Dict[Text, Any]] = []
+        # a new postcode this turn (without a buurt name) replaces the old buurt
+        postcode = next(tracker.get_latest_entity_values("postcode"), None)
+        if postcode and not next(tracker.get_latest_entity_values("buurt"), None):
+            buurten = knowledge_base().buurten_for_postcode(postcode)
+            if len(buurten) > 1:
+                dispatcher.utter_message(response="utter_ask_which_buurt", buttons=buurt_buttons(buurten))
+                return [SlotSet("buurt", None)]
+            if buurten and buurten[0] != buurt:
+                buurt = buurten[0]
+                events.append(SlotSet("buurt", buurt))
+        if not buurt:
+            dispatcher.utter_message(response="utter_ask_buurt")
+            return events
+        places = search(tracker, 0, buurt)
+        if not places:
+            dispatcher.utter_message(response="utter_places_none", buurt=buurt)
+            return events + [SlotSet("places_offset", 0), SlotSet("shown_places", [])]
+        in_buurt = any(p.buurt == buurt for p in places)
+        show_places(dispatcher, places, buurt,
+                    "utter_places_in_buurt" if in_buurt else "utter_places_nearby")
+        return events + [SlotSet("places_offset", float(len(places))),
+                         SlotSet("shown_places", [p.name for p in places])]
+
+
+class ActionMorePlaces(Action):
+    """The next three places ("meer")."""
+
+    def name(self) -> Text:
+        return "action_more_places"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        buurt = tracker.get_slot("buurt")
         if not buurt:
             dispatcher.utter_message(response="utter_ask_buurt")
             return []
-        kb = knowledge_base()
-        places = kb.find_places(
-            buurt=buurt,
-            place_type=tracker.get_slot("place_type"),
-            target_group=tracker.get_slot("target_group"),
-            limit=MAX_PLACES_SHOWN,
-        )
+        offset = int(tracker.get_slot("places_offset") or 0)
+        places = search(tracker, offset)
         if not places:
-            dispatcher.utter_message(response="utter_places_none", buurt=buurt)
+            dispatcher.utter_message(response="utter_places_no_more", buurt=buurt)
             return []
-        lines = "\n".join(format_place_line(p, buurt) for p in places)
-        in_buurt = any(p.buurt == buurt for p in places)
-        dispatcher.utter_message(
-            response="utter_places_in_buurt" if in_buurt else "utter_places_nearby",
-            buurt=buurt,
-            places=lines,
-        )
-        if any(getattr(p, "is_demo", False) for p in places):
+        show_places(dispatcher, places, buurt, "utter_places_more")
+        return [SlotSet("places_offset", float(offset + len(places))),
+                SlotSet("shown_places", [p.name for p in places])]
+
+
+def place_buttons(names: List[str]) -> List[Dict[str, str]]:
+    return [{"title": display_name(n), "payload": f'/ask_place_details{{"place": "{n}"}}'} for n in names]
+
+
+class ActionPlaceDetails(Action):
+    """Address, opening hours, accessibility, costs and activities of one place."""
+
+    def name(self) -> Text:
+        return "action_place_details"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        kb = knowledge_base()
+        name = next(tracker.get_latest_entity_values("place"), None) or tracker.get_slot("place")
+        if not name:
+            shown = tracker.get_slot("shown_places") or []
+            if len(shown) == 1:
+                name = shown[0]
+            else:
+                dispatcher.utter_message(response="utter_ask_which_place", buttons=place_buttons(shown))
+                return []
+        place = kb.place_details(name) or kb.resolve_place(name)
+        if place is None:
+            dispatcher.utter_message(response="utter_place_unknown")
+            return []
+        unknown = response_text(domain, "utter_value_unknown") or "?"
+        values = {
+            "name": display_name(place.name) + (" (voorbeeld)" if place.is_demo else ""),
+            "buurt": place.buurt or unknown,
+            "address": place.address or unknown,
+            "opening_hours": place.opening_hours or unknown,
+            "accessibility": place.accessibility or unknown,
+            "cost": place.cost or unknown,
+        }
+        dispatcher.utter_message(response="utter_place_details", **values)
+        if place.description:
+            dispatcher.utter_message(response="utter_place_details_activities",
+                                     description=place.description)
+        if place.is_demo:
             dispatcher.utter_message(response="utter_places_demo_note")
-        if any(not getattr(p, "address", None) for p in places if not getattr(p, "is_demo", False)):
-            dispatcher.utter_message(response="utter_place_facts_missing")
+        elif not (place.address and place.opening_hours and place.accessibility and place.cost):
+            dispatcher.utter_message(response="utter_place_details_missing")
+        return [SlotSet("place", place.name)]
+
+
+MAX_ACTIVITIES_SHOWN = 3
+
+
+class ActionFindActivities(Action):
+    """What is on: activities on a day or time (default: the coming seven days)."""
+
+    def name(self) -> Text:
+        return "action_find_activities"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        from datetime import datetime, timedelta
+
+        kb = knowledge_base()
+        text = tracker.latest_message.get("text") or ""
+        span = kb.resolve_when(text) if text and not text.startswith("/") else None
+        if span is None:
+            from knowledge.when import TZ
+
+            start = datetime.now(TZ)
+            span = (start, start + timedelta(days=7))
+        buurt = next(tracker.get_latest_entity_values("buurt"), None)
+        found = kb.activities(span[0], span[1], buurt=buurt,
+                              target_group=next(tracker.get_latest_entity_values("target_group"), None),
+                              limit=MAX_ACTIVITIES_SHOWN)
+        if not found and buurt:
+            found = kb.activities(span[0], span[1], limit=MAX_ACTIVITIES_SHOWN)
+        if not found:
+            dispatcher.utter_message(response="utter_activities_none")
+            return []
+        lines = []
+        for occ in found:
+            title = occ.title + (" (voorbeeld)" if occ.is_demo else "")
+            lines.append(response_text(
+                domain, "utter_activity_line",
+                date=occ.start.strftime("%d-%m"), time=occ.start.strftime("%H:%M"),
+                title=title, place=display_name(occ.place_name),
+            ))
+        dispatcher.utter_message(response="utter_activities_found", activities="\n".join(lines))
+        if any(o.is_demo for o in found):
+            dispatcher.utter_message(response="utter_activities_demo_note")
         return []

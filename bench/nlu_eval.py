@@ -1,0 +1,331 @@
+"""NLU benchmark (not a test): how well the assistant understands residents.
+
+    .venv/bin/python bench/nlu_eval.py              # held-out set + 5-fold cross-validation
+    .venv/bin/python bench/nlu_eval.py --no-cv      # held-out set only
+    .venv/bin/python bench/nlu_eval.py --model models/nlu.tar.gz   # evaluate an existing model
+
+Trains the NLU pipeline of config.yml on nlu_data/ and evaluates it on the
+held-out file tests/nlu_test_data.yml: intent accuracy, macro-F1, per-intent F1,
+entity precision/recall/F1 per entity (compared on the canonical value), the
+most confused intent pairs and the sentences that fail. Then a k-fold
+cross-validation on the training data. Writes bench/results/nlu_eval.json and
+the NLU section of docs/BENCHMARKS.md (with the date and the machine).
+
+A prediction of nlu_fallback (below the confidence threshold) counts as wrong.
+Intents of the test file that the model does not know (another engineer's
+feature not there yet) are reported as not evaluated.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+RESULTS = ROOT / "bench" / "results" / "nlu_eval.json"
+BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
+START, END = "<!-- nlu_eval:start -->", "<!-- nlu_eval:end -->"
+ENTITIES = ("buurt", "postcode", "place_type", "target_group", "place")
+
+
+# --------------------------------------------------------------------------- data
+
+def load_examples(path: Path) -> List[dict]:
+    """[{text, intent, entities: [(entity, value)]}] from a Rasa NLU YAML file."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    out = []
+    for msg in data.intent_examples:
+        ents = [(e["entity"], str(e.get("value", ""))) for e in msg.get("entities") or []]
+        out.append({"text": msg.get("text"), "intent": msg.get("intent"), "entities": ents})
+    return out
+
+
+def domain_intents(domain_dir: Path) -> set:
+    from rasa.shared.core.domain import Domain
+
+    return set(Domain.load(str(domain_dir)).intents)
+
+
+# --------------------------------------------------------------------------- model
+
+def train(config: Path, data: Sequence[Path], out_dir: Path, name: str) -> Path:
+    from rasa.model_training import train_nlu
+
+    result = train_nlu(str(config), [str(d) for d in data] if len(data) > 1 else str(data[0]),
+                       str(out_dir), fixed_model_name=name)
+    if not result:
+        raise SystemExit("training failed")
+    return Path(result)
+
+
+def predict(model: Path, texts: Sequence[str]) -> List[dict]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def run():
+        return [await agent.parse_message(t) for t in texts]
+
+    return asyncio.run(run())
+
+
+# --------------------------------------------------------------------------- metrics
+
+def entity_scores(gold: List[List[Tuple[str, str]]], pred: List[List[Tuple[str, str]]]) -> Dict[str, dict]:
+    counts = {e: collections.Counter() for e in ENTITIES}
+    for g, p in zip(gold, pred):
+        g_c = collections.Counter((e, v.lower()) for e, v in g)
+        p_c = collections.Counter((e, v.lower()) for e, v in p)
+        for (e, v), n in (g_c | p_c).items():
+            if e not in counts:
+                counts[e] = collections.Counter()
+            tp = min(g_c[(e, v)], p_c[(e, v)])
+            counts[e]["tp"] += tp
+            counts[e]["fn"] += g_c[(e, v)] - tp
+            counts[e]["fp"] += p_c[(e, v)] - tp
+    out = {}
+    for e, c in counts.items():
+        tp, fp, fn = c["tp"], c["fp"], c["fn"]
+        if tp + fp + fn == 0:
+            continue
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out[e] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+                  "support": tp + fn, "tp": tp, "fp": fp, "fn": fn}
+    return out
+
+
+def intent_scores(gold: List[str], pred: List[str]) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+    labels = sorted(set(gold))
+    p, r, f, s = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
+    per_intent = {lab: {"precision": round(float(pi), 4), "recall": round(float(ri), 4),
+                        "f1": round(float(fi), 4), "support": int(si)}
+                  for lab, pi, ri, fi, si in zip(labels, p, r, f, s)}
+    confused = collections.Counter((g, q) for g, q in zip(gold, pred) if g != q)
+    return {
+        "accuracy": round(float(accuracy_score(gold, pred)), 4),
+        "macro_f1": round(float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0)), 4),
+        "per_intent": per_intent,
+        "confused_pairs": [{"gold": g, "predicted": q, "count": n} for (g, q), n in confused.most_common(12)],
+        "fallback_rate": round(sum(1 for q in pred if q == "nlu_fallback") / max(1, len(pred)), 4),
+    }
+
+
+def evaluate(model: Path, examples: List[dict]) -> dict:
+    parsed = predict(model, [e["text"] for e in examples])
+    gold_intents = [e["intent"] for e in examples]
+    pred_intents = [(p.get("intent") or {}).get("name") or "None" for p in parsed]
+    gold_ents = [e["entities"] for e in examples]
+    # the contract's entities only (not e.g. the language detector's `language`)
+    pred_ents = [[(x["entity"], str(x.get("value", ""))) for x in p.get("entities") or [] if x["entity"] in ENTITIES]
+                 for p in parsed]
+    result = intent_scores(gold_intents, pred_intents)
+    result["entities"] = entity_scores(gold_ents, pred_ents)
+    result["errors"] = [
+        {"text": e["text"], "gold": g, "predicted": q,
+         "confidence": round(float((p.get("intent") or {}).get("confidence") or 0.0), 3)}
+        for e, g, q, p in zip(examples, gold_intents, pred_intents, parsed) if g != q
+    ]
+    result["entity_errors"] = [
+        {"text": e["text"], "gold": sorted(ge), "predicted": sorted(pe)}
+        for e, ge, pe in zip(examples, gold_ents, pred_ents)
+        if collections.Counter((a, b.lower()) for a, b in ge) != collections.Counter((a, b.lower()) for a, b in pe)
+    ]
+    result["n"] = len(examples)
+    return result
+
+
+# --------------------------------------------------------------------------- cross-validation
+
+def cross_validate(config: Path, data_dir: Path, folds: int, work: Path) -> dict:
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from sklearn.model_selection import StratifiedKFold
+
+    data = load_data(str(data_dir))
+    examples = list(data.intent_examples)
+    labels = [m.get("intent") for m in examples]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
+    scores = []
+    for i, (train_idx, test_idx) in enumerate(splitter.split(examples, labels), start=1):
+        fold_train = TrainingData(
+            training_examples=[examples[j] for j in train_idx],
+            entity_synonyms=data.entity_synonyms,
+            regex_features=data.regex_features,
+            lookup_tables=data.lookup_tables,
+        )
+        path = work / f"fold{i}.yml"
+        path.write_text(RasaYAMLWriter().dumps(fold_train), encoding="utf-8")
+        model = train(config, [path], work, f"fold{i}")
+        test = [{"text": examples[j].get("text"), "intent": examples[j].get("intent"),
+                 "entities": [(e["entity"], str(e.get("value", ""))) for e in examples[j].get("entities") or []]}
+                for j in test_idx]
+        result = evaluate(model, test)
+        scores.append({"fold": i, "accuracy": result["accuracy"], "macro_f1": result["macro_f1"],
+                       "buurt_f1": (result["entities"].get("buurt") or {}).get("f1")})
+        print(f"fold {i}: accuracy {result['accuracy']:.3f} macro-F1 {result['macro_f1']:.3f}", flush=True)
+    import statistics
+
+    def summary(key):
+        values = [s[key] for s in scores if s[key] is not None]
+        return {"mean": round(statistics.mean(values), 4),
+                "stdev": round(statistics.pstdev(values), 4)} if values else None
+
+    return {"folds": folds, "per_fold": scores, "accuracy": summary("accuracy"),
+            "macro_f1": summary("macro_f1"), "buurt_f1": summary("buurt_f1")}
+
+
+# --------------------------------------------------------------------------- report
+
+def markdown(report: dict) -> str:
+    h = report["held_out"]
+    lines = [
+        START,
+        "## NLU (bench/nlu_eval.py)",
+        "",
+        f"Run {report['date']} on {report['machine']}; config `{report['config']}`, "
+        f"training data `nlu_data/` ({report['training_examples']} examples), "
+        f"held-out set `tests/nlu_test_data.yml` ({h['n']} sentences). "
+        "A fallback (below the threshold) counts as wrong.",
+        "",
+        "| measure | held-out |",
+        "|---|---|",
+        f"| intent accuracy | {h['accuracy']:.3f} |",
+        f"| intent macro-F1 | {h['macro_f1']:.3f} |",
+        f"| fallback rate | {h['fallback_rate']:.3f} |",
+    ]
+    for e, s in sorted(h["entities"].items()):
+        if e not in ENTITIES:
+            continue
+        lines.append(f"| entity F1 `{e}` (P {s['precision']:.2f} / R {s['recall']:.2f}, n={s['support']}) | {s['f1']:.3f} |")
+    cv = report.get("cross_validation")
+    if cv:
+        lines.append(f"| {cv['folds']}-fold CV intent macro-F1 (training data, `{cv.get('config')}`) | "
+                     f"{cv['macro_f1']['mean']:.3f} ± {cv['macro_f1']['stdev']:.3f} |")
+        lines.append(f"| {cv['folds']}-fold CV intent accuracy | "
+                     f"{cv['accuracy']['mean']:.3f} ± {cv['accuracy']['stdev']:.3f} |")
+    if report.get("not_evaluated"):
+        lines += ["", "Not evaluated (intent not in the domain yet): "
+                  + ", ".join(f"`{k}` ({v})" for k, v in sorted(report["not_evaluated"].items()))]
+    lines += ["", "Per intent (held-out):", "", "| intent | F1 | P | R | n |", "|---|---|---|---|---|"]
+    for name, s in sorted(h["per_intent"].items()):
+        lines.append(f"| {name} | {s['f1']:.2f} | {s['precision']:.2f} | {s['recall']:.2f} | {s['support']} |")
+    if h["confused_pairs"]:
+        lines += ["", "Most confused (gold → predicted):", ""]
+        lines += [f"- {c['gold']} → {c['predicted']}: {c['count']}" for c in h["confused_pairs"]]
+    if h.get("errors"):
+        lines += ["", "Held-out sentences still misread:", ""]
+        lines += [f"- \"{e['text']}\": {e['gold']} → {e['predicted']} ({e['confidence']:.2f})" for e in h["errors"][:20]]
+    entity_errors = [
+        {**e, "predicted": [p for p in e["predicted"] if p[0] in ENTITIES]} for e in h.get("entity_errors") or []
+    ]
+    entity_errors = [e for e in entity_errors if sorted(map(tuple, e["gold"])) != sorted(map(tuple, e["predicted"]))]
+    if entity_errors:
+        lines += ["", "Entity misses:", ""]
+        for e in entity_errors[:10]:
+            gold = ", ".join(f"{a}={b}" for a, b in e["gold"]) or "none"
+            pred = ", ".join(f"{a}={b}" for a, b in e["predicted"]) or "none"
+            lines.append(f"- \"{e['text']}\": gold {gold}; predicted {pred}")
+    lines += ["", f"Training: {report['train_seconds']} s. Details: `bench/results/nlu_eval.json`. "
+              "Notes on what still fails: `docs/NLU.md`.", END]
+    return "\n".join(lines)
+
+
+def write_benchmarks(section: str) -> None:
+    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    BENCHMARKS.parent.mkdir(parents=True, exist_ok=True)
+    BENCHMARKS.write_text(text, encoding="utf-8")
+
+
+def machine() -> str:
+    cpus = os.cpu_count() or 0
+    return f"{platform.node() or 'host'} ({platform.machine()}, {cpus} CPU, Python {platform.python_version()})"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--config", default=str(ROOT / "config.yml"))
+    parser.add_argument("--data", default=str(ROOT / "nlu_data"))
+    parser.add_argument("--test", default=str(ROOT / "tests" / "nlu_test_data.yml"))
+    parser.add_argument("--domain", default=str(ROOT / "domain"))
+    parser.add_argument("--model", help="evaluate this model instead of training one")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--cv-config", help="config for the cross-validation (default: --config)")
+    parser.add_argument("--no-cv", action="store_true")
+    parser.add_argument("--no-docs", action="store_true", help="do not touch docs/BENCHMARKS.md")
+    parser.add_argument("--from-json", action="store_true",
+                        help="only write docs/BENCHMARKS.md again from bench/results/nlu_eval.json")
+    args = parser.parse_args(argv)
+    if args.from_json:
+        write_benchmarks(markdown(json.loads(RESULTS.read_text(encoding="utf-8"))))
+        return 0
+
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    known = domain_intents(Path(args.domain))
+    examples = load_examples(Path(args.test))
+    evaluated = [e for e in examples if e["intent"] in known]
+    not_evaluated = dict(collections.Counter(e["intent"] for e in examples if e["intent"] not in known))
+
+    with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
+        work = Path(tmp)
+        started = time.monotonic()
+        model = Path(args.model) if args.model else train(Path(args.config), [Path(args.data)], work, "nlu-eval")
+        train_seconds = round(time.monotonic() - started, 1)
+        held_out = evaluate(model, evaluated)
+        print(f"held-out: accuracy {held_out['accuracy']:.3f} macro-F1 {held_out['macro_f1']:.3f} "
+              f"buurt F1 {(held_out['entities'].get('buurt') or {}).get('f1')}", flush=True)
+        cv_config = Path(args.cv_config or args.config)
+        cv = None if args.no_cv else cross_validate(cv_config, Path(args.data), args.folds, work)
+        if cv:
+            cv["config"] = os.path.relpath(cv_config, ROOT)
+
+    report = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "config": os.path.relpath(args.config, ROOT),
+        "training_examples": len(load_data(args.data).intent_examples),
+        "train_seconds": train_seconds,
+        "held_out": held_out,
+        "not_evaluated": not_evaluated,
+        "cross_validation": cv,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    section = markdown(report)
+    if not args.no_docs:
+        write_benchmarks(section)
+    print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""Gazetteer entity extractor: buurten, places, place types, target groups, postcodes.
+
+Residents write "mariaberch", "wittevrouweveld", "st pieter", "dousberg hazendans"
+or "6224 bk". This component finds those names in a message and gives the
+canonical value (the buurt name exactly as in knowledge/data/buurten.yml, the
+place name, the place_type and target_group keys of the domain, the postcode in
+upper case without space).
+
+The names come from knowledge/ (`knowledge.lookups.build_lookups`, the same
+source as nlu_data/generated/lookups.yml) when the model is trained, and are
+stored in the model, so a trained model does not read knowledge/ again.
+
+Matching, on normalised words (lower case, no accents, no punctuation):
+1. exact: every n-gram (longest first) against every known way of writing a name,
+   also without spaces ("wittevrouwen veld" == "wittevrouwenveld");
+2. fuzzy: the words left over against buurt and place names with a
+   Damerau-Levenshtein / ratio score >= `fuzzy_threshold` (short names need a
+   closer match; common Dutch words are never fuzzy-matched).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+ENTITY_ORDER = ("place", "buurt", "place_type", "target_group")
+FUZZY_ENTITIES = ("buurt", "place")
+TABLES_FILE = "gazetteer.json"
+
+# Dutch (and English) words that look like names but never are one here.
+COMMON_WORDS = frozenset(
+    """
+    de het een en in op te van voor met bij naar is er ik je u we wij ze zij hier daar
+    waar wat wie hoe wanneer welk welke mijn mij me ons onze uw jouw heb hebt heeft
+    ben bent zijn was kan kun kunt wil wilt graag niet geen wel ook nog meer veel
+    samen mensen buurt wijk stad centrum huis plek plekken ergens iets iemand
+    ouders moeder vader buren buurman buurvrouw mama papa oma opa
+    dag morgen middag avond week maandag dinsdag woensdag donderdag vrijdag
+    zaterdag zondag vandaag open openingstijden adres kosten hallo hoi dank
+    bedankt help hulp koffie eten bingo koor taal straat weg laan plein
+    hier meer leer veer geen been alleen eenzaam hebben zoeken zoek
+    maastricht nederland nederlands limburg limburgs vrijwilliger gemeente
+    subsidie aanvraag aanvragen bestuur stichting vereniging wonen woon woont
+    the a an i you my near where is are there what when help
+    """.split()
+)
+# two letters after four digits that are a word, not a postcode ("6218 ik woon")
+NOT_POSTCODE_LETTERS = frozenset(
+    "ik in op en is de te om er je we ze na al ja of zo nu be at on to".split()
+)
+POSTCODE_RE = re.compile(r"(?<![0-9])(6[12]\d\d)(?:\s?([A-Za-z]{2}))?(?![0-9A-Za-z])")
+WORD_RE = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ’'`´]+")
+
+
+def normalize(text: str) -> str:
+    from knowledge.textnorm import normalize as knowledge_normalize
+
+    return knowledge_normalize(text)
+
+
+@dataclass(frozen=True)
+class Word:
+    norm: str
+    start: int
+    end: int
+
+
+def words_of(text: str) -> List[Word]:
+    """Normalised words with their character span in `text`."""
+    out: List[Word] = []
+    for match in WORD_RE.finditer(text or ""):
+        norm = normalize(match.group(0))
+        if norm:
+            # "d'r" -> "d r": keep one word per written word
+            out.append(Word(norm.replace(" ", ""), match.start(), match.end()))
+    return out
+
+
+def find_postcodes(text: str) -> List[Dict[str, Any]]:
+    found = []
+    for match in POSTCODE_RE.finditer(text or ""):
+        digits, letters = match.group(1), match.group(2)
+        end = match.end()
+        if letters and letters.lower() in NOT_POSTCODE_LETTERS:
+            letters = None
+            end = match.start() + 4
+        value = digits + (letters.upper() if letters else "")
+        found.append({"entity": "postcode", "value": value, "start": match.start(), "end": end})
+    return found
+
+
+def build_tables(data_dir: Optional[str] = None) -> Dict[str, Dict[str, str]]:
+    """{entity: {normalised form: canonical value}} from knowledge/ data files."""
+    from pathlib import Path
+
+    from knowledge.lookups import build_lookups
+
+    lookups = build_lookups(Path(data_dir) if data_dir else None)
+    tables: Dict[str, Dict[str, str]] = {}
+    for entity, values in lookups.items():
+        table: Dict[str, str] = {}
+        for canonical, forms in values.items():
+            for form in [canonical, *forms]:
+                norm = normalize(form)
+                if not norm or norm in COMMON_WORDS:
+                    continue
+                table.setdefault(norm, canonical)
+        tables[entity] = table
+    return tables
+
+
+class Gazetteer:
+    """The matching itself (no Rasa types: easy to test and to reuse)."""
+
+    def __init__(self, tables: Dict[str, Dict[str, str]], fuzzy_threshold: float = 85.0,
+                 max_ngram: int = 5):
+        self.tables = tables
+        self.fuzzy_threshold = fuzzy_threshold
+        self.max_ngram = max_ngram
+        self.compact = {
+            entity: {norm.replace(" ", ""): value for norm, value in table.items()}
+            for entity, table in tables.items()
+        }
+
+    def _exact(self, gram: str) -> Optional[Tuple[str, str]]:
+        for entity in ENTITY_ORDER:
+            table = self.tables.get(entity) or {}
+            if gram in table:
+                return entity, table[gram]
+        compact = gram.replace(" ", "")
+        for entity in ENTITY_ORDER:
+            table = self.compact.get(entity) or {}
+            if compact in table and len(compact) >= 4:
+                return entity, table[compact]
+        return None
+
+    def _fuzzy(self, gram: str) -> Optional[Tuple[str, str, float]]:
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        def scorer(a, b, **_kw):
+            return max(fuzz.ratio(a, b), 100.0 * DamerauLevenshtein.normalized_similarity(a, b))
+
+        best: Optional[Tuple[str, str, float]] = None
+        probe = gram.replace(" ", "")
+        # Limburgish and common spellings: "caberch" (g), "wijck"/"wyck" (ij/y)
+        probes = {probe, re.sub(r"ch$", "g", probe), probe.replace("ij", "y"), probe.replace("y", "ij")}
+        for entity in FUZZY_ENTITIES:
+            table = self.compact.get(entity) or {}
+            found = None
+            for candidate in probes:
+                hit = process.extractOne(candidate, list(table), scorer=scorer,
+                                         score_cutoff=self.fuzzy_threshold)
+                if hit and (found is None or hit[1] > found[1]):
+                    found = hit
+            if not found:
+                continue
+            alias, score = found[0], float(found[1])
+            if len(alias) <= 5 and score < 90:
+                continue
+            if best is None or score > best[2]:
+                best = (entity, table[alias], score)
+        return best
+
+    def extract(self, text: str) -> List[Dict[str, Any]]:
+        """Entities found in `text`, with canonical values and character spans."""
+        entities = find_postcodes(text)
+        taken = [(e["start"], e["end"]) for e in entities]
+        words = words_of(text)
+        used = [any(s <= w.start < e for s, e in taken) for w in words]
+
+        def claim(i: int, size: int, entity: str, value: str, confidence: float) -> None:
+            for k in range(i, i + size):
+                used[k] = True
+            entities.append({
+                "entity": entity, "value": value,
+                "start": words[i].start, "end": words[i + size - 1].end,
+                "confidence_entity": round(confidence, 3),
+            })
+
+        for fuzzy in (False, True):
+            for size in range(min(self.max_ngram, len(words)), 0, -1):
+                for i in range(len(words) - size + 1):
+                    if any(used[i:i + size]):
+                        continue
+                    parts = [w.norm for w in words[i:i + size]]
+                    gram = " ".join(parts)
+                    if not fuzzy:
+                        hit = self._exact(gram)
+                        if hit:
+                            claim(i, size, hit[0], hit[1], 1.0)
+                        continue
+                    if size > 3 or len(gram.replace(" ", "")) < 5:
+                        continue
+                    if parts[0] in COMMON_WORDS or parts[-1] in COMMON_WORDS:
+                        continue
+                    if any(p.isdigit() for p in parts):
+                        continue
+                    hit3 = self._fuzzy(gram)
+                    if hit3:
+                        claim(i, size, hit3[0], hit3[1], hit3[2] / 100.0)
+        return sorted(entities, key=lambda e: e["start"])
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
+)
+class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Rasa component around `Gazetteer` (buurt, place, place_type, target_group, postcode)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "fuzzy_threshold": 85.0,
+            "max_ngram": 5,
+            # None: knowledge/data of this project
+            "data_dir": None,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 tables: Optional[Dict[str, Dict[str, str]]] = None):
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._gazetteer: Optional[Gazetteer] = None
+        if tables:
+            self._set_tables(tables)
+
+    def _set_tables(self, tables: Dict[str, Dict[str, str]]) -> None:
+        self._gazetteer = Gazetteer(tables, float(self._config.get("fuzzy_threshold", 85.0)),
+                                    int(self._config.get("max_ngram", 5)))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "GazetteerEntityExtractor":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        tables = build_tables(self._config.get("data_dir"))
+        self._set_tables(tables)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / TABLES_FILE).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "GazetteerEntityExtractor":
+        tables = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                tables = json.loads((directory / TABLES_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError) as exc:
+            logger.warning("Gazetteer tables missing from the model (%s): building them from knowledge/", exc)
+        if not tables:
+            tables = build_tables(config.get("data_dir"))
+        return cls(config, model_storage, resource, tables)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._gazetteer is None:
+            self._set_tables(build_tables(self._config.get("data_dir")))
+        for message in messages:
+            text = message.get(TEXT)
+            if not text or text.startswith("/"):
+                continue
+            found = self._gazetteer.extract(text)
+            if not found:
+                continue
+            found = self.add_extractor_name(found)
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages

@@ -1,0 +1,100 @@
+"""Place search, "meer", place details and activities (actions/places.py) on the real knowledge data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.places as place_actions
+from knowledge.testing import fresh_kb
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = {"responses": yaml.safe_load((ROOT / "domain" / "places.yml").read_text(encoding="utf-8"))["responses"]}
+
+
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory):
+    return fresh_kb(tmp_path_factory.mktemp("kb"))
+
+
+@pytest.fixture()
+def kb(knowledge, monkeypatch):
+    monkeypatch.setattr(place_actions, "knowledge_base", lambda: knowledge)
+    return knowledge
+
+
+def tracker(slots=None, text="", intent="find_meeting_place", entities=()) -> Tracker:
+    return Tracker("t", dict(slots or {}), {"text": text, "intent": {"name": intent}, "entities": list(entities)},
+                   [], False, None, {}, "action_listen")
+
+
+def run(action, tr):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tr, DOMAIN)
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_nearest_three_then_meer_gives_the_next_three(kb):
+    messages, slots = run(place_actions.ActionFindPlaces(), tracker({"buurt": "Malberg"}))
+    first = slots["shown_places"]
+    assert 1 <= len(first) <= 3 and slots["places_offset"] == len(first)
+    assert messages[0]["response"] in {"utter_places_in_buurt", "utter_places_nearby"}
+    assert "Ruweel" in messages[0]["places"]
+    assert messages[-1]["response"] == "utter_places_next"
+    more, slots2 = run(place_actions.ActionMorePlaces(),
+                       tracker({"buurt": "Malberg", "places_offset": slots["places_offset"]}, "meer", "more_places"))
+    if slots2:
+        assert not set(slots2["shown_places"]) & set(first)
+        assert slots2["places_offset"] == slots["places_offset"] + len(slots2["shown_places"])
+    else:
+        assert more[0]["response"] == "utter_places_no_more"
+
+
+def test_a_new_postcode_replaces_the_old_buurt(kb):
+    pc = {"entity": "postcode", "value": "6218"}
+    _, slots = run(place_actions.ActionFindPlaces(),
+                   tracker({"buurt": "Wyck"}, "ik woon in 6218", "inform_location", [pc]))
+    assert slots["buurt"] == kb.buurten_for_postcode("6218")[0]
+
+
+def test_a_postcode_of_several_buurten_asks_which(kb):
+    pc = {"entity": "postcode", "value": "6216"}
+    messages, slots = run(place_actions.ActionFindPlaces(), tracker({}, "6216", "inform_location", [pc]))
+    assert messages[0]["response"] == "utter_ask_which_buurt"
+    assert {b["title"] for b in messages[0]["buttons"]} == set(kb.buurten_for_postcode("6216"))
+    assert slots["buurt"] is None
+
+
+def test_place_details_say_what_is_unknown_instead_of_guessing(kb):
+    place = {"entity": "place", "value": "Buurtcentrum De Romein"}
+    messages, slots = run(place_actions.ActionPlaceDetails(),
+                          tracker({}, "adres van de romein", "ask_place_details", [place]))
+    details = messages[0]
+    assert details["response"] == "utter_place_details"
+    known = kb.place_details("Buurtcentrum De Romein")
+    assert details["address"] == (known.address or "weet ik niet")
+    assert details["opening_hours"] == (known.opening_hours or "weet ik niet")
+    assert slots["place"] == known.name
+
+
+def test_place_details_without_a_name_ask_which_of_the_places_shown(kb):
+    shown = ["Gemeenschapshuis ’t Ruweel", "Buurtcentrum De Romein"]
+    messages, _ = run(place_actions.ActionPlaceDetails(),
+                      tracker({"shown_places": shown}, "wat is het adres", "ask_place_details"))
+    assert messages[0]["response"] == "utter_ask_which_place"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Gemeenschapshuis 't Ruweel", "Buurtcentrum De Romein"]
+
+
+def test_activities_are_listed_with_date_time_and_demo_marked(kb):
+    messages, _ = run(place_actions.ActionFindActivities(),
+                      tracker({}, "wat is er deze week te doen", "find_activity"))
+    if messages[0]["response"] == "utter_activities_found":
+        lines = messages[0]["activities"].splitlines()
+        assert 1 <= len(lines) <= 3 and all(" om " in line for line in lines)
+        if "(voorbeeld)" in messages[0]["activities"]:
+            assert any(m["response"] == "utter_activities_demo_note" for m in messages)
+    else:
+        assert messages[0]["response"] == "utter_activities_none"
