@@ -1,0 +1,110 @@
+"""Safeguarding actions: disclosure at the start, crisis, loneliness, way out.
+
+Texts are domain responses (domain/safety.yml); helpline numbers come from
+knowledge/data/helplines.yml through bot.safety.helpline_values().
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import settings
+from bot.safety import helpline_values, record_event
+
+logger = logging.getLogger(__name__)
+
+# slots that belong to the conversation, not to a form: kept by start_over
+KEEP_SLOTS = {"language", "preferred_language"}
+
+
+def count(kind: str) -> None:
+    """Count a safety event for review; never fails the conversation."""
+    try:
+        record_event(kind, settings().var_dir)
+    except Exception:  # pragma: no cover - a full disk must not silence the reply
+        logger.exception("could not count safety event %s", kind)
+
+
+def leave_form(tracker: Tracker) -> List[EventType]:
+    """Events that set a form in progress aside (none when no form is active)."""
+    if tracker.active_loop_name:
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+    return []
+
+
+def form_slots(domain: Dict[Text, Any]) -> List[str]:
+    """Every slot a form of the domain asks for."""
+    names = []
+    for form in (domain.get("forms") or {}).values():
+        required = (form or {}).get("required_slots") or []
+        if isinstance(required, dict):  # older domain format
+            required = list(required)
+        names.extend(required)
+    return sorted(set(names) - KEEP_SLOTS)
+
+
+class ActionSessionStart(Action):
+    """The first message of every conversation says this is an automated assistant."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        events: List[EventType] = [SessionStarted()]
+        carry_over = (domain.get("session_config") or {}).get(
+            "carry_over_slots_to_new_session", True
+        )
+        if carry_over:
+            for key, value in tracker.current_slot_values().items():
+                if value is not None and key != "requested_slot":
+                    events.append(SlotSet(key, value))
+        dispatcher.utter_message(response="utter_disclosure")
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionCrisis(Action):
+    """113 and 112 at once, a form set aside, the event counted (no personal data)."""
+
+    def name(self) -> Text:
+        return "action_crisis"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_crisis", **helpline_values())
+        by_net = (tracker.latest_message or {}).get("safety_net") == "crisis"
+        count("crisis_keyword" if by_net else "crisis")
+        return leave_form(tracker)
+
+
+class ActionLoneliness(Action):
+    """Warmth, De Luisterlijn, then a place nearby or a person."""
+
+    def name(self) -> Text:
+        return "action_loneliness"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_loneliness", **helpline_values())
+        count("loneliness")
+        return leave_form(tracker)
+
+
+class ActionStartOver(Action):
+    """menu / opnieuw / stop: leave any form, forget its answers, show the menu."""
+
+    def name(self) -> Text:
+        return "action_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        events = leave_form(tracker)
+        events.extend(SlotSet(name, None) for name in form_slots(domain)
+                      if tracker.get_slot(name) is not None)
+        dispatcher.utter_message(response="utter_start_over")
+        return events

@@ -1,0 +1,139 @@
+"""Which language a resident writes in.
+
+`lingua-language-detector` (restricted to the languages we serve plus German
+and French as decoys) decides for Latin text; a script check decides for
+Arabic script (Arabic or Persian, by letters), Ge'ez script (Tigrinya: lingua
+has no Tigrinya) and Cyrillic (Ukrainian). Short messages never switch: a lone
+"hoi", "ok" or "thanks" says nothing reliable about a language.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Optional
+
+DUTCH = "nl"
+ENGLISH = "en"
+# languages with key replies from bot/catalogue.yml (beyond Dutch and English)
+CATALOGUE_LANGUAGES = ("ar", "tr", "pl", "uk", "fa", "ti")
+ALL_LANGUAGES = (DUTCH, ENGLISH) + CATALOGUE_LANGUAGES
+
+# Latin text: at least this many words, and this confidence of lingua
+MIN_WORDS = 3
+MIN_CONFIDENCE = 0.80
+# words with letters only a Turkish/Polish text has: 2 words are enough
+MIN_WORDS_WITH_MARKERS = 2
+_MARKERS = {"tr": set("ıİğĞşŞ"), "pl": set("ąęłńśźżĄĘŁŃŚŹŻ")}
+
+_GEEZ = re.compile(r"[\u1200-\u137F\u1380-\u139F\u2D80-\u2DDF]")
+_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+# letters Persian uses and Arabic does not (pe, che, zhe, gaf, keheh, farsi yeh)
+_PERSIAN_LETTERS = re.compile(r"[\u067E\u0686\u0698\u06AF\u06A9\u06CC]")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+_EXPLICIT = {
+    DUTCH: re.compile(
+        r"^(?:graag |liever |alstublieft |alsjeblieft )?(?:in het |op )?(?:nederlands|hollands|dutch)"
+        r"(?: graag| alstublieft| alsjeblieft| please| a\.?u\.?b\.?)?[.!]?$"
+        r"|^(?:kunt u|kun je|wilt u|wil je|praat|spreek|spreekt u|spreek je)(?: weer)? (?:in het )?nederlands"
+        r"|^(?:speak|in) dutch(?: please)?[.!]?$",
+        re.IGNORECASE,
+    ),
+    ENGLISH: re.compile(
+        r"^(?:in )?english(?: please| pls| graag)?[.!]?$"
+        r"|^(?:can|could) (?:you|we) (?:speak|talk|write|answer) (?:in )?english"
+        r"|^do you speak english|^(?:please )?(?:speak|answer|talk) (?:in )?english"
+        r"|^(?:kunt u|kun je|wilt u|spreekt u|spreek je|praat) (?:in het )?engels"
+        r"|^(?:in het )?engels(?: graag| alstublieft)?[.!]?$",
+        re.IGNORECASE,
+    ),
+}
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [
+        Language.DUTCH, Language.ENGLISH, Language.TURKISH, Language.POLISH,
+        Language.GERMAN, Language.FRENCH,
+    ]
+    return LanguageDetectorBuilder.from_languages(*languages).build()
+
+
+@lru_cache(maxsize=1)
+def _arabic_or_persian():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.ARABIC, Language.PERSIAN).build()
+
+
+_ISO = {"DUTCH": "nl", "ENGLISH": "en", "TURKISH": "tr", "POLISH": "pl",
+        "GERMAN": "de", "FRENCH": "fr", "ARABIC": "ar", "PERSIAN": "fa"}
+
+
+def warm_up() -> None:
+    """Load lingua's language models now (a few seconds), not on the first message."""
+    _detector().compute_language_confidence_values("ik zoek een plek om mensen te ontmoeten")
+    _arabic_or_persian().compute_language_confidence_values("سلام")
+
+
+def explicit_request(text: str) -> Optional[str]:
+    """'Nederlands graag' -> 'nl', 'English please' -> 'en', else None."""
+    cleaned = (text or "").strip().lower()
+    for code, pattern in _EXPLICIT.items():
+        if pattern.search(cleaned):
+            return code
+    return None
+
+
+def script_language(text: str) -> Optional[str]:
+    """The language a non-Latin script tells: 'ti', 'ar', 'fa', 'uk' or None."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    joined = "".join(letters)
+    counts = {
+        "ti": len(_GEEZ.findall(joined)),
+        "arabic": len(_ARABIC.findall(joined)),
+        "uk": len(_CYRILLIC.findall(joined)),
+    }
+    script, count = max(counts.items(), key=lambda item: item[1])
+    if count * 2 < len(letters):  # mostly Latin (or mixed): not decided by script
+        return None
+    if script == "arabic":
+        if _PERSIAN_LETTERS.search(joined):
+            return "fa"
+        best = _arabic_or_persian().detect_language_of(text)
+        return "fa" if best is not None and best.name == "PERSIAN" else "ar"
+    return script
+
+
+def detect_language(text: str) -> Optional[str]:
+    """The language of a message, or None when it is too short or unclear.
+
+    None means: keep the language of the conversation. Explicit requests
+    ("Nederlands graag") are handled by `explicit_request`.
+    """
+    text = (text or "").strip()
+    if not text or text.startswith("/"):
+        return None
+    by_script = script_language(text)
+    if by_script:
+        return by_script
+    words = _WORD.findall(text)
+    marked = next(
+        (code for code, letters in _MARKERS.items() if any(ch in letters for ch in text)), None
+    )
+    needed = MIN_WORDS_WITH_MARKERS if marked else MIN_WORDS
+    if len(words) < needed:
+        return None
+    values = _detector().compute_language_confidence_values(text)
+    if not values:
+        return None
+    best = values[0]
+    code = _ISO.get(best.language.name)
+    if code not in ALL_LANGUAGES or best.value < MIN_CONFIDENCE:
+        return None
+    return code

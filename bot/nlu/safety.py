@@ -1,0 +1,81 @@
+"""The crisis keyword safety net and the way-out commands, as an NLU component.
+
+It runs LAST in the pipeline (after the classifiers and the FallbackClassifier),
+so a misclassification cannot hide a crisis: when bot.safety.is_crisis matches,
+the intent becomes `crisis` with confidence 1.0 and the entities are dropped
+(a buurt in the same message must not let a form carry on). A message that is
+only "menu", "opnieuw" or "stop" becomes `start_over`, only "help" becomes
+`help`, whatever the classifier thought. The other way round only for idioms:
+a classifier's `crisis` on "ik ga dood van het lachen" (no crisis phrase)
+becomes `nlu_fallback` ("sorry, dat begreep ik niet").
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.safety import CRISIS_INTENT, is_crisis, is_idiom, way_out_intent
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def force_intent(message: Message, name: str, keep_entities: bool = True) -> None:
+    """Set `name` as the intent with confidence 1.0, the old top intents below it."""
+    ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != name]
+    message.set(INTENT, {"name": name, "confidence": 1.0}, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": 1.0}] + ranking[:9],
+                add_to_output=True)
+    if not keep_entities:
+        message.set(ENTITIES, [], add_to_output=True)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class SafetyNet(GraphComponent):
+    """Crisis phrases and way-out commands override the classifier."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SafetyNet":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.process_one(message)
+        return messages
+
+    @staticmethod
+    def process_one(message: Message) -> Optional[str]:
+        text = message.get(TEXT) or ""
+        if not text or text.startswith("/"):
+            return None
+        if is_crisis(text):
+            force_intent(message, CRISIS_INTENT, keep_entities=False)
+            message.set("safety_net", "crisis", add_to_output=True)
+            return CRISIS_INTENT
+        if (message.get(INTENT) or {}).get("name") == CRISIS_INTENT and is_idiom(text):
+            # "ik ga dood van het lachen": no crisis phrase, only an idiom
+            ranking = [r for r in (message.get(INTENT_RANKING_KEY) or [])
+                       if r.get("name") != CRISIS_INTENT]
+            message.set(INTENT, {"name": FALLBACK_INTENT, "confidence": 1.0}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            return FALLBACK_INTENT
+        command = way_out_intent(text)
+        if command:
+            force_intent(message, command, keep_entities=False)
+            return command
+        return None

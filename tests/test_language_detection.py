@@ -1,0 +1,105 @@
+"""Language detection (issue 7): short and mixed messages, scripts, requests."""
+import pytest
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.language import detect_language, explicit_request, script_language
+from bot.nlu.language import LanguageDetector
+
+
+@pytest.mark.parametrize("text", [
+    "hoi", "ok", "oke", "ja", "nee", "thanks", "hello", "Hello there", "top", "super",
+    "menu", "help", "stop", "Malberg", "6218", "👍", "?", "", "   ", "/greet",
+    "dank u", "sorry", "bingo", "Merhaba",  # one word never switches
+])
+def test_short_messages_never_switch(text):
+    assert detect_language(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "is er een buurthuis in Malberg?",
+    "ik wil graag koffie drinken met mensen uit de buurt",
+    "Is er een huiskamer in Wyck open op zondag",
+    "mijn moeder is eenzaam en woont in Caberg",
+])
+def test_dutch_stays_dutch(text):
+    assert detect_language(text) in (None, "nl")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I feel lonely and want to meet people", "en"),
+    ("Where can I meet people in my neighbourhood?", "en"),
+    ("hallo, do you speak English?", "en"),  # mixed: mostly English
+    ("Merhaba, yardım istiyorum", "tr"),
+    ("Türkçe konuşuyor musunuz", "tr"),
+    ("Dzień dobry, szukam pomocy", "pl"),
+    ("Czy mówi pan po polsku", "pl"),
+    ("Привіт, мені потрібна допомога", "uk"),
+    ("مرحبا أحتاج مساعدة", "ar"),
+    ("سلام من کمک می‌خواهم", "fa"),
+    ("ሰላም ሓገዝ የድልየኒ", "ti"),
+])
+def test_clear_messages_are_detected(text, expected):
+    assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ሰላም", "ti"),            # Ge'ez script: Tigrinya, even one word
+    ("مرحبا", "ar"),
+    ("چطور هستید", "fa"),       # Persian letters che/yeh
+    ("Добрий день", "uk"),
+    ("hallo ሰላም ሓገዝ የድልየኒ", "ti"),  # mixed, mostly Ge'ez
+    ("hallo ik zoek een plek مرحبا", None),  # mixed, mostly Latin: not by script
+])
+def test_script_check(text, expected):
+    assert script_language(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Nederlands graag", "nl"), ("nederlands alstublieft", "nl"), ("in het Nederlands graag", "nl"),
+    ("Kunt u Nederlands praten?", "nl"), ("Dutch please", "nl"),
+    ("English please", "en"), ("in English", "en"), ("Do you speak English?", "en"),
+    ("kunt u Engels praten", "en"),
+    ("ik woon in Nederland", None), ("ik spreek geen Engels", None), ("hoi", None),
+])
+def test_explicit_requests(text, expected):
+    assert explicit_request(text) == expected
+
+
+def _message(text, intent="greet"):
+    message = Message({TEXT: text})
+    message.set(INTENT, {"name": intent, "confidence": 0.6})
+    message.set(ENTITIES, [{"entity": "buurt", "value": "Malberg", "start": 0, "end": 3}])
+    return message
+
+
+def test_component_turns_catalogue_language_into_other_language():
+    message = _message("Dzień dobry, szukam pomocy")
+    LanguageDetector.process_one(message)
+    assert message.get(INTENT)["name"] == "other_language"
+    assert [e["value"] for e in message.get(ENTITIES) if e["entity"] == "language"] == ["pl"]
+
+
+def test_component_keeps_the_intent_of_english_and_adds_the_language():
+    message = _message("Where can I meet people in my neighbourhood?", intent="find_meeting_place")
+    LanguageDetector.process_one(message)
+    assert message.get(INTENT)["name"] == "find_meeting_place"
+    assert {e["entity"] for e in message.get(ENTITIES)} == {"buurt", "language"}
+
+
+def test_component_switches_back_to_dutch_on_request():
+    message = _message("Nederlands graag", intent="affirm")
+    LanguageDetector.process_one(message)
+    assert message.get(INTENT)["name"] == "speak_dutch"
+    assert message.get(ENTITIES) == [
+        {"entity": "language", "value": "nl", "start": 0, "end": 16,
+         "confidence_entity": 1.0, "extractor": "LanguageDetector"}
+    ]
+
+
+@pytest.mark.parametrize("text", ["hoi", "ok", "ik zoek een plek in Malberg", "/greet"])
+def test_component_leaves_short_and_dutch_messages_alone(text):
+    message = _message(text)
+    LanguageDetector.process_one(message)
+    assert message.get(INTENT)["name"] == "greet"
+    assert all(e["entity"] != "language" for e in message.get(ENTITIES))
