@@ -137,3 +137,53 @@ def register(subparsers) -> None:
     purge.add_argument("--request-days", type=int, default=DEFAULT_REQUEST_DAYS)
     purge.add_argument("--json", action="store_true")
     purge.set_defaults(func=_cmd_purge)
+
+
+def erase_conversation_in_place(tracker_store_url: str, sender_id: str) -> int:
+    """Erase one conversation while Rasa is still handling it ("verwijder mijn gegevens").
+
+    Rasa's SQLTrackerStore saves only the events after the number of rows it
+    finds for the current session (rows since the latest `session_started`);
+    deleting those rows from inside an action would make Rasa write the whole
+    session back after the action. So: rows of earlier sessions are deleted,
+    rows of the current session are overwritten with an empty `action_listen`
+    event (same id and timestamp, so the count Rasa relies on stays the same;
+    `session_started` rows stay as bare markers). What Rasa appends afterwards
+    is only the current turn. Returns the number of events erased.
+    """
+    engine = make_engine(tracker_store_url)
+    try:
+        events = _events_table(engine)
+        if events is None:
+            return 0
+        mine = events.c.sender_id == sender_id
+        with engine.begin() as connection:
+            session_start = connection.execute(
+                select(func.max(events.c.timestamp)).where(
+                    mine, events.c.type_name == "session_started"
+                )
+            ).scalar()
+            erased = 0
+            if session_start is not None:
+                erased += connection.execute(
+                    delete(events).where(mine, events.c.timestamp < session_start)
+                ).rowcount or 0
+            rows = connection.execute(
+                select(events.c.id, events.c.type_name, events.c.timestamp).where(mine)
+            ).all()
+            for row in rows:
+                if row.type_name == "session_started":
+                    data = {"event": "session_started", "timestamp": row.timestamp}
+                    values = dict(intent_name=None, action_name=None)
+                else:
+                    data = {"event": "action", "name": "action_listen", "timestamp": row.timestamp,
+                            "policy": None, "confidence": None}
+                    values = dict(type_name="action", intent_name=None, action_name="action_listen")
+                connection.execute(
+                    events.update().where(events.c.id == row.id)
+                    .values(data=json.dumps(data), **values)
+                )
+                erased += 1
+            return erased
+    finally:
+        engine.dispose()
