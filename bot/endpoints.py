@@ -70,7 +70,10 @@ def build_endpoints(settings: Settings) -> AvailableEndpoints:
     params = tracker_store_params(settings.tracker_store_url_resolved)
     if params.get("dialect", "").startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-    tracker = EndpointConfig(**params)
+    # Rasa passes EndpointConfig.url to SQLTrackerStore as `host`: a `host` key in
+    # the kwargs would be a duplicate argument (PostgreSQL failed to start).
+    host = params.pop("host", None)
+    tracker = EndpointConfig(url=host, **params)
     lock = lock_store_params(settings.redis_url)
     return AvailableEndpoints(
         action=TimedEndpointConfig(settings.action_server_url, settings.action_timeout_seconds),

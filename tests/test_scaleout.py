@@ -1,0 +1,182 @@
+"""Scale-out: two `ontmoet serve` replicas share one PostgreSQL and one Redis.
+
+The production layout on one machine (docs/DEPLOYMENT.md): PostgreSQL as
+tracker store, handoff queue and knowledge database; Redis as lock store and
+button registry; one action server. A resident's messages alternate between
+replica A and replica B (as a round-robin proxy would send them) and must make
+one consistent conversation, each message answered exactly once.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import subprocess
+import uuid
+
+import httpx
+import pytest
+
+from tests.conftest import (API_TOKEN, ROOT, VENV_BIN, ServiceProcess, _base_env, free_port,
+                            post_message, reply_text, require_test_model, tracker_of, wait_for)
+
+pytestmark = [pytest.mark.model, pytest.mark.postgres]
+
+PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+PSEUDONYM_KEY = "scaleout-key-not-secret"
+
+
+@pytest.fixture(scope="module")
+def shared_stores():
+    """A throwaway PostgreSQL database and the local Redis, or skip."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT",
+                              connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 unreachable: {exc}")
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        admin.dispose()
+        pytest.skip(f"Redis on 127.0.0.1:6379 unreachable: {exc}")
+    name = f"ontmoet_scaleout_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def replicas(shared_stores, tmp_path_factory):
+    """One action server and replicas A and B, all on the same stores."""
+    require_test_model()
+    shared = dict(
+        ONTMOET_DATABASE_URL=shared_stores,
+        ONTMOET_TRACKER_STORE_URL=shared_stores,
+        ONTMOET_REDIS_URL=REDIS_URL,
+        ONTMOET_PSEUDONYM_KEY=PSEUDONYM_KEY,
+        ONTMOET_RASA_API_TOKEN=API_TOKEN,
+    )
+    var_dir = tmp_path_factory.mktemp("scaleout")
+    env = _base_env(var_dir)
+    env.update(shared)
+    subprocess.run([str(VENV_BIN / "ontmoet"), "init"], env=env, check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    env["SANIC_HOST"] = "127.0.0.1"
+    actions = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    started = []
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", proc=actions)
+        action_url = f"http://127.0.0.1:{port}/webhook"
+        for label in ("a", "b"):
+            # Each replica its own var dir: nothing may be shared through local files.
+            own_var = tmp_path_factory.mktemp(f"replica-{label}")
+            proc = ServiceProcess(action_url, own_var, own_var / "unused.db", **shared)
+            started.append(proc.start())
+        yield started
+    finally:
+        for proc in started:
+            proc.stop()
+        actions.terminate()
+        actions.wait(timeout=30)
+
+
+def _user_texts(tracker: dict) -> list:
+    return [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+
+
+def _answers_per_user_message(tracker: dict) -> list:
+    """For every user event: how many bot messages follow before the next one."""
+    counts = []
+    for event in tracker["events"]:
+        if event["event"] == "user":
+            counts.append(0)
+        elif event["event"] == "bot" and counts:
+            counts[-1] += 1
+    return counts
+
+
+def test_the_replicas_use_the_shared_stores(replicas):
+    a, b = replicas
+    assert a.port != b.port
+    for proc in replicas:
+        assert proc.env["ONTMOET_TRACKER_STORE_URL"].startswith("postgresql")
+        assert proc.env["ONTMOET_REDIS_URL"] == REDIS_URL
+        assert httpx.get(f"{proc.url}/health", timeout=5).status_code == 200
+
+
+def test_alternating_replicas_keep_one_conversation(replicas):
+    a, b = replicas
+    sender = f"scale-{uuid.uuid4().hex[:8]}"
+    greeting = post_message(a.url, sender, "hallo")
+    buttons = [btn for r in greeting for btn in r.get("buttons", [])]
+    find = next(btn for btn in buttons if "ontmoeten" in btn["title"])
+    # A button offered by A, pressed on B: the form starts and asks on B.
+    asked = reply_text(post_message(b.url, sender, find["payload"]))
+    assert "In welke buurt woont u?" in asked
+    # The form asked on B is answered on A: the search runs with the buurt.
+    answer = reply_text(post_message(a.url, sender, "Malberg"))
+    assert "'t Ruweel" in answer
+    assert "Graag gedaan" in reply_text(post_message(b.url, sender, "dank je"))
+
+    # The buurt slot filled through A is remembered on B.
+    again = reply_text(post_message(b.url, sender, "Ik zoek een plek om mensen te ontmoeten"))
+    assert "In Malberg" in again and "In welke buurt" not in again
+
+    # Both replicas read the same tracker: every message once, answered once.
+    tracker_a, tracker_b = tracker_of(a, sender), tracker_of(b, sender)
+    assert tracker_a["events"] == tracker_b["events"]
+    texts = _user_texts(tracker_a)
+    assert len(texts) == 5
+    assert texts.count("Malberg") == 1 and texts.count("dank je") == 1
+    assert texts.count("hallo") == 1
+    assert all(n >= 1 for n in _answers_per_user_message(tracker_a))
+
+
+def test_form_asked_on_a_is_answered_on_b(replicas):
+    a, b = replicas
+    sender = f"scale-{uuid.uuid4().hex[:8]}"
+    asked = reply_text(post_message(a.url, sender, "Ik zoek een plek om mensen te ontmoeten"))
+    assert "In welke buurt woont u?" in asked
+    assert "'t Ruweel" in reply_text(post_message(b.url, sender, "Malberg"))
+    tracker = tracker_of(a, sender)
+    assert tracker["slots"].get("buurt") == "Malberg"
+    assert _user_texts(tracker) == ["Ik zoek een plek om mensen te ontmoeten", "Malberg"]
+
+
+def test_simultaneous_messages_on_both_replicas_are_each_answered_once(replicas):
+    """The Redis lock store serialises one conversation across replicas."""
+    a, b = replicas
+    sender = f"scale-{uuid.uuid4().hex[:8]}"
+    post_message(a.url, sender, "hallo")
+    rounds = [("dank je", "doei"), ("bedankt", "tot ziens")]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        for first, second in rounds:
+            fut_a = pool.submit(post_message, a.url, sender, first)
+            fut_b = pool.submit(post_message, b.url, sender, second)
+            replies_a, replies_b = fut_a.result(timeout=120), fut_b.result(timeout=120)
+            # Each HTTP response carries the answer to its own message only.
+            assert "Graag gedaan" in reply_text(replies_a)
+            assert "Graag gedaan" not in reply_text(replies_b)
+            assert reply_text(replies_b)
+    tracker = tracker_of(b, sender)
+    texts = _user_texts(tracker)
+    assert sorted(texts) == sorted(["hallo", "dank je", "doei", "bedankt", "tot ziens"])
+    # Serialised: each user message is followed by its own answers before the next
+    # one arrives; an interleaving (two user events in a row) would show a 0.
+    counts = _answers_per_user_message(tracker)
+    assert len(counts) == 5 and all(n >= 1 for n in counts), counts
+    assert tracker_of(a, sender)["events"] == tracker["events"]
