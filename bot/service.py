@@ -84,6 +84,9 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         )
     from bot.handoff.runtime import HandoffRuntime
 
+    from bot.channels.action_failures import install_probe
+
+    install_probe()  # a failing action server gives the resident a kind message
     endpoints = build_endpoints(settings)
     runtime = HandoffRuntime.from_settings(settings)
     channels = build_input_channels(settings, runtime)

@@ -5,6 +5,8 @@ from typing import Any, Dict, Text
 
 from rasa.core.channels.channel import OutputChannel
 
+from bot.channels.action_failures import action_failed
+
 
 class MessageOutputChannel(OutputChannel):
     """Every bot message arrives in `send_response` as one dict.
@@ -12,19 +14,28 @@ class MessageOutputChannel(OutputChannel):
     Rasa splits a message over send_text_message, send_text_with_buttons, ...;
     the Telegram and WhatsApp formatters need the whole message (text with its
     buttons, or a custom venue) to choose the platform's message type.
+
+    Once a custom action failed during this message (action server down or
+    slow), the rest of Rasa's replies (its fallback guesses) are held back; the
+    channel then says the catalogue's technical_problem instead.
     """
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         raise NotImplementedError
 
+    async def _deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        if action_failed():
+            return
+        await self.send_response(recipient_id, message)
+
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
+        await self._deliver(recipient_id, {"text": text})
 
     async def send_text_with_buttons(self, recipient_id, text, buttons, **kwargs) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+        await self._deliver(recipient_id, {"text": text, "buttons": buttons})
 
     async def send_custom_json(self, recipient_id, json_message, **kwargs) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
+        await self._deliver(recipient_id, {"custom": json_message})
 
     async def send_image_url(self, recipient_id, image, **kwargs) -> None:
-        await self.send_response(recipient_id, {"image": image})
+        await self._deliver(recipient_id, {"image": image})

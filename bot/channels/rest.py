@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import catalogue
+from bot.channels.action_failures import watching_actions
 from bot.channels.common import (
     ButtonRegistry,
     SenderRateLimiter,
@@ -151,21 +152,22 @@ class ResidentRestInput(InputChannel):
             return 200, self._waiting(sender, pseudonym)
         collector = CollectingOutputChannel()
         try:
-            await on_new_message(
-                UserMessage(
-                    text,
-                    collector,
-                    pseudonym,
-                    input_channel=self.name(),
-                    metadata=metadata,
+            with watching_actions() as failed:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        pseudonym,
+                        input_channel=self.name(),
+                        metadata=metadata,
+                    )
                 )
-            )
         except Exception:  # never a stack trace to a resident
             logger.exception("%s: message handling failed for %s", self.name(), pseudonym)
             return 200, [
                 {"recipient_id": sender, "text": catalogue.text("technical_problem")}
             ]
-        if not collector.messages:
+        if failed or not collector.messages:
             # An action failed or timed out: never leave the resident in silence.
             logger.warning("%s: no reply produced for %s", self.name(), pseudonym)
             return 200, [

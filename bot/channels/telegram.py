@@ -49,6 +49,7 @@ from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot import catalogue
+from bot.channels.action_failures import watching_actions
 from bot.channels.common import (
     LOCATION_REQUEST_PAYLOAD,
     ButtonRegistry,
@@ -711,20 +712,21 @@ class TelegramInput(InputChannel):
         output = TelegramOutput(self, event.chat_id, pseudonym, event.language)
         logger.debug("telegram: message from %s", pseudonym)
         try:
-            await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    pseudonym,
-                    input_channel=CHANNEL,
-                    metadata={"language": event.language},
+            with watching_actions() as failed:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        pseudonym,
+                        input_channel=CHANNEL,
+                        metadata={"language": event.language},
+                    )
                 )
-            )
         except Exception:
             logger.exception("telegram: message handling failed for %s", pseudonym)
             await self.send_text(event.chat_id, catalogue.text("technical_problem", event.language))
             return "failed"
-        if output.sent == 0 and not await self._paused(pseudonym):
+        if failed or (output.sent == 0 and not await self._paused(pseudonym)):
             # An action failed or timed out: never leave the resident in silence.
             logger.warning("telegram: no reply produced for %s", pseudonym)
             await self.send_text(event.chat_id, catalogue.text("technical_problem", event.language))

@@ -44,6 +44,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import catalogue
+from bot.channels.action_failures import watching_actions
 from bot.channels.common import (
     LOCATION_REQUEST_PAYLOAD,
     ButtonRegistry,
@@ -720,15 +721,16 @@ class WhatsAppInput(InputChannel):
                 return "live"
         output = WhatsAppOutput(self, event.wa_id, pseudonym)
         try:
-            await on_new_message(
-                UserMessage(text, output, pseudonym, input_channel=CHANNEL,
-                            metadata={"language": "nl"})
-            )
+            with watching_actions() as failed:
+                await on_new_message(
+                    UserMessage(text, output, pseudonym, input_channel=CHANNEL,
+                                metadata={"language": "nl"})
+                )
         except Exception:
             logger.exception("whatsapp: message handling failed for %s", pseudonym)
             await self._say(event.wa_id, "technical_problem")
             return "failed"
-        if output.sent == 0 and not await self._paused(pseudonym):
+        if failed or (output.sent == 0 and not await self._paused(pseudonym)):
             # An action failed or timed out: never leave the resident in silence.
             logger.warning("whatsapp: no reply produced for %s", pseudonym)
             await self._say(event.wa_id, "technical_problem")

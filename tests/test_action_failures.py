@@ -1,0 +1,85 @@
+"""The action-failure watch: a failing custom action is noticed per message."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.shared.exceptions import RasaException
+
+from bot.channels import action_failures
+from bot.channels.action_failures import action_failed, install_probe, watching_actions
+from bot.channels.output import MessageOutputChannel
+
+
+class _Recording(MessageOutputChannel):
+    def __init__(self):
+        self.sent = []
+
+    async def send_response(self, recipient_id, message):
+        self.sent.append(message)
+
+
+@pytest.fixture
+def probed(monkeypatch):
+    """RemoteAction.run replaced by a controllable fake, then probed."""
+    outcome = {}
+
+    async def fake_run(self, *args, **kwargs):
+        if outcome.get("raise"):
+            raise outcome["raise"]
+        return []
+
+    monkeypatch.setattr(RemoteAction, "run", fake_run)
+    monkeypatch.setattr(action_failures, "_installed", False)
+    install_probe()
+    return outcome
+
+
+async def test_a_failing_action_is_recorded_for_this_message_only(probed):
+    action = RemoteAction("action_find_places", None)
+    probed["raise"] = RasaException("Failed to execute custom action")
+    with watching_actions() as failed:
+        with pytest.raises(RasaException):
+            await action.run(None, None, None, None)
+        assert action_failed()
+    assert failed == ["action_find_places"]
+    assert not action_failed()  # outside the watch
+
+
+async def test_form_rejections_are_dialogue_not_failures(probed):
+    probed["raise"] = ActionExecutionRejection("validate_place_search_form")
+    with watching_actions() as failed:
+        with pytest.raises(ActionExecutionRejection):
+            await RemoteAction("validate_place_search_form", None).run(None, None, None, None)
+    assert failed == []
+
+
+async def test_concurrent_messages_do_not_see_each_others_failures(probed):
+    seen = {}
+
+    async def message(name, fail):
+        with watching_actions() as failed:
+            if fail:
+                probed["raise"] = RasaException("down")
+                try:
+                    await RemoteAction("action_x", None).run(None, None, None, None)
+                except RasaException:
+                    pass
+                probed.pop("raise")
+            await asyncio.sleep(0.01)
+            seen[name] = list(failed)
+
+    await asyncio.gather(message("a", True), message("b", False))
+    assert seen == {"a": ["action_x"], "b": []}
+
+
+async def test_output_is_held_back_after_a_failure(probed):
+    output = _Recording()
+    with watching_actions():
+        await output.send_text_message("r", "Hier is iets")
+        probed["raise"] = RasaException("down")
+        with pytest.raises(RasaException):
+            await RemoteAction("action_x", None).run(None, None, None, None)
+        await output.send_text_message("r", "Sorry, dat begreep ik niet")
+    assert output.sent == [{"text": "Hier is iets"}]
