@@ -115,3 +115,37 @@ async def test_live_chat_pauses_and_resumes_rasa(runtime):
     await set_assistant_paused(agent, "te-live", False)
     assert len(agent.processor.saved["te-live"].events) == events
     assert not await sync_assistant(agent, runtime.queue.close(view.reference, WEST))
+
+
+async def test_requests_stored_by_the_action_server_are_announced_by_the_service(runtime):
+    """The action server stores without announcing; the service's loop takes the outbox."""
+    action_server = HandoffRuntime(runtime.settings, queue=runtime.queue,
+                                   notifier=RecordingNotifier(), announces=False)
+    view = await action_server.submit_request(channel="telegram", resident_key="te-9",
+                                              consent=True, reason="Gezelschap",
+                                              buurt="Mariaberg")
+    assert action_server.notifier.sent == [] and runtime.notifier.sent == []
+    assert runtime.queue.get(view.reference).announced_at is None
+
+    announced = await runtime.announce_pending()
+    assert [v.reference for v in announced] == [view.reference]
+    assert view.reference in runtime.notifier.to("ow-west")[0]
+    sent_before = list(runtime.notifier.sent)
+    assert await runtime.announce_pending() == []  # once only
+    assert runtime.notifier.sent == sent_before
+
+
+async def test_two_service_processes_announce_each_request_once(runtime):
+    import asyncio
+
+    other = HandoffRuntime(runtime.settings, queue=runtime.queue, notifier=RecordingNotifier(),
+                           announces=False)
+    for n in range(6):
+        await other.submit_request(channel="whatsapp", resident_key=f"wa-{n}", consent=False,
+                                   reason="Hulp", buurt="Mariaberg")
+    first, second = await asyncio.gather(runtime.announce_pending(), other.announce_pending())
+    references = [v.reference for v in first] + [v.reference for v in second]
+    assert sorted(references) == sorted(set(references)) and len(references) == 6
+    mentioned = [text.split()[2] for _, text in runtime.notifier.sent + other.notifier.sent]
+    assert sorted(set(mentioned)) == sorted(references)  # every request, by one process
+    assert not set(v.reference for v in first) & set(v.reference for v in second)

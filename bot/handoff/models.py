@@ -85,6 +85,7 @@ class HandoffRequest(Base):
     in_contact_at = Column(DateTime)
     closed_at = Column(DateTime)
     escalated_at = Column(DateTime)
+    announced_at = Column(DateTime)  # staff notified of the new request (outbox marker)
     anonymised_at = Column(DateTime)
 
     notes = relationship("HandoffNote", back_populates="request", order_by="HandoffNote.id",

@@ -126,6 +126,7 @@ class RequestView:
     closed_at: Optional[datetime]
     escalated_at: Optional[datetime]
     anonymised_at: Optional[datetime]
+    announced_at: Optional[datetime] = None
 
     @property
     def is_open(self) -> bool:
@@ -743,6 +744,39 @@ class HandoffQueue:
             if self._retry(work):
                 escalated.append(_view(self._load(reference)))
         return escalated
+
+    def take_unannounced(self, now: Optional[datetime] = None,
+                         limit: int = 50) -> List[RequestView]:
+        """New requests nobody announced yet, each marked announced by this caller.
+
+        The outbox for staff notifications: the action server stores requests,
+        the service that holds the staff channel announces them. A conditional
+        UPDATE decides the winner, so each request is taken by one caller only,
+        whatever number of service processes poll."""
+        now = self._now(now)
+        with self._sessions() as session:
+            candidates = session.execute(
+                select(HandoffRequest.id, HandoffRequest.reference).where(
+                    HandoffRequest.status == NIEUW,
+                    HandoffRequest.announced_at.is_(None),
+                ).order_by(HandoffRequest.id).limit(limit)
+            ).all()
+        taken = []
+        for request_id, reference in candidates:
+            def work(request_id=request_id):
+                with self._sessions() as session, session.begin():
+                    result = session.execute(
+                        update(HandoffRequest).where(
+                            HandoffRequest.id == request_id,
+                            HandoffRequest.announced_at.is_(None),
+                        ).values(announced_at=now)
+                        .execution_options(synchronize_session=False)
+                    )
+                    return result.rowcount == 1
+
+            if self._retry(work):
+                taken.append(_view(self._load(reference)))
+        return taken
 
     # -- privacy and retention ------------------------------------------------
     def _anonymise(self, session, row_ids: List[int], now: datetime, actor: str) -> Dict[str, int]:

@@ -6,9 +6,13 @@
     reply = await runtime.telegram.handle_async(user_id, chat_type, text)
     task = asyncio.create_task(runtime.escalation_loop())     # in the service
 
-`submit_request` stores the request (committed) and then notifies the
-opbouwwerkers of the area, or the coordinator; a failing notification never
-loses the stored request. Plug a real notifier in with `runtime.notifier = ...`
+`submit_request` stores the request (committed). A runtime that `announces`
+(the assistant service, which holds the staff's Telegram connection) then
+notifies the opbouwwerkers of the area, or the coordinator. The action server,
+where residents' requests are stored, does not announce: its requests wait in
+the outbox (`announced_at` is empty) until the service's loop takes them
+(`announce_pending`, every few seconds). A failing notification never loses the
+stored request. Plug a real notifier in with `runtime.notifier = ...`
 (e.g. TelegramStaffNotifier(send) from routing).
 """
 from __future__ import annotations
@@ -54,8 +58,9 @@ class AsyncQueue:
 
 class HandoffRuntime:
     def __init__(self, settings: Settings, queue: Optional[HandoffQueue] = None,
-                 notifier: Optional[Notifier] = None) -> None:
+                 notifier: Optional[Notifier] = None, announces: bool = True) -> None:
         self.settings = settings
+        self.announces = announces
         self._queue = queue
         self.roster = RosterCache(settings.staff_file)
         self.notifier: Notifier = notifier or LoggingNotifier()
@@ -101,11 +106,22 @@ class HandoffRuntime:
         if fields.get("buurt") and not fields.get("stadsdeel"):
             fields["stadsdeel"] = self.stadsdeel_for(fields["buurt"])
         view = await asyncio.to_thread(functools.partial(self.queue.create_request, **fields))
-        try:
-            await announce_new_request(view, self.roster(), self.notifier)
-        except Exception:  # the request is stored; the escalation catches it later
-            logger.exception("notifying staff about %s failed", view.reference)
+        if self.announces:
+            await self.announce_pending()
         return view
+
+    async def announce_pending(self) -> list:
+        """Announce every stored request nobody announced yet (the outbox).
+
+        Each request is taken by one caller only (a conditional UPDATE), so two
+        service processes never announce the same request twice."""
+        views = await asyncio.to_thread(self.queue.take_unannounced)
+        for view in views:
+            try:
+                await announce_new_request(view, self.roster(), self.notifier)
+            except Exception:  # the request is stored; the escalation catches it later
+                logger.exception("notifying staff about %s failed", view.reference)
+        return views
 
     async def escalate_once(self) -> list:
         after = timedelta(hours=self.settings.handoff_escalate_after_hours)
@@ -114,16 +130,23 @@ class HandoffRuntime:
             await announce_escalations(views, self.roster(), self.notifier)
         return views
 
-    async def escalation_loop(self, interval_seconds: float = 600.0) -> None:
-        """Escalate overdue requests every `interval_seconds` (cancel the task to stop)."""
+    async def escalation_loop(self, interval_seconds: float = 600.0,
+                              announce_every_seconds: float = 5.0) -> None:
+        """Announce new requests every few seconds and escalate overdue ones
+        every `interval_seconds` (cancel the task to stop)."""
+        loop = asyncio.get_running_loop()
+        next_escalation = loop.time()
         while True:
             try:
-                await self.escalate_once()
+                await self.announce_pending()
+                if loop.time() >= next_escalation:
+                    next_escalation = loop.time() + interval_seconds
+                    await self.escalate_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("escalation round failed")
-            await asyncio.sleep(interval_seconds)
+                logger.exception("announcement or escalation round failed")
+            await asyncio.sleep(announce_every_seconds)
 
 
 # --------------------------------------------------------------------------
