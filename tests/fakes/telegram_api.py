@@ -155,7 +155,10 @@ class FakeTelegramApi:
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(raw)))
         handler.end_headers()
-        handler.wfile.write(raw)
+        try:
+            handler.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped waiting (a long poll cut short at shutdown)
 
     @staticmethod
     def _params(handler) -> Dict[str, Any]:

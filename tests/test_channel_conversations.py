@@ -1,0 +1,361 @@
+"""A whole resident conversation on each messaging channel, end to end.
+
+The real service (`ontmoet serve`, trained test model) and the real action
+server share one var dir. Telegram runs through python-telegram-bot's long
+polling against the fake Bot API; WhatsApp through signed webhook POSTs with
+replies to the fake Graph API. On each channel a resident says "hallo", shares
+a location, gets nearby places, asks for a person and, pressing the buttons the
+channel sent (Telegram callback_data, WhatsApp button_reply/list_reply ids),
+ends with a toeleiding request stored in the queue and its reference. The
+opbouwwerker of the area hears about it in Telegram (the outbox), picks it up
+with /oppakken and answers with /antwoord, which reaches the resident's channel.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+import subprocess
+import time
+from typing import Any, Dict, List
+
+import httpx
+import pytest
+import yaml
+
+from bot.channels.whatsapp import signature_for
+from bot.config import load_settings
+from bot.handoff.queue import HandoffQueue
+from tests.conftest import ROOT, VENV_BIN, ServiceProcess, _base_env, free_port, require_test_model, wait_for
+from tests.fakes.graph_api import FakeGraphApi
+from tests.fakes.harness import fixture
+from tests.fakes.telegram_api import FakeTelegramApi
+
+pytestmark = pytest.mark.model
+
+APP_SECRET = "app-secret-for-conversations"
+RESIDENT_CHAT = 111222333  # the Telegram resident of the fixtures
+WA = "31612345678"  # the WhatsApp resident of the fixtures
+STAFF_WEST = 7770001  # Telegram user id of the test opbouwwerker for West
+STAFF_CENTRUM = 7770002
+_ids = itertools.count(900000001)
+
+
+def _write_staff_file(path):
+    path.write_text(yaml.safe_dump({
+        "demo": True,
+        "source": "test",
+        "opbouwwerkers": [
+            {"username": "ow-west", "name": "Test West", "telegram_user_id": STAFF_WEST,
+             "werkgebied": {"stadsdelen": ["West"]}},
+            {"username": "ow-centrum", "name": "Test Centrum", "telegram_user_id": STAFF_CENTRUM,
+             "werkgebied": {"stadsdelen": ["Centrum"]}},
+        ],
+        "coordinators": [{"username": "coord", "name": "Test Coördinator",
+                          "telegram_user_id": 7770009}],
+    }, allow_unicode=True))
+    return path
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    require_test_model()
+    var_dir = tmp_path_factory.mktemp("conversations")
+    staff_file = _write_staff_file(var_dir / "staff.yml")
+    env = _base_env(var_dir)
+    env["ONTMOET_STAFF_FILE"] = str(staff_file)
+    subprocess.run([str(VENV_BIN / "ontmoet"), "init"], env=env, check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    port = free_port()
+    actions = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
+        env={**env, "SANIC_HOST": "127.0.0.1"}, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    telegram, graph = FakeTelegramApi().start(), FakeGraphApi().start()
+    service = None
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", proc=actions)
+        service = ServiceProcess(
+            f"http://127.0.0.1:{port}/webhook", var_dir, var_dir / "tracker.db",
+            ONTMOET_STAFF_FILE=str(staff_file),
+            TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_BASE_URL=telegram.base_url,
+            TELEGRAM_WEBHOOK_URL="",
+            WHATSAPP_TOKEN=graph.token, WHATSAPP_PHONE_NUMBER_ID=graph.phone_number_id,
+            WHATSAPP_APP_SECRET=APP_SECRET, WHATSAPP_VERIFY_TOKEN="verify-conversations",
+            WHATSAPP_GRAPH_URL=graph.graph_url,
+        ).start()
+        settings = load_settings({"ONTMOET_VAR_DIR": str(var_dir)})
+        yield service, telegram, graph, HandoffQueue.from_url(settings.database_url_resolved)
+    finally:
+        if service is not None:
+            service.stop()
+        actions.terminate()
+        actions.wait(timeout=30)
+        telegram.stop()
+        graph.stop()
+
+
+def wait_until(condition, timeout=60.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+# --------------------------------------------------------------------------
+# Telegram: a resident in a private chat, through long polling
+# --------------------------------------------------------------------------
+class TelegramResident:
+    def __init__(self, telegram: FakeTelegramApi, service: ServiceProcess, chat_id: int):
+        self.telegram, self.service, self.chat_id = telegram, service, chat_id
+        self.transcript: List[str] = []
+
+    def _sends(self) -> List[Dict[str, Any]]:
+        return [c.params for c in self.telegram.sent
+                if c.params.get("chat_id") is not None and int(c.params["chat_id"]) == self.chat_id]
+
+    def _deliver(self, update: Dict[str, Any]) -> List[Dict[str, Any]]:
+        before = len(self._sends())
+        self.telegram.queue_update(update)
+        assert wait_until(lambda: len(self._sends()) > before, timeout=90), (
+            "no reply on Telegram\n" + "\n".join(self.transcript)
+            + self.service.log_text()[-3000:])
+        # the assistant may send several messages: wait until it is quiet
+        count = -1
+        while count != len(self._sends()):
+            count = len(self._sends())
+            time.sleep(1.0)
+        new = self._sends()[before:]
+        for params in new:
+            self.transcript.append(f"  bot: {params.get('text') or params.get('title')}")
+        return new
+
+    def _message(self, sender_id: int, **content) -> Dict[str, Any]:
+        update = copy.deepcopy(fixture("telegram", "update_text"))
+        update["update_id"] = next(_ids)
+        message = update["message"]
+        message["message_id"] = next(_ids)
+        message["from"]["id"] = sender_id
+        message["chat"]["id"] = sender_id
+        message.pop("text")
+        message.update(content)
+        return update
+
+    def says(self, text: str) -> str:
+        self.transcript.append(f"resident: {text}")
+        return "\n".join(p.get("text", "") for p in self._deliver(self._message(self.chat_id, text=text)))
+
+    def shares_location(self, latitude: float, longitude: float) -> List[Dict[str, Any]]:
+        self.transcript.append(f"resident: <location {latitude},{longitude}>")
+        update = copy.deepcopy(fixture("telegram", "update_location"))
+        update["update_id"] = next(_ids)
+        update["message"]["message_id"] = next(_ids)
+        update["message"]["location"].update(latitude=latitude, longitude=longitude)
+        return self._deliver(update)
+
+    def last_buttons(self) -> List[Dict[str, Any]]:
+        for params in reversed(self._sends()):
+            markup = params.get("reply_markup")
+            if isinstance(markup, str):
+                markup = json.loads(markup)
+            if markup and markup.get("inline_keyboard"):
+                return [button for row in markup["inline_keyboard"] for button in row]
+        return []
+
+    def presses(self, title_pattern: str) -> str:
+        buttons = self.last_buttons()
+        matching = [b for b in buttons if re.search(title_pattern, b["text"], re.IGNORECASE)]
+        assert matching, (f"no button like {title_pattern!r} in {[b['text'] for b in buttons]}\n"
+                          + "\n".join(self.transcript))
+        button = matching[0]
+        self.transcript.append(f"resident presses: {button['text']}")
+        update = copy.deepcopy(fixture("telegram", "update_callback_query"))
+        update["update_id"] = next(_ids)
+        update["callback_query"]["id"] = str(next(_ids))
+        update["callback_query"]["data"] = button["callback_data"]
+        return "\n".join(p.get("text", "") for p in self._deliver(update))
+
+
+# --------------------------------------------------------------------------
+# WhatsApp: a resident writing to the business number, through the webhook
+# --------------------------------------------------------------------------
+class WhatsAppResident:
+    def __init__(self, graph: FakeGraphApi, service: ServiceProcess, wa_id: str):
+        self.graph, self.service, self.wa_id = graph, service, wa_id
+        self.url = f"{service.url}/webhooks/whatsapp/webhook"
+        self.transcript: List[str] = []
+
+    def _post(self, message: Dict[str, Any], name: str = "text") -> List[Dict[str, Any]]:
+        payload = copy.deepcopy(fixture("whatsapp", name))
+        value = payload["entry"][0]["changes"][0]["value"]
+        message["id"] = f"wamid.conversation{next(_ids)}"
+        message["timestamp"] = str(int(time.time()))  # inside the 24-hour window
+        message["from"] = self.wa_id
+        value["messages"] = [message]
+        value["contacts"][0]["wa_id"] = self.wa_id
+        raw = json.dumps(payload).encode()
+        before = len(self.graph.sent_to(self.wa_id))
+        response = httpx.post(self.url, content=raw, timeout=90, headers={
+            "X-Hub-Signature-256": signature_for(raw, APP_SECRET),
+            "Content-Type": "application/json"})
+        assert response.status_code == 200, response.text
+        assert wait_until(lambda: len(self.graph.sent_to(self.wa_id)) > before, timeout=90), (
+            "no reply on WhatsApp\n" + "\n".join(self.transcript)
+            + self.service.log_text()[-3000:])
+        new = self.graph.sent_to(self.wa_id)[before:]
+        for sent in new:
+            self.transcript.append(f"  bot: {_wa_text(sent)}")
+        return new
+
+    def _base(self, name: str) -> Dict[str, Any]:
+        payload = fixture("whatsapp", name)
+        return copy.deepcopy(payload["entry"][0]["changes"][0]["value"]["messages"][0])
+
+    def says(self, text: str) -> str:
+        self.transcript.append(f"resident: {text}")
+        message = self._base("text")
+        message["text"] = {"body": text}
+        return "\n".join(_wa_text(m) for m in self._post(message))
+
+    def shares_location(self, latitude: float, longitude: float) -> List[Dict[str, Any]]:
+        self.transcript.append(f"resident: <location {latitude},{longitude}>")
+        message = self._base("location")
+        message["location"].update(latitude=latitude, longitude=longitude)
+        return self._post(message, "location")
+
+    def last_choices(self):
+        """(kind, [(id, title)]) of the last interactive message sent."""
+        for sent in reversed(self.graph.sent_to(self.wa_id)):
+            if sent.get("type") != "interactive":
+                continue
+            interactive = sent["interactive"]
+            if interactive["type"] == "button":
+                return "button_reply", [(b["reply"]["id"], b["reply"]["title"])
+                                        for b in interactive["action"]["buttons"]]
+            if interactive["type"] == "list":
+                return "list_reply", [(row["id"], row["title"])
+                                      for section in interactive["action"]["sections"]
+                                      for row in section["rows"]]
+        return None, []
+
+    def presses(self, title_pattern: str) -> str:
+        kind, choices = self.last_choices()
+        matching = [c for c in choices if re.search(title_pattern, c[1], re.IGNORECASE)]
+        assert matching, (f"no choice like {title_pattern!r} in {choices}\n"
+                          + "\n".join(self.transcript))
+        choice_id, title = matching[0]
+        self.transcript.append(f"resident presses: {title}")
+        message = self._base("interactive_button_reply")
+        message.pop("context", None)
+        message["interactive"] = {"type": kind, kind: {"id": choice_id, "title": title}}
+        return "\n".join(_wa_text(m) for m in self._post(message, "interactive_button_reply"))
+
+
+def _wa_text(sent: Dict[str, Any]) -> str:
+    if sent.get("type") == "text":
+        return sent["text"]["body"]
+    if sent.get("type") == "interactive":
+        return sent["interactive"]["body"]["text"]
+    if sent.get("type") == "location":
+        return f"<location {sent['location'].get('name')}>"
+    return f"<{sent.get('type')}>"
+
+
+def staff_command(telegram: FakeTelegramApi, staff_id: int, text: str) -> str:
+    """An opbouwwerker's command in their private chat with the bot."""
+    before = len(telegram.texts_to(staff_id))
+    update = copy.deepcopy(fixture("telegram", "update_text"))
+    update["update_id"] = next(_ids)
+    message = update["message"]
+    message.update(message_id=next(_ids), text=text)
+    message["from"].update(id=staff_id, first_name="Opbouwwerker")
+    message["chat"].update(id=staff_id, first_name="Opbouwwerker")
+    telegram.queue_update(update)
+    assert wait_until(lambda: len(telegram.texts_to(staff_id)) > before, timeout=30)
+    return "\n".join(telegram.texts_to(staff_id)[before:])
+
+
+# --------------------------------------------------------------------------
+# The conversation, the same on both channels
+# --------------------------------------------------------------------------
+MALBERG = (50.8667, 5.6503)  # the centroid of Malberg, stadsdeel West (knowledge/data/geo.yml)
+
+
+def _conversation(resident, queue: HandoffQueue, channel: str) -> Any:
+    answer = resident.says("hallo")
+    assert re.search(r"hallo|welkom|goedendag|dag", answer, re.IGNORECASE), resident.transcript
+
+    # a shared location finds places nearby
+    sent = resident.shares_location(*MALBERG)
+    found = "\n".join(resident.transcript[-len(sent):])
+    assert "Ruweel" in found and "Malberg" in found, resident.transcript
+
+    # then the resident asks for a person; the handoff form, by buttons
+    answer = resident.says("kan iemand met mij meegaan naar de koffieochtend")
+    assert "opbouwwerker" in answer and "bewaren" in answer, resident.transcript
+    answer = resident.presses("^ja")
+    assert "Hoe wilt u contact" in answer, resident.transcript
+    answer = resident.presses("chat")
+    # the buurt is known from the shared location: not asked again
+    assert "Waar zoekt u hulp bij" in answer, resident.transcript
+    answer = resident.says("iemand die met mij meegaat naar de koffieochtend")
+    assert "taal" in answer, resident.transcript
+    answer = resident.presses("Nederlands")
+    assert "Wanneer" in answer, resident.transcript
+    answer = resident.presses("ochtend")
+    assert "Klopt dit?" in answer and "Malberg" in answer and "in deze chat" in answer, \
+        resident.transcript
+    assert [r for r in queue.list() if r.channel == channel] == [], "stored only after 'ja'"
+    answer = resident.presses("^ja")
+
+    stored = [r for r in queue.list() if r.channel == channel]
+    assert len(stored) == 1, resident.transcript
+    request = stored[0]
+    assert re.search(rf"\b{request.reference}\b", answer), resident.transcript
+    assert (request.buurt, request.stadsdeel, request.contact_method) == ("Malberg", "West", "chat")
+    assert request.reason == "iemand die met mij meegaat naar de koffieochtend"
+    assert request.consent and request.best_moment and request.language == "nl"
+    return request
+
+
+def _staff_picks_up_and_answers(telegram: FakeTelegramApi, request) -> None:
+    """The opbouwwerker of West hears of the request in Telegram and answers it."""
+    assert wait_until(lambda: any(request.reference in t for t in telegram.texts_to(STAFF_WEST)),
+                      timeout=30), telegram.texts_to(STAFF_WEST)
+    assert not any(request.reference in t for t in telegram.texts_to(STAFF_CENTRUM))
+    assert request.reference in staff_command(telegram, STAFF_WEST, f"/oppakken {request.reference}")
+    answer = staff_command(telegram, STAFF_WEST,
+                           f"/antwoord {request.reference} Ik bel u morgen om tien uur.")
+    assert request.reference in answer, answer
+
+
+def test_telegram_conversation_from_hallo_to_a_stored_request(stack):
+    service, telegram, _, queue = stack
+    assert wait_until(lambda: telegram.calls_to("getUpdates"), timeout=60)
+    resident = TelegramResident(telegram, service, RESIDENT_CHAT)
+    request = _conversation(resident, queue, "telegram")
+
+    _staff_picks_up_and_answers(telegram, request)
+    assert wait_until(lambda: any("Ik bel u morgen om tien uur." in t
+                                  for t in telegram.texts_to(RESIDENT_CHAT)), timeout=30)
+    assert queue.get(request.reference).status in ("opgepakt", "in_contact")
+    log = service.log_text()
+    assert str(RESIDENT_CHAT) not in log and "koffieochtend" not in log
+
+
+def test_whatsapp_conversation_from_hallo_to_a_stored_request(stack):
+    service, telegram, graph, queue = stack
+    resident = WhatsAppResident(graph, service, WA)
+    request = _conversation(resident, queue, "whatsapp")
+
+    # the opbouwwerker works in Telegram; the answer reaches WhatsApp
+    _staff_picks_up_and_answers(telegram, request)
+    assert wait_until(lambda: any("Ik bel u morgen om tien uur." in t
+                                  for t in graph.texts_to(WA)), timeout=30), json.dumps(graph.sent_to(WA)[-2:], ensure_ascii=False)
+    log = service.log_text()
+    assert WA not in log and "koffieochtend" not in log
