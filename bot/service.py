@@ -161,6 +161,50 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(level)
     configure_structlog(level)
+    _keep_personal_data_out_of_structlog()
+    logging.getLogger("rasa.core.nlg.interpolator").addFilter(_payload_interpolation_noise)
+
+
+def _payload_interpolation_noise(record: logging.LogRecord) -> bool:
+    """Drop the interpolator's error for button payloads such as
+    `/inform_handoff{"handoff_choice": "chat"}`: Rasa tries to fill `{...}` as a
+    slot, fails, logs an ERROR and correctly keeps the payload as it is."""
+    return '"response": "/' not in record.getMessage()
+
+
+# Keys of Rasa's structlog events that may hold what a resident wrote or the
+# slots of their conversation (Rasa's own list in rasa.utils.log_utils, plus
+# the interpolator's).
+_PERSONAL_KEYS = frozenset({
+    "text", "response_text", "user_text", "slot_values", "parse_data_text",
+    "parse_data_entities", "prediction_events", "tracker_latest_message", "prefilled_slots",
+    "message", "slot_candidates", "rasa_event", "rasa_events", "tracker_states",
+    "current_states", "old_states", "successes", "current_entity", "next_entity", "states",
+    "entity", "token_text", "user_message", "json_message", "values", "slots",
+})
+
+
+def _redact_personal(_logger, _name, event_dict):
+    for key in _PERSONAL_KEYS & event_dict.keys():
+        event_dict[key] = "<weggelaten>"
+    return event_dict
+
+
+def _keep_personal_data_out_of_structlog() -> None:
+    """Rasa renders exceptions with the local variables of every frame, which
+    include slot values (e.g. the interpolator's `values`); and its anonymiser
+    only works with Rasa Pro. Redact the known keys and render tracebacks
+    without locals."""
+    import structlog
+    from structlog.tracebacks import ExceptionDictTransformer
+
+    processors = []
+    for processor in structlog.get_config()["processors"]:
+        if processor is structlog.processors.dict_tracebacks:
+            processor = structlog.processors.ExceptionRenderer(
+                ExceptionDictTransformer(show_locals=False))
+        processors.append(processor)
+    structlog.configure(processors=[_redact_personal, *processors])
 
 
 def serve(settings: Optional[Settings] = None, model_path: Optional[Path] = None) -> None:
