@@ -171,19 +171,22 @@ def is_crisis(text: str) -> bool:
 
 # --- always a way out -------------------------------------------------------
 START_OVER_COMMANDS = {
-    "menu", "hoofdmenu", "het menu", "naar het menu", "terug naar het menu", "terug naar menu",
+    "naar het menu", "terug naar het menu", "terug naar menu", "terug naar het hoofdmenu",
     "opnieuw", "begin opnieuw", "opnieuw beginnen", "start opnieuw", "opnieuw starten",
     "stop", "stoppen", "stop maar", "stop ermee", "ik wil stoppen",
-    "reset", "restart", "start over", "start again", "main menu",
+    "reset", "restart", "start over", "start again", "back to the menu",
 }
-HELP_COMMANDS = {"help", "hulp", "help me", "helpen"}
+# "menu" asks what the assistant can do (the intent contract: help); the help
+# reply shows the menu as buttons. Inside a form it does not end the form:
+# "opnieuw" and "stop" do.
+HELP_COMMANDS = {"help", "hulp", "help me", "helpen", "menu", "hoofdmenu", "het menu", "main menu"}
 # what the disclosure tells residents to type to reach a person
 PERSON_COMMANDS = {"mens", "een mens", "mens graag", "person", "a person", "human"}
 PERSON_INTENT = "request_human"
 
 
 def way_out_intent(text: str) -> Optional[str]:
-    """`start_over` for menu/opnieuw/stop, `help` for help, `request_human` for
+    """`start_over` for opnieuw/stop/terug naar het menu, `help` for help/menu, `request_human` for
     'mens' (what the disclosure tells residents to type); None otherwise.
 
     Only a message that is just the command counts ("stop" yes, "stopt de bus

@@ -27,7 +27,8 @@ def test_an_english_conversation(safety_url):  # noqa: F811
     assert tracker_of(safety_url, sender)["slots"]["language"] == "en"
     text = reply_text(post_message(url, sender, "I really want to end my life"))
     assert "Call 113" in text and "0800-0113" in text and "112" in text
-    assert "let us start again" in reply_text(post_message(url, sender, "menu"))
+    assert "I can help with" in reply_text(post_message(url, sender, "menu"))
+    assert "let us start again" in reply_text(post_message(url, sender, "start over"))
     post_message(url, sender, "ok")  # a short message keeps the language
     assert tracker_of(safety_url, sender)["slots"]["language"] == "en"
     assert "vanaf nu praat ik Nederlands" in reply_text(post_message(url, sender, "Nederlands graag"))

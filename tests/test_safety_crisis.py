@@ -160,7 +160,7 @@ def test_first_reply_of_every_conversation_discloses_the_assistant(safety_url):
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("command", ["menu", "opnieuw", "stop"])
+@pytest.mark.parametrize("command", ["opnieuw", "stop", "terug naar het menu"])
 def test_the_way_out_of_the_place_search(safety_url, command):
     sender = new_sender()
     post_message(safety_url.url, sender, "ik zoek een plek om mensen te ontmoeten")

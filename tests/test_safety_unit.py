@@ -37,7 +37,8 @@ def test_idioms_and_everyday_messages_are_not_a_crisis(text):
 
 
 @pytest.mark.parametrize("text, intent", [
-    ("menu", "start_over"), ("Menu", "start_over"), (" opnieuw! ", "start_over"),
+    ("menu", "help"), ("Menu", "help"), ("terug naar het menu", "start_over"),
+    (" opnieuw! ", "start_over"),
     ("stop", "start_over"), ("STOP", "start_over"), ("begin opnieuw", "start_over"),
     ("help", "help"), ("hulp", "help"), ("mens", "request_human"), ("person", "request_human"),
     ("stopt de bus in Malberg?", None), ("ik wil een menu zien van het restaurant", None),

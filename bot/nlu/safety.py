@@ -4,8 +4,8 @@ It runs LAST in the pipeline (after the classifiers and the FallbackClassifier),
 so a misclassification cannot hide a crisis: when bot.safety.is_crisis matches,
 the intent becomes `crisis` with confidence 1.0 and the entities are dropped
 (a buurt in the same message must not let a form carry on). A message that is
-only "menu", "opnieuw" or "stop" becomes `start_over`, only "help" becomes
-`help`, whatever the classifier thought. The other way round only for idioms:
+only "opnieuw", "stop" or "terug naar het menu" becomes `start_over`, only
+"help" or "menu" becomes `help`, whatever the classifier thought. The other way round only for idioms:
 a classifier's `crisis` on "ik ga dood van het lachen" (no crisis phrase)
 becomes `nlu_fallback` ("sorry, dat begreep ik niet").
 """
