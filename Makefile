@@ -7,7 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lookups train train-test run test test-unit validate bench clean
+.PHONY: setup lookups train train-test run test test-unit validate bench bench-nlu clean
 
 setup:
 	@bash scripts/setup.sh
@@ -39,6 +39,10 @@ test-unit: setup
 
 bench: train
 	@bash bench/run_all.sh
+
+# Understanding only: held-out set, 5-fold CV and the bag-of-words baseline.
+bench-nlu: lookups
+	$(PY) -m bench.nlu_eval --cv-config tests/config.test.yml
 
 clean:
 	rm -rf models tests/.models .rasa var results

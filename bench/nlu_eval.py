@@ -39,6 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 RESULTS = ROOT / "bench" / "results" / "nlu_eval.json"
+BASELINE_RESULTS = ROOT / "bench" / "results" / "nlu_baseline.json"
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
 START, END = "<!-- nlu_eval:start -->", "<!-- nlu_eval:end -->"
 ENTITIES = ("buurt", "postcode", "place_type", "target_group", "place")
@@ -197,6 +198,113 @@ def cross_validate(config: Path, data_dir: Path, folds: int, work: Path) -> dict
             "macro_f1": summary("macro_f1"), "buurt_f1": summary("buurt_f1")}
 
 
+# --------------------------------------------------------------------------- baseline
+
+def _texts_labels(examples) -> Tuple[List[str], List[str]]:
+    return [e["text"] for e in examples], [e["intent"] for e in examples]
+
+
+def bag_of_words_model():
+    """The plain baseline: word counts (lower case, unigrams) and logistic regression."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(CountVectorizer(lowercase=True), LogisticRegression(max_iter=2000))
+
+
+def baseline(train_examples: List[dict], test_examples: List[dict], folds: int) -> dict:
+    """The baseline on the same held-out set and on the same CV folds as the pipeline."""
+    from sklearn.model_selection import StratifiedKFold
+
+    started = time.monotonic()
+    texts, labels = _texts_labels(train_examples)
+    model = bag_of_words_model().fit(texts, labels)
+    test_texts, test_labels = _texts_labels(test_examples)
+    held_out = intent_scores(test_labels, list(model.predict(test_texts)))
+    train_seconds = round(time.monotonic() - started, 2)
+    scores = []
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)  # as cross_validate
+    for train_idx, test_idx in splitter.split(texts, labels):
+        fold = bag_of_words_model().fit([texts[j] for j in train_idx], [labels[j] for j in train_idx])
+        result = intent_scores([labels[j] for j in test_idx], list(fold.predict([texts[j] for j in test_idx])))
+        scores.append(result)
+    import statistics
+
+    def summary(key):
+        values = [r[key] for r in scores]
+        return {"mean": round(statistics.mean(values), 4), "stdev": round(statistics.pstdev(values), 4)}
+
+    return {"model": "CountVectorizer (word unigrams, lower case) + LogisticRegression (scikit-learn)",
+            "train_seconds": train_seconds,
+            "held_out": {"accuracy": held_out["accuracy"], "macro_f1": held_out["macro_f1"],
+                         "n": len(test_examples)},
+            "cross_validation": {"folds": folds, "accuracy": summary("accuracy"),
+                                 "macro_f1": summary("macro_f1")}}
+
+
+BASE_START, BASE_END = "<!-- nlu_baseline:start -->", "<!-- nlu_baseline:end -->"
+
+
+def baseline_markdown(result: dict, pipeline: Optional[dict], date: str) -> str:
+    h, cv = result["held_out"], result["cross_validation"]
+    lines = [BASE_START, "### Baseline: bag of words + logistic regression", "",
+             f"Run {date} on {machine()}: `python -m bench.nlu_eval --baseline-only` (seconds; the "
+             "full run writes it too). The same training data, the same held-out set and the same "
+             f"{cv['folds']} CV folds (StratifiedKFold, seed 42) as the pipeline above; "
+             f"model: {result['model']}. No entities: the baseline only classifies intents.", "",
+             "| measure | baseline | pipeline (above) |", "|---|---|---|"]
+
+    def ours(path):
+        value = pipeline
+        for key in path:
+            value = (value or {}).get(key) if isinstance(value, dict) else None
+        return f"{value:.3f}" if isinstance(value, (int, float)) else "see above"
+
+    lines += [
+        f"| held-out intent accuracy | {h['accuracy']:.3f} | {ours(['held_out', 'accuracy'])} |",
+        f"| held-out intent macro-F1 | {h['macro_f1']:.3f} | {ours(['held_out', 'macro_f1'])} |",
+        f"| {cv['folds']}-fold CV intent macro-F1 | {cv['macro_f1']['mean']:.3f} ± {cv['macro_f1']['stdev']:.3f} "
+        f"| {ours(['cross_validation', 'macro_f1', 'mean'])} |",
+        f"| {cv['folds']}-fold CV intent accuracy | {cv['accuracy']['mean']:.3f} ± {cv['accuracy']['stdev']:.3f} "
+        f"| {ours(['cross_validation', 'accuracy', 'mean'])} |",
+        "", "The held-out set holds typos, dialect and English that the training data does not; "
+        "the gap on it is what the pipeline's lemmas, character n-grams and gazetteer features buy.",
+        BASE_END]
+    return "\n".join(lines)
+
+
+def pipeline_from_docs() -> Optional[dict]:
+    """The pipeline's figures from the NLU table in docs/BENCHMARKS.md (when the
+    JSON of that run is not on this machine)."""
+    import re
+
+    if not BENCHMARKS.exists():
+        return None
+    text = BENCHMARKS.read_text(encoding="utf-8")
+
+    def find(label):
+        match = re.search(r"\|[^|\n]*" + re.escape(label) + r"[^|]*\| ([0-9.]+)", text)
+        return float(match.group(1)) if match else None
+
+    return {"held_out": {"accuracy": find("intent accuracy"), "macro_f1": find("intent macro-F1")},
+            "cross_validation": {"macro_f1": {"mean": find("-fold CV intent macro-F1")},
+                                 "accuracy": {"mean": find("-fold CV intent accuracy")}}}
+
+
+def write_section(section: str, start: str, end: str, after: Optional[str] = None) -> None:
+    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
+    elif after and after in text:
+        head, tail = text.split(after, 1)
+        text = head + after + "\n\n" + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    BENCHMARKS.write_text(text, encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- report
 
 def markdown(report: dict) -> str:
@@ -281,6 +389,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--cv-config", help="config for the cross-validation (default: --config)")
     parser.add_argument("--no-cv", action="store_true")
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/BENCHMARKS.md")
+    parser.add_argument("--baseline-only", action="store_true",
+                        help="only the bag-of-words baseline (seconds, no Rasa training)")
     parser.add_argument("--from-json", action="store_true",
                         help="only write docs/BENCHMARKS.md again from bench/results/nlu_eval.json")
     args = parser.parse_args(argv)
@@ -294,6 +404,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     examples = load_examples(Path(args.test))
     evaluated = [e for e in examples if e["intent"] in known]
     not_evaluated = dict(collections.Counter(e["intent"] for e in examples if e["intent"] not in known))
+    training = load_examples(Path(args.data))
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    base = baseline(training, evaluated, args.folds)
+    print(f"baseline held-out: accuracy {base['held_out']['accuracy']:.3f} "
+          f"macro-F1 {base['held_out']['macro_f1']:.3f}", flush=True)
+    if args.baseline_only:
+        pipeline = (json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists()
+                    else pipeline_from_docs())
+        BASELINE_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        BASELINE_RESULTS.write_text(json.dumps({"date": date, **base}, indent=2) + "\n", encoding="utf-8")
+        section = baseline_markdown(base, pipeline, date)
+        if not args.no_docs:
+            write_section(section, BASE_START, BASE_END, after=END)
+        print(section)
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
         work = Path(tmp)
@@ -320,9 +445,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    report["baseline"] = base
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     section = markdown(report)
     if not args.no_docs:
         write_benchmarks(section)
+        write_section(baseline_markdown(base, report, report["date"]), BASE_START, BASE_END, after=END)
     print(section)
     return 0
 

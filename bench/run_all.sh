@@ -11,7 +11,7 @@ uptime
 echo "==> 5. training time (bare floor, test model, full model)"
 $PY -m bench.train_bench --only bare,test,full
 echo "==> 1. NLU (bench/nlu_eval.py, its own section)"
-if [ -f bench/nlu_eval.py ]; then $PY bench/nlu_eval.py || echo "nlu_eval failed (see its output)"; fi
+$PY -m bench.nlu_eval --cv-config tests/config.test.yml || echo "nlu_eval failed (see its output)"
 echo "==> 4. handoff queue"
 $PY -m bench.queue_bench
 echo "==> 2 + 3. turn latency, throughput, start-up and memory"
