@@ -14,6 +14,11 @@ from actions.common import display_name, knowledge_base, response_text
 logger = logging.getLogger(__name__)
 
 MAX_PLACES_SHOWN = 3
+# Asking the kind of place helps only when the places near the resident are of
+# different kinds and some kind is not among the three shown: then a button
+# per kind (the nearest REFINE_WINDOW places, at most MAX_TYPE_BUTTONS kinds).
+REFINE_WINDOW = 9
+MAX_TYPE_BUTTONS = 3
 # intents whose text may be a buurt name when the form asks for one
 FREE_TEXT_INTENTS = {"inform_location", "find_meeting_place", "nlu_fallback", "affirm", None}
 
@@ -101,7 +106,8 @@ def buurt_buttons(buurten: List[str]) -> List[Dict[str, str]]:
     return [{"title": b, "payload": f'/inform_location{{"buurt": "{b}"}}'} for b in buurten[:10]]
 
 
-def search(tracker: Tracker, offset: int, buurt: Optional[str] = None):
+def search(tracker: Tracker, offset: int, buurt: Optional[str] = None,
+           limit: int = MAX_PLACES_SHOWN):
     kb = knowledge_base()
     return kb.find_places(
         buurt=buurt or tracker.get_slot("buurt"),
@@ -109,19 +115,49 @@ def search(tracker: Tracker, offset: int, buurt: Optional[str] = None):
         lon=tracker.get_slot("lon"),
         place_type=tracker.get_slot("place_type"),
         target_group=tracker.get_slot("target_group"),
-        limit=MAX_PLACES_SHOWN,
+        limit=limit,
         offset=offset,
     )
 
 
-def show_places(dispatcher: CollectingDispatcher, places, buurt: str, response: str) -> None:
+def type_buttons(tracker: Tracker, shown, buurt: Optional[str]) -> List[Dict[str, str]]:
+    """Buttons to narrow the search to one kind of place, only when that helps.
+
+    None when the resident already named a kind, when the nearby places are all
+    of one kind, or when every nearby kind is already among those shown."""
+    if tracker.get_slot("place_type"):
+        return []
+    nearby = search(tracker, 0, buurt, limit=REFINE_WINDOW)
+    kinds: List[str] = []
+    for place in nearby:  # nearest first
+        if place.place_type not in kinds:
+            kinds.append(place.place_type)
+    shown_kinds = {p.place_type for p in shown}
+    if len(kinds) < 2 or all(kind in shown_kinds for kind in kinds):
+        return []
+    kb = knowledge_base()
+    unseen_first = sorted(kinds, key=lambda kind: kind in shown_kinds)
+    buttons = []
+    for kind in unseen_first[:MAX_TYPE_BUTTONS]:
+        info = kb.place_type(kind)
+        buttons.append({"title": info.name if info else kind,
+                        "payload": f'/find_meeting_place{{"place_type": "{kind}"}}'})
+    return buttons
+
+
+def show_places(dispatcher: CollectingDispatcher, places, buurt: str, response: str,
+                kinds: Optional[List[Dict[str, str]]] = None) -> None:
     lines = "\n".join(format_place_line(p, buurt) for p in places)
     dispatcher.utter_message(response=response, buurt=buurt, places=lines)
     if any(getattr(p, "is_demo", False) for p in places):
         dispatcher.utter_message(response="utter_places_demo_note")
     if any(not getattr(p, "address", None) for p in places if not getattr(p, "is_demo", False)):
         dispatcher.utter_message(response="utter_place_facts_missing")
-    dispatcher.utter_message(response="utter_places_next")
+    if kinds:
+        # one question: more places, or one kind of place (buttons appended to the response's)
+        dispatcher.utter_message(response="utter_places_next_kinds", buttons=kinds)
+    else:
+        dispatcher.utter_message(response="utter_places_next")
 
 
 class ActionFindPlaces(Action):
@@ -154,7 +190,8 @@ class ActionFindPlaces(Action):
             return events + [SlotSet("places_offset", 0), SlotSet("shown_places", [])]
         in_buurt = any(p.buurt == buurt for p in places)
         show_places(dispatcher, places, buurt,
-                    "utter_places_in_buurt" if in_buurt else "utter_places_nearby")
+                    "utter_places_in_buurt" if in_buurt else "utter_places_nearby",
+                    kinds=type_buttons(tracker, places, buurt))
         return events + [SlotSet("places_offset", float(len(places))),
                          SlotSet("shown_places", [p.name for p in places])]
 

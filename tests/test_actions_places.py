@@ -43,7 +43,7 @@ def test_nearest_three_then_meer_gives_the_next_three(kb):
     assert 1 <= len(first) <= 3 and slots["places_offset"] == len(first)
     assert messages[0]["response"] in {"utter_places_in_buurt", "utter_places_nearby"}
     assert "Ruweel" in messages[0]["places"]
-    assert messages[-1]["response"] == "utter_places_next"
+    assert messages[-1]["response"] in {"utter_places_next", "utter_places_next_kinds"}
     more, slots2 = run(place_actions.ActionMorePlaces(),
                        tracker({"buurt": "Malberg", "places_offset": slots["places_offset"]}, "meer", "more_places"))
     if slots2:
@@ -51,6 +51,46 @@ def test_nearest_three_then_meer_gives_the_next_three(kb):
         assert slots2["places_offset"] == slots["places_offset"] + len(slots2["shown_places"])
     else:
         assert more[0]["response"] == "utter_places_no_more"
+
+
+def test_kinds_of_place_are_offered_only_when_that_helps(kb):
+    messages, slots = run(place_actions.ActionFindPlaces(), tracker({"buurt": "Malberg"}))
+    shown_kinds = {kb.find_places(buurt="Malberg", limit=3)[i].place_type
+                   for i in range(len(slots["shown_places"]))}
+    nearby_kinds = {p.place_type for p in kb.find_places(buurt="Malberg", limit=place_actions.REFINE_WINDOW)}
+    last = messages[-1]
+    if len(nearby_kinds) > 1 and nearby_kinds - shown_kinds:
+        assert last["response"] == "utter_places_next_kinds"
+        offered = [b["payload"] for b in last["buttons"]]
+        assert 1 <= len(offered) <= place_actions.MAX_TYPE_BUTTONS
+        # kinds not yet shown come first
+        first_kind = offered[0].split('"place_type": "')[1].rstrip('"}')
+        assert first_kind in nearby_kinds - shown_kinds
+        assert all(b["title"] and not b["title"].startswith("/") for b in last["buttons"])
+    else:
+        assert last["response"] == "utter_places_next"
+
+
+def test_no_kinds_once_the_resident_named_one(kb):
+    messages, _ = run(place_actions.ActionFindPlaces(),
+                      tracker({"buurt": "Malberg", "place_type": "gemeenschapshuis"}))
+    assert messages[-1]["response"] == "utter_places_next"
+
+
+def test_type_buttons_follow_what_is_near(kb, monkeypatch):
+    class Place:
+        def __init__(self, kind):
+            self.place_type, self.name, self.buurt = kind, kind, "Malberg"
+
+    one_kind = [Place("gemeenschapshuis") for _ in range(5)]
+    monkeypatch.setattr(place_actions, "search", lambda *a, **k: one_kind)
+    assert place_actions.type_buttons(tracker({"buurt": "Malberg"}), one_kind[:3], "Malberg") == []
+    mixed = one_kind[:3] + [Place("huiskamer"), Place("sociaal_restaurant")]
+    monkeypatch.setattr(place_actions, "search", lambda *a, **k: mixed)
+    buttons = place_actions.type_buttons(tracker({"buurt": "Malberg"}), mixed[:3], "Malberg")
+    assert [b["payload"] for b in buttons][:2] == ['/find_meeting_place{"place_type": "huiskamer"}',
+                                                   '/find_meeting_place{"place_type": "sociaal_restaurant"}']
+    assert buttons[0]["title"] == kb.place_type("huiskamer").name
 
 
 def test_a_new_postcode_replaces_the_old_buurt(kb):
