@@ -1,6 +1,7 @@
 """Always a way out (issue 7): every form of the domain (also forms added later)
 has rules that set it aside for a crisis, loneliness, another language and
-menu/opnieuw/stop, and a test story for the way out."""
+opnieuw/stop, a rule that answers help/menu inside it, and a test story for
+the way out."""
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,20 @@ def test_every_form_has_a_way_out_story():
                     covered.add(loops[-1])
     missing = sorted(set(forms()) - covered)
     assert not missing, f"tests/: add a story that leaves {missing} with start_over"
+
+
+def test_every_form_answers_help_and_menu():
+    """'help' and 'menu' (intent help) inside any form show what the assistant can
+    do and then the form asks again: a rule per form, in any dialogue/ file."""
+    rules = []
+    for path in sorted((ROOT / "dialogue").glob("**/*.yml")):
+        rules += (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules") or []
+    answered = set()
+    for rule in rules:
+        loops = [c.get("active_loop") for c in rule.get("condition") or [] if "active_loop" in c]
+        steps = rule.get("steps") or []
+        if (loops and len(steps) >= 3 and steps[0].get("intent") == "help"
+                and steps[1].get("action") == "utter_help" and steps[2].get("action") == loops[0]):
+            answered.add(loops[0])
+    missing = sorted(set(forms()) - answered)
+    assert not missing, f"dialogue/: add a rule that answers help inside {missing}"

@@ -43,6 +43,56 @@ def test_action_server_down_gives_a_kind_message_and_recovers(action_server_url,
         back.stop()
 
 
+class _HangingActionServer:
+    """An action server that accepts the request and never answers (a hang)."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                outer.requests += 1
+                outer.release.wait(120)
+
+        self.release = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_hanging_action_server_gives_a_kind_message_not_silence(tmp_path):
+    """The action timeout (ONTMOET_ACTION_TIMEOUT_SECONDS) ends the wait: the
+    resident hears that something went wrong long before the action server
+    would have answered (it never does; the client gives up after 45 s)."""
+    require_test_model()
+    hanging = _HangingActionServer()
+    service = ServiceProcess(hanging.url, tmp_path, tmp_path / "tracker.db",
+                             ONTMOET_ACTION_TIMEOUT_SECONDS="2").start()
+    try:
+        replies = httpx.post(f"{service.url}/webhooks/rest/webhook", timeout=45,
+                             json={"sender": "slow-test", "message": "Is er een buurthuis in Malberg?"})
+        assert replies.status_code == 200
+        assert "ging iets mis" in reply_text(replies.json())
+        assert hanging.requests >= 1  # it did wait for the action server first
+    finally:
+        service.stop()
+        hanging.stop()
+
+
 def test_rasa_http_api_is_off_without_token(action_server_url, tmp_path):
     require_test_model()
     service = ServiceProcess(action_server_url, tmp_path, tmp_path / "tracker.db").start()
