@@ -57,7 +57,8 @@ def lock_store_params(redis_url: str) -> Optional[Dict[str, object]]:
         return None
     parsed = make_url(redis_url)
     return {
-        "type": "redis",
+        # Rasa's own "redis" lock store is not atomic across replicas (bot/locks.py).
+        "type": "bot.locks.AtomicRedisLockStore",
         "url": parsed.host or "127.0.0.1",
         "port": parsed.port or 6379,
         "db": int(parsed.database or 0),
