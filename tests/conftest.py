@@ -47,6 +47,32 @@ def _base_env(var_dir: Path) -> dict:
     return env
 
 
+class ActionServer:
+    """`ontmoet init` on a var dir, then `rasa run actions` on a free port."""
+
+    def __init__(self, var_dir: Path, **env):
+        self.env = _base_env(var_dir)
+        self.env.update(env)
+        subprocess.run([str(VENV_BIN / "ontmoet"), "init"], env=self.env, check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port = free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.url = f"{self.base_url}/webhook"
+        self.proc = subprocess.Popen(
+            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
+            env={**self.env, "SANIC_HOST": "127.0.0.1"}, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    def wait(self) -> "ActionServer":
+        wait_for(f"{self.base_url}/health", proc=self.proc)
+        return self
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def action_server_url(tmp_path_factory):
     """The action server of scripts/test.sh, or one started here."""
@@ -60,20 +86,11 @@ def action_server_url(tmp_path_factory):
         except httpx.HTTPError:
             pass
     var_dir = Path(os.environ.get("ONTMOET_VAR_DIR") or tmp_path_factory.mktemp("var"))
-    env = _base_env(var_dir)
-    subprocess.run([str(VENV_BIN / "ontmoet"), "init"], env=env, check=True, cwd=ROOT)
-    port = free_port()
-    env["SANIC_HOST"] = "127.0.0.1"
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    server = ActionServer(var_dir)
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", proc=proc)
-        yield f"http://127.0.0.1:{port}/webhook"
+        yield server.wait().url
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
 
 
 class ServiceProcess:

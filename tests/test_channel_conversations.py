@@ -16,7 +16,6 @@ import copy
 import itertools
 import json
 import re
-import subprocess
 import time
 from typing import Any, Dict, List
 
@@ -27,7 +26,7 @@ import yaml
 from bot.channels.whatsapp import signature_for
 from bot.config import load_settings
 from bot.handoff.queue import HandoffQueue
-from tests.conftest import ROOT, VENV_BIN, ServiceProcess, _base_env, free_port, require_test_model, wait_for
+from tests.conftest import ActionServer, ServiceProcess, require_test_model
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.harness import fixture
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -63,22 +62,13 @@ def stack(tmp_path_factory):
     require_test_model()
     var_dir = tmp_path_factory.mktemp("conversations")
     staff_file = _write_staff_file(var_dir / "staff.yml")
-    env = _base_env(var_dir)
-    env["ONTMOET_STAFF_FILE"] = str(staff_file)
-    subprocess.run([str(VENV_BIN / "ontmoet"), "init"], env=env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
-    port = free_port()
-    actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
-        env={**env, "SANIC_HOST": "127.0.0.1"}, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    actions = ActionServer(var_dir, ONTMOET_STAFF_FILE=str(staff_file))
     telegram, graph = FakeTelegramApi().start(), FakeGraphApi().start()
     service = None
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", proc=actions)
+        actions.wait()
         service = ServiceProcess(
-            f"http://127.0.0.1:{port}/webhook", var_dir, var_dir / "tracker.db",
+            actions.url, var_dir, var_dir / "tracker.db",
             ONTMOET_STAFF_FILE=str(staff_file),
             TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_BASE_URL=telegram.base_url,
             TELEGRAM_WEBHOOK_URL="",
@@ -91,8 +81,7 @@ def stack(tmp_path_factory):
     finally:
         if service is not None:
             service.stop()
-        actions.terminate()
-        actions.wait(timeout=30)
+        actions.stop()
         telegram.stop()
         graph.stop()
 

@@ -8,7 +8,6 @@ A full resident conversation ends with a stored request and its reference;
 from __future__ import annotations
 
 import re
-import subprocess
 
 import httpx
 import pytest
@@ -18,14 +17,10 @@ from bot.config import load_settings
 from bot.handoff.queue import HandoffQueue
 from tests.conftest import (
     API_TOKEN,
-    ROOT,
-    VENV_BIN,
+    ActionServer,
     ServiceProcess,
-    _base_env,
-    free_port,
     post_message,
     require_test_model,
-    wait_for,
 )
 
 pytestmark = pytest.mark.model
@@ -39,28 +34,18 @@ def stack(tmp_path_factory):
     require_test_model()
     var_dir = tmp_path_factory.mktemp("handoff-e2e")
     tracker_url = f"sqlite:///{var_dir / 'tracker.db'}"
-    env = _base_env(var_dir)
-    env["ONTMOET_TRACKER_STORE_URL"] = tracker_url
-    subprocess.run([str(VENV_BIN / "ontmoet"), "init"], env=env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
-    port = free_port()
-    actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
-        env={**env, "SANIC_HOST": "127.0.0.1"}, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    actions = ActionServer(var_dir, ONTMOET_TRACKER_STORE_URL=tracker_url)
     service = None
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", proc=actions)
-        service = ServiceProcess(f"http://127.0.0.1:{port}/webhook", var_dir, var_dir / "tracker.db",
+        actions.wait()
+        service = ServiceProcess(actions.url, var_dir, var_dir / "tracker.db",
                                  ONTMOET_RASA_API_TOKEN=API_TOKEN).start()
         settings = load_settings({"ONTMOET_VAR_DIR": str(var_dir)})
         yield service, HandoffQueue.from_url(settings.database_url_resolved), tracker_url
     finally:
         if service is not None:
             service.stop()
-        actions.terminate()
-        actions.wait(timeout=30)
+        actions.stop()
 
 
 def say(service, message: str) -> str:

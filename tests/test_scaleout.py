@@ -9,14 +9,13 @@ one consistent conversation, each message answered exactly once.
 from __future__ import annotations
 
 import concurrent.futures
-import subprocess
 import uuid
 
 import httpx
 import pytest
 
-from tests.conftest import (API_TOKEN, ROOT, VENV_BIN, ServiceProcess, _base_env, free_port,
-                            post_message, reply_text, require_test_model, tracker_of, wait_for)
+from tests.conftest import (API_TOKEN, ActionServer, ServiceProcess, post_message, reply_text,
+                            require_test_model, tracker_of)
 
 pytestmark = [pytest.mark.model, pytest.mark.postgres]
 
@@ -67,20 +66,11 @@ def replicas(shared_stores, tmp_path_factory):
         ONTMOET_RASA_API_TOKEN=API_TOKEN,
     )
     var_dir = tmp_path_factory.mktemp("scaleout")
-    env = _base_env(var_dir)
-    env.update(shared)
-    subprocess.run([str(VENV_BIN / "ontmoet"), "init"], env=env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    port = free_port()
-    env["SANIC_HOST"] = "127.0.0.1"
-    actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    actions = ActionServer(var_dir, **shared)
     started = []
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", proc=actions)
-        action_url = f"http://127.0.0.1:{port}/webhook"
+        actions.wait()
+        action_url = actions.url
         for label in ("a", "b"):
             # Each replica its own var dir: nothing may be shared through local files.
             own_var = tmp_path_factory.mktemp(f"replica-{label}")
@@ -90,8 +80,7 @@ def replicas(shared_stores, tmp_path_factory):
     finally:
         for proc in started:
             proc.stop()
-        actions.terminate()
-        actions.wait(timeout=30)
+        actions.stop()
 
 
 def _user_texts(tracker: dict) -> list:

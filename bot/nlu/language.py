@@ -10,18 +10,16 @@ trained with English examples) and is answered with the English variations.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import (
     CATALOGUE_LANGUAGES, DUTCH, ENGLISH, detect_language, explicit_request, warm_up,
 )
+from bot.nlu.rule_component import RuleComponent
 from bot.nlu.safety import force_intent
 
 LANGUAGE_ENTITY = "language"
@@ -42,24 +40,10 @@ def add_language_entity(message: Message, code: str) -> None:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class LanguageDetector(GraphComponent):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.config = config
-
+class LanguageDetector(RuleComponent):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LanguageDetector":
+    def on_load(cls) -> None:
         warm_up()  # when the model loads, so the first resident does not wait
-        return cls(config)
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self.process_one(message)
-        return messages
 
     @staticmethod
     def process_one(message: Message) -> Optional[str]:

@@ -11,15 +11,13 @@ becomes `nlu_fallback` ("sorry, dat begreep ik niet").
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.rule_component import RuleComponent
 from bot.safety import CRISIS_INTENT, is_crisis, is_idiom, way_out_intent
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -38,25 +36,8 @@ def force_intent(message: Message, name: str, keep_entities: bool = True) -> Non
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class SafetyNet(GraphComponent):
+class SafetyNet(RuleComponent):
     """Crisis phrases and way-out commands override the classifier."""
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.config = config
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SafetyNet":
-        return cls(config)
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self.process_one(message)
-        return messages
 
     @staticmethod
     def process_one(message: Message) -> Optional[str]:
