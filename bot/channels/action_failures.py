@@ -29,29 +29,26 @@ _installed = False
 
 
 def install_probe() -> None:
-    """Wrap RemoteAction.run once (idempotent)."""
+    """Wrap RemoteAction.run once (idempotent). Forms validate through
+    RemoteAction too, so this one wrap covers them."""
     global _installed
     if _installed:
         return
-    # Forms validate through RemoteAction too, so one wrap covers both.
     from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 
-    def wrap(cls, method_name: str) -> None:
-        original = getattr(cls, method_name)
+    original = RemoteAction.run
 
-        async def probed(self, *args, **kwargs):
-            try:
-                return await original(self, *args, **kwargs)
-            except ActionExecutionRejection:
-                raise
-            except Exception:
-                record_failure(self.name())
-                raise
+    async def probed(self, *args, **kwargs):
+        try:
+            return await original(self, *args, **kwargs)
+        except ActionExecutionRejection:
+            raise
+        except Exception:
+            record_failure(self.name())
+            raise
 
-        probed.__wrapped__ = original
-        setattr(cls, method_name, probed)
-
-    wrap(RemoteAction, "run")
+    probed.__wrapped__ = original
+    RemoteAction.run = probed
     _installed = True
 
 
