@@ -34,6 +34,8 @@ def build_input_channels(settings: Settings, runtime=None) -> list:
     outbox = Outbox()
     directory = default_directory()
     register_outbox(directory, outbox)
+    if runtime is not None:
+        runtime.directory = directory  # to keep a consenting resident's address
     channels = [
         ResidentRestInput(settings, registry, live=live, outbox=outbox, directory=directory),
         WebChatInput(settings, registry, live=live, outbox=outbox, directory=directory),

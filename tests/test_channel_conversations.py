@@ -108,20 +108,25 @@ class TelegramResident:
         return [c.params for c in self.telegram.sent
                 if c.params.get("chat_id") is not None and int(c.params["chat_id"]) == self.chat_id]
 
-    def _deliver(self, update: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def _deliver(self, update: Dict[str, Any], expect: str) -> List[Dict[str, Any]]:
+        """Queue the update; wait until the replies match `expect`, then until quiet."""
         before = len(self._sends())
+
+        def replied():
+            text = "\n".join(str(p.get("text") or p.get("title") or "") for p in self._sends()[before:])
+            return re.search(expect, text)
+
         self.telegram.queue_update(update)
-        assert wait_until(lambda: len(self._sends()) > before, timeout=90), (
-            "no reply on Telegram\n" + "\n".join(self.transcript)
-            + self.service.log_text()[-3000:])
-        # the assistant may send several messages: wait until it is quiet
+        matched = wait_until(replied, timeout=90)
         count = -1
-        while count != len(self._sends()):
+        while count != len(self._sends()):  # the rest of this turn's messages
             count = len(self._sends())
             time.sleep(1.0)
         new = self._sends()[before:]
         for params in new:
             self.transcript.append(f"  bot: {params.get('text') or params.get('title')}")
+        assert matched, (f"no reply like {expect!r} on Telegram\n" + "\n".join(self.transcript)
+                         + self.service.log_text()[-3000:])
         return new
 
     def _message(self, sender_id: int, **content) -> Dict[str, Any]:
@@ -135,17 +140,18 @@ class TelegramResident:
         message.update(content)
         return update
 
-    def says(self, text: str) -> str:
+    def says(self, text: str, expect: str) -> str:
         self.transcript.append(f"resident: {text}")
-        return "\n".join(p.get("text", "") for p in self._deliver(self._message(self.chat_id, text=text)))
+        sent = self._deliver(self._message(self.chat_id, text=text), expect)
+        return "\n".join(p.get("text", "") for p in sent)
 
-    def shares_location(self, latitude: float, longitude: float) -> List[Dict[str, Any]]:
+    def shares_location(self, latitude: float, longitude: float, expect: str) -> str:
         self.transcript.append(f"resident: <location {latitude},{longitude}>")
         update = copy.deepcopy(fixture("telegram", "update_location"))
         update["update_id"] = next(_ids)
         update["message"]["message_id"] = next(_ids)
         update["message"]["location"].update(latitude=latitude, longitude=longitude)
-        return self._deliver(update)
+        return "\n".join(p.get("text", "") for p in self._deliver(update, expect))
 
     def last_buttons(self) -> List[Dict[str, Any]]:
         for params in reversed(self._sends()):
@@ -156,7 +162,7 @@ class TelegramResident:
                 return [button for row in markup["inline_keyboard"] for button in row]
         return []
 
-    def presses(self, title_pattern: str) -> str:
+    def presses(self, title_pattern: str, expect: str) -> str:
         buttons = self.last_buttons()
         matching = [b for b in buttons if re.search(title_pattern, b["text"], re.IGNORECASE)]
         assert matching, (f"no button like {title_pattern!r} in {[b['text'] for b in buttons]}\n"
@@ -167,7 +173,7 @@ class TelegramResident:
         update["update_id"] = next(_ids)
         update["callback_query"]["id"] = str(next(_ids))
         update["callback_query"]["data"] = button["callback_data"]
-        return "\n".join(p.get("text", "") for p in self._deliver(update))
+        return "\n".join(p.get("text", "") for p in self._deliver(update, expect))
 
 
 # --------------------------------------------------------------------------
@@ -179,7 +185,7 @@ class WhatsAppResident:
         self.url = f"{service.url}/webhooks/whatsapp/webhook"
         self.transcript: List[str] = []
 
-    def _post(self, message: Dict[str, Any], name: str = "text") -> List[Dict[str, Any]]:
+    def _post(self, message: Dict[str, Any], expect: str, name: str = "text") -> List[Dict[str, Any]]:
         payload = copy.deepcopy(fixture("whatsapp", name))
         value = payload["entry"][0]["changes"][0]["value"]
         message["id"] = f"wamid.conversation{next(_ids)}"
@@ -193,29 +199,30 @@ class WhatsAppResident:
             "X-Hub-Signature-256": signature_for(raw, APP_SECRET),
             "Content-Type": "application/json"})
         assert response.status_code == 200, response.text
-        assert wait_until(lambda: len(self.graph.sent_to(self.wa_id)) > before, timeout=90), (
-            "no reply on WhatsApp\n" + "\n".join(self.transcript)
-            + self.service.log_text()[-3000:])
+        matched = wait_until(lambda: re.search(expect, "\n".join(
+            _wa_text(m) for m in self.graph.sent_to(self.wa_id)[before:])), timeout=90)
         new = self.graph.sent_to(self.wa_id)[before:]
         for sent in new:
             self.transcript.append(f"  bot: {_wa_text(sent)}")
+        assert matched, (f"no reply like {expect!r} on WhatsApp\n" + "\n".join(self.transcript)
+                         + self.service.log_text()[-3000:])
         return new
 
     def _base(self, name: str) -> Dict[str, Any]:
         payload = fixture("whatsapp", name)
         return copy.deepcopy(payload["entry"][0]["changes"][0]["value"]["messages"][0])
 
-    def says(self, text: str) -> str:
+    def says(self, text: str, expect: str) -> str:
         self.transcript.append(f"resident: {text}")
         message = self._base("text")
         message["text"] = {"body": text}
-        return "\n".join(_wa_text(m) for m in self._post(message))
+        return "\n".join(_wa_text(m) for m in self._post(message, expect))
 
-    def shares_location(self, latitude: float, longitude: float) -> List[Dict[str, Any]]:
+    def shares_location(self, latitude: float, longitude: float, expect: str) -> str:
         self.transcript.append(f"resident: <location {latitude},{longitude}>")
         message = self._base("location")
         message["location"].update(latitude=latitude, longitude=longitude)
-        return self._post(message, "location")
+        return "\n".join(_wa_text(m) for m in self._post(message, expect, "location"))
 
     def last_choices(self):
         """(kind, [(id, title)]) of the last interactive message sent."""
@@ -232,7 +239,7 @@ class WhatsAppResident:
                                       for row in section["rows"]]
         return None, []
 
-    def presses(self, title_pattern: str) -> str:
+    def presses(self, title_pattern: str, expect: str) -> str:
         kind, choices = self.last_choices()
         matching = [c for c in choices if re.search(title_pattern, c[1], re.IGNORECASE)]
         assert matching, (f"no choice like {title_pattern!r} in {choices}\n"
@@ -242,7 +249,7 @@ class WhatsAppResident:
         message = self._base("interactive_button_reply")
         message.pop("context", None)
         message["interactive"] = {"type": kind, kind: {"id": choice_id, "title": title}}
-        return "\n".join(_wa_text(m) for m in self._post(message, "interactive_button_reply"))
+        return "\n".join(_wa_text(m) for m in self._post(message, expect, "interactive_button_reply"))
 
 
 def _wa_text(sent: Dict[str, Any]) -> str:
@@ -276,31 +283,27 @@ MALBERG = (50.8667, 5.6503)  # the centroid of Malberg, stadsdeel West (knowledg
 
 
 def _conversation(resident, queue: HandoffQueue, channel: str) -> Any:
-    answer = resident.says("hallo")
-    assert re.search(r"hallo|welkom|goedendag|dag", answer, re.IGNORECASE), resident.transcript
+    # each step waits for the reply it expects (`expect`), then asserts on the whole turn
+    answer = resident.says("hallo", expect="Hallo!")
+    assert "digitale assistent" in "\n".join(resident.transcript), resident.transcript
 
     # a shared location finds places nearby
-    sent = resident.shares_location(*MALBERG)
-    found = "\n".join(resident.transcript[-len(sent):])
-    assert "Ruweel" in found and "Malberg" in found, resident.transcript
+    found = resident.shares_location(*MALBERG, expect="Ruweel")
+    assert "Malberg" in found, resident.transcript
 
     # then the resident asks for a person; the handoff form, by buttons
-    answer = resident.says("kan iemand met mij meegaan naar de koffieochtend")
-    assert "opbouwwerker" in answer and "bewaren" in answer, resident.transcript
-    answer = resident.presses("^ja")
-    assert "Hoe wilt u contact" in answer, resident.transcript
-    answer = resident.presses("chat")
+    answer = resident.says("kan iemand met mij meegaan naar de koffieochtend", expect="bewaren")
+    assert "opbouwwerker" in answer, resident.transcript
+    resident.presses("^ja", expect="Hoe wilt u contact")
     # the buurt is known from the shared location: not asked again
+    answer = resident.presses("chat", expect="Waar zoekt u hulp bij|buurt")
     assert "Waar zoekt u hulp bij" in answer, resident.transcript
-    answer = resident.says("iemand die met mij meegaat naar de koffieochtend")
-    assert "taal" in answer, resident.transcript
-    answer = resident.presses("Nederlands")
-    assert "Wanneer" in answer, resident.transcript
-    answer = resident.presses("ochtend")
-    assert "Klopt dit?" in answer and "Malberg" in answer and "in deze chat" in answer, \
-        resident.transcript
+    resident.says("iemand die met mij meegaat naar de koffieochtend", expect="taal")
+    resident.presses("Nederlands", expect="Wanneer")
+    answer = resident.presses("ochtend", expect="Klopt dit?")
+    assert "Malberg" in answer and "in deze chat" in answer, resident.transcript
     assert [r for r in queue.list() if r.channel == channel] == [], "stored only after 'ja'"
-    answer = resident.presses("^ja")
+    answer = resident.presses("^ja", expect=r"T-\d{4}")
 
     stored = [r for r in queue.list() if r.channel == channel]
     assert len(stored) == 1, resident.transcript
@@ -330,6 +333,8 @@ def test_telegram_conversation_from_hallo_to_a_stored_request(stack):
     request = _conversation(resident, queue, "telegram")
 
     _staff_picks_up_and_answers(telegram, request)
+    # announced by the service, which kept the chat id (consent given) for later answers
+    assert queue.get(request.reference).channel_address == str(RESIDENT_CHAT)
     assert wait_until(lambda: any("Ik bel u morgen om tien uur." in t
                                   for t in telegram.texts_to(RESIDENT_CHAT)), timeout=30)
     assert queue.get(request.reference).status in ("opgepakt", "in_contact")
@@ -344,6 +349,7 @@ def test_whatsapp_conversation_from_hallo_to_a_stored_request(stack):
 
     # the opbouwwerker works in Telegram; the answer reaches WhatsApp
     _staff_picks_up_and_answers(telegram, request)
+    assert queue.get(request.reference).channel_address == WA
     assert wait_until(lambda: any("Ik bel u morgen om tien uur." in t
                                   for t in graph.texts_to(WA)), timeout=30), json.dumps(graph.sent_to(WA)[-2:], ensure_ascii=False)
     log = service.log_text()

@@ -149,3 +149,25 @@ async def test_two_service_processes_announce_each_request_once(runtime):
     mentioned = [text.split()[2] for _, text in runtime.notifier.sent + other.notifier.sent]
     assert sorted(set(mentioned)) == sorted(references)  # every request, by one process
     assert not set(v.reference for v in first) & set(v.reference for v in second)
+
+
+async def test_the_service_keeps_a_consenting_residents_chat_address(runtime):
+    """Stored by the action server (pseudonym only); the service adds the chat id
+    it knows when it announces, so an answer still arrives after a restart."""
+    from bot.channels.stores import ResidentAddress, ResidentDirectory
+
+    runtime.directory = ResidentDirectory()
+    await runtime.directory.remember("te-yes", ResidentAddress("telegram", "555001"))
+    await runtime.directory.remember("te-no", ResidentAddress("telegram", "555002"))
+    action_server = HandoffRuntime(runtime.settings, queue=runtime.queue, announces=False)
+    yes = await action_server.submit_request(channel="telegram", resident_key="te-yes",
+                                             consent=True, reason="Gezelschap", buurt="Mariaberg")
+    no = await action_server.submit_request(channel="telegram", resident_key="te-no",
+                                            consent=False, reason="Hulp", buurt="Mariaberg")
+    await runtime.announce_pending()
+    assert runtime.queue.get(yes.reference).channel_address == "555001"
+    assert runtime.queue.get(no.reference).channel_address is None  # no consent, not kept
+    actions = [e.action for e in runtime.queue.show(yes.reference).events]
+    assert "address_kept" in actions
+    assert not runtime.queue.keep_channel_address(yes.reference, "telegram", "999")  # once
+    assert runtime.queue.get(yes.reference).channel_address == "555001"

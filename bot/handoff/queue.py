@@ -778,6 +778,44 @@ class HandoffQueue:
                 taken.append(_view(self._load(reference)))
         return taken
 
+    def keep_channel_address(self, reference: str, channel: str, address: str,
+                             now: Optional[datetime] = None) -> bool:
+        """Store where to reach the resident (chat id / wa_id) on an open request,
+        only when they consented and none is stored yet.
+
+        The action server that stores a request knows only the pseudonym; the
+        service, which knows the address, adds it when it announces the request,
+        so an opbouwwerker's answer still arrives after a restart."""
+        address = _clean(address, 120)
+        if not address:
+            return False
+        now = self._now(now)
+
+        def work():
+            with self._sessions() as session, session.begin():
+                row = session.execute(
+                    select(HandoffRequest.id).where(HandoffRequest.reference == reference)
+                ).scalar_one_or_none()
+                if row is None:
+                    return False
+                result = session.execute(
+                    update(HandoffRequest).where(
+                        HandoffRequest.id == row,
+                        HandoffRequest.consent.is_(True),
+                        HandoffRequest.channel == channel,
+                        HandoffRequest.channel_address.is_(None),
+                        HandoffRequest.status.in_(OPEN_STATUSES),
+                    ).values(channel_address=address, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount != 1:
+                    return False
+                self._event(session, row, reference, "system", "address_kept", now,
+                            field="channel_address")
+                return True
+
+        return bool(self._retry(work))
+
     # -- privacy and retention ------------------------------------------------
     def _anonymise(self, session, row_ids: List[int], now: datetime, actor: str) -> Dict[str, int]:
         if not row_ids:

@@ -64,6 +64,9 @@ class HandoffRuntime:
         self._queue = queue
         self.roster = RosterCache(settings.staff_file)
         self.notifier: Notifier = notifier or LoggingNotifier()
+        # the service's ResidentDirectory (pseudonym -> chat address), set by
+        # bot/service.py; None in the action server
+        self.directory = None
         self._telegram = None
         self._buurten = None
 
@@ -117,11 +120,26 @@ class HandoffRuntime:
         service processes never announce the same request twice."""
         views = await asyncio.to_thread(self.queue.take_unannounced)
         for view in views:
+            await self._keep_address(view)
             try:
                 await announce_new_request(view, self.roster(), self.notifier)
             except Exception:  # the request is stored; the escalation catches it later
                 logger.exception("notifying staff about %s failed", view.reference)
         return views
+
+    async def _keep_address(self, view) -> None:
+        """With consent, store the chat address the service knows for this request."""
+        if self.directory is None or not view.consent or view.channel_address:
+            return
+        if view.channel not in ("telegram", "whatsapp") or not view.resident_key:
+            return
+        try:
+            address = await self.directory.lookup(view.resident_key)
+            if address is not None and address.channel == view.channel:
+                await asyncio.to_thread(self.queue.keep_channel_address, view.reference,
+                                        view.channel, address.address)
+        except Exception:  # the request stays; the in-memory address still works
+            logger.exception("keeping the address of %s failed", view.reference)
 
     async def escalate_once(self) -> list:
         after = timedelta(hours=self.settings.handoff_escalate_after_hours)

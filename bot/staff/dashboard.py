@@ -62,6 +62,7 @@ EVENT_LABELS = {
     "escalated": "Geëscaleerd naar coördinator", "live_started": "Live chat gestart",
     "live_ended": "Live chat gestopt",
     "anonymised": "Persoonsgegevens verwijderd",
+    "address_kept": "Chatadres bewaard (met toestemming)",
 }
 _USERNAME_RE = re.compile(r"^[\w.\-]{1,80}$")
 
