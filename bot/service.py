@@ -89,6 +89,9 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     from bot.channels.action_failures import install_probe
 
     install_probe()  # a failing action server gives the resident a kind message
+    from bot import rasa_speedups
+
+    rasa_speedups.install()  # the action server's answers checked with one cached validator
     endpoints = build_endpoints(settings)
     runtime = HandoffRuntime.from_settings(settings)
     channels = build_input_channels(settings, runtime)
