@@ -24,11 +24,19 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        pool = {}
+        if path and path != ":memory:":
+            # SQLAlchemy 1.4 opens a new connection (and runs the pragmas below)
+            # for every checkout of a file database; a small pool keeps them.
+            from sqlalchemy.pool import QueuePool
+
+            pool = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
         engine = create_engine(
             url,
             future=True,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 30},
+            **pool,
         )
 
         @event.listens_for(engine, "connect")
