@@ -715,35 +715,15 @@ class HandoffQueue:
         Returns the newly escalated requests (announce them to the coordinator)."""
         now = self._now(now)
         cutoff = now - after
-        with self._sessions() as session:
-            candidates = session.execute(
-                select(HandoffRequest.id, HandoffRequest.reference).where(
-                    HandoffRequest.status == NIEUW,
-                    HandoffRequest.escalated_at.is_(None),
-                    HandoffRequest.created_at <= cutoff,
-                ).order_by(HandoffRequest.id)
-            ).all()
-        escalated = []
-        for request_id, reference in candidates:
-            def work(request_id=request_id, reference=reference):
-                with self._sessions() as session, session.begin():
-                    result = session.execute(
-                        update(HandoffRequest).where(
-                            HandoffRequest.id == request_id,
-                            HandoffRequest.status == NIEUW,
-                            HandoffRequest.escalated_at.is_(None),
-                        ).values(escalated_at=now, updated_at=now)
-                        .execution_options(synchronize_session=False)
-                    )
-                    if result.rowcount != 1:
-                        return False
-                    self._event(session, request_id, reference, "system", "escalated", now,
-                                field="escalated_at", new=now.isoformat(timespec="seconds"))
-                    return True
 
-            if self._retry(work):
-                escalated.append(_view(self._load(reference)))
-        return escalated
+        def event(session, request_id, reference):
+            self._event(session, request_id, reference, "system", "escalated", now,
+                        field="escalated_at", new=now.isoformat(timespec="seconds"))
+
+        return self._take_each(
+            (HandoffRequest.status == NIEUW, HandoffRequest.escalated_at.is_(None),
+             HandoffRequest.created_at <= cutoff),
+            dict(escalated_at=now, updated_at=now), on_taken=event)
 
     def take_unannounced(self, now: Optional[datetime] = None,
                          limit: int = 50) -> List[RequestView]:
@@ -754,25 +734,35 @@ class HandoffQueue:
         UPDATE decides the winner, so each request is taken by one caller only,
         whatever number of service processes poll."""
         now = self._now(now)
+        return self._take_each(
+            (HandoffRequest.status == NIEUW, HandoffRequest.announced_at.is_(None)),
+            dict(announced_at=now), limit=limit)
+
+    def _take_each(self, conditions, values, limit: Optional[int] = None,
+                   on_taken=None) -> List[RequestView]:
+        """Every request matching `conditions`, each taken with a conditional
+        UPDATE (the same conditions) that sets `values`: only the caller whose
+        UPDATE changed the row gets it, whatever number of callers race.
+        `on_taken(session, request_id, reference)` runs in that transaction."""
+        query = select(HandoffRequest.id, HandoffRequest.reference).where(*conditions) \
+            .order_by(HandoffRequest.id)
+        if limit:
+            query = query.limit(limit)
         with self._sessions() as session:
-            candidates = session.execute(
-                select(HandoffRequest.id, HandoffRequest.reference).where(
-                    HandoffRequest.status == NIEUW,
-                    HandoffRequest.announced_at.is_(None),
-                ).order_by(HandoffRequest.id).limit(limit)
-            ).all()
+            candidates = session.execute(query).all()
         taken = []
         for request_id, reference in candidates:
-            def work(request_id=request_id):
+            def work(request_id=request_id, reference=reference):
                 with self._sessions() as session, session.begin():
                     result = session.execute(
-                        update(HandoffRequest).where(
-                            HandoffRequest.id == request_id,
-                            HandoffRequest.announced_at.is_(None),
-                        ).values(announced_at=now)
-                        .execution_options(synchronize_session=False)
+                        update(HandoffRequest).where(HandoffRequest.id == request_id, *conditions)
+                        .values(**values).execution_options(synchronize_session=False)
                     )
-                    return result.rowcount == 1
+                    if result.rowcount != 1:
+                        return False
+                    if on_taken is not None:
+                        on_taken(session, request_id, reference)
+                    return True
 
             if self._retry(work):
                 taken.append(_view(self._load(reference)))
