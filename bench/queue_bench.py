@@ -18,14 +18,14 @@ import random
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Dict, List
 
 from bench.common import load_average, write_result
+from bot.db import throwaway_postgres
 
-PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 
 def count_outcomes(created: List[str], wins: List[tuple], final_owner: Dict[str, str]) -> Dict[str, int]:
@@ -126,29 +126,6 @@ def run(url: str, requests: int, claimers: int, producers: int = 8) -> Dict[str,
     }
 
 
-def postgres_database():
-    """A throwaway PostgreSQL database URL and its drop function, or (None, reason)."""
-    from sqlalchemy import create_engine, text
-
-    try:
-        admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # unreachable server: reported, not fatal
-        return None, f"PostgreSQL unreachable: {type(exc).__name__}"
-    name = f"ontmoet_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}", drop
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400)
@@ -159,14 +136,13 @@ def main(argv=None) -> None:
         url = f"sqlite:///{Path(tmp) / 'queue.db'}"
         results["sqlite"] = run(url, args.requests, args.claimers)
         print("sqlite", results["sqlite"], flush=True)
-    url, drop = postgres_database()
-    if url is None:
-        results["postgresql"] = {"skipped": drop}
-    else:
+    with ExitStack() as stack:
         try:
+            url = stack.enter_context(throwaway_postgres("ontmoet_bench"))
+        except Exception as exc:  # unreachable server: reported, not fatal
+            results["postgresql"] = {"skipped": f"PostgreSQL unreachable: {type(exc).__name__}"}
+        else:
             results["postgresql"] = run(url, args.requests, args.claimers)
-        finally:
-            drop()
     print("postgresql", results["postgresql"], flush=True)
     path = write_result("queue", {"command": "python -m bench.queue_bench", **results})
     print(path)

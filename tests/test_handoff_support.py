@@ -8,7 +8,7 @@ is unreachable).
 from __future__ import annotations
 
 import shutil
-import uuid
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +17,6 @@ import yaml
 
 from bot.handoff.routing import StaffMember, parse_roster
 
-PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 ROSTER_DATA = {
     "demo": True,
@@ -105,26 +104,14 @@ def queue(sqlite_url):
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
-    try:
-        admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except (OperationalError, ImportError) as exc:
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 unreachable: {exc}")
-    name = f"ontmoet_handoff_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    try:
-        from bot.db import upgrade_database
+    from bot.db import throwaway_postgres, upgrade_database
 
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_postgres("ontmoet_handoff"))
+        except (OperationalError, ImportError) as exc:
+            pytest.skip(f"PostgreSQL on 127.0.0.1:5432 unreachable: {exc}")
         upgrade_database(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import uuid
+from contextlib import ExitStack
 
 import httpx
 import pytest
@@ -19,7 +20,6 @@ from tests.conftest import (API_TOKEN, ActionServer, ServiceProcess, post_messag
 
 pytestmark = [pytest.mark.model, pytest.mark.postgres]
 
-PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PSEUDONYM_KEY = "scaleout-key-not-secret"
 
@@ -27,31 +27,22 @@ PSEUDONYM_KEY = "scaleout-key-not-secret"
 @pytest.fixture(scope="module")
 def shared_stores():
     """A throwaway PostgreSQL database and the local Redis, or skip."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
 
-    try:
-        admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 unreachable: {exc}")
+    from bot.db import throwaway_postgres
+
     try:
         import redis
 
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except Exception as exc:
-        admin.dispose()
         pytest.skip(f"Redis on 127.0.0.1:6379 unreachable: {exc}")
-    name = f"ontmoet_scaleout_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_postgres("ontmoet_scaleout"))
+        except (OperationalError, ImportError) as exc:
+            pytest.skip(f"PostgreSQL on 127.0.0.1:5432 unreachable: {exc}")
+        yield url
 
 
 @pytest.fixture(scope="module")
