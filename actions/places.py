@@ -120,14 +120,14 @@ def search(tracker: Tracker, offset: int, buurt: Optional[str] = None,
     )
 
 
-def type_buttons(tracker: Tracker, shown, buurt: Optional[str]) -> List[Dict[str, str]]:
+def type_buttons(tracker: Tracker, shown, nearby) -> List[Dict[str, str]]:
     """Buttons to narrow the search to one kind of place, only when that helps.
 
-    None when the resident already named a kind, when the nearby places are all
-    of one kind, or when every nearby kind is already among those shown."""
+    `nearby` are the nearest REFINE_WINDOW places (the `shown` ones first). None
+    when the resident already named a kind, when the nearby places are all of
+    one kind, or when every nearby kind is already among those shown."""
     if tracker.get_slot("place_type"):
         return []
-    nearby = search(tracker, 0, buurt, limit=REFINE_WINDOW)
     kinds: List[str] = []
     for place in nearby:  # nearest first
         if place.place_type not in kinds:
@@ -184,14 +184,16 @@ class ActionFindPlaces(Action):
         if not buurt:
             dispatcher.utter_message(response="utter_ask_buurt")
             return events
-        places = search(tracker, 0, buurt)
+        # one search: the first three are shown, the rest tell whether a kind helps
+        nearby = search(tracker, 0, buurt, limit=REFINE_WINDOW)
+        places = nearby[:MAX_PLACES_SHOWN]
         if not places:
             dispatcher.utter_message(response="utter_places_none", buurt=buurt)
             return events + [SlotSet("places_offset", 0), SlotSet("shown_places", [])]
         in_buurt = any(p.buurt == buurt for p in places)
         show_places(dispatcher, places, buurt,
                     "utter_places_in_buurt" if in_buurt else "utter_places_nearby",
-                    kinds=type_buttons(tracker, places, buurt))
+                    kinds=type_buttons(tracker, places, nearby))
         return events + [SlotSet("places_offset", float(len(places))),
                          SlotSet("shown_places", [p.name for p in places])]
 
