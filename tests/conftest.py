@@ -17,6 +17,10 @@ API_TOKEN = "test-api-token"
 VENV_BIN = Path(sys.executable).parent
 
 
+# CI and `make test` turn every skip into a failure (tests/required_services.py).
+pytest_plugins = ["tests.required_services", "pytester"]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
