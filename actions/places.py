@@ -279,16 +279,16 @@ class ActionFindActivities(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        from datetime import datetime, timedelta
+        from datetime import timedelta
+
+        from knowledge import when
 
         kb = knowledge_base()
         text = tracker.latest_message.get("text") or ""
-        span = kb.resolve_when(text) if text and not text.startswith("/") else None
+        current = when.current_time()
+        span = kb.resolve_when(text, current) if text and not text.startswith("/") else None
         if span is None:
-            from knowledge.when import TZ
-
-            start = datetime.now(TZ)
-            span = (start, start + timedelta(days=7))
+            span = (current, current + timedelta(days=7))
         buurt = next(tracker.get_latest_entity_values("buurt"), None)
         found = kb.activities(span[0], span[1], buurt=buurt,
                               target_group=next(tracker.get_latest_entity_values("target_group"), None),
@@ -300,7 +300,7 @@ class ActionFindActivities(Action):
             return []
         lines = []
         for occ in found:
-            title = occ.title + (" (voorbeeld)" if occ.is_demo else "")
+            title = occ.title + (" (voorbeeld)" if occ.is_demo and "voorbeeld" not in occ.title else "")
             lines.append(response_text(
                 domain, "utter_activity_line",
                 date=occ.start.strftime("%d-%m"), time=occ.start.strftime("%H:%M"),

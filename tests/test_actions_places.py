@@ -126,13 +126,43 @@ def test_place_details_without_a_name_ask_which_of_the_places_shown(kb):
     assert [b["title"] for b in messages[0]["buttons"]] == ["Gemeenschapshuis 't Ruweel", "Buurtcentrum De Romein"]
 
 
-def test_activities_are_listed_with_date_time_and_demo_marked(kb):
+def _clock(monkeypatch, *args):
+    from datetime import datetime
+
+    from knowledge import when
+
+    moment = datetime(*args, tzinfo=when.TZ)
+    monkeypatch.setattr(when, "current_time", lambda: moment)
+    return moment
+
+
+def test_activities_are_listed_with_date_time_and_demo_marked(kb, monkeypatch):
+    # Tuesday 1 December 2026, 09:00 in Maastricht: the coming seven days hold
+    # the demo programme (Tuesday 14:00 creative afternoon comes first).
+    _clock(monkeypatch, 2026, 12, 1, 9, 0)
     messages, _ = run(place_actions.ActionFindActivities(),
-                      tracker({}, "wat is er deze week te doen", "find_activity"))
-    if messages[0]["response"] == "utter_activities_found":
-        lines = messages[0]["activities"].splitlines()
-        assert 1 <= len(lines) <= 3 and all(" om " in line for line in lines)
-        if "(voorbeeld)" in messages[0]["activities"]:
-            assert any(m["response"] == "utter_activities_demo_note" for m in messages)
-    else:
-        assert messages[0]["response"] == "utter_activities_none"
+                      tracker({}, "wat is er te doen", "find_activity"))
+    assert messages[0]["response"] == "utter_activities_found"
+    lines = messages[0]["activities"].splitlines()
+    assert len(lines) == place_actions.MAX_ACTIVITIES_SHOWN
+    assert lines[0].startswith("- 01-12") and "14:00" in lines[0] and "Creatieve middag" in lines[0]
+    assert all(" om " in line for line in lines)
+    assert "(voorbeeld) (voorbeeld)" not in messages[0]["activities"]
+    assert any(m["response"] == "utter_activities_demo_note" for m in messages)
+
+
+def test_activities_on_a_named_day_come_from_that_day(kb, monkeypatch):
+    _clock(monkeypatch, 2026, 12, 1, 9, 0)
+    messages, _ = run(place_actions.ActionFindActivities(),
+                      tracker({}, "wat is er op woensdag", "find_activity"))
+    assert messages[0]["response"] == "utter_activities_found"
+    assert messages[0]["activities"].splitlines()[0].startswith("- 02-12")
+    assert "Spelletjesmiddag" in messages[0]["activities"]
+
+
+def test_no_activities_before_the_programme_starts_says_so(kb, monkeypatch):
+    # The demo programme starts on 5 January 2026: the week before has nothing.
+    _clock(monkeypatch, 2025, 12, 20, 9, 0)
+    messages, _ = run(place_actions.ActionFindActivities(),
+                      tracker({}, "wat is er te doen", "find_activity"))
+    assert [m["response"] for m in messages] == ["utter_activities_none"]

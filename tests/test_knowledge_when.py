@@ -1,7 +1,7 @@
 """Dutch date phrases resolve in Europe/Amsterdam."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -67,3 +67,61 @@ def test_summer_time_offsets():
 @pytest.mark.parametrize("phrase", ["", "   ", "blabla", "ik wil koffie"])
 def test_not_understood(phrase):
     assert resolve_when(phrase, NOW) is None
+
+
+# Tuesday 1 December 2026, 09:00
+TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
+
+
+def d(*args):
+    return datetime(*args, tzinfo=TZ)
+
+
+@pytest.mark.parametrize("sentence, start, end", [
+    ("Welke activiteiten zijn er op woensdag in Nazareth?", d(2026, 12, 2), d(2026, 12, 3)),
+    ("donderdag om 10 uur", d(2026, 12, 3, 10), d(2026, 12, 3, 12)),  # this week, not a past day
+    ("is er donderdagmiddag om 2 uur iets te doen", d(2026, 12, 3, 14), d(2026, 12, 3, 16)),
+    ("morgen om 14:30", d(2026, 12, 2, 14, 30), d(2026, 12, 2, 16, 30)),
+    ("volgende maand", d(2027, 1, 1), d(2027, 2, 1)),  # the whole month, not one day
+    ("wat is er deze maand", d(2026, 12, 1, 9), d(2027, 1, 1)),
+    ("over twee weken", d(2026, 12, 14), d(2026, 12, 21)),  # that week
+    ("over 3 dagen", d(2026, 12, 4), d(2026, 12, 5)),
+    ("is er bingo dit weekend?", d(2026, 12, 5), d(2026, 12, 7)),
+    ("wat is er 's avonds", d(2026, 12, 1, 18), d(2026, 12, 2)),
+    ("iets voor 's morgens", d(2026, 12, 1, 9), d(2026, 12, 1, 12)),  # the morning, not tomorrow
+    ("kan ik op 24 december ergens heen", d(2026, 12, 24), d(2026, 12, 25)),
+    ("12-12 om 10.30", d(2026, 12, 12, 10, 30), d(2026, 12, 12, 12, 30)),
+])
+def test_phrases_inside_a_sentence(sentence, start, end):
+    assert resolve_when(sentence, TUESDAY) == (start, end)
+
+
+@pytest.mark.parametrize("sentence", ["zo fijn", "ik woon in 6218", "hallo", "do you speak english"])
+def test_sentences_without_a_date_resolve_to_nothing(sentence):
+    assert resolve_when(sentence, TUESDAY) is None
+
+
+def test_a_time_already_past_today_means_next_week():
+    assert resolve_when("dinsdag om 8 uur", TUESDAY) == (d(2026, 12, 8, 8), d(2026, 12, 8, 10))
+
+
+def test_turn_of_the_year():
+    monday = d(2026, 12, 28, 12)
+    assert resolve_when("volgende week", monday) == (d(2027, 1, 4), d(2027, 1, 11))
+    assert resolve_when("volgende maand", monday) == (d(2027, 1, 1), d(2027, 2, 1))
+    assert resolve_when("vrijdag", monday) == (d(2027, 1, 1), d(2027, 1, 2))
+    assert resolve_when("3 januari", monday) == (d(2027, 1, 3), d(2027, 1, 4))
+    assert resolve_when("over twee weken", monday) == (d(2027, 1, 11), d(2027, 1, 18))
+
+
+def test_daylight_saving_days_keep_wall_clock_times():
+    # Summer time starts on Sunday 29 March 2026 (02:00 -> 03:00), ends 25 October.
+    saturday = d(2026, 3, 28, 12)
+    start, end = resolve_when("morgen om 10 uur", saturday)
+    assert (start.hour, start.utcoffset().total_seconds()) == (10, 7200)
+    assert end - start == timedelta(hours=2)
+    start, end = resolve_when("zondag", saturday)
+    assert (start, end) == (d(2026, 3, 29), d(2026, 3, 30))
+    assert (end.astimezone(timezone.utc) - start.astimezone(timezone.utc)).total_seconds() == 23 * 3600
+    start, end = resolve_when("zondag", d(2026, 10, 24, 12))
+    assert (end.astimezone(timezone.utc) - start.astimezone(timezone.utc)).total_seconds() == 25 * 3600
