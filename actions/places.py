@@ -289,24 +289,42 @@ class ActionFindActivities(Action):
         span = kb.resolve_when(text, current) if text and not text.startswith("/") else None
         if span is None:
             span = (current, current + timedelta(days=7))
-        buurt = next(tracker.get_latest_entity_values("buurt"), None)
-        found = kb.activities(span[0], span[1], buurt=buurt,
-                              target_group=next(tracker.get_latest_entity_values("target_group"), None),
-                              limit=MAX_ACTIVITIES_SHOWN)
-        if not found and buurt:
-            found = kb.activities(span[0], span[1], limit=MAX_ACTIVITIES_SHOWN)
-        if not found:
-            dispatcher.utter_message(response="utter_activities_none")
+        buurt = next(tracker.get_latest_entity_values("buurt"), None) or tracker.get_slot("buurt")
+        match = kb.resolve_buurt(buurt) if buurt else None
+        filters = dict(target_group=next(tracker.get_latest_entity_values("target_group"), None),
+                       kind=kb.activity_kind(text), limit=MAX_ACTIVITIES_SHOWN)
+        if match is None:
+            found = kb.activities(span[0], span[1], **filters)
+            if not found:
+                dispatcher.utter_message(response="utter_activities_none")
+                return []
+            self._list(dispatcher, domain, found, "utter_activities_found")
             return []
+        found = kb.activities(span[0], span[1], buurt=match.name, **filters)
+        if found:
+            self._list(dispatcher, domain, found, "utter_activities_found", buurt=match.name)
+            return [SlotSet("buurt", match.name)]
+        # Nothing in the buurt then: the neighbouring buurten, said as such.
+        nearby = [occ for other in kb.neighbours(match.name)
+                  for occ in kb.activities(span[0], span[1], buurt=other, **filters)]
+        nearby.sort(key=lambda o: (o.start, o.place_name, o.title))
+        if nearby:
+            self._list(dispatcher, domain, nearby[:MAX_ACTIVITIES_SHOWN], "utter_activities_nearby",
+                       buurt=match.name)
+        else:
+            dispatcher.utter_message(response="utter_activities_none_in_buurt", buurt=match.name)
+        return [SlotSet("buurt", match.name)]
+
+    @staticmethod
+    def _list(dispatcher: CollectingDispatcher, domain: DomainDict, found, response: str, **values) -> None:
         lines = []
         for occ in found:
             title = occ.title + (" (voorbeeld)" if occ.is_demo and "voorbeeld" not in occ.title else "")
             lines.append(response_text(
                 domain, "utter_activity_line",
                 date=occ.start.strftime("%d-%m"), time=occ.start.strftime("%H:%M"),
-                title=title, place=display_name(occ.place_name),
+                title=title, place=display_name(occ.place_name) + (f" ({occ.buurt})" if occ.buurt else ""),
             ))
-        dispatcher.utter_message(response="utter_activities_found", activities="\n".join(lines))
+        dispatcher.utter_message(response=response, activities="\n".join(lines), **values)
         if any(o.is_demo for o in found):
             dispatcher.utter_message(response="utter_activities_demo_note")
-        return []

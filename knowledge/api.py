@@ -25,7 +25,7 @@ from sqlalchemy import select, text as sql_text
 from sqlalchemy.engine import Engine
 
 from knowledge import models as m
-from knowledge.datafiles import DEFAULT_DATA_DIR, load_dataset
+from knowledge.datafiles import DEFAULT_DATA_DIR, activity_kinds, load_dataset
 from knowledge.records import Dataset
 from knowledge.textnorm import normalize
 from knowledge.when import TZ, resolve_when as _resolve_when
@@ -583,6 +583,14 @@ class KnowledgeBase:
         return results[offset:offset + limit] if limit else results[offset:]
 
     # ----------------------------------------------------------------- activities
+    def activity_kind(self, text: str) -> Optional[str]:
+        """The kind of activity a resident asks for ("is er bingo?" -> "bingo"), or None."""
+        words = f" {normalize(text or '')} "
+        for kind, terms in activity_kinds().items():
+            if any(f" {normalize(term)} " in words for term in terms):
+                return kind
+        return None
+
     def activities(
         self,
         start: datetime,
@@ -592,8 +600,10 @@ class KnowledgeBase:
         place_type: Optional[str] = None,
         target_group: Optional[str] = None,
         limit: Optional[int] = None,
+        kind: Optional[str] = None,
     ) -> List[Occurrence]:
-        """Occurrences of activities overlapping [start, end), sorted by start time."""
+        """Occurrences of activities overlapping [start, end), sorted by start time;
+        `kind` keeps those whose title or description has one of its words."""
         from dateutil.rrule import rrulestr
 
         self._refresh()
@@ -623,7 +633,12 @@ class KnowledgeBase:
         with self._conn() as conn:
             rows = conn.execute(query).all()
         out: List[Occurrence] = []
+        kind_terms = [f" {normalize(t)} " for t in activity_kinds().get(kind, ())] if kind else []
         for sched, place_name, ptype, place_groups, buurt_key in rows:
+            if kind_terms:
+                words = " " + normalize(" ".join([sched.title or "", sched.description or ""])) + " "
+                if not any(term in words for term in kind_terms):
+                    continue
             groups = _split(sched.target_groups) or _split(place_groups)
             if target_group and groups and target_group not in groups and "iedereen" not in groups:
                 continue

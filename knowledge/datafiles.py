@@ -15,12 +15,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -60,6 +61,15 @@ def fingerprint(data_dir: Path, include_demo: bool) -> str:
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def activity_kinds() -> Dict[str, Tuple[str, ...]]:
+    """Kinds of activity and the words that mark them (activity_kinds.yml:
+    the project's vocabulary for matching questions to titles, not a fact)."""
+    with (DEFAULT_DATA_DIR / "activity_kinds.yml").open(encoding="utf-8") as handle:
+        doc = yaml.safe_load(handle) or {}
+    return {str(kind): tuple(str(t) for t in terms) for kind, terms in (doc.get("kinds") or {}).items()}
 
 
 def _read_yaml(path: Path, problems: ValidationProblems):

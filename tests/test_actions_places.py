@@ -1,6 +1,7 @@
 """Place search, "meer", place details and activities (actions/places.py) on the real knowledge data."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.places as place_actions
 from knowledge.testing import fresh_kb
+from knowledge.when import TZ
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = {"responses": yaml.safe_load((ROOT / "domain" / "places.yml").read_text(encoding="utf-8"))["responses"]}
@@ -165,4 +167,49 @@ def test_no_activities_before_the_programme_starts_says_so(kb, monkeypatch):
     _clock(monkeypatch, 2025, 12, 20, 9, 0)
     messages, _ = run(place_actions.ActionFindActivities(),
                       tracker({}, "wat is er te doen", "find_activity"))
+    assert [m["response"] for m in messages] == ["utter_activities_none"]
+
+
+def test_activities_on_a_day_in_a_buurt_stay_in_that_buurt(kb, monkeypatch):
+    _clock(monkeypatch, 2026, 12, 1, 9, 0)
+    buurt = {"entity": "buurt", "value": "Caberg"}
+    messages, slots = run(place_actions.ActionFindActivities(),
+                          tracker({}, "wat is er op woensdag in Caberg", "find_activity", [buurt]))
+    assert messages[0]["response"] == "utter_activities_found"
+    lines = messages[0]["activities"].splitlines()
+    assert lines and all(line.startswith("- 02-12") and "(Caberg)" in line for line in lines)
+    assert slots["buurt"] == "Caberg"
+
+
+def test_a_buurt_without_activities_says_so_and_shows_the_neighbours(kb, monkeypatch):
+    # Demo programme: nothing in Nazareth; its neighbours have nothing on
+    # Wednesday either, so the answer says it plainly.
+    _clock(monkeypatch, 2026, 12, 1, 9, 0)
+    buurt = {"entity": "buurt", "value": "Nazareth"}
+    messages, _ = run(place_actions.ActionFindActivities(),
+                      tracker({}, "Welke activiteiten zijn er op woensdag in Nazareth?", "find_activity", [buurt]))
+    assert [m["response"] for m in messages] == ["utter_activities_none_in_buurt"]
+    assert messages[0]["buurt"] == "Nazareth"
+    # A quiet buurt next to Caberg (which has a programme): the answer says
+    # that it looked in that buurt, then lists the neighbours' activities.
+    week = (_clock(monkeypatch, 2026, 12, 1, 9, 0), datetime(2026, 12, 8, tzinfo=TZ))
+    active = {o.buurt for o in kb.activities(*week)}
+    quiet = next(b for b in kb.neighbours("Caberg") if b not in active)
+    messages, slots = run(place_actions.ActionFindActivities(),
+                          tracker({"buurt": quiet}, "wat is er deze week", "find_activity"))
+    assert messages[0]["response"] == "utter_activities_nearby"
+    assert messages[0]["buurt"] == quiet and slots["buurt"] == quiet
+    lines = messages[0]["activities"].splitlines()
+    assert lines and all(any(f"({n})" in line for n in kb.neighbours(quiet)) for line in lines)
+
+
+def test_the_kind_of_activity_asked_for_is_honoured(kb, monkeypatch):
+    _clock(monkeypatch, 2026, 12, 1, 9, 0)
+    messages, _ = run(place_actions.ActionFindActivities(),
+                      tracker({}, "waar kan ik deze week samen eten", "find_activity"))
+    assert messages[0]["response"] == "utter_activities_found"
+    lines = messages[0]["activities"].splitlines()
+    assert lines and all("Samen eten" in line for line in lines)
+    messages, _ = run(place_actions.ActionFindActivities(),
+                      tracker({}, "is er bingo deze week", "find_activity"))
     assert [m["response"] for m in messages] == ["utter_activities_none"]
