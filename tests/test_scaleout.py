@@ -89,13 +89,35 @@ def _answers_per_user_message(tracker: dict) -> list:
     return counts
 
 
-def test_the_replicas_use_the_shared_stores(replicas):
+def _conversation_id(sender: str) -> str:
+    from bot.channels.common import pseudonymise
+
+    return pseudonymise("rest", sender, PSEUDONYM_KEY.encode())
+
+
+def test_the_replicas_keep_the_conversation_in_the_shared_stores(replicas, shared_stores):
+    """Seen from the stores, not from the settings the test gave: a greeting on
+    A lands in PostgreSQL's tracker table and its buttons in Redis; no replica
+    keeps a local tracker file."""
+    import redis
+    from sqlalchemy import create_engine, text
+
     a, b = replicas
-    assert a.port != b.port
+    sender = f"scale-{uuid.uuid4().hex[:8]}"
+    post_message(a.url, sender, "hallo")
+    conversation = _conversation_id(sender)
+    engine = create_engine(shared_stores, future=True)
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM events WHERE sender_id = :s"),
+                                  {"s": conversation}).scalar_one()
+    finally:
+        engine.dispose()
+    assert stored > 0
+    client = redis.Redis.from_url(REDIS_URL)
+    assert client.hlen(f"ontmoet:knoppen:{conversation}") > 0
     for proc in replicas:
-        assert proc.env["ONTMOET_TRACKER_STORE_URL"].startswith("postgresql")
-        assert proc.env["ONTMOET_REDIS_URL"] == REDIS_URL
-        assert httpx.get(f"{proc.url}/health", timeout=5).status_code == 200
+        assert not list(proc.log_path.parent.glob("*tracker*.db"))
 
 
 def test_alternating_replicas_keep_one_conversation(replicas):
@@ -138,15 +160,35 @@ def test_form_asked_on_a_is_answered_on_b(replicas):
 
 
 def test_simultaneous_messages_on_both_replicas_are_each_answered_once(replicas):
-    """The Redis lock store serialises one conversation across replicas."""
+    """The Redis lock serialises one conversation across replicas.
+
+    The test holds the conversation's lock itself while it sends one message to
+    A and one to B, checks that both are in flight (neither answered) at the
+    same moment, then lets go: the two must still be handled one after the other."""
+    import time
+
+    import redis
+
+    from bot.locks import AtomicRedisLockStore
+
     a, b = replicas
     sender = f"scale-{uuid.uuid4().hex[:8]}"
     post_message(a.url, sender, "hallo")
+    lock_key = AtomicRedisLockStore(host="127.0.0.1", port=6379, key_prefix="ontmoet")._mutex_key(
+        _conversation_id(sender))
+    client = redis.Redis.from_url(REDIS_URL)
     rounds = [("dank je", "doei"), ("bedankt", "tot ziens")]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         for first, second in rounds:
-            fut_a = pool.submit(post_message, a.url, sender, first)
-            fut_b = pool.submit(post_message, b.url, sender, second)
+            assert client.set(lock_key, "held-by-the-test", nx=True, px=60_000)
+            try:
+                fut_a = pool.submit(post_message, a.url, sender, first)
+                fut_b = pool.submit(post_message, b.url, sender, second)
+                time.sleep(2.0)
+                # Both messages reached their replica and wait for the lock together.
+                assert not fut_a.done() and not fut_b.done()
+            finally:
+                client.delete(lock_key)
             replies_a, replies_b = fut_a.result(timeout=120), fut_b.result(timeout=120)
             # Each HTTP response carries the answer to its own message only.
             assert "Graag gedaan" in reply_text(replies_a)
