@@ -21,7 +21,20 @@ def test_baseline_learns_separable_intents_and_scores_against_the_gold_labels():
     assert baseline(train, swapped, folds=2)["held_out"]["accuracy"] == 0.0
 
 
-def test_pipeline_figures_are_read_back_from_the_benchmarks_doc():
+def test_pipeline_figures_are_read_back_from_the_benchmarks_doc(tmp_path, monkeypatch):
+    import bench.nlu_eval as nlu_eval
+
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text(
+        "# Benchmarks\n\n| figure | value |\n|---|---|\n"
+        "| intent accuracy | 0.912 |\n| intent macro-F1 | 0.934 |\n"
+        "| 5-fold CV intent macro-F1 (training data) | 0.751 ± 0.020 |\n"
+        "| 5-fold CV intent accuracy | 0.702 ± 0.011 |\n",
+        encoding="utf-8")
+    monkeypatch.setattr(nlu_eval, "BENCHMARKS", doc)
     figures = pipeline_from_docs()
-    assert 0 < figures["held_out"]["macro_f1"] <= 1
-    assert 0 < figures["cross_validation"]["macro_f1"]["mean"] <= 1
+    assert figures["held_out"] == {"accuracy": 0.912, "macro_f1": 0.934}
+    assert figures["cross_validation"]["macro_f1"]["mean"] == 0.751
+    assert figures["cross_validation"]["accuracy"]["mean"] == 0.702
+    monkeypatch.setattr(nlu_eval, "BENCHMARKS", tmp_path / "missing.md")
+    assert pipeline_from_docs() is None
