@@ -16,7 +16,7 @@ class _Recording(MessageOutputChannel):
     def __init__(self):
         self.sent = []
 
-    async def send_response(self, recipient_id, message):
+    async def deliver(self, recipient_id, message):
         self.sent.append(message)
 
 
@@ -74,12 +74,45 @@ async def test_concurrent_messages_do_not_see_each_others_failures(probed):
     assert seen == {"a": ["action_x"], "b": []}
 
 
+async def _processor_sends(output, *texts):
+    """Bot messages sent the way Rasa's processor sends them after an action."""
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.events import BotUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("r", slots=[])
+    await MessageProcessor._send_bot_messages([BotUttered(t) for t in texts], tracker, output)
+
+
 async def test_output_is_held_back_after_a_failure(probed):
     output = _Recording()
     with watching_actions():
-        await output.send_text_message("r", "Hier is iets")
+        await _processor_sends(output, "Hier is iets")
         probed["raise"] = RasaException("down")
         with pytest.raises(RasaException):
             await RemoteAction("action_x", None).run(None, None, None, None)
-        await output.send_text_message("r", "Sorry, dat begreep ik niet")
-    assert output.sent == [{"text": "Hier is iets"}]
+        await _processor_sends(output, "Sorry, dat begreep ik niet")
+    assert [m["text"] for m in output.sent] == ["Hier is iets"]
+
+
+async def test_the_telegram_and_whatsapp_outputs_hold_back_on_rasas_path(probed):
+    from bot.channels.telegram import TelegramOutput
+    from bot.channels.whatsapp import WhatsAppOutput
+
+    for cls in (TelegramOutput, WhatsAppOutput):
+        delivered = []
+
+        class Output(cls):
+            def __init__(self):
+                pass
+
+            async def deliver(self, recipient_id, message):
+                delivered.append(message["text"])
+
+        with watching_actions():
+            probed["raise"] = RasaException("down")
+            with pytest.raises(RasaException):
+                await RemoteAction("action_x", None).run(None, None, None, None)
+            await _processor_sends(Output(), "Sorry, dat begreep ik niet")
+        await _processor_sends(Output(), "Hallo")  # outside a failed message: sent
+        assert delivered == ["Hallo"], cls.__name__

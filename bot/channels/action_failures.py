@@ -13,7 +13,8 @@ channels watch each message instead:
 Rasa's RemoteAction.run so that a failure is recorded in the watch of the
 message being handled (a context variable: concurrent messages never see each
 other's failures). Form validation rejections are normal dialogue, not failures.
-Output channels built on MessageOutputChannel stay quiet once an action failed.
+Output channels built on MessageOutputChannel stay quiet once an action failed:
+the hold-back is in their send_response, the one method Rasa's processor calls.
 """
 from __future__ import annotations
 

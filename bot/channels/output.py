@@ -21,21 +21,24 @@ class MessageOutputChannel(OutputChannel):
     """
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        raise NotImplementedError
-
-    async def _deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """The path Rasa's processor takes for every bot message
+        (MessageProcessor._send_bot_messages): the hold-back lives here."""
         if action_failed():
             return
-        await self.send_response(recipient_id, message)
+        await self.deliver(recipient_id, message)
+
+    async def deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Format and send one whole bot message on the platform."""
+        raise NotImplementedError
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._deliver(recipient_id, {"text": text})
+        await self.send_response(recipient_id, {"text": text})
 
     async def send_text_with_buttons(self, recipient_id, text, buttons, **kwargs) -> None:
-        await self._deliver(recipient_id, {"text": text, "buttons": buttons})
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
 
     async def send_custom_json(self, recipient_id, json_message, **kwargs) -> None:
-        await self._deliver(recipient_id, {"custom": json_message})
+        await self.send_response(recipient_id, {"custom": json_message})
 
     async def send_image_url(self, recipient_id, image, **kwargs) -> None:
-        await self._deliver(recipient_id, {"image": image})
+        await self.send_response(recipient_id, {"image": image})

@@ -523,7 +523,7 @@ class TelegramOutput(MessageOutputChannel):
             return None
         return _int(address.address)
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         chat_id = await self._chat_for(recipient_id)
         if chat_id is None:
             logger.warning("telegram: no chat for %s", recipient_id)

@@ -532,7 +532,7 @@ class WhatsAppOutput(MessageOutputChannel):
             return None
         return address.address
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         wa_id = await self._address(recipient_id)
         if wa_id is None:
             logger.warning("whatsapp: no address for %s", recipient_id)
