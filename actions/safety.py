@@ -82,16 +82,30 @@ class ActionCrisis(Action):
         return leave_form(tracker)
 
 
+# A story (bot/nlu/story.py) that also asks for a place or an activity
+STORY_PLACE_INTENTS = {"find_meeting_place", "find_activity", "ask_place_details"}
+
+
 class ActionLoneliness(Action):
-    """Warmth, De Luisterlijn, then a place nearby or a person."""
+    """Warmth, De Luisterlijn, then a place nearby or a person.
+
+    When the resident's story also asked for a place and the buurt is known
+    ("... ik woon in Wittevrouwenveld ... waar kan ik koffie drinken?"), the
+    places follow in the same reply: warmth first, then the facts."""
 
     def name(self) -> Text:
         return "action_loneliness"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(response="utter_loneliness", **helpline_values())
+        from actions.places import ActionFindPlaces
+
         count("loneliness")
+        story = set((tracker.latest_message or {}).get("story") or [])
+        if story & STORY_PLACE_INTENTS and tracker.get_slot("buurt"):
+            dispatcher.utter_message(response="utter_loneliness_story", **helpline_values())
+            return leave_form(tracker) + ActionFindPlaces().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_loneliness", **helpline_values())
         return leave_form(tracker)
 
 

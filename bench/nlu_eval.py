@@ -80,6 +80,9 @@ def train(config: Path, data: Sequence[Path], out_dir: Path, name: str) -> Path:
 def predict(model: Path, texts: Sequence[str]) -> List[dict]:
     from rasa.core.agent import Agent
 
+    from bot.rasa_compat import install_story_reader
+
+    install_story_reader()  # as the service parses: long messages clause by clause
     agent = Agent.load(str(model))
 
     async def run():

@@ -1,0 +1,61 @@
+"""Where the project reaches into Rasa 3.6's internals.
+
+Each patch names what it replaces and checks at start-up that it still exists
+(`require`), so an upgrade of Rasa fails loudly when the service starts instead
+of silently running without the patch. The upgrade checklist is in
+docs/RASA_UPGRADE.md.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class RasaChanged(RuntimeError):
+    """A Rasa internal that the project patches is gone or changed."""
+
+
+def require(owner: Any, attribute: str) -> Any:
+    """The attribute a patch replaces; RasaChanged when Rasa no longer has it."""
+    if not hasattr(owner, attribute):
+        raise RasaChanged(
+            f"{getattr(owner, '__name__', owner)}.{attribute} no longer exists in this Rasa "
+            "version: see docs/RASA_UPGRADE.md")
+    return getattr(owner, attribute)
+
+
+def install_story_reader() -> None:
+    """Long messages are parsed clause by clause (bot/nlu/story.py).
+
+    Replaces MessageProcessor._parse_message_with_graph(message, tracker,
+    only_output_properties), the one step where Rasa 3.6 runs the NLU graph on
+    a user message (Agent.parse_message and every channel come through it).
+    Idempotent."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.processor import MessageProcessor
+
+    from bot.nlu.story import is_story, merge_parses, split_clauses
+
+    original = require(MessageProcessor, "_parse_message_with_graph")
+    if getattr(original, "ontmoet_story_reader", False):
+        return
+
+    def parse_story(self, message, tracker, only_output_properties=True):
+        whole = original(self, message, tracker, only_output_properties)
+        text = message.text or ""
+        if not is_story(text):
+            return whole
+        clauses = []
+        for start, end in split_clauses(text):
+            part = UserMessage(text[start:end], sender_id=message.sender_id,
+                               input_channel=message.input_channel)
+            clauses.append(((start, end), original(self, part, tracker, only_output_properties)))
+        merged = merge_parses(whole, clauses)
+        merged["text"] = whole.get("text", text)
+        return merged
+
+    parse_story.ontmoet_story_reader = True
+    parse_story.__wrapped__ = original
+    MessageProcessor._parse_message_with_graph = parse_story

@@ -1,0 +1,90 @@
+"""Long and multi-part messages: clauses, and one parse made of them (bot/nlu/story.py)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.story import is_story, merge_parses, split_clauses
+
+WIDOW = ("Mijn man is vorig jaar overleden en sindsdien ben ik veel alleen. Ik woon in een flat in "
+         "Wittevrouwenveld en ik loop niet zo goed meer. Is er iets bij mij in de buurt waar ik "
+         "koffie kan drinken met mensen?")
+
+
+def clauses(text):
+    return [text[a:b] for a, b in split_clauses(text)]
+
+
+def test_sentences_are_clauses_and_long_spoken_sentences_are_cut_at_conjunctions():
+    assert clauses(WIDOW) == [
+        "Mijn man is vorig jaar overleden en sindsdien ben ik veel alleen.",
+        "Ik woon in een flat in Wittevrouwenveld",
+        "en ik loop niet zo goed meer.",
+        "Is er iets bij mij in de buurt waar ik koffie kan drinken met mensen?",
+    ]
+    spoken = "hallo ik ben nieuw hier in maastricht ik woon in malberg en ik ken niemand waar kan ik mensen ontmoeten"
+    assert clauses(spoken) == ["hallo ik ben nieuw hier in maastricht ik woon in malberg",
+                               "en ik ken niemand waar kan ik mensen ontmoeten"]
+
+
+@pytest.mark.parametrize("text", ["Is er een huiskamer in Malberg?", "/find_meeting_place", "",
+                                  "ik zoek koffie en gezelligheid"])
+def test_short_messages_and_buttons_are_not_stories(text):
+    assert not is_story(text)
+
+
+def test_short_parts_stay_with_the_part_before():
+    assert clauses("Ik zoek een plek om te kaarten en te praten met andere mensen uit Heer, en zo") == [
+        "Ik zoek een plek om te kaarten en te praten met andere mensen uit Heer, en zo"]
+
+
+def parse(name, confidence, entities=(), **extra):
+    return {"text": "", "intent": {"name": name, "confidence": confidence},
+            "intent_ranking": [{"name": name, "confidence": confidence}],
+            "entities": list(entities), **extra}
+
+
+def test_the_most_pressing_intent_wins_and_warmth_comes_before_facts():
+    whole = parse("nlu_fallback", 0.3)
+    merged = merge_parses(whole, [((0, 10), parse("express_loneliness", 0.8)),
+                                  ((11, 20), parse("inform_location", 0.9)),
+                                  ((21, 40), parse("find_meeting_place", 0.95))])
+    assert merged["intent"] == {"name": "express_loneliness", "confidence": 0.8}
+    assert merged["intent_ranking"][0]["name"] == "express_loneliness"
+    assert merged["story"] == ["express_loneliness", "inform_location", "find_meeting_place"]
+
+
+def test_unsure_clauses_do_not_count_and_nothing_understood_stays_a_fallback():
+    whole = parse("nlu_fallback", 0.3)
+    merged = merge_parses(whole, [((0, 5), parse("find_activity", 0.45)), ((6, 9), parse("nlu_fallback", 0.2))])
+    assert merged["intent"]["name"] == "nlu_fallback"
+
+
+def test_a_person_outranks_places_and_greetings_count_only_alone():
+    merged = merge_parses(parse("greet", 0.9), [((0, 5), parse("greet", 0.99)),
+                                                ((6, 30), parse("find_meeting_place", 0.7)),
+                                                ((31, 60), parse("request_toeleiding", 0.8))])
+    assert merged["intent"]["name"] == "request_toeleiding"
+    only_greet = merge_parses(parse("nlu_fallback", 0.2), [((0, 5), parse("greet", 0.99)),
+                                                          ((6, 9), parse("thank", 0.7))])
+    assert only_greet["intent"]["name"] == "greet"
+
+
+def test_crisis_counts_from_the_safety_net_or_a_sure_classifier_only():
+    unsure = merge_parses(parse("nlu_fallback", 0.3), [((0, 5), parse("crisis", 0.7)),
+                                                       ((6, 9), parse("express_loneliness", 0.8))])
+    assert unsure["intent"]["name"] == "express_loneliness"
+    sure = merge_parses(parse("nlu_fallback", 0.3), [((0, 5), parse("crisis", 0.95)),
+                                                     ((6, 9), parse("express_loneliness", 0.8))])
+    assert sure["intent"]["name"] == "crisis"
+    net = parse("crisis", 1.0, safety_net="crisis")
+    kept = merge_parses(net, [((0, 5), parse("find_meeting_place", 0.99))])
+    assert kept["intent"]["name"] == "crisis" and kept["entities"] == []
+
+
+def test_entities_found_only_in_a_clause_move_to_the_whole_text():
+    buurt = {"entity": "buurt", "value": "Heer", "start": 11, "end": 15}
+    whole = parse("nlu_fallback", 0.2, [buurt])
+    place_type = {"entity": "place_type", "value": "huiskamer", "start": 8, "end": 17}
+    merged = merge_parses(whole, [((0, 16), parse("inform_location", 0.9, [buurt])),
+                                  ((20, 50), parse("find_meeting_place", 0.9, [place_type]))])
+    assert merged["entities"] == [buurt, {**place_type, "start": 28, "end": 37}]
