@@ -140,7 +140,7 @@ def type_buttons(tracker: Tracker, shown, nearby) -> List[Dict[str, str]]:
     buttons = []
     for kind in unseen_first[:MAX_TYPE_BUTTONS]:
         info = kb.place_type(kind)
-        buttons.append({"title": info.name if info else kind,
+        buttons.append({"title": info.title(tracker.get_slot("language")) if info else kind,
                         "payload": f'/find_meeting_place{{"place_type": "{kind}"}}'})
     return buttons
 

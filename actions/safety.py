@@ -12,7 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import settings
+from actions.common import response_variant, settings
+from bot.language import ENGLISH
+from bot.rasa_compat import LANGUAGE_HINT
 from bot.safety import helpline_values, record_event
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,17 @@ class ActionSessionStart(Action):
             for key, value in tracker.current_slot_values().items():
                 if value is not None and key != "requested_slot":
                     events.append(SlotSet(key, value))
-        dispatcher.utter_message(response="utter_disclosure")
+        # The language of the message that opened the session (bot/rasa_compat.py):
+        # the disclosure, and the replies after it, in that language.
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        language = metadata.get(LANGUAGE_HINT) if isinstance(metadata, dict) else None
+        language = language or tracker.get_slot("language")  # "ok" keeps the language
+        if language == ENGLISH:
+            variant = response_variant(domain, "utter_disclosure", language)
+            dispatcher.utter_message(text=variant.get("text", ""), buttons=variant.get("buttons") or [])
+            events.append(SlotSet("language", language))
+        else:
+            dispatcher.utter_message(response="utter_disclosure")
         events.append(ActionExecuted("action_listen"))
         return events
 

@@ -21,6 +21,8 @@ ALL_LANGUAGES = (DUTCH, ENGLISH) + CATALOGUE_LANGUAGES
 # Latin text: at least this many words, and this confidence of lingua
 MIN_WORDS = 3
 MIN_CONFIDENCE = 0.80
+# ... or this much, and four times the next language's confidence
+CLEAR_CONFIDENCE = 0.65
 # words with letters only a Turkish/Polish text has: 2 words are enough
 MIN_WORDS_WITH_MARKERS = 2
 _MARKERS = {"tr": set("ıİğĞşŞ"), "pl": set("ąęłńśźżĄĘŁŃŚŹŻ")}
@@ -110,6 +112,23 @@ def script_language(text: str) -> Optional[str]:
     return script
 
 
+# A capital inside a sentence marks a name ("Mariaberg", "Maastricht", "'t
+# Ruweel"): names are Dutch in any language, so they are left out before the
+# language is guessed. Words that English writes with a capital (I, languages,
+# days, months) are not names and stay.
+_KEEP_CAPITALISED = (
+    "I|I'm|I've|I'd|English|Dutch|Arabic|Turkish|Polish|Ukrainian|Persian|Farsi|Tigrinya|"
+    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
+    "May|June|July|August|September|October|November|December")
+_NAME = re.compile(
+    r"(?<=[^\s.!?])(\s+)(?!(?:" + _KEEP_CAPITALISED + r")\b)[A-Z\u00C0-\u00DE][\w'’-]*")
+
+
+def strip_names(text: str) -> str:
+    """The text without the capitalised words inside its sentences."""
+    return _NAME.sub(" ", text)
+
+
 def detect_language(text: str) -> Optional[str]:
     """The language of a message, or None when it is too short or unclear.
 
@@ -122,6 +141,7 @@ def detect_language(text: str) -> Optional[str]:
     by_script = script_language(text)
     if by_script:
         return by_script
+    text = strip_names(text)
     words = _WORD.findall(text)
     marked = next(
         (code for code, letters in _MARKERS.items() if any(ch in letters for ch in text)), None
@@ -133,7 +153,9 @@ def detect_language(text: str) -> Optional[str]:
     if not values:
         return None
     best = values[0]
+    second = values[1].value if len(values) > 1 else 0.0
     code = _ISO.get(best.language.name)
-    if code not in ALL_LANGUAGES or best.value < MIN_CONFIDENCE:
+    clear = best.value >= MIN_CONFIDENCE or (best.value >= CLEAR_CONFIDENCE and best.value >= 4 * second)
+    if code not in ALL_LANGUAGES or not clear:
         return None
     return code

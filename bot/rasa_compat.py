@@ -59,3 +59,39 @@ def install_story_reader() -> None:
     parse_story.ontmoet_story_reader = True
     parse_story.__wrapped__ = original
     MessageProcessor._parse_message_with_graph = parse_story
+
+
+LANGUAGE_HINT = "ontmoet_language"
+
+
+def install_language_hint() -> None:
+    """The first reply in the language of the first message.
+
+    Rasa runs action_session_start before it parses the message that opened
+    the session, so the disclosure would always be Dutch. This wraps
+    MessageProcessor.handle_message(message) to put the language of the
+    message's text in its metadata (key LANGUAGE_HINT, set by the server only);
+    Rasa hands that metadata to action_session_start in the slot
+    `session_started_metadata`. Idempotent."""
+    from rasa.core.processor import MessageProcessor
+
+    from bot.language import detect_language
+
+    original = require(MessageProcessor, "handle_message")
+    if getattr(original, "ontmoet_language_hint", False):
+        return
+
+    async def handle_message(self, message):
+        metadata = dict(message.metadata or {})
+        metadata.pop(LANGUAGE_HINT, None)  # never taken from a client
+        text = message.text or ""
+        if text and not text.startswith("/"):
+            language = detect_language(text)
+            if language:
+                metadata[LANGUAGE_HINT] = language
+        message.metadata = metadata
+        return await original(self, message)
+
+    handle_message.ontmoet_language_hint = True
+    handle_message.__wrapped__ = original
+    MessageProcessor.handle_message = handle_message

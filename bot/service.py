@@ -92,9 +92,10 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     from bot import rasa_speedups
 
     rasa_speedups.install()  # the action server's answers checked with one cached validator
-    from bot.rasa_compat import install_story_reader
+    from bot.rasa_compat import install_language_hint, install_story_reader
 
     install_story_reader()  # long messages parsed clause by clause (bot/nlu/story.py)
+    install_language_hint()  # the first reply in the language of the first message
     endpoints = build_endpoints(settings)
     runtime = HandoffRuntime.from_settings(settings)
     channels = build_input_channels(settings, runtime)

@@ -169,6 +169,11 @@ class PlaceType:
     source: str
     nlu: bool
     variants: Tuple[str, ...] = ()
+    name_en: str = ""
+
+    def title(self, language: Optional[str] = None) -> str:
+        """The name for a button: English in an English conversation."""
+        return (self.name_en or self.name) if language == "en" else self.name
 
 
 @dataclass(frozen=True)
@@ -713,7 +718,7 @@ class KnowledgeBase:
 
     def place_types(self) -> List[PlaceType]:
         return [PlaceType(t["key"], t["name"], t["category"], t["explanation"], t["source"], t["nlu"],
-                          tuple(t["variants"])) for t in self.dataset.place_types]
+                          tuple(t["variants"]), t.get("name_en", "")) for t in self.dataset.place_types]
 
     def place_type(self, key: str) -> Optional[PlaceType]:
         return next((t for t in self.place_types() if t.key == key), None)

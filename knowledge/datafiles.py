@@ -279,6 +279,7 @@ def _load_place_types(data_dir: Path, problems_all: List[str]):
             {
                 "key": _text(item.get("key")),
                 "name": _text(item.get("name")),
+                "name_en": _text(item.get("name_en")) or _text(item.get("name")),
                 "category": _text(item.get("category")),
                 "explanation": _text(item.get("explanation")),
                 "variants": _list(item.get("variants")),

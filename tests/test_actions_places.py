@@ -91,6 +91,8 @@ def test_type_buttons_follow_what_is_near(kb):
     assert [b["payload"] for b in buttons][:2] == ['/find_meeting_place{"place_type": "huiskamer"}',
                                                    '/find_meeting_place{"place_type": "sociaal_restaurant"}']
     assert buttons[0]["title"] == kb.place_type("huiskamer").name
+    english = place_actions.type_buttons(tracker({"buurt": "Malberg", "language": "en"}), mixed[:3], mixed)
+    assert [b["title"] for b in english][:2] == ["Living room (drop-in)", "Social restaurant"]
 
 
 def test_a_new_postcode_replaces_the_old_buurt(kb):
