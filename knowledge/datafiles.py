@@ -72,6 +72,15 @@ def activity_kinds() -> Dict[str, Tuple[str, ...]]:
     return {str(kind): tuple(str(t) for t in terms) for kind, terms in (doc.get("kinds") or {}).items()}
 
 
+@functools.lru_cache(maxsize=1)
+def dialect_words() -> Dict[str, str]:
+    """Maastrichts word -> the Dutch word the NLU reads for it (dialect.yml;
+    every entry has its source page and date read)."""
+    with (DEFAULT_DATA_DIR / "dialect.yml").open(encoding="utf-8") as handle:
+        doc = yaml.safe_load(handle) or {}
+    return {str(item["word"]).lower(): str(item["dutch"]).lower() for item in doc.get("words") or []}
+
+
 def _read_yaml(path: Path, problems: ValidationProblems):
     if not path.exists():
         problems.add(None, None, "file is missing")

@@ -72,3 +72,18 @@ def test_dutch_tokenizer_gives_lookup_lemmas():
     assert by_text["zocht"].lemma == "zoeken"
     assert "," not in by_text
     assert all(t.start < t.end for t in tokens)
+
+
+def test_maastrichts_words_get_their_dutch_lemma_and_every_entry_has_a_source():
+    import yaml
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.tokenizer import DutchLookupTokenizer
+    from knowledge.datafiles import DEFAULT_DATA_DIR
+
+    tokenizer = DutchLookupTokenizer(DutchLookupTokenizer.get_default_config())
+    tokens = tokenizer.tokenize(Message(data={"text": "Daanke, ich woen in Mestreech"}), "text")
+    lemmas = {t.text: t.lemma for t in tokens}
+    assert lemmas["Daanke"] == "bedankt" and lemmas["Mestreech"] == "maastricht"
+    entries = yaml.safe_load((DEFAULT_DATA_DIR / "dialect.yml").read_text(encoding="utf-8"))["words"]
+    assert entries and all(e["source"].startswith("https://") and e["read"] for e in entries)

@@ -4,7 +4,9 @@
 the `lookup` lemmatizer of spacy-lookups-data gives each token its lemma
 ("buurthuizen" -> "buurthuis", "zocht" -> "zoeken"). The CountVectorsFeaturizer
 uses the lemmas (its `use_lemma` default), so plural and past forms share
-features with the forms in the training data.
+features with the forms in the training data. A Maastrichts word of the sourced
+lexicon (knowledge/data/dialect.yml) gets the Dutch word as its lemma
+("daanke" -> "bedankt", "Mestreech" -> "maastricht").
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
+
+from knowledge.datafiles import dialect_words
 
 
 @lru_cache(maxsize=1)
@@ -65,11 +69,12 @@ class DutchLookupTokenizer(Tokenizer):
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
         doc = dutch_nlp()(text)
+        dialect = dialect_words()
         tokens: List[Token] = []
         for tok in doc:
             if tok.is_space or (tok.is_punct and tok.text not in {"?", "!"}):
                 continue
-            lemma: Optional[str] = (tok.lemma_ or tok.text).lower()
+            lemma: Optional[str] = dialect.get(tok.text.lower()) or (tok.lemma_ or tok.text).lower()
             tokens.append(Token(tok.text, tok.idx, lemma=lemma))
         if not tokens and text.strip():
             tokens.append(Token(text.strip(), text.index(text.strip())))
