@@ -54,9 +54,46 @@ def load_examples(path: Path) -> List[dict]:
     data = load_data(str(path))
     out = []
     for msg in data.intent_examples:
+        text = msg.get("text")
         ents = [(e["entity"], str(e.get("value", ""))) for e in msg.get("entities") or []]
-        out.append({"text": msg.get("text"), "intent": msg.get("intent"), "entities": ents})
+        surfaces = [text[e["start"]:e["end"]] for e in msg.get("entities") or []
+                    if isinstance(e.get("start"), int)]
+        out.append({"text": text, "intent": msg.get("intent"), "entities": ents, "surfaces": surfaces})
     return out
+
+
+# --------------------------------------------------------------------------- honest test sets
+
+NEAR_DUPLICATE = 85  # rapidfuzz ratio on normalised text: at or above, a test sentence is a near-duplicate
+
+
+def drop_near_duplicates(test: List[dict], training: List[dict],
+                         threshold: int = NEAR_DUPLICATE) -> Tuple[List[dict], List[dict]]:
+    """The test sentences that are not near-duplicates of a training sentence,
+    and a report of those that are (with the training sentence and the score)."""
+    from rapidfuzz import fuzz, process
+
+    from knowledge.textnorm import normalize
+
+    train_norm = [normalize(t["text"]) for t in training]
+    kept, removed = [], []
+    for example in test:
+        match = process.extractOne(normalize(example["text"]), train_norm, scorer=fuzz.ratio,
+                                   score_cutoff=threshold)
+        if match:
+            removed.append({"text": example["text"], "training": training[match[2]]["text"],
+                            "similarity": round(float(match[1]), 1)})
+        else:
+            kept.append(example)
+    return kept, removed
+
+
+def seen_typos(typos: List[dict], training: List[dict], lookups_text: str) -> List[str]:
+    """Typo surfaces that the training data or the lookup tables contain (not unseen)."""
+    from knowledge.textnorm import normalize
+
+    known = " " + " ".join(normalize(t["text"]) for t in training) + " " + normalize(lookups_text) + " "
+    return sorted({s for e in typos for s in e.get("surfaces", []) if f" {normalize(s)} " in known})
 
 
 def domain_intents(domain_dir: Path) -> set:
@@ -121,7 +158,9 @@ def entity_scores(gold: List[List[Tuple[str, str]]], pred: List[List[Tuple[str, 
 def intent_scores(gold: List[str], pred: List[str]) -> dict:
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-    labels = sorted(set(gold))
+    # every label that was gold or predicted: a wrong prediction of an intent
+    # that is not in the test set lowers its precision and counts
+    labels = sorted(set(gold) | set(pred))
     p, r, f, s = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
     per_intent = {lab: {"precision": round(float(pi), 4), "recall": round(float(ri), 4),
                         "f1": round(float(fi), 4), "support": int(si)}
@@ -158,6 +197,26 @@ def evaluate(model: Path, examples: List[dict]) -> dict:
     ]
     result["n"] = len(examples)
     return result
+
+
+def evaluate_slices(model: Path, stories: List[dict], typos: List[dict], crisis: List[dict]) -> dict:
+    """Long stories (intent, fallback rate), unseen buurt typos (the canonical
+    buurt found) and never-tuned crisis phrasings (recall of `crisis`)."""
+    story_result = evaluate(model, stories)
+    parsed = predict(model, [e["text"] for e in typos])
+    hits = [any(x["entity"] == "buurt" and x.get("value") == dict(e["entities"]).get("buurt")
+                for x in p.get("entities") or []) for e, p in zip(typos, parsed)]
+    crisis_parsed = predict(model, [e["text"] for e in crisis])
+    missed = [e["text"] for e, p in zip(crisis, crisis_parsed) if (p.get("intent") or {}).get("name") != "crisis"]
+    return {
+        "long_stories": {"n": story_result["n"], "accuracy": story_result["accuracy"],
+                         "macro_f1": story_result["macro_f1"], "fallback_rate": story_result["fallback_rate"],
+                         "errors": story_result["errors"]},
+        "buurt_typos": {"n": len(typos), "accuracy": round(sum(hits) / max(1, len(hits)), 4),
+                        "missed": [e["text"] for e, hit in zip(typos, hits) if not hit]},
+        "crisis_untuned": {"n": len(crisis), "recall": round(1 - len(missed) / max(1, len(crisis)), 4),
+                           "missed": missed},
+    }
 
 
 # --------------------------------------------------------------------------- cross-validation
@@ -337,6 +396,25 @@ def markdown(report: dict) -> str:
                      f"{cv['macro_f1']['mean']:.3f} ± {cv['macro_f1']['stdev']:.3f} |")
         lines.append(f"| {cv['folds']}-fold CV intent accuracy | "
                      f"{cv['accuracy']['mean']:.3f} ± {cv['accuracy']['stdev']:.3f} |")
+    sl = report.get("slices")
+    if sl:
+        lines.append(f"| long stories ({sl['long_stories']['n']}, `bench/data/long_stories.yml`): "
+                     f"intent accuracy | {sl['long_stories']['accuracy']:.3f} |")
+        lines.append(f"| long stories: fallback rate | {sl['long_stories']['fallback_rate']:.3f} |")
+        lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `bench/data/buurt_typos.yml`): "
+                     f"buurt accuracy | {sl['buurt_typos']['accuracy']:.3f} |")
+        lines.append(f"| crisis phrasings never used for tuning ({sl['crisis_untuned']['n']}): recall | "
+                     f"{sl['crisis_untuned']['recall']:.3f} |")
+    removed = report.get("near_duplicates_removed") or []
+    lines += ["", f"Near-duplicates of training sentences (rapidfuzz ratio ≥ {NEAR_DUPLICATE}) removed from "
+              f"the held-out set: {len(removed)}; from the long stories: "
+              f"{len((sl or {}).get('long_stories', {}).get('near_duplicates_removed') or [])}. "
+              "Macro-F1 is over every label that was gold or predicted."]
+    if sl and sl["crisis_untuned"]["missed"]:
+        lines += ["", "Crisis phrasings missed (never-tuned set; reported, not tuned on):", ""]
+        lines += [f"- \"{t}\"" for t in sl["crisis_untuned"]["missed"]]
+    if sl and sl["buurt_typos"]["missed"]:
+        lines += ["", "Buurt typos missed:", ""] + [f"- \"{t}\"" for t in sl["buurt_typos"]["missed"]]
     if report.get("not_evaluated"):
         lines += ["", "Not evaluated (intent not in the domain yet): "
                   + ", ".join(f"`{k}` ({v})" for k, v in sorted(report["not_evaluated"].items()))]
@@ -387,6 +465,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--data", default=str(ROOT / "nlu_data"))
     parser.add_argument("--test", default=str(ROOT / "tests" / "nlu_test_data.yml"))
     parser.add_argument("--domain", default=str(ROOT / "domain"))
+    parser.add_argument("--stories", default=str(ROOT / "bench" / "data" / "long_stories.yml"),
+                        help="held-out long stories (their own slice)")
+    parser.add_argument("--typos", default=str(ROOT / "bench" / "data" / "buurt_typos.yml"),
+                        help="held-out buurt typos that appear nowhere in training data or lookups")
+    parser.add_argument("--crisis", default=str(ROOT / "bench" / "data" / "crisis_untuned.yml"),
+                        help="crisis phrasings never used to tune the safety net")
     parser.add_argument("--model", help="evaluate this model instead of training one")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--cv-config", help="config for the cross-validation (default: --config)")
@@ -404,10 +488,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     from rasa.shared.nlu.training_data.loading import load_data
 
     known = domain_intents(Path(args.domain))
+    training = load_examples(Path(args.data))
     examples = load_examples(Path(args.test))
+    examples, near_duplicates = drop_near_duplicates(examples, training)
     evaluated = [e for e in examples if e["intent"] in known]
     not_evaluated = dict(collections.Counter(e["intent"] for e in examples if e["intent"] not in known))
-    training = load_examples(Path(args.data))
+    stories, story_duplicates = drop_near_duplicates(load_examples(Path(args.stories)), training)
+    typos = load_examples(Path(args.typos))
+    lookups = ROOT / "nlu_data" / "generated" / "lookups.yml"
+    typos_seen = seen_typos(typos, training, lookups.read_text(encoding="utf-8") if lookups.exists() else "")
+    typos = [e for e in typos if not set(e["surfaces"]) & set(typos_seen)]
+    crisis = load_examples(Path(args.crisis))
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     base = baseline(training, evaluated, args.folds)
     print(f"baseline held-out: accuracy {base['held_out']['accuracy']:.3f} "
@@ -431,6 +522,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         held_out = evaluate(model, evaluated)
         print(f"held-out: accuracy {held_out['accuracy']:.3f} macro-F1 {held_out['macro_f1']:.3f} "
               f"buurt F1 {(held_out['entities'].get('buurt') or {}).get('f1')}", flush=True)
+        slices = evaluate_slices(model, stories, typos, crisis)
+        slices["long_stories"]["near_duplicates_removed"] = story_duplicates
+        slices["buurt_typos"]["seen_and_removed"] = typos_seen
+        print(json.dumps({k: {m: v for m, v in d.items() if not isinstance(v, (list, dict))}
+                          for k, d in slices.items()}), flush=True)
         cv_config = Path(args.cv_config or args.config)
         cv = None if args.no_cv else cross_validate(cv_config, Path(args.data), args.folds, work)
         if cv:
@@ -443,6 +539,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         "training_examples": len(load_data(args.data).intent_examples),
         "train_seconds": train_seconds,
         "held_out": held_out,
+        "near_duplicates_removed": near_duplicates,
+        "slices": slices,
         "not_evaluated": not_evaluated,
         "cross_validation": cv,
     }
