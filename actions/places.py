@@ -291,19 +291,23 @@ class ActionFindActivities(Action):
             span = (current, current + timedelta(days=7))
         buurt = next(tracker.get_latest_entity_values("buurt"), None) or tracker.get_slot("buurt")
         match = kb.resolve_buurt(buurt) if buurt else None
+        # "en op donderdag?" after "is er bingo?" keeps the kind (bot/nlu/story.py follow-ups)
+        kind = kb.activity_kind(text) or (
+            tracker.get_slot("activity_kind") if tracker.latest_message.get("follow_up") else None)
         filters = dict(target_group=next(tracker.get_latest_entity_values("target_group"), None),
-                       kind=kb.activity_kind(text), limit=MAX_ACTIVITIES_SHOWN)
+                       kind=kind, limit=MAX_ACTIVITIES_SHOWN)
+        remembered = [SlotSet("activity_kind", kind)]
         if match is None:
             found = kb.activities(span[0], span[1], **filters)
             if not found:
                 dispatcher.utter_message(response="utter_activities_none")
-                return []
+                return remembered
             self._list(dispatcher, domain, found, "utter_activities_found")
-            return []
+            return remembered
         found = kb.activities(span[0], span[1], buurt=match.name, **filters)
         if found:
             self._list(dispatcher, domain, found, "utter_activities_found", buurt=match.name)
-            return [SlotSet("buurt", match.name)]
+            return remembered + [SlotSet("buurt", match.name)]
         # Nothing in the buurt then: the neighbouring buurten, said as such.
         nearby = [occ for other in kb.neighbours(match.name)
                   for occ in kb.activities(span[0], span[1], buurt=other, **filters)]
@@ -313,7 +317,7 @@ class ActionFindActivities(Action):
                        buurt=match.name)
         else:
             dispatcher.utter_message(response="utter_activities_none_in_buurt", buurt=match.name)
-        return [SlotSet("buurt", match.name)]
+        return remembered + [SlotSet("buurt", match.name)]
 
     @staticmethod
     def _list(dispatcher: CollectingDispatcher, domain: DomainDict, found, response: str, **values) -> None:

@@ -27,7 +27,8 @@ def require(owner: Any, attribute: str) -> Any:
 
 
 def install_story_reader() -> None:
-    """Long messages are parsed clause by clause (bot/nlu/story.py).
+    """Long messages are parsed clause by clause, and a short "en ..." after an
+    answer as a follow-up of that answer (bot/nlu/story.py).
 
     Replaces MessageProcessor._parse_message_with_graph(message, tracker,
     only_output_properties), the one step where Rasa 3.6 runs the NLU graph on
@@ -36,7 +37,9 @@ def install_story_reader() -> None:
     from rasa.core.channels.channel import UserMessage
     from rasa.core.processor import MessageProcessor
 
-    from bot.nlu.story import is_story, merge_parses, split_clauses
+    from rasa.shared.core.events import ActionExecuted
+
+    from bot.nlu.story import follow_up, is_story, last_answer, merge_parses, split_clauses
 
     original = require(MessageProcessor, "_parse_message_with_graph")
     if getattr(original, "ontmoet_story_reader", False):
@@ -46,7 +49,11 @@ def install_story_reader() -> None:
         whole = original(self, message, tracker, only_output_properties)
         text = message.text or ""
         if not is_story(text):
-            return whole
+            if tracker is None or text.startswith("/"):
+                return whole
+            actions = [e.action_name for e in tracker.events
+                       if isinstance(e, ActionExecuted) and e.action_name]
+            return follow_up(whole, last_answer(actions[-6:]))
         clauses = []
         for start, end in split_clauses(text):
             part = UserMessage(text[start:end], sender_id=message.sender_id,

@@ -215,3 +215,19 @@ def test_the_kind_of_activity_asked_for_is_honoured(kb, monkeypatch):
     messages, _ = run(place_actions.ActionFindActivities(),
                       tracker({}, "is er bingo deze week", "find_activity"))
     assert [m["response"] for m in messages] == ["utter_activities_none"]
+
+
+def test_a_follow_up_keeps_the_kind_of_activity(kb, monkeypatch):
+    _clock(monkeypatch, 2026, 12, 1, 9, 0)
+    _, slots = run(place_actions.ActionFindActivities(),
+                   tracker({}, "kunnen we deze week samen eten", "find_activity"))
+    assert slots["activity_kind"] == "samen_eten"
+    follow = tracker({"activity_kind": "samen_eten"}, "en volgende week?", "find_activity")
+    follow.latest_message["follow_up"] = "action_find_activities"
+    messages, _ = run(place_actions.ActionFindActivities(), follow)
+    lines = messages[0]["activities"].splitlines()
+    assert lines and all("Samen eten" in line and line.startswith("- 10-12") for line in lines)
+    # without the follow-up mark a new question starts afresh
+    fresh = tracker({"activity_kind": "samen_eten"}, "wat is er volgende week", "find_activity")
+    messages, _ = run(place_actions.ActionFindActivities(), fresh)
+    assert any("Samen eten" not in line for line in messages[0]["activities"].splitlines())

@@ -88,3 +88,22 @@ def test_entities_found_only_in_a_clause_move_to_the_whole_text():
     merged = merge_parses(whole, [((0, 16), parse("inform_location", 0.9, [buurt])),
                                   ((20, 50), parse("find_meeting_place", 0.9, [place_type]))])
     assert merged["entities"] == [buurt, {**place_type, "start": 28, "end": 37}]
+
+
+def test_a_short_en_after_an_answer_asks_that_question_again():
+    from bot.nlu.story import follow_up, last_answer
+
+    asked = parse("inform_location", 0.8, [{"entity": "buurt", "value": "Heer"}])
+    asked["text"] = "en in Heer?"
+    followed = follow_up(asked, "action_find_activities")
+    assert followed["intent"]["name"] == "find_activity" and followed["entities"] == asked["entities"]
+    assert followed["follow_up"] == "action_find_activities"
+    assert follow_up(asked, "action_find_places")["intent"]["name"] == "find_meeting_place"
+    # not after other answers, not a long sentence, never a crisis
+    assert follow_up(asked, "action_subsidy_info") is asked
+    long = dict(asked, text="en in Heer wonen ook mensen die ik graag zou zien")
+    assert follow_up(long, "action_find_activities") is long
+    crisis = dict(parse("crisis", 1.0), text="en ik wil dood", safety_net="crisis")
+    assert follow_up(crisis, "action_find_activities") is crisis
+    assert last_answer(["action_session_start", "action_listen", "action_find_activities",
+                        "utter_activities_demo_note", "action_listen"]) == "action_find_activities"

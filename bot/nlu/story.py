@@ -170,3 +170,45 @@ def _merge_entities(whole: Dict[str, Any], clauses: Sequence[Tuple[Span, Dict[st
                 moved["end"] += start
             entities.append(moved)
     return entities
+
+
+# --------------------------------------------------------------------------- follow-ups
+# A short "en ..." after an answer asks the same kind of question again with one
+# thing changed: "en op donderdag?" after activities, "en in Heer?" after places.
+FOLLOW_UPS = {
+    "action_find_activities": "find_activity",
+    "action_find_places": "find_meeting_place",
+    "action_more_places": "find_meeting_place",
+    "action_place_details": "ask_place_details",
+}
+_FOLLOW_UP = re.compile(r"^\s*(?:en|and|ook|also|en hoe zit het met)\b", re.IGNORECASE)
+FOLLOW_UP_MAX_WORDS = 6
+
+
+def follow_up(parse: Dict[str, Any], last_answer: str) -> Dict[str, Any]:
+    """The parse of a short follow-up ("en op donderdag?") as the question that
+    `last_answer` (the assistant's last answering action) answered; other parses
+    unchanged. A crisis or a way out is never turned into a follow-up."""
+    text = parse.get("text") or ""
+    intent = FOLLOW_UPS.get(last_answer)
+    name, _ = _intent(parse)
+    if (intent is None or not _FOLLOW_UP.match(text) or _words(text) > FOLLOW_UP_MAX_WORDS
+            or parse.get("safety_net") or name in {"crisis", "start_over", "help"}):
+        return parse
+    followed = dict(parse)
+    ranking = [r for r in (parse.get("intent_ranking") or []) if r.get("name") != intent]
+    followed["intent"] = {"name": intent, "confidence": 1.0}
+    followed["intent_ranking"] = [{"name": intent, "confidence": 1.0}] + ranking[:9]
+    followed["follow_up"] = last_answer
+    return followed
+
+
+def last_answer(action_names: Sequence[str]) -> str:
+    """The assistant's last answering action in a list of executed action names
+    (oldest first): the last one that is not listening, slot extraction or a
+    plain response."""
+    for name in reversed(action_names):
+        if name in {"action_listen", "action_extract_slots", "action_session_start"} or name.startswith("utter_"):
+            continue
+        return name
+    return ""
