@@ -1,14 +1,25 @@
-"""Where the project reaches into Rasa 3.6's internals.
+"""Where the project reaches into Rasa 3.6's internals: every patch in one place.
 
 Each patch names what it replaces and checks at start-up that it still exists
 (`require`), so an upgrade of Rasa fails loudly when the service starts instead
-of silently running without the patch. The upgrade checklist is in
-docs/RASA_UPGRADE.md.
+of silently running without the patch. `install_all()` is called once by
+bot/service.py. The upgrade checklist is in docs/RASA_UPGRADE.md.
+
+- install_action_watch: a failing custom action is noticed per message
+  (RemoteAction.run; the hold-back in MessageOutputChannel.send_response, the
+  method MessageProcessor._send_bot_messages calls)
+- install_action_validator: the action server's answers checked with one
+  cached JSON-schema validator (RemoteAction._validate_action_result)
+- install_story_reader: long messages clause by clause, follow-ups
+  (MessageProcessor._parse_message_with_graph)
+- install_language_hint: the first reply in the first message's language
+  (MessageProcessor.handle_message)
 """
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import lru_cache
+from typing import Any, Dict, Text
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +113,81 @@ def install_language_hint() -> None:
     handle_message.ontmoet_language_hint = True
     handle_message.__wrapped__ = original
     MessageProcessor.handle_message = handle_message
+
+
+def install_action_watch() -> None:
+    """Wrap RemoteAction.run once (idempotent) so that a failure is recorded in
+    the watch of the message being handled (bot/channels/action_failures.py).
+    Forms validate through RemoteAction too, so this one wrap covers them; form
+    rejections are dialogue, not failures."""
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+    from rasa.core.channels.channel import OutputChannel
+    from rasa.core.processor import MessageProcessor
+
+    from bot.channels.action_failures import record_failure
+
+    require(OutputChannel, "send_response")
+    require(MessageProcessor, "_send_bot_messages")
+    original = require(RemoteAction, "run")
+    if getattr(original, "ontmoet_action_watch", False):
+        return
+
+    async def run(self, *args, **kwargs):
+        try:
+            return await original(self, *args, **kwargs)
+        except ActionExecutionRejection:
+            raise
+        except Exception:
+            record_failure(self.name())
+            raise
+
+    run.ontmoet_action_watch = True
+    run.__wrapped__ = original
+    RemoteAction.run = run
+
+
+@lru_cache(maxsize=1)
+def _action_validator():
+    from jsonschema import validators
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def validate_action_result(self, result: Dict[Text, Any]) -> bool:
+    """Rasa 3.6 checks every action server response with jsonschema.validate,
+    which meta-validates Rasa's large events schema and builds a new validator
+    on every call, on the event loop: about 13 ms per custom action, 38 % of the
+    service's CPU under load (docs/BENCHMARKS.md). The check is kept with one
+    validator (0.4 ms); an invalid response raises the same ValidationError."""
+    from jsonschema.exceptions import best_match
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    error = best_match(_action_validator().iter_errors(result))
+    if error is None:
+        return True
+    error.message += (
+        ". Failed to validate Action server response from API, "
+        "make sure your response from the Action endpoint is valid. "
+        f"For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
+
+
+def install_action_validator() -> None:
+    from rasa.core.actions.action import RemoteAction
+
+    require(RemoteAction, "_validate_action_result")
+    require(RemoteAction, "action_response_format_spec")
+    RemoteAction._validate_action_result = validate_action_result
+
+
+def install_all() -> None:
+    """Every patch, each checked against this Rasa (idempotent)."""
+    install_action_watch()
+    install_action_validator()
+    install_story_reader()
+    install_language_hint()

@@ -86,16 +86,9 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         )
     from bot.handoff.runtime import HandoffRuntime
 
-    from bot.channels.action_failures import install_probe
+    from bot.rasa_compat import install_all
 
-    install_probe()  # a failing action server gives the resident a kind message
-    from bot import rasa_speedups
-
-    rasa_speedups.install()  # the action server's answers checked with one cached validator
-    from bot.rasa_compat import install_language_hint, install_story_reader
-
-    install_story_reader()  # long messages parsed clause by clause (bot/nlu/story.py)
-    install_language_hint()  # the first reply in the language of the first message
+    install_all()  # every patch of a Rasa internal, each checked (bot/rasa_compat.py)
     endpoints = build_endpoints(settings)
     runtime = HandoffRuntime.from_settings(settings)
     channels = build_input_channels(settings, runtime)

@@ -7,8 +7,8 @@ import pytest
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.exceptions import RasaException
 
-from bot.channels import action_failures
-from bot.channels.action_failures import action_failed, install_probe, watching_actions
+from bot.channels.action_failures import action_failed, watching_actions
+from bot.rasa_compat import install_action_watch
 from bot.channels.output import MessageOutputChannel
 
 
@@ -31,8 +31,7 @@ def probed(monkeypatch):
         return []
 
     monkeypatch.setattr(RemoteAction, "run", fake_run)
-    monkeypatch.setattr(action_failures, "_installed", False)
-    install_probe()
+    install_action_watch()
     return outcome
 
 

@@ -9,7 +9,7 @@ channels watch each message instead:
         await on_new_message(UserMessage(...))
     if failed: ...say the catalogue's technical_problem...
 
-`install_probe()` (called once by bot/service.py when it builds the app) wraps
+`bot.rasa_compat.install_action_watch()` (called once by bot/service.py) wraps
 Rasa's RemoteAction.run so that a failure is recorded in the watch of the
 message being handled (a context variable: concurrent messages never see each
 other's failures). Form validation rejections are normal dialogue, not failures.
@@ -26,31 +26,6 @@ from typing import Iterator, List, Optional
 logger = logging.getLogger(__name__)
 
 _failed: ContextVar[Optional[List[str]]] = ContextVar("ontmoet_failed_actions", default=None)
-_installed = False
-
-
-def install_probe() -> None:
-    """Wrap RemoteAction.run once (idempotent). Forms validate through
-    RemoteAction too, so this one wrap covers them."""
-    global _installed
-    if _installed:
-        return
-    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-
-    original = RemoteAction.run
-
-    async def probed(self, *args, **kwargs):
-        try:
-            return await original(self, *args, **kwargs)
-        except ActionExecutionRejection:
-            raise
-        except Exception:
-            record_failure(self.name())
-            raise
-
-    probed.__wrapped__ = original
-    RemoteAction.run = probed
-    _installed = True
 
 
 def record_failure(action_name: str) -> None:
