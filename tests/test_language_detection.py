@@ -97,9 +97,16 @@ def test_component_switches_back_to_dutch_on_request():
     ]
 
 
-@pytest.mark.parametrize("text", ["hoi", "ok", "ik zoek een plek in Malberg", "/greet"])
-def test_component_leaves_short_and_dutch_messages_alone(text):
+@pytest.mark.parametrize("text", ["hoi", "ok", "/greet"])
+def test_component_leaves_short_messages_alone(text):
     message = _message(text)
     LanguageDetector.process_one(message)
     assert message.get(INTENT)["name"] == "greet"
     assert all(e["entity"] != "language" for e in message.get(ENTITIES))
+
+
+def test_a_clearly_dutch_message_marks_dutch_so_a_switch_back_is_followed():
+    message = _message("ik zoek een plek in Malberg")
+    LanguageDetector.process_one(message)
+    assert message.get(INTENT)["name"] == "greet"  # the intent is left alone
+    assert [e["value"] for e in message.get(ENTITIES) if e["entity"] == "language"] == ["nl"]

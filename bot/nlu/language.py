@@ -2,9 +2,9 @@
 
 Runs after the classifiers, before bot.nlu.safety.SafetyNet. It adds an entity
 `language` (the slot `language` is filled from it) when a message is clearly in
-another language than Dutch, or asks for one ("Nederlands graag", "English
-please"). Short or unclear messages add nothing: the language of the
-conversation stays. For the catalogue languages (ar, tr, pl, uk, fa, ti) the
+a language (Dutch included, so that a resident who switches back is followed),
+or asks for one ("Nederlands graag", "English please"). Short or unclear
+messages ("ok", "hoi") add nothing: the language of the conversation stays. For the catalogue languages (ar, tr, pl, uk, fa, ti) the
 intent becomes `other_language`; English keeps its intent (the intents are
 trained with English examples) and is answered with the English variations.
 """
@@ -59,6 +59,8 @@ class LanguageDetector(RuleComponent):
         if code in CATALOGUE_LANGUAGES:
             force_intent(message, OTHER_LANGUAGE_INTENT, keep_entities=False)
             add_language_entity(message, code)
-        elif code == ENGLISH:
+        elif code in (ENGLISH, DUTCH):
+            # a resident who switches language is followed: a clearly Dutch
+            # message after English turns the conversation back to Dutch
             add_language_entity(message, code)
         return code
