@@ -60,3 +60,18 @@ def test_an_activity_question_keeps_to_its_buurt(service):
     # Nazareth and its neighbours have nothing on a Wednesday in the demo programme:
     # no activities of other buurten or days are passed off as an answer.
     assert " om " not in text
+
+
+def test_follow_ups_keep_the_question_and_change_one_thing(service):
+    sender = new_sender()
+    first = reply_text(post_message(service.url, sender, "Welke activiteiten zijn er deze week met samen eten?"))
+    assert "Samen eten" in first
+    again = post_message(service.url, sender, "en volgende week?")
+    latest = tracker_of(service, sender)["latest_message"]
+    assert latest["intent"]["name"] == "find_activity" and latest["follow_up"] == "action_find_activities"
+    lines = [line for line in reply_text(again).splitlines() if line.startswith("- ")]
+    assert lines and all("Samen eten" in line for line in lines)
+    # after places, "en in Heer?" looks for places in Heer
+    post_message(service.url, sender, "Is er een buurthuis in Malberg?")
+    text = reply_text(post_message(service.url, sender, "en in Heer?"))
+    assert "In Heer" in text
