@@ -29,10 +29,14 @@ def display_name(name: str) -> str:
     return name.replace("\u2019", "'").replace("\u2018", "'")
 
 
-def response_text(domain, key: str, **values) -> str:
-    """The text of a domain response (the one place for user-facing text), filled in."""
+def response_text(domain, key: str, *, lang=None, **values) -> str:
+    """The text of a domain response (the one place for user-facing text), filled in.
+
+    `lang`: the variant with `condition: slot language = lang`, else the first."""
     variants = (domain or {}).get("responses", {}).get(key) or [{}]
-    text = variants[0].get("text", "")
+    chosen = next((v for v in variants if lang and any(
+        c.get("name") == "language" and c.get("value") == lang for c in v.get("condition") or [])), None)
+    text = (chosen or variants[0]).get("text", "")
     try:
         return text.format(**values) if values else text
     except (KeyError, IndexError):

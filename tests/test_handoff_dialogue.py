@@ -46,10 +46,24 @@ class FakeKnowledge:
         return ["Malberg"] if postcode == "6218" else []
 
 
+REAL_STAFF = """
+opbouwwerkers:
+  - username: test-west
+    name: Test West
+    werkgebied: {stadsdelen: [West]}
+coordinators:
+  - username: test-coordinator
+    name: Test Coordinator
+"""
+
+
 @pytest.fixture
 def runtime(queue, monkeypatch, tmp_path):  # noqa: F811
+    # a staff file that is not demo: the replies promise what the settings say
+    staff = tmp_path / "staff.yml"
+    staff.write_text(REAL_STAFF)
     settings = replace(load_settings({"ONTMOET_VAR_DIR": str(tmp_path)}),
-                       handoff_expected_time="binnen 3 werkdagen")
+                       handoff_expected_time="binnen 3 werkdagen", staff_file=staff)
     rt = HandoffRuntime(settings, queue=queue)
     monkeypatch.setattr(handoff, "handoff_runtime", lambda: rt)
     monkeypatch.setattr(handoff, "settings", lambda: settings)

@@ -17,6 +17,7 @@ from bot.catalogue import text
 from bot.language import CATALOGUE_LANGUAGES
 
 KEYS = ["language_can_do", "language_speaks", "language_danger", "language_person_offer",
+        "language_person_offer_interpreter",
         "language_person_button", "language_dutch_button", "language_english_button"]
 # the script each language is written in: a reply in the wrong script is a bug
 SCRIPT = {"ar": "ARABIC", "fa": "ARABIC", "uk": "CYRILLIC", "ti": "ETHIOPIC",
