@@ -162,3 +162,13 @@ def test_every_domain_response_has_an_english_variation():
                        for v in variations for c in v.get("condition") or []):
                 missing.append(f"{path.name}:{key}")
     assert not missing, f"responses without an English variation: {missing}"
+
+
+@pytest.mark.parametrize("language", CATALOGUE_LANGUAGES)
+def test_an_interpreter_is_offered_only_when_the_operator_says_so(language):
+    _intro, offer = key_replies(language)
+    assert offer["text"] == text("language_person_offer", language)
+    assert "tolk" not in text("language_person_offer", "nl")
+    _intro, offer = key_replies(language, interpreter=True)
+    assert offer["text"] == text("language_person_offer_interpreter", language)
+    assert "tolk" in text("language_person_offer_interpreter", "nl")
