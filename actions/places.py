@@ -249,6 +249,12 @@ def place_buttons(names: List[str]) -> List[Dict[str, str]]:
     return [{"title": display_name(n), "payload": f'/ask_place_details{{"place": "{n}"}}'} for n in names]
 
 
+def place_contact(place) -> str:
+    """Phone, e-mail and website of a place, as known (never guessed)."""
+    return " · ".join(v for v in (getattr(place, "phone", None), getattr(place, "email", None),
+                                  getattr(place, "url", None)) if v)
+
+
 class ActionPlaceDetails(Action):
     """Address, opening hours, accessibility, costs and activities of one place."""
 
@@ -281,6 +287,14 @@ class ActionPlaceDetails(Action):
             "cost": place.cost or unknown,
         }
         dispatcher.utter_message(response="utter_place_details", **values)
+        contact = place_contact(place)
+        if contact:
+            dispatcher.utter_message(response="utter_place_details_contact", contact=contact)
+        source = None if place.is_demo else kb.place_source(place.key)
+        if source is not None:
+            # the resident hears where the address and contact details come from
+            dispatcher.utter_message(response="utter_place_details_source", publisher=source.publisher,
+                                     url=source.url, read=f"{source.read.day}-{source.read.month}-{source.read.year}")
         if place.description:
             dispatcher.utter_message(response="utter_place_details_activities",
                                      description=place.description)

@@ -183,3 +183,26 @@ def test_no_reply_gives_walking_directions_or_times():
 def test_km_is_said_with_one_decimal_and_a_comma():
     assert place_actions.format_km(1.234) == "1,2"
     assert place_actions.format_km(0.01) == "0,1"
+
+
+def test_place_details_name_the_page_they_come_from(kb):
+    source = kb.place_source("gemeenschapshuis-amyerhoof")
+    assert source is not None and source.url.startswith("https://") and source.read.isoformat() == "2026-12-01"
+    messages, _ = run(place_actions.ActionPlaceDetails(),
+                      tracker({}, "amyerhoof", "ask_place_details", [{"entity": "place", "value": "Amyerhoof"}]))
+    said = {m["response"]: m for m in messages}
+    assert said["utter_place_details_contact"]["contact"] == source.values["website"]
+    assert said["utter_place_details_source"]["publisher"] == "de website van de Amyerhoof"
+    assert said["utter_place_details_source"]["url"] == source.url
+    assert said["utter_place_details_source"]["read"] == "1-12-2026"
+    text = DOMAIN["responses"]["utter_place_details_source"][0]["text"]
+    assert text.startswith("Volgens {publisher}")
+    # what the page does not say stays unknown: no address is made up
+    assert said["utter_place_details"]["address"] == "weet ik niet"
+
+
+def test_a_place_without_a_page_names_no_source(kb):
+    messages, _ = run(place_actions.ActionPlaceDetails(),
+                      tracker({}, "ruweel", "ask_place_details", [{"entity": "place", "value": "Ruweel"}]))
+    responses = [m["response"] for m in messages]
+    assert "utter_place_details_source" not in responses and "utter_place_details_contact" not in responses
