@@ -44,8 +44,8 @@ def test_a_buurt_row_separates_sourced_facts_from_estimates(dataset):
     wyckerpoort = by_key(rows, "buurt", "wyckerpoort")
     assert {"point (page)", "postcodes (page)", "wijk (page)", "buurtnummer (page)"} <= set(wyckerpoort.known)
     assert wyckerpoort.age_days == 0
-    amby = by_key(rows, "buurt", "amby")
-    assert "point (estimate only)" in amby.missing and "postcodes (estimate only)" in amby.missing
+    vroendaal = by_key(rows, "buurt", "vroendaal")
+    assert "point (estimate only)" in vroendaal.missing and "postcodes (estimate only)" in vroendaal.missing
     beatrixhaven = by_key(rows, "buurt", "beatrixhaven")
     assert "stadsdeel (assigned by the project)" in beatrixhaven.missing
 
