@@ -134,6 +134,8 @@ def buurt_rows(dataset: Dataset, today: date, gaps=None) -> List[ReportRow]:
         sources.extend(s for s in dict.fromkeys(codes) if s not in sources)
         if buurt.stadsdeel_source.startswith("seed"):
             known.append("stadsdeel (plan)")
+        elif buurt.stadsdeel_source.startswith("page:"):
+            known.append("stadsdeel (page)")
         else:
             missing.append("stadsdeel (assigned by the project)")
         sources.append(f"stadsdeel: {buurt.stadsdeel_source}")

@@ -80,3 +80,10 @@ def test_cli_prints_a_table_or_csv_and_filters(capsys):
     assert cli.main(["report", "--csv", "--kind", "buurt"]) == 0
     parsed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert parsed and {r["kind"] for r in parsed} == {"buurt"}
+
+
+def test_a_stadsdeel_from_a_public_page_counts_as_sourced(dataset):
+    rows = build_report(dataset)
+    wyck = by_key(rows, "buurt", "wyck")
+    assert "stadsdeel (page)" in wyck.known
+    assert any("thuisinmaastricht.nl" in s and "2026-12-01" in s for s in wyck.sources)
