@@ -45,7 +45,7 @@ def test_a_sourced_point_and_postcodes_replace_the_estimates(tmp_path):
     assert [row[0] for row in rows] == ["6215", "6216"]
     assert all("https://example.org/malpertuis" in row[2] for row in rows), "no estimate left for the buurt"
     # other buurten keep their rows
-    assert {r for r in before.postcodes if r[1] == "malberg"} == {r for r in after.postcodes if r[1] == "malberg"}
+    assert {r for r in before.postcodes if r[1] == "vroendaal"} == {r for r in after.postcodes if r[1] == "vroendaal"}
 
 
 def test_a_place_gets_only_what_its_page_says(tmp_path):
