@@ -29,21 +29,22 @@ def display_name(name: str) -> str:
     return name.replace("\u2019", "'").replace("\u2018", "'")
 
 
-def response_variant(domain, key: str, language: str) -> dict:
+def response_variant(domain, key: str, language) -> dict:
     """The variant of a domain response for a conversation language (the one
     whose condition is `language == <language>`), else the first (Dutch)."""
     variants = (domain or {}).get("responses", {}).get(key) or [{}]
     for variant in variants:
         conditions = variant.get("condition") or []
-        if any(c.get("name") == "language" and c.get("value") == language for c in conditions):
+        if language and any(c.get("name") == "language" and c.get("value") == language for c in conditions):
             return variant
     return variants[0]
 
 
-def response_text(domain, key: str, **values) -> str:
-    """The text of a domain response (the one place for user-facing text), filled in."""
-    variants = (domain or {}).get("responses", {}).get(key) or [{}]
-    text = variants[0].get("text", "")
+def response_text(domain, key: str, *, lang=None, **values) -> str:
+    """The text of a domain response (the one place for user-facing text), filled in.
+
+    `lang`: the variant with `condition: slot language = lang`, else the first."""
+    text = response_variant(domain, key, lang).get("text", "")
     try:
         return text.format(**values) if values else text
     except (KeyError, IndexError):

@@ -28,6 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import knowledge_base, settings
+from bot.handoff.promises import Promises, intro_replies, language_reply, promises_from, stored_reply
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +240,22 @@ def expected_time() -> str:
     return settings().handoff_expected_time
 
 
+def current_promises() -> Promises:
+    """What may be promised now: the operator's settings, and whether the staff file is demo."""
+    try:
+        demo = handoff_runtime().roster().demo
+    except Exception:  # the staff file cannot be read: promise nothing
+        logger.exception("reading the staff file failed")
+        demo = True
+    return promises_from(settings(), demo)
+
+
+def language_words(domain: DomainDict, promises: Promises, lang: Optional[str]) -> str:
+    """The languages a person speaks, in words of the conversation language."""
+    words = [word(domain, f"utter_handoff_word_{code}", lang) or code for code in promises.languages]
+    return ", ".join(words)
+
+
 def _resolve_buurt(text: str) -> Optional[str]:
     try:
         kb = knowledge_base()
@@ -267,12 +284,14 @@ class ActionStartToeleiding(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_handoff_intro", expected_time=expected_time())
+        kind = kind_for(_intent(tracker), _entity(tracker, "handoff_kind"))
+        for response, values in intro_replies(current_promises(), kind):
+            dispatcher.utter_message(response=response, **values)
         events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS
                                    if tracker.get_slot(slot) is not None]
         if tracker.get_slot("requested_slot") is not None:
             events.append(SlotSet("requested_slot", None))
-        events.append(SlotSet("handoff_kind", kind_for(_intent(tracker), _entity(tracker, "handoff_kind"))))
+        events.append(SlotSet("handoff_kind", kind))
         language = tracker.get_slot("language")
         if not tracker.get_slot("preferred_language") and language and language != "nl":
             events.append(SlotSet("preferred_language", language))
@@ -409,8 +428,7 @@ class ValidateToeleidingForm(FormValidationAction):
             return {}
         if value and value != "?":
             return {"preferred_language": value}
-        dispatcher.utter_message(response="utter_ask_preferred_language")
-        return {"preferred_language": None}
+        return {"preferred_language": None}  # the form asks again (action_ask_preferred_language)
 
     def validate_handoff_best_moment(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value is None:  # cleared, not answered
@@ -474,7 +492,28 @@ class ActionAskHandoffConfirm(Action):
         return "action_ask_handoff_confirm"
 
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        promises = current_promises()
+        note = language_reply(promises, tracker.get_slot("preferred_language"),
+                              language_words(domain, promises, tracker.get_slot("language")))
+        if note:
+            dispatcher.utter_message(response=note[0], **note[1])
         dispatcher.utter_message(response="utter_handoff_summary", **summary_values(tracker, domain))
+        return []
+
+
+class ActionAskPreferredLanguage(Action):
+    """Which language: a button per language a person can speak (ONTMOET_HANDOFF_LANGUAGES)."""
+
+    def name(self) -> Text:
+        return "action_ask_preferred_language"
+
+    async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        promises = current_promises()
+        lang = tracker.get_slot("language")
+        buttons = [{"title": word(domain, f"utter_handoff_word_{code}", lang) or code,
+                    "payload": f'/inform_handoff{{"handoff_choice": "{code}"}}'}
+                   for code in promises.languages]
+        dispatcher.utter_message(response="utter_ask_preferred_language", buttons=buttons)
         return []
 
 
@@ -519,8 +558,8 @@ class ActionSubmitToeleiding(Action):
             logger.exception("storing a handoff request failed")
             dispatcher.utter_message(response="utter_handoff_store_failed")
             return reset
-        dispatcher.utter_message(response="utter_handoff_stored", reference=view.reference,
-                                 expected_time=expected_time())
+        response, values = stored_reply(current_promises(), view.reference)
+        dispatcher.utter_message(response=response, **values)
         return reset
 
 

@@ -1,7 +1,7 @@
 """Key replies in the catalogue languages (ar, tr, pl, uk, fa, ti).
 
 What the assistant can do, that it speaks Dutch and English, and the offer of a
-person who can arrange an interpreter. Accepting leads into the handoff
+person (who arranges an interpreter only when the operator says so). Accepting leads into the handoff
 (/request_toeleiding) with the language recorded in the slot
 `preferred_language`: the handoff reads it with `handoff_language(tracker)`.
 """
@@ -13,8 +13,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import settings
 from actions.safety import count, leave_form
 from bot.catalogue import text
+from bot.handoff.promises import person_offer_key
 from bot.language import ALL_LANGUAGES, CATALOGUE_LANGUAGES, DUTCH, ENGLISH
 from bot.safety import helpline_values
 
@@ -29,8 +31,9 @@ def handoff_language(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def key_replies(language: str) -> List[Dict[str, Any]]:
-    """The two messages in `language`: who I am (and 112), then the offer of a person."""
+def key_replies(language: str, interpreter: bool = False) -> List[Dict[str, Any]]:
+    """The two messages in `language`: who I am (and 112), then the offer of a person
+    (with an interpreter only when the operator set ONTMOET_HANDOFF_INTERPRETER)."""
     values = helpline_values()
     intro = " ".join(
         text(key, language).format(**values)
@@ -43,7 +46,7 @@ def key_replies(language: str) -> List[Dict[str, Any]]:
         {"title": text("language_dutch_button", language),
          "payload": '/speak_dutch{"language": "nl"}'},
     ]
-    return [{"text": intro}, {"text": text("language_person_offer", language), "buttons": buttons}]
+    return [{"text": intro}, {"text": text(person_offer_key(interpreter), language), "buttons": buttons}]
 
 
 class ActionLanguageReply(Action):
@@ -55,7 +58,7 @@ class ActionLanguageReply(Action):
         language = tracker.get_slot("language")
         if language not in CATALOGUE_LANGUAGES + (ENGLISH,):
             language = ENGLISH  # unknown language: English is the best bridge
-        for message in key_replies(language):
+        for message in key_replies(language, interpreter=settings().handoff_interpreter):
             dispatcher.utter_message(**message)
         count("other_language")
         return leave_form(tracker) + [SlotSet("preferred_language", language)]

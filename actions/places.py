@@ -23,17 +23,36 @@ MAX_TYPE_BUTTONS = 3
 FREE_TEXT_INTENTS = {"inform_location", "find_meeting_place", "nlu_fallback", "affirm", None}
 
 
-def format_place_line(place, searched_buurt: Optional[str]) -> str:
-    """One line of a places list: name, and where it is when not in the buurt."""
-    line = f"- {display_name(place.name)}"
+def format_km(distance: float) -> str:
+    """A distance as said: one decimal, Dutch comma ("1,2"); never more precise."""
+    return f"{max(distance, 0.1):.1f}".replace(".", ",")
+
+
+def format_place_line(place, searched_buurt: Optional[str], domain=None, lang: Optional[str] = None) -> str:
+    """One line of a places list: name, and where it is when not in the buurt.
+
+    A distance is said as what it is: "ongeveer", in a straight line from the
+    middle of the buurt (or the shared location), never as a walking route; the
+    note utter_places_distance_note after the list says so."""
+    name = display_name(place.name)
     if getattr(place, "is_demo", False):
-        line += " (voorbeeld)"
-    if searched_buurt and place.buurt != searched_buurt:
-        distance = getattr(place, "distance_km", None)
-        line += f", {place.buurt}"
-        if distance is not None:
-            line += f", ongeveer {distance:.1f} km".replace(".", ",")
-    return line
+        name += " (voorbeeld)"
+    if not searched_buurt or place.buurt == searched_buurt:
+        return f"- {name}"
+    distance = getattr(place, "distance_km", None)
+    if distance is None:
+        return f"- {name}, {place.buurt}"
+    return response_text(domain, "utter_place_line_distance", lang=lang, name=name, buurt=place.buurt,
+                         km=format_km(distance)) or f"- {name}, {place.buurt}"
+
+
+def distance_note(tracker: Tracker, places, buurt: Optional[str]) -> Optional[str]:
+    """The response that says how a distance in the list was measured; None without one."""
+    if not any(p.buurt != buurt and getattr(p, "distance_km", None) is not None for p in places):
+        return None
+    if tracker.get_slot("lat") is not None and tracker.get_slot("lon") is not None:
+        return "utter_places_distance_note_location"
+    return "utter_places_distance_note"
 
 
 class ValidatePlaceSearchForm(FormValidationAction):
@@ -146,9 +165,14 @@ def type_buttons(tracker: Tracker, shown, nearby) -> List[Dict[str, str]]:
 
 
 def show_places(dispatcher: CollectingDispatcher, places, buurt: str, response: str,
-                kinds: Optional[List[Dict[str, str]]] = None) -> None:
-    lines = "\n".join(format_place_line(p, buurt) for p in places)
+                kinds: Optional[List[Dict[str, str]]] = None, domain=None,
+                tracker: Optional[Tracker] = None) -> None:
+    lang = tracker.get_slot("language") if tracker is not None else None
+    lines = "\n".join(format_place_line(p, buurt, domain, lang) for p in places)
     dispatcher.utter_message(response=response, buurt=buurt, places=lines)
+    note = distance_note(tracker, places, buurt) if tracker is not None else None
+    if note:
+        dispatcher.utter_message(response=note, buurt=buurt)
     if any(getattr(p, "is_demo", False) for p in places):
         dispatcher.utter_message(response="utter_places_demo_note")
     if any(not getattr(p, "address", None) for p in places if not getattr(p, "is_demo", False)):
@@ -193,7 +217,7 @@ class ActionFindPlaces(Action):
         in_buurt = any(p.buurt == buurt for p in places)
         show_places(dispatcher, places, buurt,
                     "utter_places_in_buurt" if in_buurt else "utter_places_nearby",
-                    kinds=type_buttons(tracker, places, nearby))
+                    kinds=type_buttons(tracker, places, nearby), domain=domain, tracker=tracker)
         return events + [SlotSet("places_offset", float(len(places))),
                          SlotSet("shown_places", [p.name for p in places])]
 
@@ -216,13 +240,19 @@ class ActionMorePlaces(Action):
         if not places:
             dispatcher.utter_message(response="utter_places_no_more", buurt=buurt)
             return []
-        show_places(dispatcher, places, buurt, "utter_places_more")
+        show_places(dispatcher, places, buurt, "utter_places_more", domain=domain, tracker=tracker)
         return [SlotSet("places_offset", float(offset + len(places))),
                 SlotSet("shown_places", [p.name for p in places])]
 
 
 def place_buttons(names: List[str]) -> List[Dict[str, str]]:
     return [{"title": display_name(n), "payload": f'/ask_place_details{{"place": "{n}"}}'} for n in names]
+
+
+def place_contact(place) -> str:
+    """Phone, e-mail and website of a place, as known (never guessed)."""
+    return " · ".join(v for v in (getattr(place, "phone", None), getattr(place, "email", None),
+                                  getattr(place, "url", None)) if v)
 
 
 class ActionPlaceDetails(Action):
@@ -257,6 +287,14 @@ class ActionPlaceDetails(Action):
             "cost": place.cost or unknown,
         }
         dispatcher.utter_message(response="utter_place_details", **values)
+        contact = place_contact(place)
+        if contact:
+            dispatcher.utter_message(response="utter_place_details_contact", contact=contact)
+        source = None if place.is_demo else kb.place_source(place.key)
+        if source is not None:
+            # the resident hears where the address and contact details come from
+            dispatcher.utter_message(response="utter_place_details_source", publisher=source.publisher,
+                                     url=source.url, read=f"{source.read.day}-{source.read.month}-{source.read.year}")
         if place.description:
             dispatcher.utter_message(response="utter_place_details_activities",
                                      description=place.description)

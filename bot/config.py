@@ -39,7 +39,13 @@ class Settings:
     # --- privacy -----------------------------------------------------------
     pseudonym_key: str = ""  # empty: read/created in var_dir/pseudonym.key
     # --- handoff (toeleiding) ----------------------------------------------
-    handoff_expected_time: str = "binnen 2 werkdagen"
+    # Service promises (issue 16): what the resident is told about the help.
+    # Honest defaults: no time, no one going along, no interpreter, Dutch only.
+    # An operator sets these only for what the opbouwwerkers really offer.
+    handoff_expected_time: str = ""  # e.g. "binnen 2 werkdagen"; empty: no time is promised
+    handoff_accompany: bool = False  # someone can go along to a first visit
+    handoff_interpreter: bool = False  # an interpreter can be arranged
+    handoff_languages: str = "nl"  # languages a person can speak with the resident (codes, comma separated)
     handoff_escalate_after_hours: float = 48.0
     staff_file: Path = PROJECT_ROOT / "knowledge" / "data" / "opbouwwerkers.yml"
     # --- Telegram ----------------------------------------------------------
@@ -105,6 +111,9 @@ ENV_VARS = {
     "ONTMOET_DEMO_DATA": "demo_data",
     "ONTMOET_PSEUDONYM_KEY": "pseudonym_key",
     "ONTMOET_HANDOFF_EXPECTED_TIME": "handoff_expected_time",
+    "ONTMOET_HANDOFF_ACCOMPANY": "handoff_accompany",
+    "ONTMOET_HANDOFF_INTERPRETER": "handoff_interpreter",
+    "ONTMOET_HANDOFF_LANGUAGES": "handoff_languages",
     "ONTMOET_HANDOFF_ESCALATE_AFTER_HOURS": "handoff_escalate_after_hours",
     "ONTMOET_STAFF_FILE": "staff_file",
     "TELEGRAM_BOT_TOKEN": "telegram_bot_token",

@@ -11,6 +11,9 @@
     knowledge find [--buurt B] [--postcode P] [--type T] [--group G] [--limit N]
     knowledge when PHRASE              show the time range of a Dutch date phrase
     knowledge activities PHRASE [--buurt B]
+    knowledge report [--csv] [--kind place|buurt] [--missing FIELD] [--out PATH]
+                                       per place and buurt: what is known, from which
+                                       source, how old, what is missing
 
 Settings (database, data dir, demo data) come from bot.config (ONTMOET_* variables).
 Exit codes: 0 ok, 1 invalid data/import file (errors printed), 2 usage.
@@ -164,6 +167,28 @@ def cmd_activities(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from knowledge.datafiles import load_dataset
+    from knowledge.records import KnowledgeError
+    from knowledge.report import as_csv, as_table, build_report, summary
+
+    try:
+        dataset = load_dataset(_settings().knowledge_dir, include_demo=False)
+    except KnowledgeError as exc:
+        return _fail(exc)
+    rows = build_report(dataset, kinds=(args.kind,) if args.kind else ("place", "buurt"))
+    if args.missing:
+        rows = [r for r in rows if any(m.split(" ")[0] == args.missing for m in r.missing)]
+    text = as_csv(rows) if args.csv else as_table(rows) + "\n\n" + summary(rows) + "\n"
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        print(f"{len(rows)} rows written to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def register(subparsers) -> None:
     """Add the `knowledge` command group to an argparse sub-parser collection."""
     parser = subparsers.add_parser("knowledge", help="import and inspect the knowledge base",
@@ -201,6 +226,12 @@ def register(subparsers) -> None:
     p.add_argument("phrase", nargs="+")
     p.add_argument("--buurt")
     p.set_defaults(func=cmd_activities)
+    p = sub.add_parser("report", help="what is known per place and buurt, its source and age, what is missing")
+    p.add_argument("--csv", action="store_true", help="CSV instead of a table (all columns, with sources)")
+    p.add_argument("--kind", choices=["place", "buurt"], default=None)
+    p.add_argument("--missing", help="only rows missing this field (address, opening_hours, point, ...)")
+    p.add_argument("--out", help="write to this file")
+    p.set_defaults(func=cmd_report)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

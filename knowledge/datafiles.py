@@ -7,6 +7,7 @@
     place_types.yml   place types in plain words, target groups, their variants
     plans.yml         planned development per buurt (7.2) and Huis van de Wijk search locations
     subsidy.yml       Kracht van de Samenleving (topics and application steps)
+    sources.yml       facts from public pages per buurt and per place, with page and date read
     demo.yml          example places and a weekly programme (is_demo)
 
 `load_dataset(data_dir, include_demo)` returns a validated `Dataset` or raises
@@ -33,6 +34,7 @@ from knowledge.records import (
     KnowledgeError,
     PlaceRecord,
     PlanRecord,
+    SourcedFacts,
     TARGET_GROUPS,
     ValidationProblems,
 )
@@ -48,6 +50,7 @@ DATA_FILES = (
     "plans.yml",
     "subsidy.yml",
     "demo.yml",
+    "sources.yml",
 )
 DAY_CODES = {"ma": "MO", "di": "TU", "wo": "WE", "do": "TH", "vr": "FR", "za": "SA", "zo": "SU"}
 
@@ -549,6 +552,120 @@ def _load_subsidy(data_dir: Path, problems_all: List[str]) -> dict:
     return doc
 
 
+PLACE_FACT_FIELDS = ("address", "postal_code", "phone", "email", "website", "opening_hours", "accessibility")
+BUURT_FACT_FIELDS = ("point", "point_as_written", "postcodes", "buurtnummer", "wijk")
+
+
+def _sourced(item, row, problems: ValidationProblems) -> Optional[SourcedFacts]:
+    """The page, date read and publisher of one entry of sources.yml (all required)."""
+    if not isinstance(item, dict):
+        problems.add(row, None, "expected a mapping")
+        return None
+    url = _text(item.get("url"))
+    if not url or not re.match(r"https?://", url):
+        problems.add(row, "url", "missing: every sourced fact names the page it comes from (http...)")
+    read = parse_date(item.get("read"))
+    if read is None:
+        problems.add(row, "read", "missing: the date the page was read (YYYY-MM-DD)")
+    elif read > date.today():
+        problems.add(row, "read", f"{read} is in the future")
+    publisher = _text(item.get("publisher"))
+    if not publisher:
+        problems.add(row, "publisher", "missing: who publishes the page")
+    if not (url and read and publisher):
+        return None
+    return SourcedFacts(url=url, read=read, publisher=publisher, note=_text(item.get("note")))
+
+
+def _load_sources(data_dir: Path, buurten: List[BuurtRecord], index: BuurtIndex, place_keys,
+                  problems_all: List[str]):
+    """sources.yml: {buurt key: SourcedFacts}, {place key: SourcedFacts}. The file is optional."""
+    problems = ValidationProblems("sources.yml")
+    path = data_dir / "sources.yml"
+    if not path.exists():
+        return {}, {}
+    doc = _read_yaml(path, problems)
+    buurt_sources: Dict[str, SourcedFacts] = {}
+    for name, item in (doc.get("buurten") or {}).items():
+        key = index.key_for(name)
+        if key is None:
+            problems.add(name, "buurten", f"unknown buurt '{name}'")
+            continue
+        facts = _sourced(item, name, problems)
+        if facts is None:
+            continue
+        unknown = set(item) - {"url", "read", "publisher", "note", *BUURT_FACT_FIELDS}
+        if unknown:
+            problems.add(name, ", ".join(sorted(unknown)), f"unknown field(s); use {list(BUURT_FACT_FIELDS)}")
+        if item.get("point") is not None:
+            try:
+                lat, lon = float(item["point"][0]), float(item["point"][1])
+            except (TypeError, ValueError, IndexError, KeyError):
+                problems.add(name, "point", "expected [lat, lon]")
+            else:
+                if not (50.7 < lat < 51.0 and 5.5 < lon < 5.9):
+                    problems.add(name, "point", f"[{lat}, {lon}] is not in or near Maastricht")
+                facts.values["point"] = (lat, lon)
+        postcodes = [str(p).strip() for p in _list(item.get("postcodes"))]
+        for postcode in postcodes:
+            if not re.fullmatch(r"62\d\d", postcode):
+                problems.add(name, "postcodes", f"'{postcode}' is not a 4-digit Maastricht postcode (62xx)")
+        if postcodes:
+            facts.values["postcodes"] = postcodes
+        for field_name in ("point_as_written", "buurtnummer", "wijk"):
+            if _text(item.get(field_name)):
+                facts.values[field_name] = _text(item.get(field_name))
+        buurt_sources[key] = facts
+    place_sources: Dict[str, SourcedFacts] = {}
+    for key, item in (doc.get("places") or {}).items():
+        if key not in place_keys:
+            problems.add(key, "places", f"unknown place key '{key}' (keys are in places.yml)")
+            continue
+        facts = _sourced(item, key, problems)
+        if facts is None:
+            continue
+        unknown = set(item) - {"url", "read", "publisher", "note", *PLACE_FACT_FIELDS}
+        if unknown:
+            problems.add(key, ", ".join(sorted(unknown)), f"unknown field(s); use {list(PLACE_FACT_FIELDS)}")
+        for field_name in PLACE_FACT_FIELDS:
+            if _text(item.get(field_name)):
+                facts.values[field_name] = _text(item.get(field_name))
+        if "postal_code" in facts.values and not re.fullmatch(r"62\d\d ?[A-Z]{2}", facts.values["postal_code"]):
+            problems.add(key, "postal_code", f"'{facts.values['postal_code']}' is not a Maastricht postcode")
+        place_sources[key] = facts
+    problems_all.extend(problems.items)
+    return buurt_sources, place_sources
+
+
+def apply_sources(buurten: List[BuurtRecord], postcodes, places: List[PlaceRecord],
+                  buurt_sources: Dict[str, SourcedFacts], place_sources: Dict[str, SourcedFacts]):
+    """A sourced point replaces the estimated centroid; sourced postcodes replace the
+    estimated rows of that buurt; a place gets what its page says. Returns the postcodes."""
+    by_key = {b.key: b for b in buurten}
+    for key, facts in buurt_sources.items():
+        if "point" in facts.values:
+            buurt = by_key[key]
+            buurt.lat, buurt.lon = facts.values["point"]
+            buurt.centroid_source = (f"approximate, for ranking only (a point in the buurt, not its "
+                                     f"measured middle): {facts.label}")[:300]
+    sourced = {key: facts for key, facts in buurt_sources.items() if facts.values.get("postcodes")}
+    rows = [row for row in postcodes if row[1] not in sourced]
+    for key, facts in sourced.items():
+        for postcode in facts.values["postcodes"]:
+            rows.append((postcode, key, facts.label[:300], False))
+    by_place = {p.key: p for p in places}
+    for key, facts in place_sources.items():
+        place = by_place[key]
+        place.address = facts.values.get("address") or place.address
+        place.postal_code = facts.values.get("postal_code") or place.postal_code
+        place.phone = facts.values.get("phone") or place.phone
+        place.email = facts.values.get("email") or place.email
+        place.url = facts.values.get("website") or place.url
+        place.opening_hours = facts.values.get("opening_hours") or place.opening_hours
+        place.accessibility = facts.values.get("accessibility") or place.accessibility
+    return sorted(rows)
+
+
 def load_dataset(data_dir: Optional[Path] = None, include_demo: bool = True) -> Dataset:
     data_dir = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
     problems: List[str] = []
@@ -561,6 +678,10 @@ def load_dataset(data_dir: Optional[Path] = None, include_demo: bool = True) -> 
     seed = _load_places(data_dir, index, type_keys, problems)
     plans, hvdw = _load_plans(data_dir, index, type_keys, problems)
     subsidy = _load_subsidy(data_dir, problems)
+    buurt_sources, place_sources = _load_sources(
+        data_dir, buurten, index, {p.key for p in seed.places}, problems)
+    if not problems:
+        postcodes = apply_sources(buurten, postcodes, seed.places, buurt_sources, place_sources)
     demo = _load_demo(data_dir, index, type_keys, problems) if include_demo else Bundle()
     overlap = {p.key for p in seed.places} & {p.key for p in demo.places}
     for key in sorted(overlap):
@@ -584,4 +705,6 @@ def load_dataset(data_dir: Optional[Path] = None, include_demo: bool = True) -> 
         fingerprint=fingerprint(data_dir, include_demo),
     )
     dataset.buurt_by_key = {b.key: b for b in buurten}
+    dataset.buurt_sources = buurt_sources
+    dataset.place_sources = place_sources
     return dataset

@@ -172,6 +172,22 @@ class Bundle:
 
 
 @dataclass
+class SourcedFacts:
+    """Facts from one public page (knowledge/data/sources.yml): page, date read, values."""
+
+    url: str
+    read: date
+    publisher: str
+    values: Dict[str, object] = field(default_factory=dict)  # field -> value as the page gives it
+    note: Optional[str] = None
+
+    @property
+    def label(self) -> str:
+        """How the source is named in the data: "Wikipedia: https://... (read 2026-12-01)"."""
+        return f"{self.publisher}: {self.url} (read {self.read.isoformat()})"
+
+
+@dataclass
 class Dataset:
     """Everything in knowledge/data, validated."""
 
@@ -190,3 +206,5 @@ class Dataset:
     demo: Bundle
     fingerprint: str = ""
     buurt_by_key: Dict[str, BuurtRecord] = field(default_factory=dict)
+    buurt_sources: Dict[str, SourcedFacts] = field(default_factory=dict)  # buurt key -> sourced facts
+    place_sources: Dict[str, SourcedFacts] = field(default_factory=dict)  # place key -> sourced facts

@@ -231,3 +231,73 @@ def test_a_follow_up_keeps_the_kind_of_activity(kb, monkeypatch):
     fresh = tracker({"activity_kind": "samen_eten"}, "wat is er volgende week", "find_activity")
     messages, _ = run(place_actions.ActionFindActivities(), fresh)
     assert any("Samen eten" not in line for line in messages[0]["activities"].splitlines())
+
+
+def test_distances_are_said_as_approximate_from_the_middle_of_the_buurt(kb):
+    # Villapark has no place of its own: every place shown is elsewhere, with a distance
+    messages, _ = run(place_actions.ActionFindPlaces(), tracker({"buurt": "Villapark"}))
+    assert messages[0]["response"] == "utter_places_nearby"
+    lines = messages[0]["places"].splitlines()
+    assert lines and all(", ongeveer " in line and line.endswith(" km") for line in lines)
+    note = next(m for m in messages if m["response"].startswith("utter_places_distance_note"))
+    assert note["response"] == "utter_places_distance_note" and note["buurt"] == "Villapark"
+    text = DOMAIN["responses"]["utter_places_distance_note"][0]["text"]
+    assert "ongeveer" in text and "midden van {buurt}" in text and "geen looproute" in text
+
+
+def test_a_distance_from_a_shared_location_says_so(kb):
+    messages, _ = run(place_actions.ActionFindPlaces(),
+                      tracker({"buurt": "Villapark", "lat": 50.8360, "lon": 5.6840}))
+    responses = [m["response"] for m in messages]
+    assert "utter_places_distance_note_location" in responses
+    assert "utter_places_distance_note" not in responses
+
+
+def test_no_distance_note_when_every_place_is_in_the_buurt():
+    from types import SimpleNamespace as Place
+
+    in_buurt = [Place(name="A", buurt="Heer", distance_km=0.0, is_demo=False)]
+    elsewhere = in_buurt + [Place(name="B", buurt="Scharn", distance_km=1.1, is_demo=False)]
+    assert place_actions.distance_note(tracker(), in_buurt, "Heer") is None
+    assert place_actions.distance_note(tracker(), elsewhere, "Heer") == "utter_places_distance_note"
+    line = place_actions.format_place_line(elsewhere[1], "Heer", DOMAIN)
+    assert line == "- B, Scharn, ongeveer 1,1 km"
+
+
+def test_no_reply_gives_walking_directions_or_times():
+    import re
+
+    for path in sorted((ROOT / "domain").glob("*.yml")):
+        for key, variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).items():
+            for variant in variants:
+                text = (variant.get("text") or "").lower()
+                assert not re.search(r"minuten? (lopen|wandelen|fietsen)|loop(afstand|t u)|sla .* af|"
+                                     r"minutes? (walk|on foot)|turn (left|right)", text), f"{path.name}:{key}"
+
+
+def test_km_is_said_with_one_decimal_and_a_comma():
+    assert place_actions.format_km(1.234) == "1,2"
+    assert place_actions.format_km(0.01) == "0,1"
+
+
+def test_place_details_name_the_page_they_come_from(kb):
+    source = kb.place_source("gemeenschapshuis-amyerhoof")
+    assert source is not None and source.url.startswith("https://") and source.read.isoformat() == "2026-12-01"
+    messages, _ = run(place_actions.ActionPlaceDetails(),
+                      tracker({}, "amyerhoof", "ask_place_details", [{"entity": "place", "value": "Amyerhoof"}]))
+    said = {m["response"]: m for m in messages}
+    assert said["utter_place_details_contact"]["contact"] == source.values["website"]
+    assert said["utter_place_details_source"]["publisher"] == "de website van de Amyerhoof"
+    assert said["utter_place_details_source"]["url"] == source.url
+    assert said["utter_place_details_source"]["read"] == "1-12-2026"
+    text = DOMAIN["responses"]["utter_place_details_source"][0]["text"]
+    assert text.startswith("Volgens {publisher}")
+    # what the page does not say stays unknown: no address is made up
+    assert said["utter_place_details"]["address"] == "weet ik niet"
+
+
+def test_a_place_without_a_page_names_no_source(kb):
+    messages, _ = run(place_actions.ActionPlaceDetails(),
+                      tracker({}, "ruweel", "ask_place_details", [{"entity": "place", "value": "Ruweel"}]))
+    responses = [m["response"] for m in messages]
+    assert "utter_place_details_source" not in responses and "utter_place_details_contact" not in responses

@@ -46,10 +46,24 @@ class FakeKnowledge:
         return ["Malberg"] if postcode == "6218" else []
 
 
+REAL_STAFF = """
+opbouwwerkers:
+  - username: test-west
+    name: Test West
+    werkgebied: {stadsdelen: [West]}
+coordinators:
+  - username: test-coordinator
+    name: Test Coordinator
+"""
+
+
 @pytest.fixture
 def runtime(queue, monkeypatch, tmp_path):  # noqa: F811
+    # a staff file that is not demo: the replies promise what the settings say
+    staff = tmp_path / "staff.yml"
+    staff.write_text(REAL_STAFF)
     settings = replace(load_settings({"ONTMOET_VAR_DIR": str(tmp_path)}),
-                       handoff_expected_time="binnen 3 werkdagen")
+                       handoff_expected_time="binnen 3 werkdagen", staff_file=staff)
     rt = HandoffRuntime(settings, queue=queue)
     monkeypatch.setattr(handoff, "handoff_runtime", lambda: rt)
     monkeypatch.setattr(handoff, "settings", lambda: settings)
@@ -433,3 +447,117 @@ async def test_someone_else_cannot_withdraw_my_request(runtime, queue):  # noqa:
     await cancel_step(conv, "cancel_request", f"ik wil {view.reference} intrekken")
     assert conv.active_loop is None  # not their request: nothing open for them
     assert queue.get(view.reference).status == "nieuw"
+
+
+# ---------------------------------------------------------------------------
+# promises (issue 16): only what the operator set, a trial while staff is demo
+# ---------------------------------------------------------------------------
+DEMO_STAFF = (ROOT / "knowledge" / "data" / "opbouwwerkers.yml").read_text(encoding="utf-8")
+
+
+def promising_runtime(queue, tmp_path, monkeypatch, staff_text: str, **overrides):  # noqa: F811
+    staff = tmp_path / "promise-staff.yml"
+    staff.write_text(staff_text)
+    settings = replace(load_settings({"ONTMOET_VAR_DIR": str(tmp_path)}), staff_file=staff, **overrides)
+    rt = HandoffRuntime(settings, queue=queue)
+    monkeypatch.setattr(handoff, "handoff_runtime", lambda: rt)
+    monkeypatch.setattr(handoff, "settings", lambda: settings)
+    monkeypatch.setattr(handoff, "knowledge_base", lambda: FakeKnowledge())
+    return rt
+
+
+async def fill_form(conv: Conversation) -> None:
+    await answer(conv, "affirm", "ja")
+    await answer(conv, "inform_handoff", handoff_choice="chat")
+    await answer(conv, "inform_handoff", "malberg")
+    await answer(conv, "find_meeting_place", "ik zoek mensen om mee te praten")
+    await answer(conv, "inform_handoff", handoff_choice="nl")
+    await answer(conv, "inform_handoff", handoff_choice="ochtend")
+    await answer(conv, "affirm", "ja")
+    conv.said.clear()
+    await conv.run(handoff.ActionSubmitToeleiding())
+
+
+async def test_while_the_staff_file_is_demo_the_resident_hears_it_is_a_trial(queue, tmp_path, monkeypatch):  # noqa: F811
+    promising_runtime(queue, tmp_path, monkeypatch, DEMO_STAFF, handoff_expected_time="binnen 2 werkdagen")
+    conv = Conversation()
+    await start(conv)
+    assert conv.said[0]["response"] == "utter_handoff_intro_trial"
+    assert not any("expected_time" in m for m in conv.said), "a trial promises no time"
+    await fill_form(conv)
+    assert len(stored(queue)) == 1
+    assert conv.last()["response"] == "utter_handoff_stored_trial"
+    texts = domain()["responses"]
+    for key in ("utter_handoff_intro_trial", "utter_handoff_stored_trial"):
+        assert "proef" in texts[key][0]["text"] and "iemand" in texts[key][0]["text"].lower()
+
+
+async def test_without_an_expected_time_no_time_is_promised(queue, tmp_path, monkeypatch):  # noqa: F811
+    promising_runtime(queue, tmp_path, monkeypatch, REAL_STAFF)  # default: ONTMOET_HANDOFF_EXPECTED_TIME empty
+    conv = Conversation()
+    await start(conv)
+    assert conv.said[0]["response"] == "utter_handoff_intro_no_time"
+    await fill_form(conv)
+    assert conv.last()["response"] == "utter_handoff_stored_no_time"
+    texts = domain()["responses"]
+    assert "{expected_time}" not in texts["utter_handoff_intro_no_time"][0]["text"]
+    assert "werkdag" not in texts["utter_handoff_stored_no_time"][0]["text"]
+
+
+@pytest.mark.parametrize("accompany", [False, True])
+async def test_going_along_to_a_visit_is_said_only_when_the_operator_offers_it(
+        queue, tmp_path, monkeypatch, accompany):  # noqa: F811
+    promising_runtime(queue, tmp_path, monkeypatch, REAL_STAFF, handoff_accompany=accompany)
+    conv = Conversation()
+    await start(conv)
+    said = [m.get("response") for m in conv.said]
+    assert ("utter_handoff_accompany" in said) is accompany
+
+
+@pytest.mark.parametrize("languages, expected", [("nl", ["nl"]), ("nl, en,ar", ["nl", "en", "ar"])])
+async def test_language_buttons_are_the_languages_a_person_speaks(
+        queue, tmp_path, monkeypatch, languages, expected):  # noqa: F811
+    promising_runtime(queue, tmp_path, monkeypatch, REAL_STAFF, handoff_languages=languages)
+    conv = Conversation()
+    await conv.run(handoff.ActionAskPreferredLanguage())
+    buttons = conv.last()["buttons"]
+    assert [b["payload"] for b in buttons] == [f'/inform_handoff{{"handoff_choice": "{c}"}}' for c in expected]
+    assert "buttons" not in domain()["responses"]["utter_ask_preferred_language"][0]
+
+
+@pytest.mark.parametrize("interpreter, language, note", [
+    (False, "ar", "utter_handoff_language_no_interpreter"),
+    (True, "ar", "utter_handoff_language_interpreter"),
+    (False, "nl", None),
+])
+async def test_an_interpreter_is_promised_only_when_the_operator_arranges_one(
+        queue, tmp_path, monkeypatch, interpreter, language, note):  # noqa: F811
+    promising_runtime(queue, tmp_path, monkeypatch, REAL_STAFF, handoff_interpreter=interpreter)
+    conv = Conversation(handoff_contact_method="chat", handoff_buurt="Malberg", handoff_reason="praten",
+                        preferred_language=language, handoff_best_moment="ochtend")
+    await conv.run(handoff.ActionAskHandoffConfirm())
+    said = [m.get("response") for m in conv.said]
+    assert said[-1] == "utter_handoff_summary"
+    if note is None:
+        assert len(said) == 1
+    else:
+        assert said[0] == note and conv.said[0]["languages"] == "Nederlands"
+
+
+def test_promises_come_from_the_settings_and_the_staff_file():
+    from bot.handoff.promises import intro_replies, promises_from, stored_reply
+
+    settings = load_settings({"ONTMOET_HANDOFF_EXPECTED_TIME": "binnen 2 werkdagen",
+                              "ONTMOET_HANDOFF_ACCOMPANY": "true", "ONTMOET_HANDOFF_LANGUAGES": "nl,en"})
+    real = promises_from(settings, roster_demo=False)
+    assert real.languages == ("nl", "en") and real.speaks("en") and not real.speaks("ar")
+    assert intro_replies(real, "toeleiding") == [
+        ("utter_handoff_intro", {"expected_time": "binnen 2 werkdagen"}), ("utter_handoff_accompany", {})]
+    assert intro_replies(real, "subsidie_aanvraag")[1:] == []
+    assert stored_reply(real, "T-0001") == (
+        "utter_handoff_stored", {"reference": "T-0001", "expected_time": "binnen 2 werkdagen"})
+    trial = promises_from(settings, roster_demo=True)
+    assert intro_replies(trial, "toeleiding") == [("utter_handoff_intro_trial", {})]
+    defaults = load_settings({})
+    assert (defaults.handoff_expected_time, defaults.handoff_accompany, defaults.handoff_interpreter,
+            defaults.handoff_languages) == ("", False, False, "nl")

@@ -98,7 +98,10 @@ def test_stadsdeel_follows_table_72_and_others_say_they_were_assigned(kb):
             assert buurt.stadsdeel_source.startswith("seed: 7.2")
             assert buurt.verified
         else:
-            assert buurt.stadsdeel_source.startswith("project:"), buurt.name
+            # a public page that names the stadsdeel (with its address and date read), or the project
+            assert buurt.stadsdeel_source.startswith(("project:", "page: https://")), buurt.name
+            if buurt.stadsdeel_source.startswith("page:"):
+                assert "(read 20" in buurt.stadsdeel_source, buurt.name
             assert not buurt.verified
 
 

@@ -3,8 +3,11 @@ session-start disclosure and the crisis/loneliness/way-out actions, run with a
 rasa_sdk tracker (no model, no server)."""
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -17,6 +20,7 @@ from bot.catalogue import text
 from bot.language import CATALOGUE_LANGUAGES
 
 KEYS = ["language_can_do", "language_speaks", "language_danger", "language_person_offer",
+        "language_person_offer_interpreter",
         "language_person_button", "language_dutch_button", "language_english_button"]
 # the script each language is written in: a reply in the wrong script is a bug
 SCRIPT = {"ar": "ARABIC", "fa": "ARABIC", "uk": "CYRILLIC", "ti": "ETHIOPIC",
@@ -93,14 +97,34 @@ def test_handoff_language_is_none_for_dutch():
     assert handoff_language(tracker({"language": "en"})) == "en"
 
 
+def _session_domain():
+    import yaml
+
+    responses = yaml.safe_load((ROOT / "domain" / "safety.yml").read_text(encoding="utf-8"))["responses"]
+    return {"session_config": {"carry_over_slots_to_new_session": True},
+            "responses": {"utter_disclosure": responses["utter_disclosure"]}}
+
+
 def test_session_start_discloses_and_carries_the_language_over():
-    domain = {"session_config": {"carry_over_slots_to_new_session": True}}
     messages, events = run(ActionSessionStart(), slots={"language": "en", "requested_slot": "buurt"},
-                           domain=domain)
-    assert messages[0]["response"] == "utter_disclosure"
+                           domain=_session_domain())
+    # Rasa fills a response with the slots from before this action, so the
+    # English disclosure is sent as its text (taken from the domain response)
+    assert messages[0]["text"].startswith("You are talking to an automated assistant")
     assert events[0] == SessionStarted()
     assert SlotSet("language", "en") in events
     assert SlotSet("requested_slot", "buurt") not in events
+    dutch, _ = run(ActionSessionStart(), slots={"language": "nl"}, domain=_session_domain())
+    assert dutch[0]["response"] == "utter_disclosure"
+
+
+def test_session_start_speaks_the_language_of_the_opening_message():
+    from bot.rasa_compat import LANGUAGE_HINT
+
+    messages, events = run(ActionSessionStart(), domain=_session_domain(),
+                           slots={"language": "nl", "session_started_metadata": {LANGUAGE_HINT: "en"}})
+    assert messages[0]["text"].startswith("You are talking to an automated assistant")
+    assert events.index(SlotSet("language", "en")) > events.index(SlotSet("language", "nl"))
 
 
 def test_crisis_action_fills_the_numbers_sets_the_form_aside_and_counts(tmp_path, monkeypatch):
@@ -161,3 +185,13 @@ def test_every_domain_response_has_an_english_variation():
                        for v in variations for c in v.get("condition") or []):
                 missing.append(f"{path.name}:{key}")
     assert not missing, f"responses without an English variation: {missing}"
+
+
+@pytest.mark.parametrize("language", CATALOGUE_LANGUAGES)
+def test_an_interpreter_is_offered_only_when_the_operator_says_so(language):
+    _intro, offer = key_replies(language)
+    assert offer["text"] == text("language_person_offer", language)
+    assert "tolk" not in text("language_person_offer", "nl")
+    _intro, offer = key_replies(language, interpreter=True)
+    assert offer["text"] == text("language_person_offer_interpreter", language)
+    assert "tolk" in text("language_person_offer_interpreter", "nl")
