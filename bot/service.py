@@ -92,6 +92,9 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     from bot import rasa_speedups
 
     rasa_speedups.install()  # the action server's answers checked with one cached validator
+    from bot.db import hide_parameters_in_rasa_tracker_store
+
+    hide_parameters_in_rasa_tracker_store()  # no event data in database errors
     endpoints = build_endpoints(settings)
     runtime = HandoffRuntime.from_settings(settings)
     channels = build_input_channels(settings, runtime)
