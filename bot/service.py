@@ -79,6 +79,9 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     from bot.endpoints import build_endpoints
 
     settings = settings or load_settings()
+    from bot.keys import check_settings
+
+    check_settings(settings)  # fail fast: weak secrets, another replica's pseudonym key
     model = model_path or latest_model(settings.model_path)
     if model is None:
         raise SystemExit(
