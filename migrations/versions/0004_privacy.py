@@ -11,8 +11,9 @@ Create Date: 2026-12-01
 * `ho_staff_account.in_staff_file`: the account was made for someone in the
   staff file; when that person is removed from the file, the account no longer
   opens the dashboard. Existing accounts count as made from the staff file
-  (the safe side: an account outside the file is re-added with
-  `ontmoet staff add --outside-staff-file`).
+  (the safe side: a person with an older account outside the file is added
+  to the staff file). New accounts for someone outside the file (made with
+  --role/--stadsdeel/--buurt) get False and keep working.
 """
 from alembic import op
 import sqlalchemy as sa
