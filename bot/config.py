@@ -46,6 +46,12 @@ class Settings:
     demo_data: bool = True
     # --- privacy -----------------------------------------------------------
     pseudonym_key: str = ""  # empty: read/created in var_dir/pseudonym.key
+    # What "verwijder mijn gegevens" tells a resident is kept, and how long:
+    # log lines (pseudonyms, no texts; journald MaxRetentionSec must match) and
+    # database backups (deploy/backup-postgres.sh keeps BACKUP_KEEP_DAYS=14, so a
+    # dump made just before the erasure is gone after at most 15 days).
+    log_retention_days: int = 30
+    backup_retention_days: int = 15
     # --- handoff (toeleiding) ----------------------------------------------
     handoff_expected_time: str = "binnen 2 werkdagen"
     handoff_escalate_after_hours: float = 48.0
@@ -169,6 +175,8 @@ ENV_VARS = {
     "ONTMOET_KNOWLEDGE_DIR": "knowledge_dir",
     "ONTMOET_DEMO_DATA": "demo_data",
     "ONTMOET_PSEUDONYM_KEY": "pseudonym_key",
+    "ONTMOET_LOG_RETENTION_DAYS": "log_retention_days",
+    "ONTMOET_BACKUP_RETENTION_DAYS": "backup_retention_days",
     "ONTMOET_HANDOFF_EXPECTED_TIME": "handoff_expected_time",
     "ONTMOET_HANDOFF_ESCALATE_AFTER_HOURS": "handoff_escalate_after_hours",
     "ONTMOET_STAFF_FILE": "staff_file",

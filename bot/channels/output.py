@@ -6,6 +6,7 @@ from typing import Any, Dict, Text
 from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.action_failures import action_failed
+from bot.channels.erasure import default_eraser, is_erase_marker
 
 
 class MessageOutputChannel(OutputChannel):
@@ -24,6 +25,10 @@ class MessageOutputChannel(OutputChannel):
         raise NotImplementedError
 
     async def _deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        if is_erase_marker(message):
+            # "verwijder mijn gegevens": never shown; the service forgets the resident
+            await default_eraser().erase(recipient_id)
+            return
         if action_failed():
             return
         await self.send_response(recipient_id, message)

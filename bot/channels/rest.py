@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 
 from bot import catalogue
 from bot.channels.action_failures import watching_actions
+from bot.channels.erasure import default_eraser, is_erase_marker
 from bot.channels.common import (
     ButtonRegistry,
     SenderRateLimiter,
@@ -173,10 +174,19 @@ class ResidentRestInput(InputChannel):
             return 200, [
                 {"recipient_id": sender, "text": catalogue.text("technical_problem")}
             ]
-        replies = format_replies(collector.messages, self.registry, pseudonym)
+        messages = [m for m in collector.messages if not is_erase_marker(m)]
+        if len(messages) != len(collector.messages):
+            # "verwijder mijn gegevens" was done: the service forgets this resident too
+            # (address, waiting messages, button tokens, counters), before this reply
+            await default_eraser().erase(pseudonym)
+        replies = format_replies(messages, self.registry, pseudonym)
         for reply in replies:
             reply["recipient_id"] = sender
         return 200, self._waiting(sender, pseudonym) + replies
+
+    def forget_resident(self, pseudonym: str) -> None:
+        """Per-resident state of this channel ("verwijder mijn gegevens")."""
+        self.rate_limiter.forget(pseudonym)
 
     def _waiting(self, sender: str, pseudonym: str) -> List[Dict[str, Any]]:
         """Messages from an opbouwwerker waiting in the outbox for this resident."""

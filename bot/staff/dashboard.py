@@ -53,7 +53,7 @@ STATUS_OPTIONS = [("open", "open (nieuw, opgepakt, in contact)")] + [(s, s) for 
 FLASH_KEYS = {
     "claimed", "claim_lost", "note_saved", "reply_sent", "reply_not_delivered", "closed",
     "released", "live_started", "live_ended", "not_allowed", "empty_text", "logged_out",
-    "login_failed", "login_blocked", "session_expired", "csrf", "not_found",
+    "login_failed", "login_blocked", "session_expired", "csrf", "not_found", "anonymised",
 }
 NOTE_LABELS = {"note": "Notitie", "reply": "Bericht aan bewoner", "resident": "Bericht van bewoner"}
 EVENT_LABELS = {
@@ -395,6 +395,8 @@ def dashboard_blueprint(settings: Settings,
         except NotFound:
             return dash.redirect("/", m="not_found")
         except NotAllowed as exc:
+            if exc.details.get("anonymised"):
+                return dash.redirect(f"/r/{ref}", m="anonymised")
             return dash.redirect(f"/r/{ref}", m="not_allowed", s=exc.details.get("status"),
                                  o=exc.details.get("owner"))
         except InvalidInput:
