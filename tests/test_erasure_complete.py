@@ -240,3 +240,24 @@ async def test_erasing_in_place_on_a_postgresql_tracker_store():
             assert PHONE in "\n".join(data for _, data in stored_rows(url, OTHER))
         finally:
             store.engine.dispose()
+
+
+async def test_the_dashboard_refuses_a_note_on_an_erased_request(monkeypatch, queue, tmp_path):  # noqa: F811
+    from sanic import Sanic
+
+    from tests.test_staff_dashboard import client, env as _env, hidden, login  # noqa: F401
+
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    app, _, _, _ = _env.__wrapped__(queue, tmp_path)
+    view = new_request(queue, resident_key=SENDER)
+    queue.claim(view.reference, WEST)
+    queue.delete_resident_data(SENDER)
+    async with await client(app) as c:
+        await login(c, "ow-west")
+        page = await c.get(f"/staff/r/{view.reference}")
+        r = await c.post(f"/staff/r/{view.reference}/note",
+                         data={"csrf_token": hidden(page.text), "text": "mevrouw belde terug"})
+        assert r.status_code == 303 and "m=anonymised" in r.headers["location"]
+        shown = await c.get(r.headers["location"])
+        assert "gewist" in shown.text and 'id="add-note"' not in shown.text
+    assert not queue.show(view.reference).notes
