@@ -20,6 +20,7 @@ from bot.staff.dashboard import client_address, dashboard_app
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     ROSTER_DATA,
     _sqlite_template,
+    postgres_url,
     queue,
     sqlite_url,
     write_roster,
@@ -133,6 +134,24 @@ def test_the_block_ends_after_the_window_even_when_the_guesser_keeps_trying(staf
 
 def test_concurrent_guesses_are_counted_atomically(queue, tmp_path):
     """20 guesses at the same moment: at most 5 get to the password check."""
+    _concurrent_guesses(queue, tmp_path)
+
+
+def test_concurrent_guesses_are_counted_atomically_on_postgresql(postgres_url, tmp_path):  # noqa: F811
+    from bot.db import make_engine
+    from bot.handoff.queue import HandoffQueue
+    from tests.test_handoff_support import Clock
+
+    engine = make_engine(postgres_url)
+    pg_queue = HandoffQueue(engine, clock=Clock())
+    pg_queue.test_clock = pg_queue._clock
+    try:
+        _concurrent_guesses(pg_queue, tmp_path)
+    finally:
+        engine.dispose()
+
+
+def _concurrent_guesses(queue, tmp_path):  # noqa: F811
     checked = []
 
     class SlowHasher(PasswordHasher):
