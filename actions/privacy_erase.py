@@ -6,8 +6,10 @@ delete_my_data -> delete_data_form (one yes/no question) -> action_submit_delete
   2. the conversation in Rasa's tracker store: bot.privacy.erase_conversation_in_place
      (earlier sessions deleted, the current session overwritten in place so Rasa
      does not write it back when it saves this turn);
-  3. the slots: AllSlotsReset, so nothing personal stays in the tracker state.
-The resident is told what was erased.
+  3. the slots: AllSlotsReset, so nothing personal stays in the tracker state;
+  4. the service's own state (addresses, outbox, button tokens, WhatsApp pages,
+     Redis keys): the erase marker after the reply (bot/channels/erasure.py).
+The resident is told what was erased and what is kept how long (logs, backups).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.common import settings
+from bot.channels.erasure import erase_marker
 from actions.handoff import _answering, _intent, _text, handoff_runtime, yes_or_no
 
 logger = logging.getLogger(__name__)
@@ -66,8 +69,14 @@ class ActionSubmitDeleteMyData(Action):
             logger.exception("erasing a resident's data failed")
             dispatcher.utter_message(response="utter_delete_failed")
             return [SlotSet("handoff_delete_confirm", None)]
+        config = settings()
         dispatcher.utter_message(
             response="utter_delete_done", events=counts.get("events", 0),
             requests=counts.get("requests", 0), cancelled=counts.get("cancelled", 0),
+            notes=counts.get("notes", 0), log_days=config.log_retention_days,
+            backup_days=config.backup_retention_days,
         )
+        # after the reply: the service forgets this resident's address, waiting
+        # messages, button tokens and pages too (bot/channels/erasure.py)
+        dispatcher.utter_message(json_message=erase_marker())
         return [AllSlotsReset()]

@@ -171,8 +171,9 @@ class OurStack(Stack):
                         SANIC_HOST="127.0.0.1")
         subprocess.run([str(VENV_BIN / "ontmoet"), "init"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        actions = self._spawn([str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                               "-p", str(self.actions_port)], ROOT, env, "ours-actions.log")
+        actions = self._spawn([str(VENV_BIN / "python"), "-m", "bot.action_server", "--actions",
+                               "actions", "-p", str(self.actions_port)], ROOT, env,
+                              "ours-actions.log")
         self.actions_pid = actions.pid
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", proc=actions)
         t0 = time.monotonic()

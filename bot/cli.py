@@ -27,6 +27,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     settings.pseudonym_key_bytes()  # creates var/pseudonym.key on first run
     upgrade_database(settings.database_url_resolved)
+    from bot.keys import check_settings
+
+    check_settings(settings)  # production: strong secrets; one pseudonym key for all replicas
     try:
         from knowledge import open_knowledge
     except ImportError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
@@ -21,9 +22,16 @@ def _bool(value: str) -> bool:
 @dataclass(frozen=True)
 class Settings:
     # --- service -----------------------------------------------------------
+    # "production": secrets must be set and strong, cookies are Secure (bot/keys.py)
+    environment: str = "development"
     host: str = "127.0.0.1"
     port: int = 5005
     action_server_url: str = "http://127.0.0.1:5055/webhook"
+    # shared secret the service sends to the action server (header
+    # X-Ontmoet-Action-Secret); empty: var_dir/action_server.secret
+    action_server_secret: str = ""
+    # reverse proxies in front of the service whose X-Forwarded-For is trusted
+    trusted_proxies: int = 0
     var_dir: Path = PROJECT_ROOT / "var"
     model_path: Path = PROJECT_ROOT / "models"
     # Rasa's HTTP API (/model, /conversations ...) stays off unless a token is set.
@@ -38,6 +46,12 @@ class Settings:
     demo_data: bool = True
     # --- privacy -----------------------------------------------------------
     pseudonym_key: str = ""  # empty: read/created in var_dir/pseudonym.key
+    # What "verwijder mijn gegevens" tells a resident is kept, and how long:
+    # log lines (pseudonyms, no texts; journald MaxRetentionSec must match) and
+    # database backups (deploy/backup-postgres.sh keeps BACKUP_KEEP_DAYS=14, so a
+    # dump made just before the erasure is gone after at most 15 days).
+    log_retention_days: int = 30
+    backup_retention_days: int = 15
     # --- handoff (toeleiding) ----------------------------------------------
     # Service promises (issue 16): what the resident is told about the help.
     # Honest defaults: no time, no one going along, no interpreter, Dutch only.
@@ -64,6 +78,9 @@ class Settings:
     # --- limits ------------------------------------------------------------
     max_message_chars: int = 2000
     rate_limit_per_minute: int = 20
+    # --- web chat ----------------------------------------------------------
+    # a web chat conversation (its server-issued cookie) ends after this idle time
+    webchat_session_hours: float = 12.0
 
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -79,27 +96,81 @@ class Settings:
             return self.tracker_store_url
         return f"sqlite:///{self.var_dir / 'tracker.db'}"
 
+    @property
+    def production(self) -> bool:
+        return self.environment.strip().lower() in {"production", "productie", "prod"}
+
     def pseudonym_key_bytes(self) -> bytes:
         """The key for pseudonymising sender ids (keyed hash).
 
         Taken from ONTMOET_PSEUDONYM_KEY, else from var/pseudonym.key, which is
-        created on first use (never at import time).
+        created on first use (never at import time) with mode 0600. In
+        production the key must be given and strong: a missing, short or
+        placeholder key raises bot.keys.SecretError (bot/keys.py).
         """
+        from bot.keys import check_secret
+
         if self.pseudonym_key:
-            return self.pseudonym_key.encode()
-        path = self.var_dir / "pseudonym.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip().encode()
+            key = self.pseudonym_key
+        else:
+            key = read_or_create_secret_file(self.var_dir / "pseudonym.key",
+                                             create=not self.production)
+        check_secret("ONTMOET_PSEUDONYM_KEY", key, production=self.production)
+        return key.encode()
+
+    def action_server_secret_value(self) -> str:
+        """The shared secret between the service and the action server.
+
+        ONTMOET_ACTION_SERVER_SECRET, else var/action_server.secret (created on
+        first use, mode 0600; `make run` starts both with the same var dir).
+        Required and strong in production."""
+        from bot.keys import check_secret
+
+        if self.action_server_secret:
+            value = self.action_server_secret
+        else:
+            value = read_or_create_secret_file(self.var_dir / "action_server.secret",
+                                               create=not self.production)
+        check_secret("ONTMOET_ACTION_SERVER_SECRET", value, production=self.production)
+        return value
+
+
+def read_or_create_secret_file(path: Path, create: bool = True) -> str:
+    """The secret in `path`; when missing and `create`, a new random one.
+
+    The new secret is written to a private temporary file (created with mode
+    0600, never readable by others, not even for a moment) and then linked to
+    `path` in one atomic step: two processes starting at the same time end up
+    with the same, complete secret (the second one reads the first one's)."""
+    if not path.exists():
+        if not create:
+            return ""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process was first: use its secret
+        finally:
+            temporary.unlink(missing_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(path, 0o600)  # an older file made readable by others: close it
+    return path.read_text().strip()
 
 
 # Environment variable -> Settings field. One table, mirrored in README.md.
 ENV_VARS = {
+    "ONTMOET_ENV": "environment",
     "ONTMOET_HOST": "host",
     "ONTMOET_PORT": "port",
     "ONTMOET_ACTION_SERVER_URL": "action_server_url",
+    "ONTMOET_ACTION_SERVER_SECRET": "action_server_secret",
+    "ONTMOET_TRUSTED_PROXIES": "trusted_proxies",
     "ONTMOET_VAR_DIR": "var_dir",
     "ONTMOET_MODEL_PATH": "model_path",
     "ONTMOET_RASA_API_TOKEN": "rasa_api_token",
@@ -110,6 +181,8 @@ ENV_VARS = {
     "ONTMOET_KNOWLEDGE_DIR": "knowledge_dir",
     "ONTMOET_DEMO_DATA": "demo_data",
     "ONTMOET_PSEUDONYM_KEY": "pseudonym_key",
+    "ONTMOET_LOG_RETENTION_DAYS": "log_retention_days",
+    "ONTMOET_BACKUP_RETENTION_DAYS": "backup_retention_days",
     "ONTMOET_HANDOFF_EXPECTED_TIME": "handoff_expected_time",
     "ONTMOET_HANDOFF_ACCOMPANY": "handoff_accompany",
     "ONTMOET_HANDOFF_INTERPRETER": "handoff_interpreter",
@@ -129,6 +202,7 @@ ENV_VARS = {
     "WHATSAPP_TEMPLATE_LANGUAGE": "whatsapp_template_language",
     "ONTMOET_MAX_MESSAGE_CHARS": "max_message_chars",
     "ONTMOET_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
+    "ONTMOET_WEBCHAT_SESSION_HOURS": "webchat_session_hours",
 }
 
 

@@ -21,7 +21,12 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """An Engine for `url`; SQLite gets WAL, a busy timeout and foreign keys."""
+    """An Engine for `url`; SQLite gets WAL, a busy timeout and foreign keys.
+
+    Every engine has `hide_parameters=True`: a failing statement's error (and
+    its log line) shows the SQL without the values, so a phone number, a reason
+    or a pseudonym never reaches the logs through a database error.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -37,6 +42,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             url,
             future=True,
             echo=echo,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 30},
             **pool,
         )
@@ -50,7 +56,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, future=True, echo=echo, pool_pre_ping=True)
+    return create_engine(url, future=True, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
@@ -98,7 +104,7 @@ def throwaway_postgres(prefix: str, admin_url: str = LOCAL_POSTGRES_ADMIN_URL) -
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    admin = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT",
+    admin = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT", hide_parameters=True,
                           connect_args={"connect_timeout": 3})
     try:
         with admin.connect() as conn:

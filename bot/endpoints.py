@@ -76,8 +76,12 @@ def build_endpoints(settings: Settings) -> AvailableEndpoints:
     host = params.pop("host", None)
     tracker = EndpointConfig(url=host, **params)
     lock = lock_store_params(settings.redis_url)
+    from bot.action_server import SECRET_HEADER
+
     return AvailableEndpoints(
-        action=TimedEndpointConfig(settings.action_server_url, settings.action_timeout_seconds),
+        # The action server accepts only calls with the shared secret (bot/action_server.py).
+        action=TimedEndpointConfig(settings.action_server_url, settings.action_timeout_seconds,
+                                   headers={SECRET_HEADER: settings.action_server_secret_value()}),
         tracker_store=tracker,
         lock_store=EndpointConfig(**{k: v for k, v in lock.items() if v is not None}) if lock else None,
     )

@@ -14,6 +14,8 @@ bot/service.py. The upgrade checklist is in docs/RASA_UPGRADE.md.
   (MessageProcessor._parse_message_with_graph)
 - install_language_hint: the first reply in the first message's language
   (MessageProcessor.handle_message)
+- hide_parameters_in_rasa_tracker_store: no event data in database errors
+  (rasa.core.tracker_store.create_engine_kwargs)
 """
 from __future__ import annotations
 
@@ -185,8 +187,29 @@ def install_action_validator() -> None:
     RemoteAction._validate_action_result = validate_action_result
 
 
+def hide_parameters_in_rasa_tracker_store() -> None:
+    """Rasa's SQLTrackerStore builds its own engine (with the conversation's
+    events as parameters); give it `hide_parameters=True` as well, so that a
+    database error never logs what a resident wrote. Replaces
+    rasa.core.tracker_store.create_engine_kwargs(url). Idempotent."""
+    import rasa.core.tracker_store as tracker_store
+
+    original = require(tracker_store, "create_engine_kwargs")
+    if getattr(original, "_ontmoet_hides_parameters", False):
+        return
+
+    def create_engine_kwargs(url):
+        kwargs = dict(original(url))
+        kwargs["hide_parameters"] = True
+        return kwargs
+
+    create_engine_kwargs._ontmoet_hides_parameters = True
+    tracker_store.create_engine_kwargs = create_engine_kwargs
+
+
 def install_all() -> None:
     """Every patch, each checked against this Rasa (idempotent)."""
+    hide_parameters_in_rasa_tracker_store()
     install_action_watch()
     install_action_validator()
     install_story_reader()

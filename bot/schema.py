@@ -8,6 +8,7 @@ from sqlalchemy import MetaData
 
 def all_metadata() -> List[MetaData]:
     from bot.handoff.models import Base as HandoffBase
+    from bot.keys import metadata as KeysMetadata
     from knowledge.models import Base as KnowledgeBase
 
-    return [KnowledgeBase.metadata, HandoffBase.metadata]
+    return [KnowledgeBase.metadata, HandoffBase.metadata, KeysMetadata]

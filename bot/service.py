@@ -41,7 +41,27 @@ def build_input_channels(settings: Settings, runtime=None) -> list:
         WebChatInput(settings, registry, live=live, outbox=outbox, directory=directory),
     ]
     channels.extend(_optional_channels(settings, registry))
+    _register_erasure(registry, outbox, directory, channels)
     return channels
+
+
+def _register_erasure(registry, outbox, directory, channels) -> None:
+    """What "verwijder mijn gegevens" clears in this process (bot/channels/erasure.py):
+    button tokens (Redis keys when shared), the outbox, addresses, and each
+    channel's own per-resident state (WhatsApp pages, rate-limit counters)."""
+    from bot.channels.erasure import reset_default_eraser
+
+    reset_default_eraser()  # one service app per process: its own parts only
+    from bot.channels.erasure import default_eraser
+
+    eraser = default_eraser()
+    eraser.register("knoppen", registry.forget)
+    eraser.register("outbox", outbox.forget)
+    eraser.register("adressen", directory.forget)
+    for channel in channels:
+        forget = getattr(channel, "forget_resident", None)
+        if forget is not None:
+            eraser.register(f"kanaal {channel.name()}", forget)
 
 
 def _optional_channels(settings: Settings, registry) -> list:
@@ -79,6 +99,9 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     from bot.endpoints import build_endpoints
 
     settings = settings or load_settings()
+    from bot.keys import check_settings
+
+    check_settings(settings)  # fail fast: weak secrets, another replica's pseudonym key
     model = model_path or latest_model(settings.model_path)
     if model is None:
         raise SystemExit(

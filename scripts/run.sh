@@ -19,7 +19,9 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions -p "$ACTIONS_PORT" &
+# The action server takes calls only with the shared secret (ONTMOET_ACTION_SERVER_SECRET
+# or var/action_server.secret, made by `ontmoet init`), which the service sends.
+SANIC_HOST=127.0.0.1 .venv/bin/python -m bot.action_server --actions actions -p "$ACTIONS_PORT" &
 pids+=($!)
 .venv/bin/ontmoet serve &
 pids+=($!)

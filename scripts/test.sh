@@ -2,7 +2,7 @@
 # The whole test suite, as `make test` and CI run it:
 #   1. rasa data validate (no warnings allowed)
 #   2. train the small test model (skipped when nothing changed)
-#   3. start an action server for the tests on 127.0.0.1:5056
+#   3. start an action server for the tests on 127.0.0.1:5056 (shared secret header)
 #   4. Rasa test stories (tests/test_*.yml) with --fail-on-prediction-errors
 #   5. pytest: unit, end-to-end (REST, channels) and headless-browser tests
 set -euo pipefail
@@ -13,6 +13,7 @@ export ONTMOET_PSEUDONYM_KEY="test-key-not-secret"
 # A skipped test fails the run (see tests/conftest.py); ONTMOET_REQUIRE_SERVICES=0
 # lets a developer without PostgreSQL, Redis or chromium see the rest pass.
 export ONTMOET_REQUIRE_SERVICES="${ONTMOET_REQUIRE_SERVICES:-1}"
+export ONTMOET_ACTION_SERVER_SECRET="test-action-secret-not-secret"
 export ONTMOET_TEST_ACTIONS_PORT="${ONTMOET_TEST_ACTIONS_PORT:-5056}"
 export ONTMOET_ACTION_SERVER_URL="http://127.0.0.1:${ONTMOET_TEST_ACTIONS_PORT}/webhook"
 RASA=.venv/bin/rasa
@@ -33,7 +34,7 @@ echo "test model ready in $(( $(date +%s) - start )) s"
 .venv/bin/ontmoet init
 
 echo "==> action server on :$ONTMOET_TEST_ACTIONS_PORT"
-SANIC_HOST=127.0.0.1 $RASA run actions --actions actions -p "$ONTMOET_TEST_ACTIONS_PORT" \
+SANIC_HOST=127.0.0.1 .venv/bin/python -m bot.action_server --actions actions -p "$ONTMOET_TEST_ACTIONS_PORT" \
   > "$ONTMOET_VAR_DIR/actions.log" 2>&1 &
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true; wait $actions_pid 2>/dev/null || true' EXIT
@@ -44,6 +45,7 @@ done
 curl -sf "http://127.0.0.1:${ONTMOET_TEST_ACTIONS_PORT}/health" >/dev/null || { cat "$ONTMOET_VAR_DIR/actions.log"; exit 1; }
 
 echo "==> Rasa test stories"
+# Rasa's CLI reads the shared secret header from the environment (${...} in endpoints.yml).
 sed "s|5055|${ONTMOET_TEST_ACTIONS_PORT}|" endpoints.yml > "$ONTMOET_VAR_DIR/endpoints.yml"
 $RASA test core --model tests/.models/test.tar.gz --stories tests/ \
   --endpoints "$ONTMOET_VAR_DIR/endpoints.yml" --fail-on-prediction-errors \

@@ -44,6 +44,8 @@ def wait_for(url: str, timeout: float = 180.0, proc: subprocess.Popen = None) ->
 def _base_env(var_dir: Path) -> dict:
     env = dict(os.environ)
     env.setdefault("ONTMOET_PSEUDONYM_KEY", "test-key-not-secret")
+    # the service and the action server of a test share this (their var dirs differ)
+    env.setdefault("ONTMOET_ACTION_SERVER_SECRET", "test-action-secret-not-secret")
     env["ONTMOET_VAR_DIR"] = str(var_dir)
     env["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
@@ -52,7 +54,7 @@ def _base_env(var_dir: Path) -> dict:
 
 
 class ActionServer:
-    """`ontmoet init` on a var dir, then `rasa run actions` on a free port."""
+    """`ontmoet init` on a var dir, then the action server (bot.action_server) on a free port."""
 
     def __init__(self, var_dir: Path, **env):
         self.env = _base_env(var_dir)
@@ -63,7 +65,8 @@ class ActionServer:
         self.base_url = f"http://127.0.0.1:{port}"
         self.url = f"{self.base_url}/webhook"
         self.proc = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
+            [str(VENV_BIN / "python"), "-m", "bot.action_server", "--actions", "actions",
+             "-p", str(port)],
             env={**self.env, "SANIC_HOST": "127.0.0.1"}, cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

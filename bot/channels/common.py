@@ -243,6 +243,9 @@ class SenderRateLimiter:
             self._hits.popitem(last=False)
         return allowed
 
+    def forget(self, sender: str) -> None:
+        self._hits.pop(sender, None)
+
 
 def incoming_text(registry: ButtonRegistry, sender: str, text: str, max_chars: int) -> str:
     """What the assistant should process for a resident's message.

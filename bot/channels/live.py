@@ -43,6 +43,10 @@ class Outbox:
         cutoff = time.time() - self.ttl_seconds
         return [text for stamp, text in box if stamp >= cutoff]
 
+    def forget(self, pseudonym: str) -> None:
+        """"Verwijder mijn gegevens": waiting messages are dropped unread."""
+        self._boxes.pop(pseudonym, None)
+
     async def send(self, pseudonym: str, address, text: str) -> bool:
         """A ResidentDirectory sender for the web chat and REST channels."""
         self.put(pseudonym, text)

@@ -6,6 +6,7 @@ from typing import Any, Dict, Text
 from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.action_failures import action_failed
+from bot.channels.erasure import default_eraser, is_erase_marker
 
 
 class MessageOutputChannel(OutputChannel):
@@ -22,7 +23,12 @@ class MessageOutputChannel(OutputChannel):
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         """The path Rasa's processor takes for every bot message
-        (MessageProcessor._send_bot_messages): the hold-back lives here."""
+        (MessageProcessor._send_bot_messages): the erase marker and the
+        hold-back live here."""
+        if is_erase_marker(message):
+            # "verwijder mijn gegevens": never shown; the service forgets the resident
+            await default_eraser().erase(recipient_id)
+            return
         if action_failed():
             return
         await self.deliver(recipient_id, message)

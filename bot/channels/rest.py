@@ -14,8 +14,14 @@ itself at `GET /webhooks/webchat/`.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import html
 import json
 import logging
+import re
+import secrets
+import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -26,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from bot import catalogue
 from bot.channels.action_failures import watching_actions
+from bot.channels.erasure import default_eraser, is_erase_marker
 from bot.channels.common import (
     ButtonRegistry,
     SenderRateLimiter,
@@ -45,8 +52,11 @@ class BadRequest(ValueError):
     """The body of a request is not a resident message we can read."""
 
 
-def parse_body(raw: bytes) -> Tuple[str, Any, Optional[Dict[str, Any]]]:
-    """Sender, message and metadata from a REST body; raises BadRequest."""
+def parse_body(raw: bytes, sender_required: bool = True) -> Tuple[str, Any, Optional[Dict[str, Any]]]:
+    """Sender, message and metadata from a REST body; raises BadRequest.
+
+    With `sender_required=False` (the web chat, whose sender comes from the
+    server's cookie) a sender in the body is ignored and "" returned."""
     if len(raw) > MAX_BODY_BYTES:
         raise BadRequest("body too large")
     try:
@@ -55,15 +65,17 @@ def parse_body(raw: bytes) -> Tuple[str, Any, Optional[Dict[str, Any]]]:
         raise BadRequest("malformed json") from exc
     if not isinstance(body, dict):
         raise BadRequest("body is not an object")
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = None
+    if not sender_required:
+        return "", body.get("message"), metadata
     sender = body.get("sender")
     if not isinstance(sender, (str, int)) or not str(sender).strip():
         raise BadRequest("missing sender")
     sender = str(sender)
     if len(sender) > MAX_SENDER_CHARS:
         raise BadRequest("sender too long")
-    metadata = body.get("metadata")
-    if not isinstance(metadata, dict):
-        metadata = None
     return sender, body.get("message"), metadata
 
 
@@ -123,10 +135,15 @@ class ResidentRestInput(InputChannel):
         self,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         raw_body: bytes,
+        sender: Optional[str] = None,
     ) -> Tuple[int, Any]:
-        """Process one request body; returns (HTTP status, JSON body)."""
+        """Process one request body; returns (HTTP status, JSON body).
+
+        `sender`: given by the server (the web chat's cookie); the body's
+        sender is then ignored."""
         try:
-            sender, message, metadata = parse_body(raw_body)
+            body_sender, message, metadata = parse_body(raw_body, sender_required=sender is None)
+            sender = sender if sender is not None else body_sender
         except BadRequest as exc:
             logger.info("%s: rejected request (%s)", self.name(), exc)
             return 400, {"error": catalogue.text("bad_request")}
@@ -173,10 +190,19 @@ class ResidentRestInput(InputChannel):
             return 200, [
                 {"recipient_id": sender, "text": catalogue.text("technical_problem")}
             ]
-        replies = format_replies(collector.messages, self.registry, pseudonym)
+        messages = [m for m in collector.messages if not is_erase_marker(m)]
+        if len(messages) != len(collector.messages):
+            # "verwijder mijn gegevens" was done: the service forgets this resident too
+            # (address, waiting messages, button tokens, counters), before this reply
+            await default_eraser().erase(pseudonym)
+        replies = format_replies(messages, self.registry, pseudonym)
         for reply in replies:
             reply["recipient_id"] = sender
         return 200, self._waiting(sender, pseudonym) + replies
+
+    def forget_resident(self, pseudonym: str) -> None:
+        """Per-resident state of this channel ("verwijder mijn gegevens")."""
+        self.rate_limiter.forget(pseudonym)
 
     def _waiting(self, sender: str, pseudonym: str) -> List[Dict[str, Any]]:
         """Messages from an opbouwwerker waiting in the outbox for this resident."""
@@ -202,6 +228,12 @@ class ResidentRestInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        self._conversation_routes(bp, on_new_message)
+        return bp
+
+    def _conversation_routes(self, bp: Blueprint, on_new_message) -> None:
+        """POST /webhook and GET /inbox: the REST API (sender in the body)."""
+
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             status, body = await self.handle(on_new_message, request.body or b"")
@@ -212,15 +244,126 @@ class ResidentRestInput(InputChannel):
             status, body = self.inbox(request.args.get("sender"))
             return response.json(body, status=status, headers={"Cache-Control": "no-store"})
 
-        return bp
+
+CHAT_COOKIE = "ontmoet_chat"
+_CHAT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class WebChatSessions:
+    """Conversation ids for the web chat, issued by the server.
+
+    The id lives in an HttpOnly, SameSite=Strict cookie (the page's script
+    cannot read it, another site cannot send it) as `id.issued.signature`: an
+    HMAC (key derived from the pseudonym key) proves the server issued it, and
+    `issued` lets the server refuse it after `max_age_seconds` without a
+    message (the cookie's Max-Age says the same to the browser). Every message
+    renews it; "nieuw gesprek" deletes it.
+    """
+
+    def __init__(self, key: bytes, max_age_seconds: float, clock: Callable[[], float] = time.time):
+        self._key = hmac.new(key, b"ontmoet web chat cookie", hashlib.sha256).digest()
+        self.max_age_seconds = max_age_seconds
+        self._clock = clock
+
+    def _signature(self, chat_id: str, issued: int) -> str:
+        return hmac.new(self._key, f"{chat_id}.{issued}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self, chat_id: Optional[str] = None) -> Tuple[str, str]:
+        """(conversation id, cookie value): a new id unless one is given (renewal)."""
+        chat_id = chat_id or secrets.token_urlsafe(18)
+        issued = int(self._clock())
+        return chat_id, f"{chat_id}.{issued}.{self._signature(chat_id, issued)}"
+
+    def verify(self, value: Optional[str]) -> Optional[str]:
+        """The conversation id of a valid, unexpired cookie value, else None."""
+        if not value or len(value) > 200:
+            return None
+        parts = value.split(".")
+        if len(parts) != 3 or not _CHAT_ID.match(parts[0]) or not parts[1].isdigit():
+            return None
+        chat_id, issued = parts[0], int(parts[1])
+        if not hmac.compare_digest(parts[2], self._signature(chat_id, issued)):
+            return None
+        age = self._clock() - issued
+        if age < -60 or age > self.max_age_seconds:
+            return None
+        return chat_id
 
 
 class WebChatInput(ResidentRestInput):
-    """The local web chat: the page plus the REST-style webhook it talks to."""
+    """The local web chat: the page plus the webhook it talks to.
+
+    Unlike the REST API, the resident's conversation id is not chosen by the
+    page: the server issues it in a cookie (WebChatSessions) and ignores any
+    `sender` in the body; the inbox is read with the same cookie. POST
+    /nieuw ends the conversation on a shared computer (buurthuis, library):
+    the cookie is deleted, waiting messages and button tokens are dropped, and
+    the next message starts a new conversation under a new id.
+    """
+
+    def __init__(self, *args: Any, clock: Callable[[], float] = time.time, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+        self._sessions: Optional[WebChatSessions] = None
 
     @classmethod
     def name(cls) -> Text:
         return "webchat"
+
+    @property
+    def sessions(self) -> WebChatSessions:
+        if self._sessions is None:
+            self._sessions = WebChatSessions(
+                self.settings.pseudonym_key_bytes(),
+                self.settings.webchat_session_hours * 3600, clock=self._clock)
+        return self._sessions
+
+    def _set_cookie(self, request: Request, resp: HTTPResponse, value: str, max_age: int) -> None:
+        resp.cookies[CHAT_COOKIE] = value
+        cookie = resp.cookies[CHAT_COOKIE]
+        cookie["httponly"] = True
+        cookie["samesite"] = "Strict"
+        cookie["path"] = "/webhooks/webchat"
+        cookie["max-age"] = max_age
+        if self.settings.production or request.scheme == "https":
+            cookie["secure"] = True
+
+    def _conversation_routes(self, bp: Blueprint, on_new_message) -> None:
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            chat_id = self.sessions.verify(request.cookies.get(CHAT_COOKIE))
+            chat_id, cookie_value = self.sessions.issue(chat_id)  # new, or renewed
+            status, body = await self.handle(on_new_message, request.body or b"", sender=chat_id)
+            if isinstance(body, list):
+                for reply in body:  # the id stays in the HttpOnly cookie only
+                    if isinstance(reply, dict):
+                        reply.pop("recipient_id", None)
+            resp = response.json(body, status=status, headers={"Cache-Control": "no-store"})
+            self._set_cookie(request, resp, cookie_value, int(self.sessions.max_age_seconds))
+            return resp
+
+        @bp.route("/inbox", methods=["GET"])
+        async def inbox(request: Request) -> HTTPResponse:
+            chat_id = self.sessions.verify(request.cookies.get(CHAT_COOKIE))
+            waiting = [] if chat_id is None else [
+                {"text": m["text"], "from": m["from"]}
+                for m in self._waiting(chat_id, self._pseudonym(chat_id))]
+            return response.json(waiting, headers={"Cache-Control": "no-store"})
+
+        @bp.route("/nieuw", methods=["POST"])
+        async def new_conversation(request: Request) -> HTTPResponse:
+            chat_id = self.sessions.verify(request.cookies.get(CHAT_COOKIE))
+            if chat_id is not None:
+                pseudonym = self._pseudonym(chat_id)
+                self.registry.forget(pseudonym)
+                if self.outbox is not None:
+                    self.outbox.forget(pseudonym)
+                self.rate_limiter.forget(pseudonym)
+                logger.info("webchat: conversation %s ended by the resident", pseudonym)
+            resp = response.json({"text": catalogue.text("webchat_conversation_ended")},
+                                 headers={"Cache-Control": "no-store"})
+            self._set_cookie(request, resp, "", 0)
+            return resp
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -229,8 +372,8 @@ class WebChatInput(ResidentRestInput):
 
         @bp.route("/chat", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
-            return await response.file(
-                str(STATIC_DIR / "webchat.html"),
+            return response.html(
+                chat_page(),
                 headers={
                     "Content-Security-Policy": "default-src 'self'; "
                     "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
@@ -240,3 +383,16 @@ class WebChatInput(ResidentRestInput):
             )
 
         return bp
+
+
+# Catalogue texts the page shows (filled in on the server, HTML-escaped).
+PAGE_TEXTS = ("webchat_new_conversation", "webchat_new_conversation_hint",
+              "webchat_conversation_ended", "webchat_connection_problem")
+
+
+def chat_page() -> str:
+    """webchat.html with its texts from the catalogue."""
+    page = (STATIC_DIR / "webchat.html").read_text(encoding="utf-8")
+    for key in PAGE_TEXTS:
+        page = page.replace("{{" + key + "}}", html.escape(catalogue.text(key), quote=True))
+    return page

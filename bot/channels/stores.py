@@ -173,6 +173,12 @@ class ResidentDirectory:
     async def lookup(self, pseudonym: str) -> Optional[ResidentAddress]:
         return await self.addresses.lookup(pseudonym)
 
+    async def forget(self, pseudonym: str) -> None:
+        """"Verwijder mijn gegevens": the address is gone (a new message brings it back)."""
+        forget = getattr(self.addresses, "forget", None)
+        if forget is not None:
+            await forget(pseudonym)
+
     async def send_to_resident(self, pseudonym: str, text: str) -> bool:
         """Send `text` to the resident behind `pseudonym` on their own channel.
 

@@ -616,6 +616,10 @@ class TelegramInput(InputChannel):
             self._bot_ready = True
         return bot
 
+    def forget_resident(self, pseudonym: str) -> None:
+        """Per-resident state of this channel ("verwijder mijn gegevens")."""
+        self.rate_limiter.forget(pseudonym)
+
     def _pseudonym(self, user_id: int) -> str:
         if self._key is None:
             self._key = self.settings.pseudonym_key_bytes()

@@ -599,6 +599,12 @@ class WhatsAppInput(InputChannel):
             self._key = self.settings.pseudonym_key_bytes()
         return pseudonymise(CHANNEL, wa_id, self._key)
 
+    def forget_resident(self, pseudonym: str) -> None:
+        """Per-resident state of this channel ("verwijder mijn gegevens"):
+        the rest of a long answer (pages) and the rate-limit counter."""
+        self._pages.pop(pseudonym, None)
+        self.rate_limiter.forget(pseudonym)
+
     # --- sending ---------------------------------------------------------
     async def send_bot_message(self, pseudonym: str, wa_id: str, message: Dict[str, Any],
                                language: str = "nl") -> List[SendResult]:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.sql.expression import true
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -140,6 +141,8 @@ class StaffAccount(Base):
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False)
     password_changed_at = Column(DateTime, nullable=False)
+    # made for someone in the staff file: removed from the file = no dashboard
+    in_staff_file = Column(Boolean, nullable=False, default=True, server_default=true())
 
 
 class StaffSession(Base):

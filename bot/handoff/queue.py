@@ -633,20 +633,32 @@ class HandoffQueue:
 
     def add_note(self, reference: str, staff: Actor, text: str,
                  now: Optional[datetime] = None) -> NoteView:
-        """An internal note (never sent to the resident)."""
+        """An internal note (never sent to the resident).
+
+        Not on an anonymised request: the resident's data was erased ("verwijder
+        mijn gegevens" or retention), and a note would bring personal data back."""
         row = self._load_visible(reference, staff)
         text = _clean(text, MAX_NOTE_CHARS)
         if not text:
             raise InvalidInput("empty note")
+        if row.anonymised_at is not None:
+            raise NotAllowed("the resident's data was erased", status=row.status,
+                             owner=row.assigned_to, anonymised=True)
         now = self._now(now)
         username = _username(staff)
 
         def work():
             with self._sessions() as session, session.begin():
+                # checked again inside the write: an erasure in between wins
+                result = session.execute(
+                    update(HandoffRequest)
+                    .where(HandoffRequest.id == row.id, HandoffRequest.anonymised_at.is_(None))
+                    .values(updated_at=now))
+                if result.rowcount != 1:
+                    raise NotAllowed("the resident's data was erased", status=row.status,
+                                     owner=row.assigned_to, anonymised=True)
                 session.execute(insert(HandoffNote).values(
                     request_id=row.id, kind="note", author=username, text=text, created_at=now))
-                session.execute(update(HandoffRequest).where(HandoffRequest.id == row.id)
-                                .values(updated_at=now))
                 self._event(session, row.id, row.reference, username, "note", now)
 
         self._retry(work)

@@ -146,6 +146,8 @@ class TelegramStaffCommands:
 
     def _not_allowed_text(self, exc: NotAllowed, rest: str) -> str:
         ref = parse_reference(rest.split(" ")[0]) or rest
+        if exc.details.get("anonymised"):
+            return staff_text("anonymised", reference=ref)
         status = exc.details.get("status")
         owner = exc.details.get("owner")
         if status in ("opgepakt", "in_contact") and owner:

@@ -3,11 +3,30 @@
 Accounts are made with `ontmoet staff add USERNAME` (never through the web).
 Passwords are hashed with Argon2id (argon2-cffi). Sessions live in the database
 (only a SHA-256 of the cookie value is stored) with an absolute lifetime and an
-idle timeout. Failed logins are counted per username and per address and
-refused for a while after too many.
+idle timeout.
+
+Login throttling (`authenticate`), counted atomically: every attempt is first
+written (and committed) as a failure, then the failures in the window are
+counted, this one included; only then is the password checked. Concurrent
+guesses therefore cannot all slip through between a count and an insert.
+Limits, so that nobody can lock their colleagues out:
+
+* per account *and* client address (`max_failures_per_user`, default 5): a
+  guesser at one address blocks that account at that address only;
+* per client address (`max_failures_per_address`, default 20): one address
+  trying many accounts is blocked, the colleagues elsewhere are not;
+* per account from all addresses together (`max_failures_per_account`,
+  default 50, against guessing from many addresses) - this one never applies
+  to an address from which the account logged in successfully before.
+
+The client address is the one the dashboard derives with the configured
+number of trusted proxies (bot/staff/dashboard.py `client_address`): without
+that, every colleague behind nginx would share one address.
 
 Role and werkgebied come from the staff file (the roster) when the username is
 in it; otherwise from the account itself (set with --role/--stadsdeel/--buurt).
+An account made for someone in the staff file (`in_staff_file`) stops working
+when that person is removed from the file: sessions end at the next request.
 """
 from __future__ import annotations
 
@@ -74,7 +93,9 @@ class StaffAccounts:
                  session_lifetime: timedelta = timedelta(hours=8),
                  idle_timeout: timedelta = timedelta(minutes=60),
                  max_failures_per_user: int = 5, max_failures_per_address: int = 20,
+                 max_failures_per_account: int = 50,
                  failure_window: timedelta = timedelta(minutes=15),
+                 known_address_days: int = 30,
                  hasher: Optional[PasswordHasher] = None) -> None:
         from bot.db import make_session_factory
 
@@ -86,7 +107,9 @@ class StaffAccounts:
         self.idle_timeout = idle_timeout
         self.max_failures_per_user = max_failures_per_user
         self.max_failures_per_address = max_failures_per_address
+        self.max_failures_per_account = max_failures_per_account
         self.failure_window = failure_window
+        self.known_address_window = timedelta(days=known_address_days)
         self._hasher = hasher or PasswordHasher()
         self._dummy_hash = None
 
@@ -118,7 +141,7 @@ class StaffAccounts:
                     telegram_user_id=telegram_user_id if telegram_user_id is not None else (
                         member.telegram_user_id if member else None),
                     password_hash=self._hasher.hash(password), active=True,
-                    created_at=now, password_changed_at=now,
+                    created_at=now, password_changed_at=now, in_staff_file=member is not None,
                 ))
         except IntegrityError as exc:
             raise AccountError(f"account {username!r} already exists") from exc
@@ -156,6 +179,10 @@ class StaffAccounts:
 
     def _view(self, row: StaffAccount) -> AccountView:
         member = self._member_from(row)
+        if member is None:  # removed from the staff file
+            return AccountView(username=row.username, display_name=row.display_name,
+                               role=row.role, werkgebied="-", telegram_user_id=None,
+                               active=False, in_roster=False)
         return AccountView(username=row.username, display_name=member.name, role=member.role,
                            werkgebied=member.werkgebied_label,
                            telegram_user_id=member.telegram_user_id, active=row.active,
@@ -172,10 +199,12 @@ class StaffAccounts:
             rows = session.execute(select(StaffAccount).order_by(StaffAccount.username)).scalars().all()
         return [self._view(r) for r in rows]
 
-    def _member_from(self, row: StaffAccount) -> StaffMember:
+    def _member_from(self, row: StaffAccount) -> Optional[StaffMember]:
         member = self._roster_source().by_username(row.username)
         if member is not None:
             return member
+        if row.in_staff_file:
+            return None  # removed from the staff file: no access any more
         return StaffMember(username=row.username, name=row.display_name, role=row.role,
                            stadsdelen=_split(row.stadsdelen), buurten=_split(row.buurten),
                            telegram_user_id=row.telegram_user_id)
@@ -194,18 +223,39 @@ class StaffAccounts:
             query = query.where(getattr(LoginAttempt, column) == value)
         return session.execute(query).scalar_one()
 
+    def _known_address(self, session, username: str, remote: str, now: datetime) -> bool:
+        return session.execute(
+            select(LoginAttempt.id).where(
+                LoginAttempt.username == username, LoginAttempt.remote == remote,
+                LoginAttempt.success.is_(True), LoginAttempt.at > now - self.known_address_window,
+            ).limit(1)
+        ).first() is not None
+
+    def _blocked(self, session, username: str, remote: str, now: datetime) -> bool:
+        if self._failures(session, now, username=username, remote=remote) > self.max_failures_per_user:
+            return True
+        if self._failures(session, now, remote=remote) > self.max_failures_per_address:
+            return True
+        return (self._failures(session, now, username=username) > self.max_failures_per_account
+                and not self._known_address(session, username, remote, now))
+
     def authenticate(self, username: str, password: str, remote: str = "-",
                      now: Optional[datetime] = None) -> Optional[StaffMember]:
         """The staff member for a correct password, else None.
 
-        Raises TooManyAttempts when this username or address failed too often
-        within the window (checked before the password, so guessing stops)."""
+        Raises TooManyAttempts when the limits above are reached (checked
+        before the password, so guessing stops). The attempt is recorded
+        before it is counted (atomic), see the module's docstring."""
         now = now or self._clock()
         username = (username or "").strip()[:80]
         remote = (remote or "-")[:64]
-        with self._sessions() as session:
-            if (self._failures(session, now, username=username) >= self.max_failures_per_user
-                    or self._failures(session, now, remote=remote) >= self.max_failures_per_address):
+        with self._sessions() as session, session.begin():
+            attempt_id = session.execute(insert(LoginAttempt).values(
+                username=username, remote=remote, at=now, success=False)).inserted_primary_key[0]
+        with self._sessions() as session, session.begin():
+            if self._blocked(session, username, remote, now):
+                # a refused attempt does not count: the block ends on time
+                session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
                 raise TooManyAttempts()
         row = self._row(username)
         ok = False
@@ -226,10 +276,12 @@ class StaffAccounts:
                 self._hasher.verify(self._dummy_hash, password or "")
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 pass
-        with self._sessions() as session, session.begin():
-            session.execute(insert(LoginAttempt).values(username=username, remote=remote, at=now,
-                                                        success=ok))
-        return self._member_from(row) if ok else None
+        member = self._member_from(row) if ok else None
+        if member is not None:
+            with self._sessions() as session, session.begin():
+                session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id)
+                                .values(success=True))
+        return member
 
     # -- sessions -------------------------------------------------------------
     def create_session(self, username: str, now: Optional[datetime] = None) -> Tuple[str, str]:

@@ -53,7 +53,7 @@ STATUS_OPTIONS = [("open", "open (nieuw, opgepakt, in contact)")] + [(s, s) for 
 FLASH_KEYS = {
     "claimed", "claim_lost", "note_saved", "reply_sent", "reply_not_delivered", "closed",
     "released", "live_started", "live_ended", "not_allowed", "empty_text", "logged_out",
-    "login_failed", "login_blocked", "session_expired", "csrf", "not_found",
+    "login_failed", "login_blocked", "session_expired", "csrf", "not_found", "anonymised",
 }
 NOTE_LABELS = {"note": "Notitie", "reply": "Bericht aan bewoner", "resident": "Bericht van bewoner"}
 EVENT_LABELS = {
@@ -95,6 +95,24 @@ async def directory_relay_sender(relay: Relay) -> bool:
     except Exception:
         logger.exception("delivering a reply for %s failed", relay.reference)
         return False
+
+
+def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_proxies: int) -> str:
+    """The visitor's address, for login throttling.
+
+    With `trusted_proxies` = 0 the peer of the TCP connection. Behind n trusted
+    proxies (nginx appends the address it saw to X-Forwarded-For), the n-th
+    address from the right of X-Forwarded-For: what a visitor writes into the
+    header themselves stays to the left and is ignored. Falls back to the peer
+    when the header is shorter than promised (a request that bypassed the proxy).
+    """
+    peer = (peer or "-").strip() or "-"
+    if trusted_proxies <= 0 or not forwarded_for:
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    if len(hops) < trusted_proxies:
+        return peer
+    return hops[-trusted_proxies][:64]
 
 
 def _local_time(value: Optional[datetime]) -> str:
@@ -166,7 +184,13 @@ class _Dashboard:
     def secure(self, request) -> bool:
         if self.secure_cookies is not None:
             return self.secure_cookies
+        if self.settings.production:
+            return True  # behind the TLS proxy the service itself sees http
         return request.scheme == "https"
+
+    def remote(self, request) -> str:
+        return client_address(request.ip, request.headers.get("x-forwarded-for"),
+                              self.settings.trusted_proxies)
 
     def set_cookie(self, request, resp, name: str, value: str, max_age: int) -> None:
         resp.cookies[name] = value
@@ -209,7 +233,8 @@ def dashboard_blueprint(settings: Settings,
     relay_sender: async (Relay) -> bool delivering replies to residents
     (default: the channels' ResidentDirectory). accounts_factory:
     (engine, roster_source) -> StaffAccounts (tests use it for a controlled clock).
-    secure_cookies: None = Secure when the request came over https.
+    secure_cookies: None = Secure in production (ONTMOET_ENV), else when the
+    request came over https.
     assistant_pauser: async (request, resident_key, paused) applying live chat
     to Rasa (default: the Agent in request.app.ctx.agent).
     """
@@ -259,7 +284,7 @@ def dashboard_blueprint(settings: Settings,
             return login_page(request, staff_text("dash_csrf"), status=403)
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
-        remote = request.remote_addr or request.ip or "-"
+        remote = dash.remote(request)
         try:
             member = await run(dash.accounts.authenticate, username, password, remote)
         except TooManyAttempts:
@@ -370,6 +395,8 @@ def dashboard_blueprint(settings: Settings,
         except NotFound:
             return dash.redirect("/", m="not_found")
         except NotAllowed as exc:
+            if exc.details.get("anonymised"):
+                return dash.redirect(f"/r/{ref}", m="anonymised")
             return dash.redirect(f"/r/{ref}", m="not_allowed", s=exc.details.get("status"),
                                  o=exc.details.get("owner"))
         except InvalidInput:
