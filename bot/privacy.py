@@ -202,3 +202,63 @@ def erase_conversation_in_place(tracker_store_url: str, sender_id: str) -> int:
             return erased
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------
+# A phone number typed in a conversation, not kept without consent (issue 15)
+# --------------------------------------------------------------------------
+PHONE_REDACTED = "[telefoonnummer weggelaten]"
+
+
+def redact_phone_numbers(text: str) -> str:
+    """`text` with every phone number replaced (the toeleiding's own recogniser:
+    Dutch numbers with or without +31/0031, international numbers with +)."""
+    from bot.phone import _PHONE_IN_TEXT, normalise_phone
+
+    def replace(match):
+        return PHONE_REDACTED if normalise_phone(match.group(0)) else match.group(0)
+
+    return _PHONE_IN_TEXT.sub(replace, text)
+
+
+def _redact_value(value):
+    if isinstance(value, str):
+        return redact_phone_numbers(value)
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    return value
+
+
+def scrub_phone_numbers(tracker_store_url: str, sender_id: str) -> int:
+    """Replace every phone number in one stored conversation (what the resident
+    typed, the slots, the assistant's summary) by a placeholder, in place.
+
+    Run when the resident refused consent or did not send the request: the
+    number is then not kept for the 30 days of the conversation. Rows are
+    rewritten, never added or deleted, so Rasa's count of the session's events
+    stays right (see erase_conversation_in_place). Returns the rows changed."""
+    engine = make_engine(tracker_store_url)
+    try:
+        events = _events_table(engine)
+        if events is None:
+            return 0
+        changed = 0
+        with engine.begin() as connection:
+            rows = connection.execute(
+                select(events.c.id, events.c.data).where(events.c.sender_id == sender_id)
+            ).all()
+            for row in rows:
+                try:
+                    data = json.loads(row.data)
+                except (TypeError, ValueError):
+                    continue
+                clean = _redact_value(data)
+                if clean != data:
+                    connection.execute(events.update().where(events.c.id == row.id)
+                                       .values(data=json.dumps(clean)))
+                    changed += 1
+        return changed
+    finally:
+        engine.dispose()
