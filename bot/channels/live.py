@@ -110,15 +110,15 @@ class LiveContact:
             forward = await self.runtime.queue_async.record_resident_message(pseudonym, text)
         except Exception:
             logger.exception("live contact: storing a message for %s failed", live.reference)
-        commands = self.runtime.telegram
-        if forward is not None:
+        commands = getattr(self.runtime, "telegram", None)
+        if forward is not None and commands is not None:
             member, staff_text = commands.forward_for_staff(forward)
             await self._notify(member, staff_text)
         replies: Tuple[str, ...] = ()
         if crisis:
             self._count_crisis()
             told = False
-            if forward is not None:
+            if forward is not None and commands is not None:
                 member, alert = commands.crisis_for_staff(forward)
                 told = await self._notify(member, alert)
             replies = crisis_replies(language, staff_told=told)
