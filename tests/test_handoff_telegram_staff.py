@@ -186,3 +186,19 @@ async def test_new_request_notification_has_no_reason_or_phone(queue):
     assert len(notifier.sent) >= 2
     assert f"https://ontmoet.example/staff/r/{view.reference}" in joined
     assert "slaat" not in joined and "612345678" not in joined
+
+
+def test_the_resident_is_told_when_their_words_go_through_telegram(tmp_path, sqlite_url):  # noqa: F811
+    from bot.config import Settings
+    from bot.handoff.runtime import HandoffRuntime
+    from tests.test_handoff_support import WEST
+
+    for relay, says_telegram in ((False, False), (True, True)):
+        settings = Settings(var_dir=tmp_path, database_url=sqlite_url,
+                            telegram_live_relay=relay)
+        queue = HandoffRuntime(settings).queue
+        view = new_request(queue, resident_key=f"te-relay-{relay}")
+        queue.claim(view.reference, WEST)
+        started = queue.set_in_contact(view.reference, WEST, live=True)
+        assert ("Telegram" in started.relay.text) is says_telegram
+        queue.engine.dispose()
