@@ -829,17 +829,6 @@ class TelegramInput(InputChannel):
         app = self._app
         return getattr(getattr(app, "ctx", None), "agent", None) if app is not None else None
 
-    async def _paused(self, pseudonym: str) -> bool:
-        """True when Rasa's conversation is paused (live contact): silence is expected."""
-        agent = self._agent()
-        if agent is None or getattr(agent, "processor", None) is None:
-            return False
-        try:
-            tracker = await agent.processor.get_tracker(pseudonym)
-            return bool(tracker.is_paused())
-        except Exception:  # pragma: no cover - best effort
-            return False
-
     def _live(self):
         """The channel layer's live contact and silence guard (with a handoff runtime)."""
         if self.runtime is None:

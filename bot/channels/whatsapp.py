@@ -753,17 +753,6 @@ class WhatsAppInput(InputChannel):
             await self._say(event.wa_id, "technical_problem")
         return "processed"
 
-    async def _paused(self, pseudonym: str) -> bool:
-        """True when Rasa's conversation is paused (live contact): silence is expected."""
-        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
-        if getattr(agent, "processor", None) is None:
-            return False
-        try:
-            tracker = await agent.processor.get_tracker(pseudonym)
-            return bool(tracker.is_paused())
-        except Exception:  # pragma: no cover - best effort
-            return False
-
     async def _say(self, wa_id: str, key: str) -> None:
         await self._send_plain(wa_id, catalogue.text(key))
 
