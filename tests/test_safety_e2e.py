@@ -167,6 +167,12 @@ def test_crisis_after_the_request_was_closed_or_released(stack, how):
     assert_helplines(resident.say(CRISIS))  # at once, before or after the service resumes
     resident.wait_paused(False)
     assert "geannuleerd" not in queue.get(reference).status
+    # the opbouwwerker of the request is told (flagged, then taken by the service)
+    assert "crisis_signal" in [e.action for e in queue.show(reference).events]
+    deadline = time.monotonic() + 20
+    while queue.get(reference).crisis_signal_at is not None and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert queue.get(reference).crisis_signal_at is None
 
 
 def test_a_closed_live_chat_is_resumed_and_the_resident_told(stack):

@@ -247,3 +247,58 @@ async def test_a_pause_has_a_maximum_length_then_the_resident_hears_what_happens
     assert "live_expired" in [e.action for e in world.queue.show(ref).events]
     _, replies = await world.channel.handle(world.rasa, body("hallo"))
     assert texts(replies) == "assistent"
+
+
+# --- the opbouwwerker is told of a crisis ---------------------------------------------
+async def test_a_crisis_to_the_assistant_reaches_the_opbouwwerker_of_the_request(world):
+    """action_crisis flags the resident's open and recently closed requests; the
+    service's loop tells the opbouwwerker (reference and link, no text)."""
+    queue = world.queue
+    open_view = queue.create_request(channel="rest", resident_key="re-x", consent=True,
+                                     reason="gezelschap", buurt="Mariaberg", stadsdeel="West")
+    queue.claim(open_view.reference, WEST)
+    closed = queue.create_request(channel="rest", resident_key="re-x", consent=True,
+                                  buurt="Mariaberg", stadsdeel="West")
+    queue.claim(closed.reference, WEST)
+    queue.close(closed.reference, WEST)
+    old = queue.create_request(channel="rest", resident_key="re-x", consent=True,
+                               buurt="Mariaberg", stadsdeel="West")
+    queue.claim(old.reference, WEST)
+    queue.close(old.reference, WEST, now=world.clock() - timedelta(days=30))
+    other = queue.create_request(channel="rest", resident_key="re-y", consent=True,
+                                 buurt="Mariaberg", stadsdeel="West")
+
+    flagged = sorted(queue.flag_crisis("re-x"))
+    assert flagged == sorted([open_view.reference, closed.reference])
+    views = await world.runtime.announce_crisis_signals()
+    assert sorted(v.reference for v in views) == flagged
+    told = [t for t in world.runtime.notifier.to("ow-west") if "crisis" in t]
+    assert len(told) == 2 and all("113" in t for t in told)
+    assert await world.runtime.announce_crisis_signals() == []  # once
+    assert "crisis_signal" in [e.action for e in queue.show(open_view.reference).events]
+    assert "crisis_signal" not in [e.action for e in queue.show(other.reference).events]
+
+
+async def test_action_crisis_flags_the_request(world, monkeypatch):
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions import handoff, safety
+
+    view = world.queue.create_request(channel="rest", resident_key="re-z", consent=True,
+                                      buurt="Mariaberg", stadsdeel="West")
+    monkeypatch.setattr(handoff, "handoff_runtime", lambda: world.runtime)
+    monkeypatch.setattr(safety, "settings", lambda: world.settings)
+    tracker = Tracker("re-z", {}, {"intent": {"name": "crisis"}, "text": "..."}, [], False, None,
+                      {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    await safety.ActionCrisis().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_crisis"
+    assert world.queue.get(view.reference).crisis_signal_at is not None
+
+
+async def test_a_live_crisis_is_marked_in_the_timeline(world):
+    ref, _ = await start_live(world)
+    await world.channel.handle(world.rasa, body("ik wil niet meer leven"))
+    assert "crisis_signal" in [e.action for e in world.queue.show(ref).events]
+    assert world.queue.get(ref).crisis_signal_at is None  # told at once, not again

@@ -121,6 +121,10 @@ class LiveContact:
             if forward is not None and commands is not None:
                 member, alert = commands.crisis_for_staff(forward)
                 told = await self._notify(member, alert)
+            try:  # marked in the dashboard's timeline; the alert went out just now
+                await self.runtime.queue_async.flag_crisis(pseudonym, pending=not told)
+            except Exception:
+                logger.exception("live contact: marking a crisis for %s failed", live.reference)
             replies = crisis_replies(language, staff_told=told)
             logger.warning("live contact: crisis message for %s, helplines given", live.reference)
         logger.info("live contact: message relayed for %s", live.reference)
@@ -150,6 +154,10 @@ class LiveContact:
                 logger.exception("resuming a paused conversation failed for %s", pseudonym)
         if is_crisis(text):
             self._count_crisis()
+            try:  # the opbouwwerker of an open or recent request hears of it
+                await self.runtime.queue_async.flag_crisis(pseudonym)
+            except Exception:
+                logger.exception("marking a crisis failed")
             return crisis_replies(language)
         return (catalogue_text("technical_problem", language),)
 

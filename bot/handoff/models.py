@@ -92,6 +92,9 @@ class HandoffRequest(Base):
     live_since = Column(DateTime)
     assistant_sync = Column(String(20))
     sync_attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    # The resident wrote a crisis message: the opbouwwerker still has to be told
+    # (the outbox of the service's loop; the action server cannot reach Telegram).
+    crisis_signal_at = Column(DateTime)
     anonymised_at = Column(DateTime)
 
     notes = relationship("HandoffNote", back_populates="request", order_by="HandoffNote.id",

@@ -138,6 +138,7 @@ class RequestView:
     live_since: Optional[datetime] = None
     assistant_sync: Optional[str] = None
     sync_attempts: int = 0
+    crisis_signal_at: Optional[datetime] = None
 
     @property
     def is_open(self) -> bool:
@@ -908,6 +909,44 @@ class HandoffQueue:
             dict(live=False, assistant_sync=SYNC_RESUME_EXPIRED, sync_attempts=0,
                  updated_at=now),
             on_taken=event)
+
+    # -- crisis signals for the opbouwwerker -----------------------------------
+    def flag_crisis(self, resident_key: str, pending: bool = True,
+                    recent: timedelta = timedelta(days=14),
+                    now: Optional[datetime] = None) -> List[str]:
+        """The resident wrote a crisis message: mark their open requests (and those
+        closed in the last `recent`) with an event `crisis_signal` for the
+        dashboard, and, with `pending`, for the service to tell the opbouwwerker
+        (take_crisis_signals). No text is stored. Returns the references."""
+        if not resident_key:
+            return []
+        now = self._now(now)
+
+        def work():
+            with self._sessions() as session, session.begin():
+                rows = session.execute(
+                    select(HandoffRequest.id, HandoffRequest.reference).where(
+                        HandoffRequest.resident_key == resident_key,
+                        HandoffRequest.anonymised_at.is_(None),
+                        (HandoffRequest.status.in_(OPEN_STATUSES))
+                        | (HandoffRequest.closed_at >= now - recent),
+                    )
+                ).all()
+                for request_id, reference in rows:
+                    if pending:
+                        session.execute(update(HandoffRequest)
+                                        .where(HandoffRequest.id == request_id)
+                                        .values(crisis_signal_at=now)
+                                        .execution_options(synchronize_session=False))
+                    self._event(session, request_id, reference, "system", "crisis_signal", now)
+                return [reference for _, reference in rows]
+
+        return self._retry(work)
+
+    def take_crisis_signals(self, limit: int = 50) -> List[RequestView]:
+        """Requests with a crisis signal nobody passed on yet, each taken by one caller."""
+        return self._take_each((HandoffRequest.crisis_signal_at.is_not(None),),
+                               dict(crisis_signal_at=None), limit=limit)
 
     # -- privacy and retention ------------------------------------------------
     def _anonymise(self, session, row_ids: List[int], now: datetime, actor: str) -> Dict[str, int]:

@@ -242,6 +242,28 @@ class HandoffRuntime:
             "sync_failed", reference=view.reference, attempts=attempts, what=what,
             link=dashboard_link(self.settings.dashboard_url_resolved, view.reference)))
 
+    async def announce_crisis_signals(self) -> list:
+        """Tell the opbouwwerker of the request (or the area's staff, or the
+        coordinators) that the resident wrote a crisis message to the assistant.
+        The action server flags it (HandoffQueue.flag_crisis); no text is sent."""
+        from bot.handoff.texts import dashboard_link, staff_text
+
+        views = await asyncio.to_thread(self.queue.take_crisis_signals)
+        for view in views:
+            roster = self.roster()
+            member = roster.by_username(view.assigned_to) if view.assigned_to else None
+            staff = [member] if member is not None else list(
+                roster.who_to_notify(view.buurt, view.stadsdeel).staff)
+            text = staff_text("resident_crisis_assistant", reference=view.reference,
+                              link=dashboard_link(self.settings.dashboard_url_resolved,
+                                                  view.reference))
+            for person in staff:
+                try:
+                    await self.notifier.notify(person, text)
+                except Exception:
+                    logger.exception("notifying %s failed", person.username)
+        return views
+
     async def expire_live_once(self) -> list:
         """End live chats without an answer for ONTMOET_LIVE_MAX_HOURS: the
         resident hears what happens next (apply_assistant_syncs), the
@@ -293,6 +315,7 @@ class HandoffRuntime:
             try:
                 await self.announce_pending()
                 await self.expire_live_once()
+                await self.announce_crisis_signals()
                 await self.apply_assistant_syncs()
                 if loop.time() >= next_escalation:
                     next_escalation = loop.time() + interval_seconds

@@ -63,6 +63,9 @@ EVENT_LABELS = {
     "live_ended": "Live chat gestopt",
     "anonymised": "Persoonsgegevens verwijderd",
     "address_kept": "Chatadres bewaard (met toestemming)",
+    "crisis_signal": "Let op: bericht dat op een crisis wijst (113 en 112 gegeven)",
+    "live_expired": "Live chat vanzelf gestopt (te lang geen antwoord)",
+    "expired": "Gesloten: stond te lang open",
 }
 _USERNAME_RE = re.compile(r"^[\w.\-]{1,80}$")
 

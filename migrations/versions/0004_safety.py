@@ -9,6 +9,8 @@ older than the maximum pause length is ended by the service and the resident is
 told what happens next. assistant_sync: the pause or resume of the Rasa
 conversation that the service still has to apply (set in the same transaction as
 the status change, cleared by the service when applied; retried until then).
+crisis_signal_at: a crisis message of the resident the opbouwwerker still has to
+hear about (taken by the service's loop, like announced_at).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -26,11 +28,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('assistant_sync', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('sync_attempts', sa.Integer(), nullable=False,
                                       server_default='0'))
+        batch_op.add_column(sa.Column('crisis_signal_at', sa.DateTime(), nullable=True))
     op.execute("UPDATE ho_request SET live_since = updated_at WHERE live = true")
 
 
 def downgrade() -> None:
     with op.batch_alter_table('ho_request', schema=None) as batch_op:
+        batch_op.drop_column('crisis_signal_at')
         batch_op.drop_column('sync_attempts')
         batch_op.drop_column('assistant_sync')
         batch_op.drop_column('live_since')
