@@ -7,6 +7,7 @@ matters: while a conversation is paused, a message is recorded but nothing
 answers (MessageProcessor._should_handle_message)."""
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from types import SimpleNamespace
@@ -302,3 +303,16 @@ async def test_a_live_crisis_is_marked_in_the_timeline(world):
     await world.channel.handle(world.rasa, body("ik wil niet meer leven"))
     assert "crisis_signal" in [e.action for e in world.queue.show(ref).events]
     assert world.queue.get(ref).crisis_signal_at is None  # told at once, not again
+
+
+async def test_two_replicas_tell_the_resident_once(world):
+    ref, pseudonym = await start_live(world)
+    world.queue.close(ref, WEST, tell_resident_later=True)
+    other = HandoffRuntime(world.settings, queue=world.queue, notifier=RecordingNotifier())
+    other.app, other.directory = world.runtime.app, world.runtime.directory
+    results = await asyncio.gather(world.runtime.apply_assistant_syncs(),
+                                   other.apply_assistant_syncs())
+    assert sorted(results) == [0, 1]
+    waiting = [w for w in world.channel.inbox("bewoner-1")[1] if "weer met mij" in w["text"]]
+    assert len(waiting) == 1
+    assert not world.processor.paused(pseudonym)

@@ -195,9 +195,12 @@ class HandoffRuntime:
                 if attempts == self.sync_surface_after:
                     await self._surface_sync_failure(view, attempts)
                 continue
+            # Only the caller that clears it tells the resident (several replicas
+            # may apply the same change; applying is idempotent, telling is not).
+            if not await asyncio.to_thread(self.queue.assistant_synced, view.reference, value):
+                continue
             if value in (SYNC_RESUME_ENDED, SYNC_RESUME_EXPIRED) and self.directory is not None:
                 await self._tell_resident(view, value)
-            await asyncio.to_thread(self.queue.assistant_synced, view.reference, value)
             applied += 1
         return applied
 
