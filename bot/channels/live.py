@@ -97,7 +97,6 @@ class LiveContact:
     async def screen(self, pseudonym: str, text: str, language: str = "nl") -> Screened:
         from bot.safety import is_crisis
 
-        crisis = is_crisis(text)
         try:
             live = await self.runtime.queue_async.live_request(pseudonym)
         except Exception:  # the assistant still answers when the queue is down
@@ -105,6 +104,7 @@ class LiveContact:
             return Screened(False)
         if live is None:
             return Screened(False)
+        crisis = is_crisis(text)
         forward = None
         try:
             forward = await self.runtime.queue_async.record_resident_message(pseudonym, text)
