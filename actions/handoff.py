@@ -74,42 +74,9 @@ NO_WORDS = ("nee", "neen", "no", "niet", "liever niet", "nooit")
 # --------------------------------------------------------------------------
 # Helpers (pure, unit-tested)
 # --------------------------------------------------------------------------
-_PHONE_SEPARATORS = re.compile(r"[\s\-().\/]")
-
-
-def normalise_phone(text: Optional[str]) -> Optional[str]:
-    """A phone number a resident typed -> "+31612345678"; None when it is not one.
-
-    Dutch mobile and landline numbers (10 digits with the leading 0, or +31 /
-    0031 with 9 digits, "(0)" tolerated) and other international numbers
-    written with + and a country code (8-15 digits, e.g. +32 Belgium)."""
-    if not text:
-        return None
-    raw = _PHONE_SEPARATORS.sub("", str(text).strip())
-    if raw.startswith("00"):
-        raw = "+" + raw[2:]
-    if raw.startswith("+31"):
-        rest = raw[3:]
-        if rest.startswith("0"):
-            rest = rest[1:]
-        return "+31" + rest if re.fullmatch(r"[1-9]\d{8}", rest) else None
-    if raw.startswith("+"):
-        return raw if re.fullmatch(r"\+[1-9]\d{7,14}", raw) else None
-    if re.fullmatch(r"0[1-9]\d{8}", raw):
-        return "+31" + raw[1:]
-    return None
-
-
-_PHONE_IN_TEXT = re.compile(r"(?:\+|00)?\d[\d\s\-().\/]{6,}\d")
-
-
-def find_phone(text: Optional[str]) -> Optional[str]:
-    """The first valid phone number inside a sentence ("mijn nummer is 06 12345678")."""
-    for candidate in _PHONE_IN_TEXT.findall(text or ""):
-        phone = normalise_phone(candidate)
-        if phone:
-            return phone
-    return None
+# The phone recogniser lives in bot/phone.py (also used to keep numbers out of
+# stored conversations when consent was refused).
+from bot.phone import _PHONE_IN_TEXT, find_phone, normalise_phone  # noqa: E402,F401
 
 
 def _words(text: str) -> List[str]:
@@ -538,6 +505,39 @@ def request_fields(tracker: Tracker) -> Dict[str, Any]:
     )
 
 
+# How long after the reply the conversation is scrubbed once more: Rasa saves the
+# current turn (which may hold the number) only after the action has run.
+SCRUB_AGAIN_AFTER_SECONDS = 5.0
+_scrub_tasks: set = set()
+
+
+async def forget_typed_phone(sender_id: str) -> None:
+    """No consent (or the request was not sent): keep no phone number the
+    resident typed in this conversation (bot.privacy.scrub_phone_numbers), now
+    for the saved turns and once more after this turn is saved."""
+    import asyncio
+
+    from bot.privacy import scrub_phone_numbers
+
+    url = settings().tracker_store_url_resolved
+
+    async def scrub() -> None:
+        try:
+            await asyncio.to_thread(scrub_phone_numbers, url, sender_id)
+        except Exception:
+            logger.exception("removing a typed phone number failed")
+
+    await scrub()
+
+    async def again() -> None:
+        await asyncio.sleep(SCRUB_AGAIN_AFTER_SECONDS)
+        await scrub()
+
+    task = asyncio.get_running_loop().create_task(again())
+    _scrub_tasks.add(task)
+    task.add_done_callback(_scrub_tasks.discard)
+
+
 class ActionSubmitToeleiding(Action):
     """Store the request; the reference is given only after the commit."""
 
@@ -547,9 +547,11 @@ class ActionSubmitToeleiding(Action):
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         reset = [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("handoff_kind", None)]
         if tracker.get_slot("handoff_consent") is not True:
+            await forget_typed_phone(tracker.sender_id)
             dispatcher.utter_message(response="utter_handoff_no_consent")
             return reset
         if tracker.get_slot("handoff_confirm") != "ja":
+            await forget_typed_phone(tracker.sender_id)
             dispatcher.utter_message(response="utter_handoff_not_sent")
             return reset
         try:

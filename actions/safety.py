@@ -80,6 +80,18 @@ class ActionSessionStart(Action):
         return events
 
 
+async def tell_opbouwwerker(resident_key: str) -> None:
+    """A resident with an open (or recently closed) request wrote a crisis
+    message: the service tells their opbouwwerker (HandoffQueue.flag_crisis).
+    Never fails the reply."""
+    try:
+        from actions.handoff import handoff_runtime
+
+        await handoff_runtime().queue_async.flag_crisis(resident_key)
+    except Exception:
+        logger.exception("flagging a crisis for the opbouwwerker failed")
+
+
 class ActionCrisis(Action):
     """113 and 112 at once, a form set aside, the event counted (no personal data)."""
 
@@ -91,6 +103,7 @@ class ActionCrisis(Action):
         dispatcher.utter_message(response="utter_crisis", **helpline_values())
         by_net = (tracker.latest_message or {}).get("safety_net") == "crisis"
         count("crisis_keyword" if by_net else "crisis")
+        await tell_opbouwwerker(tracker.sender_id)
         return leave_form(tracker)
 
 

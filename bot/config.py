@@ -62,6 +62,20 @@ class Settings:
     handoff_languages: str = "nl"  # languages a person can speak with the resident (codes, comma separated)
     handoff_escalate_after_hours: float = 48.0
     staff_file: Path = PROJECT_ROOT / "knowledge" / "data" / "opbouwwerkers.yml"
+    # --- safety and privacy of live contact (issue 15) -----------------------
+    # A live chat (assistant paused) ends by itself after this many hours without
+    # a message from the opbouwwerker; the resident hears what happens next.
+    live_max_hours: float = 2.0
+    # Resident messages during live chat are forwarded into Telegram only when
+    # this is on; otherwise staff get the reference and a dashboard link.
+    telegram_live_relay: bool = False
+    # Where staff read requests; empty: http://<host>:<port>/staff
+    dashboard_url: str = ""
+    # --- retention, run by the service itself (issue 15) --------------------
+    retention_interval_hours: float = 24.0  # 0: the service does not purge
+    conversation_retention_days: int = 30
+    request_retention_days: int = 180
+    open_request_max_days: int = 90
     # --- Telegram ----------------------------------------------------------
     telegram_bot_token: str = ""
     telegram_webhook_url: str = ""
@@ -89,6 +103,12 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.var_dir / 'ontmoet.db'}"
+
+    @property
+    def dashboard_url_resolved(self) -> str:
+        if self.dashboard_url:
+            return self.dashboard_url.rstrip("/")
+        return f"http://{self.host}:{self.port}/staff"
 
     @property
     def tracker_store_url_resolved(self) -> str:
@@ -189,6 +209,13 @@ ENV_VARS = {
     "ONTMOET_HANDOFF_LANGUAGES": "handoff_languages",
     "ONTMOET_HANDOFF_ESCALATE_AFTER_HOURS": "handoff_escalate_after_hours",
     "ONTMOET_STAFF_FILE": "staff_file",
+    "ONTMOET_LIVE_MAX_HOURS": "live_max_hours",
+    "ONTMOET_TELEGRAM_LIVE_RELAY": "telegram_live_relay",
+    "ONTMOET_DASHBOARD_URL": "dashboard_url",
+    "ONTMOET_RETENTION_INTERVAL_HOURS": "retention_interval_hours",
+    "ONTMOET_CONVERSATION_RETENTION_DAYS": "conversation_retention_days",
+    "ONTMOET_REQUEST_RETENTION_DAYS": "request_retention_days",
+    "ONTMOET_OPEN_REQUEST_MAX_DAYS": "open_request_max_days",
     "TELEGRAM_BOT_TOKEN": "telegram_bot_token",
     "TELEGRAM_WEBHOOK_URL": "telegram_webhook_url",
     "TELEGRAM_SECRET_TOKEN": "telegram_secret_token",

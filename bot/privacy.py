@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CONVERSATION_DAYS = 30
 DEFAULT_REQUEST_DAYS = 180
+DEFAULT_OPEN_REQUEST_DAYS = 90
 
 
 @dataclass
@@ -36,6 +37,7 @@ class PurgeReport:
     conversations_deleted: int = 0
     events_deleted: int = 0
     requests_purged: int = 0
+    open_requests_expired: int = 0
 
 
 def _events_table(engine) -> Optional[Table]:
@@ -94,7 +96,12 @@ def run_retention(
     conversation_days: int = DEFAULT_CONVERSATION_DAYS,
     request_days: int = DEFAULT_REQUEST_DAYS,
     now: Optional[dt.datetime] = None,
+    open_request_days: Optional[int] = DEFAULT_OPEN_REQUEST_DAYS,
 ) -> PurgeReport:
+    """Erase old conversations; anonymise requests closed longer than
+    `request_days` ago; close and anonymise requests still open after
+    `open_request_days` (None or 0: no maximum). Run by the service on a
+    schedule (HandoffRuntime.retention_loop) and by `ontmoet privacy purge`."""
     now = now or dt.datetime.now(dt.timezone.utc)
     report = purge_conversations(
         settings.tracker_store_url_resolved, dt.timedelta(days=conversation_days), now
@@ -105,8 +112,12 @@ def run_retention(
         return report
     engine = make_engine(settings.database_url_resolved)
     try:
-        purged = HandoffQueue(engine).purge(now=now, closed_older_than=dt.timedelta(days=request_days))
-        report.requests_purged = purged if isinstance(purged, int) else getattr(purged, "requests", 0)
+        queue_now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        purged = HandoffQueue(engine).purge(
+            now=queue_now, closed_older_than=dt.timedelta(days=request_days),
+            open_older_than=dt.timedelta(days=open_request_days) if open_request_days else None)
+        report.requests_purged = int(purged.get("requests", 0))
+        report.open_requests_expired = int(purged.get("expired_open", 0))
     finally:
         engine.dispose()
     logger.info(
@@ -118,13 +129,15 @@ def run_retention(
 
 
 def _cmd_purge(args: argparse.Namespace) -> int:
-    report = run_retention(load_settings(), args.conversation_days, args.request_days)
+    report = run_retention(load_settings(), args.conversation_days, args.request_days,
+                           open_request_days=args.open_request_days)
     if args.json:
         print(json.dumps(asdict(report)))
     else:
         print(
             f"{report.conversations_deleted} gesprekken ({report.events_deleted} events) "
-            f"en {report.requests_purged} afgeronde verzoeken verwijderd"
+            f"en {report.requests_purged} verzoeken geanonimiseerd "
+            f"(waarvan {report.open_requests_expired} te lang open)"
         )
     return 0
 
@@ -135,6 +148,8 @@ def register(subparsers) -> None:
     purge = sub.add_parser("purge", help="erase data older than the retention periods")
     purge.add_argument("--conversation-days", type=int, default=DEFAULT_CONVERSATION_DAYS)
     purge.add_argument("--request-days", type=int, default=DEFAULT_REQUEST_DAYS)
+    purge.add_argument("--open-request-days", type=int, default=DEFAULT_OPEN_REQUEST_DAYS,
+                       help="open requests older than this are closed and anonymised (0: never)")
     purge.add_argument("--json", action="store_true")
     purge.set_defaults(func=_cmd_purge)
 
@@ -185,5 +200,65 @@ def erase_conversation_in_place(tracker_store_url: str, sender_id: str) -> int:
                 )
                 erased += 1
             return erased
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------
+# A phone number typed in a conversation, not kept without consent (issue 15)
+# --------------------------------------------------------------------------
+PHONE_REDACTED = "[telefoonnummer weggelaten]"
+
+
+def redact_phone_numbers(text: str) -> str:
+    """`text` with every phone number replaced (the toeleiding's own recogniser:
+    Dutch numbers with or without +31/0031, international numbers with +)."""
+    from bot.phone import _PHONE_IN_TEXT, normalise_phone
+
+    def replace(match):
+        return PHONE_REDACTED if normalise_phone(match.group(0)) else match.group(0)
+
+    return _PHONE_IN_TEXT.sub(replace, text)
+
+
+def _redact_value(value):
+    if isinstance(value, str):
+        return redact_phone_numbers(value)
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    return value
+
+
+def scrub_phone_numbers(tracker_store_url: str, sender_id: str) -> int:
+    """Replace every phone number in one stored conversation (what the resident
+    typed, the slots, the assistant's summary) by a placeholder, in place.
+
+    Run when the resident refused consent or did not send the request: the
+    number is then not kept for the 30 days of the conversation. Rows are
+    rewritten, never added or deleted, so Rasa's count of the session's events
+    stays right (see erase_conversation_in_place). Returns the rows changed."""
+    engine = make_engine(tracker_store_url)
+    try:
+        events = _events_table(engine)
+        if events is None:
+            return 0
+        changed = 0
+        with engine.begin() as connection:
+            rows = connection.execute(
+                select(events.c.id, events.c.data).where(events.c.sender_id == sender_id)
+            ).all()
+            for row in rows:
+                try:
+                    data = json.loads(row.data)
+                except (TypeError, ValueError):
+                    continue
+                clean = _redact_value(data)
+                if clean != data:
+                    connection.execute(events.update().where(events.c.id == row.id)
+                                       .values(data=json.dumps(clean)))
+                    changed += 1
+        return changed
     finally:
         engine.dispose()

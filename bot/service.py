@@ -136,17 +136,21 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         return response.json({"ready": bool(ready)}, status=200 if ready else 503)
 
     app.ctx.handoff = runtime
+    runtime.app = app  # the loops pause/resume residents' conversations on app.ctx.agent
     _mount_staff_dashboard(app, settings, runtime)
 
     async def start_escalation(app_, _loop):
-        app_.ctx.escalation_task = asyncio.get_event_loop().create_task(
-            runtime.escalation_loop()
-        )
+        loop = asyncio.get_event_loop()
+        # announcements, escalation, live-chat expiry and pause/resume (every few seconds)
+        app_.ctx.escalation_task = loop.create_task(runtime.escalation_loop())
+        # retention inside the service: the purge runs on a schedule
+        app_.ctx.retention_task = loop.create_task(runtime.retention_loop())
 
     async def stop_escalation(app_, _loop):
-        task = getattr(app_.ctx, "escalation_task", None)
-        if task is not None:
-            task.cancel()
+        for name in ("escalation_task", "retention_task"):
+            task = getattr(app_.ctx, name, None)
+            if task is not None:
+                task.cancel()
 
     app.register_listener(start_escalation, "after_server_start")
     app.register_listener(stop_escalation, "before_server_stop")

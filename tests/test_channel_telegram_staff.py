@@ -57,6 +57,38 @@ async def test_staff_commands_relays_and_live_contact(fake_api, tmp_path, queue)
         before = len(agent.messages)
         await post(client, base, text_from(CHAT, "Ik ben om 10 uur thuis"))
         assert len(agent.messages) == before
-        assert "Ik ben om 10 uur thuis" in fake_api.texts_to(WEST_ID)[-1]
+        # Off by default: Telegram gets the reference and a dashboard link, not the words.
+        told = fake_api.texts_to(WEST_ID)[-1]
+        assert "Ik ben om 10 uur thuis" not in told and f"/staff/r/{ref}" in told
+        assert "Ik ben om 10 uur thuis" in str(queue.show(ref).to_dict())  # in the dashboard
+
+        # Issue 15.1: a crisis message during live contact gets the helplines at
+        # once (Rasa is paused, no action would answer) and the opbouwwerker is alerted.
+        await post(client, base, text_from(CHAT, "ik wil niet meer leven"))
+        assert len(agent.messages) == before
+        to_resident = "\n".join(fake_api.texts_to(CHAT)[-2:])
+        assert "113" in to_resident and "0800-0113" in to_resident and "112" in to_resident
+        assert "opbouwwerker" in fake_api.texts_to(CHAT)[-1]
+        alert = fake_api.texts_to(WEST_ID)[-1]
+        assert "crisis" in alert and ref in alert and "niet meer leven" not in alert
     # Staff commands never reached the assistant.
     assert all(not m.text.startswith(("/", "wachtrij", "oppakken")) for m in agent.messages)
+
+
+async def test_live_relay_through_telegram_is_an_operator_setting(fake_api, tmp_path, queue):  # noqa: F811
+    """With ONTMOET_TELEGRAM_LIVE_RELAY on, the words go through Telegram and the
+    resident is told so when live chat starts."""
+    channel, agent = make_channel(fake_api, tmp_path), ScriptedAgent()
+    runtime = HandoffRuntime(channel.settings, queue=queue)
+    runtime._telegram = TelegramStaffCommands(queue, roster(), live_relay=True)
+    queue.live_started_key = "handoff_live_started_telegram"
+    channel.runtime = runtime
+    async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
+        await post(client, base, fixture("telegram", "update_text"))
+        resident = agent.messages[0].sender_id
+        ref = new_request(queue, resident_key=resident, channel_address=str(CHAT)).reference
+        await post(client, base, text_from(WEST_ID, f"/oppakken {ref}"))
+        await post(client, base, text_from(WEST_ID, f"/live {ref}"))
+        assert "Telegram" in fake_api.texts_to(CHAT)[-1]
+        await post(client, base, text_from(CHAT, "Ik ben om 10 uur thuis"))
+        assert "Ik ben om 10 uur thuis" in fake_api.texts_to(WEST_ID)[-1]

@@ -15,6 +15,7 @@ from bot.channels.whatsapp import GraphClient, WhatsAppInput, signature_for
 from bot.config import Settings
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.harness import ScriptedAgent, fixture, sanic_server
+from tests.test_handoff_support import _sqlite_template, sqlite_url  # noqa: F401  (fixtures)
 
 APP_SECRET = "app-secret-for-tests"
 VERIFY = "verify-token-for-tests"
@@ -361,3 +362,35 @@ async def test_live_contact_sends_the_residents_message_to_the_opbouwwerker(grap
         await post(client, base, fixture("whatsapp", "text"))
     assert agent.messages == []
     assert calls and calls[0][1] == "hallo" and calls[0][0].startswith("wh-")
+
+
+async def test_crisis_in_live_contact_gets_the_helplines_on_whatsapp(graph, tmp_path, sqlite_url):  # noqa: F811
+    """Issue 15.1: Rasa is paused during live contact, so the channel answers a
+    crisis message itself, at once, and alerts the opbouwwerker (no text)."""
+    from bot.db import make_engine
+    from bot.handoff.queue import HandoffQueue
+    from bot.handoff.routing import RecordingNotifier
+    from bot.handoff.runtime import HandoffRuntime
+    from tests.test_handoff_support import WEST, write_roster
+
+    channel, agent = make_channel(graph, tmp_path), ScriptedAgent()
+    settings = Settings(var_dir=tmp_path, staff_file=write_roster(tmp_path / "staff.yml"))
+    runtime = HandoffRuntime(settings, queue=HandoffQueue(make_engine(sqlite_url)),
+                             notifier=RecordingNotifier())
+    channel.runtime = runtime
+    async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
+        await post(client, base, fixture("whatsapp", "text"))
+        resident = agent.messages[0].sender_id
+        view = runtime.queue.create_request(channel="whatsapp", resident_key=resident,
+                                            consent=True, contact_method="chat",
+                                            buurt="Mariaberg", stadsdeel="West")
+        runtime.queue.claim(view.reference, WEST)
+        runtime.queue.set_in_contact(view.reference, WEST, live=True)
+        await post(client, base, with_message("text", "wamid.CRISIS",
+                                              text={"body": "ik wil er niet meer zijn"}))
+    assert len(agent.messages) == 1  # the assistant did not see it
+    said = "\n".join(graph.texts_to(WA)[-2:])
+    assert "113" in said and "0800-0113" in said and "112" in said
+    alerts = runtime.notifier.to("ow-west")
+    assert any("crisis" in a and view.reference in a for a in alerts)
+    assert all("niet meer zijn" not in a for a in alerts)

@@ -74,7 +74,7 @@ def test_wachtrij_shows_only_the_werkgebied(commands, queue):
 def test_claim_note_reply_close(commands, queue):
     ref = new_request(queue).reference
     claimed = commands.handle(WEST_ID, "private", f"/oppakken {ref.lower()}").texts[0]
-    assert "opgepakt" in claimed and "Mariaberg" in claimed and "huiskamer" in claimed
+    assert "opgepakt" in claimed and "Mariaberg" in claimed and f"/staff/r/{ref}" in claimed
     lost = commands.handle(WEST2_ID, "private", f"/oppakken {ref}").texts[0]
     assert "al opgepakt door Test West" in lost
     assert "opgeslagen" in commands.handle(WEST_ID, "private", f"/notitie {ref} Morgen bellen").texts[0]
@@ -147,8 +147,58 @@ def test_live_chat_commands_and_forwarding(commands, queue):
     assert started.pause == ("te-resident-1",) and started.resume == ()
     forward = queue.record_resident_message("te-resident-1", "Fijn, ik ben er")
     member, text = commands.forward_for_staff(forward)
-    assert member.telegram_user_id == WEST_ID and "Fijn, ik ben er" in text and ref in text
+    # the operator setting is off by default: the words stay on the server
+    assert member.telegram_user_id == WEST_ID and "Fijn, ik ben er" not in text and ref in text
+    assert f"/staff/r/{ref}" in text
+    relaying = TelegramStaffCommands(queue, roster(), live_relay=True)
+    member, text = relaying.forward_for_staff(forward)
+    assert "Fijn, ik ben er" in text and ref in text
     stopped = commands.handle(WEST_ID, "private", f"/stoplive {ref}")
     assert "assistent" in stopped.relays[0].text
     assert stopped.resume == ("te-resident-1",) and stopped.pause == ()
     assert queue.live_request("te-resident-1") is None
+
+
+def test_telegram_carries_reference_buurt_and_link_only(queue):
+    """Issue 15.3: the reason, the phone number and message texts stay on the server."""
+    commands = TelegramStaffCommands(queue, roster(), dashboard_url="https://ontmoet.example/staff")
+    view = new_request(queue, contact_method="telefoon", contact_phone="0612345678",
+                       channel_address=None, reason="Ik voel me zo alleen sinds mijn man stierf")
+    ref = view.reference
+    said = []
+    said += commands.handle(WEST_ID, "private", f"/oppakken {ref}").texts
+    said += commands.handle(WEST_ID, "private", "/wachtrij").texts
+    text = "\n".join(said)
+    assert f"https://ontmoet.example/staff/r/{ref}" in text and "Mariaberg" in text
+    for secret in ("0612345678", "612345678", "alleen", "man stierf"):
+        assert secret not in text
+
+
+async def test_new_request_notification_has_no_reason_or_phone(queue):
+    from bot.handoff.routing import RecordingNotifier, announce_escalations, announce_new_request
+
+    view = new_request(queue, contact_method="telefoon", contact_phone="0612345678",
+                       channel_address=None, reason="Mijn buurman slaat mij")
+    notifier = RecordingNotifier()
+    await announce_new_request(view, roster(), notifier, "https://ontmoet.example/staff")
+    await announce_escalations([view], roster(), notifier, "https://ontmoet.example/staff")
+    joined = "\n".join(text for _, text in notifier.sent)
+    assert len(notifier.sent) >= 2
+    assert f"https://ontmoet.example/staff/r/{view.reference}" in joined
+    assert "slaat" not in joined and "612345678" not in joined
+
+
+def test_the_resident_is_told_when_their_words_go_through_telegram(tmp_path, sqlite_url):  # noqa: F811
+    from bot.config import Settings
+    from bot.handoff.runtime import HandoffRuntime
+    from tests.test_handoff_support import WEST
+
+    for relay, says_telegram in ((False, False), (True, True)):
+        settings = Settings(var_dir=tmp_path, database_url=sqlite_url,
+                            telegram_live_relay=relay)
+        queue = HandoffRuntime(settings).queue
+        view = new_request(queue, resident_key=f"te-relay-{relay}")
+        queue.claim(view.reference, WEST)
+        started = queue.set_in_contact(view.reference, WEST, live=True)
+        assert ("Telegram" in started.relay.text) is says_telegram
+        queue.engine.dispose()

@@ -132,7 +132,16 @@ def test_crisis_action_fills_the_numbers_sets_the_form_aside_and_counts(tmp_path
     from bot.safety import event_counts
 
     monkeypatch.setattr(safety_actions, "settings", lambda: type("S", (), {"var_dir": tmp_path})())
+    flagged = []
+
+    class Queue:
+        async def flag_crisis(self, key):
+            flagged.append(key)
+
+    monkeypatch.setattr("actions.handoff.handoff_runtime",
+                        lambda: type("R", (), {"queue_async": Queue()})())
     messages, events = run(ActionCrisis(), active_loop="place_search_form")
+    assert len(flagged) == 1  # the opbouwwerker of an open request hears of it
     assert messages[0]["response"] == "utter_crisis"
     assert {messages[0][k] for k in ("phone_113", "phone_113_free", "phone_112")} == {
         "113", "0800-0113", "112"}

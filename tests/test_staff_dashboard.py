@@ -255,3 +255,34 @@ async def test_live_chat_from_the_dashboard_pauses_the_assistant(env):
     assert calls[1] == ("paused", "te-resident-1")
     assert "assistent" in calls[2].text
     assert calls[3] == ("resumed", "te-resident-1")
+
+
+async def test_a_failed_pause_is_shown_to_the_opbouwwerker_and_left_for_the_retry(queue, tmp_path):
+    """Issue 15.2: the dashboard says so when the assistant could not be paused;
+    the queue keeps the pending pause for the service's loop."""
+    settings = Settings(var_dir=tmp_path, staff_file=write_roster(tmp_path / "staff.yml"))
+
+    async def relay_sender(relay):
+        return True
+
+    async def failing_pauser(request, resident_key, paused):
+        return False
+
+    def accounts_factory(engine, roster):
+        return StaffAccounts(engine, roster, clock=queue.test_clock, hasher=FAST_HASHER)
+
+    app = dashboard_app(settings, lambda: queue, relay_sender=relay_sender,
+                        accounts_factory=accounts_factory, assistant_pauser=failing_pauser,
+                        app_name=f"staff_test_{next(_app_names)}")
+    accounts_factory(queue.engine, lambda: __import__(
+        "tests.test_handoff_support", fromlist=["roster"]).roster()).add("ow-west", PASSWORD)
+    ref = new_request(queue).reference
+    async with await client(app) as c:
+        await login(c, "ow-west")
+        csrf = hidden((await c.get(f"/staff/r/{ref}")).text)
+        await c.post(f"/staff/r/{ref}/claim", data={"csrf_token": csrf})
+        r = await c.post(f"/staff/r/{ref}/live", data={"csrf_token": csrf})
+        assert "m=sync_failed" in r.headers["location"]
+        page = (await c.get(r.headers["location"].replace("http://testserver", ""))).text
+        assert "probeert het opnieuw" in page
+    assert queue.get(ref).assistant_sync == "pause"

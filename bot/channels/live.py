@@ -4,7 +4,9 @@ While a request is `in_contact` through the chat (an opbouwwerker started live
 chat in Telegram or the dashboard), Rasa's conversation is paused and the
 assistant does not answer. Rasa would still run the NLU on those messages, so
 the relay happens here, before Rasa: the resident's message goes to the
-opbouwwerker (timeline + Telegram), and nothing reaches the assistant.
+opbouwwerker (timeline; into Telegram only with ONTMOET_TELEGRAM_LIVE_RELAY,
+else a dashboard link), and nothing reaches the assistant. A crisis message gets
+the helplines here at once, and the opbouwwerker is alerted.
 
 Web chat and REST residents cannot be pushed to: an opbouwwerker's answer waits
 in the `Outbox` until the web chat page fetches it (it polls every few seconds).
@@ -14,7 +16,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict, deque
-from typing import Deque, List, Optional
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Deque, List, Optional, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -53,31 +56,132 @@ class Outbox:
         return True
 
 
+@dataclass(frozen=True)
+class Screened:
+    """What the channel layer decided before the assistant sees a message.
+
+    handled: the message went to the opbouwwerker (live contact), the assistant
+    must not process it; replies: texts to send the resident at once (the
+    crisis reply), whether handled or not."""
+
+    handled: bool
+    replies: Tuple[str, ...] = ()
+
+
+def crisis_replies(language: str = "nl", staff_told: bool = False) -> Tuple[str, ...]:
+    """The helplines (113, 0800-0113, 112) from knowledge/data/helplines.yml."""
+    from bot.catalogue import text
+    from bot.safety import helpline_values
+
+    replies = [text("crisis_now", language).format(**helpline_values())]
+    if staff_told:
+        replies.append(text("crisis_staff_told", language))
+    return tuple(replies)
+
+
 class LiveContact:
-    """Intercepts a resident's message while an opbouwwerker is live with them."""
+    """The channel layer's part of the handoff, before and after the assistant.
+
+    * `screen`: while an opbouwwerker is live with the resident (the queue says
+      so), the message goes to them and not to the assistant. A crisis message
+      gets the helplines at once and the opbouwwerker is alerted: Rasa is paused
+      then, so no action would answer it.
+    * `after_silence`: the assistant said nothing. Its conversation was left
+      paused (a live chat ended from the CLI, a resume failed): resume it and run
+      the message again, so nobody is left in silence.
+    """
 
     def __init__(self, runtime) -> None:
         self.runtime = runtime
 
     async def intercept(self, pseudonym: str, text: str) -> bool:
         """True when the message went to an opbouwwerker instead of the assistant."""
+        return (await self.screen(pseudonym, text)).handled
+
+    async def screen(self, pseudonym: str, text: str, language: str = "nl") -> Screened:
+        from bot.safety import is_crisis
+
         try:
             live = await self.runtime.queue_async.live_request(pseudonym)
         except Exception:  # the assistant still answers when the queue is down
             logger.exception("live contact: queue unavailable")
-            return False
+            return Screened(False)
         if live is None:
-            return False
-        forward = await self.runtime.queue_async.record_resident_message(pseudonym, text)
-        if forward is not None:
-            member, staff_text = self.runtime.telegram.forward_for_staff(forward)
-            if member is not None:
-                try:
-                    await self.runtime.notifier.notify(member, staff_text)
-                except Exception:
-                    logger.exception("live contact: notifying %s failed", member.username)
+            return Screened(False)
+        crisis = is_crisis(text)
+        forward = None
+        try:
+            forward = await self.runtime.queue_async.record_resident_message(pseudonym, text)
+        except Exception:
+            logger.exception("live contact: storing a message for %s failed", live.reference)
+        commands = getattr(self.runtime, "telegram", None)
+        if forward is not None and commands is not None:
+            member, staff_text = commands.forward_for_staff(forward)
+            await self._notify(member, staff_text)
+        replies: Tuple[str, ...] = ()
+        if crisis:
+            self._count_crisis()
+            told = False
+            if forward is not None and commands is not None:
+                member, alert = commands.crisis_for_staff(forward)
+                told = await self._notify(member, alert)
+            try:  # marked in the dashboard's timeline; the alert went out just now
+                await self.runtime.queue_async.flag_crisis(pseudonym, pending=not told)
+            except Exception:
+                logger.exception("live contact: marking a crisis for %s failed", live.reference)
+            replies = crisis_replies(language, staff_told=told)
+            logger.warning("live contact: crisis message for %s, helplines given", live.reference)
         logger.info("live contact: message relayed for %s", live.reference)
-        return True
+        return Screened(True, replies)
+
+    async def after_silence(self, pseudonym: str, text: str, language: str,
+                            rerun: Callable[[], Awaitable[bool]]) -> Tuple[str, ...]:
+        """The assistant produced no reply. Resume a conversation left paused and
+        run the message again (`rerun` returns True when it produced a reply).
+        Returns what the channel must still send: () when the rerun answered,
+        else the crisis reply for a crisis message, else the kind fallback."""
+        from bot.catalogue import text as catalogue_text
+        from bot.safety import is_crisis
+
+        agent = getattr(self.runtime, "agent", None)
+        if agent is not None and getattr(agent, "processor", None) is not None:
+            try:
+                tracker = await agent.processor.get_tracker(pseudonym)
+                if tracker.is_paused():
+                    from bot.handoff.runtime import set_assistant_paused
+
+                    logger.warning("the assistant was left paused for %s: resumed", pseudonym)
+                    await set_assistant_paused(agent, pseudonym, False)
+                    if await rerun():
+                        return ()
+            except Exception:
+                logger.exception("resuming a paused conversation failed for %s", pseudonym)
+        if is_crisis(text):
+            self._count_crisis()
+            try:  # the opbouwwerker of an open or recent request hears of it
+                await self.runtime.queue_async.flag_crisis(pseudonym)
+            except Exception:
+                logger.exception("marking a crisis failed")
+            return crisis_replies(language)
+        return (catalogue_text("technical_problem", language),)
+
+    async def _notify(self, member, text: str) -> bool:
+        if member is None:
+            return False
+        try:
+            await self.runtime.notifier.notify(member, text)
+            return True
+        except Exception:
+            logger.exception("live contact: notifying %s failed", member.username)
+            return False
+
+    def _count_crisis(self) -> None:
+        from bot.safety import record_event
+
+        try:
+            record_event("crisis_keyword", self.runtime.settings.var_dir)
+        except Exception:  # counting must never stop the reply
+            logger.exception("counting a safety event failed")
 
 
 def register_outbox(directory, outbox: Outbox, channels: Optional[List[str]] = None) -> None:
@@ -85,4 +189,4 @@ def register_outbox(directory, outbox: Outbox, channels: Optional[List[str]] = N
         directory.register_sender(name, outbox.send)
 
 
-__all__ = ["Outbox", "LiveContact", "register_outbox"]
+__all__ = ["Outbox", "LiveContact", "Screened", "crisis_replies", "register_outbox"]

@@ -164,12 +164,18 @@ class ResidentRestInput(InputChannel):
             await self.directory.remember(
                 pseudonym, ResidentAddress(channel=self.name(), address=pseudonym)
             )
-        if self.live is not None and await self.live.intercept(pseudonym, text):
-            # An opbouwwerker is live with this resident: the assistant is quiet.
-            return 200, self._waiting(sender, pseudonym)
+        if self.live is not None:
+            screened = await self.live.screen(pseudonym, text)
+            if screened.handled:
+                # An opbouwwerker is live with this resident: the assistant is
+                # quiet; a crisis message still gets the helplines at once.
+                return 200, self._waiting(sender, pseudonym) + [
+                    {"recipient_id": sender, "text": reply} for reply in screened.replies]
         collector = CollectingOutputChannel()
-        try:
-            with watching_actions() as failed:
+        failed: List[str] = []
+
+        async def run() -> bool:
+            with watching_actions() as failed_now:
                 await on_new_message(
                     UserMessage(
                         text,
@@ -179,6 +185,17 @@ class ResidentRestInput(InputChannel):
                         metadata=metadata,
                     )
                 )
+                failed.extend(failed_now)
+            return not failed_now and bool(collector.messages)
+
+        try:
+            answered = await run()
+            if not answered and not failed and self.live is not None:
+                # Silence: a conversation left paused is resumed and run again.
+                fallback = await self.live.after_silence(pseudonym, text, "nl", run)
+                if fallback:
+                    return 200, self._waiting(sender, pseudonym) + [
+                        {"recipient_id": sender, "text": reply} for reply in fallback]
         except Exception:  # never a stack trace to a resident
             logger.exception("%s: message handling failed for %s", self.name(), pseudonym)
             return 200, [

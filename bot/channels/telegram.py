@@ -711,12 +711,19 @@ class TelegramInput(InputChannel):
             logger.info("telegram: rate limit reached for %s", pseudonym)
             await self.send_text(event.chat_id, catalogue.text("slow_down", event.language))
             return "replied"
-        if await self._live_intercept(pseudonym, text):
-            return "live"
+        live = self._live()
+        if live is not None:
+            screened = await live.screen(pseudonym, text, event.language)
+            for reply in screened.replies:  # the crisis reply, at once
+                await self.send_text(event.chat_id, reply)
+            if screened.handled:
+                return "live"
         output = TelegramOutput(self, event.chat_id, pseudonym, event.language)
         logger.debug("telegram: message from %s", pseudonym)
-        try:
-            with watching_actions() as failed:
+        failed: List[str] = []
+
+        async def run() -> bool:
+            with watching_actions() as failed_now:
                 await on_new_message(
                     UserMessage(
                         text,
@@ -726,11 +733,21 @@ class TelegramInput(InputChannel):
                         metadata={"language": event.language},
                     )
                 )
+                failed.extend(failed_now)
+            return not failed_now and output.sent > 0
+
+        try:
+            answered = await run()
+            if not answered and not failed and live is not None:
+                # Silence: a conversation left paused is resumed and run again.
+                for reply in await live.after_silence(pseudonym, text, event.language, run):
+                    await self.send_text(event.chat_id, reply)
+                return "processed"
         except Exception:
             logger.exception("telegram: message handling failed for %s", pseudonym)
             await self.send_text(event.chat_id, catalogue.text("technical_problem", event.language))
             return "failed"
-        if failed or (output.sent == 0 and not await self._paused(pseudonym)):
+        if failed or output.sent == 0:
             # An action failed or timed out: never leave the resident in silence.
             logger.warning("telegram: no reply produced for %s", pseudonym)
             await self.send_text(event.chat_id, catalogue.text("technical_problem", event.language))
@@ -794,10 +811,15 @@ class TelegramInput(InputChannel):
         if getattr(agent, "processor", None) is not None and (outcome.pause or outcome.resume):
             from bot.handoff.runtime import set_assistant_paused
 
-            for key in outcome.pause:
-                await set_assistant_paused(agent, key, True)
-            for key in outcome.resume:
-                await set_assistant_paused(agent, key, False)
+            changes = [(key, True) for key in outcome.pause] + [(key, False) for key in outcome.resume]
+            for key, paused in changes:
+                try:
+                    await set_assistant_paused(agent, key, paused)
+                except Exception:  # surfaced; the service's loop retries (assistant_sync)
+                    logger.exception("telegram: pausing/resuming the assistant failed")
+                    from bot.handoff.texts import staff_text
+
+                    await self.send_text(event.chat_id, staff_text("dash_sync_failed"))
         return True
 
     async def _deliver(self, relay: Any) -> bool:
@@ -811,24 +833,13 @@ class TelegramInput(InputChannel):
         app = self._app
         return getattr(getattr(app, "ctx", None), "agent", None) if app is not None else None
 
-    async def _paused(self, pseudonym: str) -> bool:
-        """True when Rasa's conversation is paused (live contact): silence is expected."""
-        agent = self._agent()
-        if agent is None or getattr(agent, "processor", None) is None:
-            return False
-        try:
-            tracker = await agent.processor.get_tracker(pseudonym)
-            return bool(tracker.is_paused())
-        except Exception:  # pragma: no cover - best effort
-            return False
-
-    async def _live_intercept(self, pseudonym: str, text: str) -> bool:
-        """True when an opbouwwerker is live with this resident (message relayed)."""
+    def _live(self):
+        """The channel layer's live contact and silence guard (with a handoff runtime)."""
         if self.runtime is None:
-            return False
+            return None
         from bot.channels.live import LiveContact
 
-        return await LiveContact(self.runtime).intercept(pseudonym, text)
+        return LiveContact(self.runtime)
 
     async def send_to_staff(self, telegram_user_id: int, text: str) -> None:
         """Send to an opbouwwerker's private chat (TelegramStaffNotifier's `send`)."""

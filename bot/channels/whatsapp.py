@@ -720,41 +720,50 @@ class WhatsAppInput(InputChannel):
             logger.info("whatsapp: rate limit reached for %s", pseudonym)
             await self._say(event.wa_id, "slow_down")
             return "replied"
+        live = None
         if self.runtime is not None:
             from bot.channels.live import LiveContact
 
-            if await LiveContact(self.runtime).intercept(pseudonym, text):
+            live = LiveContact(self.runtime)
+            screened = await live.screen(pseudonym, text)
+            for reply in screened.replies:  # the crisis reply, at once
+                await self._send_plain(event.wa_id, reply)
+            if screened.handled:
                 return "live"
         output = WhatsAppOutput(self, event.wa_id, pseudonym)
-        try:
-            with watching_actions() as failed:
+        failed: List[str] = []
+
+        async def run() -> bool:
+            with watching_actions() as failed_now:
                 await on_new_message(
                     UserMessage(text, output, pseudonym, input_channel=CHANNEL,
                                 metadata={"language": "nl"})
                 )
+                failed.extend(failed_now)
+            return not failed_now and output.sent > 0
+
+        try:
+            answered = await run()
+            if not answered and not failed and live is not None:
+                # Silence: a conversation left paused is resumed and run again.
+                for reply in await live.after_silence(pseudonym, text, "nl", run):
+                    await self._send_plain(event.wa_id, reply)
+                return "processed"
         except Exception:
             logger.exception("whatsapp: message handling failed for %s", pseudonym)
             await self._say(event.wa_id, "technical_problem")
             return "failed"
-        if failed or (output.sent == 0 and not await self._paused(pseudonym)):
+        if failed or output.sent == 0:
             # An action failed or timed out: never leave the resident in silence.
             logger.warning("whatsapp: no reply produced for %s", pseudonym)
             await self._say(event.wa_id, "technical_problem")
         return "processed"
 
-    async def _paused(self, pseudonym: str) -> bool:
-        """True when Rasa's conversation is paused (live contact): silence is expected."""
-        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
-        if getattr(agent, "processor", None) is None:
-            return False
-        try:
-            tracker = await agent.processor.get_tracker(pseudonym)
-            return bool(tracker.is_paused())
-        except Exception:  # pragma: no cover - best effort
-            return False
-
     async def _say(self, wa_id: str, key: str) -> None:
-        for item in text_message(catalogue.text(key)):
+        await self._send_plain(wa_id, catalogue.text(key))
+
+    async def _send_plain(self, wa_id: str, text: str) -> None:
+        for item in text_message(text):
             await self.client.send(wa_id, item)
 
     # --- web layer -------------------------------------------------------

@@ -101,13 +101,16 @@ def cmd_queue(args: argparse.Namespace) -> int:
             return 0 if result.won or result.already_owner else 3
         if args.queue_command in ("close", "release"):
             actor = _actor(settings, queue, roster, args.actor)
+            # The service (which holds the residents' conversations) resumes the
+            # assistant and tells the resident within seconds (assistant_sync).
             if args.queue_command == "close":
-                result = queue.close(args.reference, actor, note=args.note)
+                result = queue.close(args.reference, actor, note=args.note,
+                                     tell_resident_later=True)
             else:
-                result = queue.release(args.reference, actor)
+                result = queue.release(args.reference, actor, tell_resident_later=True)
             if result.relay is not None:
-                print("let op: de bewoner zat in een live chat; de assistent neemt het weer over "
-                      "zodra de bewoner iets stuurt.", file=sys.stderr)
+                print("let op: de bewoner zat in een live chat; de service hervat de assistent "
+                      "en laat het de bewoner weten.", file=sys.stderr)
             if args.json:
                 _json(result.request.to_dict())
             else:

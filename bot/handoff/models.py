@@ -87,6 +87,15 @@ class HandoffRequest(Base):
     closed_at = Column(DateTime)
     escalated_at = Column(DateTime)
     announced_at = Column(DateTime)  # staff notified of the new request (outbox marker)
+    # Live chat: when it started or an opbouwwerker last wrote (the pause has a
+    # maximum length counted from here), and the Rasa pause/resume the service
+    # still has to apply ("pause", "resume", "resume:ended", "resume:expired").
+    live_since = Column(DateTime)
+    assistant_sync = Column(String(20))
+    sync_attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    # The resident wrote a crisis message: the opbouwwerker still has to be told
+    # (the outbox of the service's loop; the action server cannot reach Telegram).
+    crisis_signal_at = Column(DateTime)
     anonymised_at = Column(DateTime)
 
     notes = relationship("HandoffNote", back_populates="request", order_by="HandoffNote.id",

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.handoff.models import (
     AFGEROND,
+    CONTACT_CALL_ME,
     CLOSED_STATUSES,
     CONTACT_CHAT,
     CONTACT_METHODS,
@@ -62,6 +63,13 @@ _NOTE_ACTIONS = ("note", "reply", "resident_message")
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
 
 Actor = Union[StaffMember, str]
+
+# What the service still has to do with the resident's Rasa conversation
+# (HandoffRequest.assistant_sync); set in the transaction of the status change.
+SYNC_PAUSE = "pause"
+SYNC_RESUME = "resume"  # resume; the resident was already told
+SYNC_RESUME_ENDED = "resume:ended"  # resume and tell: live chat ended (e.g. from the CLI)
+SYNC_RESUME_EXPIRED = "resume:expired"  # resume and tell: the pause reached its maximum
 
 
 # --------------------------------------------------------------------------
@@ -127,6 +135,10 @@ class RequestView:
     escalated_at: Optional[datetime]
     anonymised_at: Optional[datetime]
     announced_at: Optional[datetime] = None
+    live_since: Optional[datetime] = None
+    assistant_sync: Optional[str] = None
+    sync_attempts: int = 0
+    crisis_signal_at: Optional[datetime] = None
 
     @property
     def is_open(self) -> bool:
@@ -264,6 +276,23 @@ def parse_reference(text: Optional[str]) -> Optional[str]:
     return format_reference(int(match.group(1)))
 
 
+def _resume(was_live: bool, tell_resident_later: bool) -> dict:
+    """The assistant_sync values when a live chat ends (nothing when it was not live)."""
+    if not was_live:
+        return {}
+    return dict(assistant_sync=SYNC_RESUME_ENDED if tell_resident_later else SYNC_RESUME,
+                sync_attempts=0)
+
+
+def keeps_channel_address(channel: Optional[str], contact_method: Optional[str]) -> bool:
+    """May the chat address be stored with a request? A Telegram chat id yes (with
+    consent); a WhatsApp id is the resident's phone number: only when they asked
+    to be called back on it ("bel mij"), never when they chose contact by chat."""
+    if channel == "whatsapp":
+        return contact_method == CONTACT_CALL_ME
+    return True
+
+
 def _username(actor: Actor) -> str:
     return actor.username if isinstance(actor, StaffMember) else str(actor)
 
@@ -288,10 +317,14 @@ def _clean(text: Optional[str], limit: int) -> Optional[str]:
 # --------------------------------------------------------------------------
 class HandoffQueue:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow,
-                 retries: int = 4) -> None:
+                 retries: int = 4, telegram_live_relay: bool = False) -> None:
         from bot.db import make_session_factory
 
         self.engine = engine
+        # With the operator setting ONTMOET_TELEGRAM_LIVE_RELAY on, the resident's
+        # words in a live chat go through Telegram, and the resident is told so.
+        self.live_started_key = ("handoff_live_started_telegram" if telegram_live_relay
+                                 else "handoff_live_started")
         self._sessions = make_session_factory(engine)
         self._clock = clock
         self._retries = max(1, retries)
@@ -412,6 +445,8 @@ class HandoffQueue:
         channel_address = _clean(channel_address, 120)
         if not consent and (contact_phone or channel_address):
             raise ConsentRequired("contact details may only be kept with consent")
+        if not keeps_channel_address(channel, contact_method):
+            channel_address = None  # a WhatsApp id is a phone number: only for "bel mij"
         if contact_phone and not _PHONE_RE.match(contact_phone):
             raise InvalidInput("that does not look like a phone number")
         if contact_method == CONTACT_PHONE and not contact_phone:
@@ -478,7 +513,7 @@ class HandoffQueue:
         was_live = row.live
         updated = self._transition(
             row, "resident", "cancelled", from_statuses=OPEN_STATUSES,
-            values=dict(status=GEANNULEERD, closed_at=now, live=False),
+            values=dict(status=GEANNULEERD, closed_at=now, live=False, **_resume(was_live, False)),
             require_owner=False, now=now)
         return ActionResult(_view(updated), self._live_ended_relay(updated) if was_live else None,
                             False if was_live else None)
@@ -602,6 +637,8 @@ class HandoffQueue:
         values = dict(status=IN_CONTACT, live=bool(live) or row.live)
         if row.in_contact_at is None:
             values["in_contact_at"] = now
+        if live and not row.live:
+            values.update(live_since=now, assistant_sync=SYNC_PAUSE, sync_attempts=0)
         if row.status == IN_CONTACT:  # only the live flag can change
             if not _is_coordinator(staff) and row.assigned_to != _username(staff):
                 raise NotAllowed(f"{row.reference} belongs to {row.assigned_to}",
@@ -616,18 +653,19 @@ class HandoffQueue:
                                    values=values, require_owner=True, now=now, **event)
         relay = None
         if live and not row.live:
-            relay = self._relay(updated, resident_text("handoff_live_started", updated.language))
+            relay = self._relay(updated, resident_text(self.live_started_key, updated.language))
         return ActionResult(_view(updated), relay, True if live and not row.live else None)
 
-    def end_live(self, reference: str, staff: Actor,
-                 now: Optional[datetime] = None) -> ActionResult:
+    def end_live(self, reference: str, staff: Actor, now: Optional[datetime] = None,
+                 tell_resident_later: bool = False) -> ActionResult:
         """Stop live chat; the assistant takes over and says so (relay)."""
         row = self._load_visible(reference, staff)
         if not row.live:
             return ActionResult(_view(row), None)
         now = self._now(now)
         updated = self._transition(row, staff, "live_ended", from_statuses=(IN_CONTACT,),
-                                   values=dict(live=False), require_owner=True, now=now,
+                                   values=dict(live=False, **_resume(True, tell_resident_later)),
+                                   require_owner=True, now=now,
                                    field="live", old=True, new=False)
         return ActionResult(_view(updated), self._live_ended_relay(updated), False)
 
@@ -682,6 +720,8 @@ class HandoffQueue:
         values = dict(status=IN_CONTACT)
         if row.in_contact_at is None:
             values["in_contact_at"] = now
+        if row.live:
+            values["live_since"] = now  # the pause's maximum counts from the last answer
 
         def extra(session):
             session.execute(insert(HandoffNote).values(
@@ -696,26 +736,28 @@ class HandoffQueue:
         return ActionResult(_view(updated), relay)
 
     def close(self, reference: str, staff: Actor, note: Optional[str] = None,
-              now: Optional[datetime] = None) -> ActionResult:
+              now: Optional[datetime] = None, tell_resident_later: bool = False) -> ActionResult:
         """Close a claimed request (owner or coordinator); ends live chat."""
         row = self._load_visible(reference, staff)
         now = self._now(now)
         if note:
             self.add_note(reference, staff, note, now=now)
         updated = self._transition(row, staff, "closed", from_statuses=(OPGEPAKT, IN_CONTACT),
-                                   values=dict(status=AFGEROND, closed_at=now, live=False),
+                                   values=dict(status=AFGEROND, closed_at=now, live=False,
+                                               **_resume(row.live, tell_resident_later)),
                                    require_owner=True, now=now)
         return ActionResult(_view(updated), self._live_ended_relay(updated) if row.live else None,
                             False if row.live else None)
 
-    def release(self, reference: str, staff: Actor,
-                now: Optional[datetime] = None) -> ActionResult:
+    def release(self, reference: str, staff: Actor, now: Optional[datetime] = None,
+                tell_resident_later: bool = False) -> ActionResult:
         """Give a claimed request back to the queue (status nieuw, no owner)."""
         row = self._load_visible(reference, staff)
         now = self._now(now)
         updated = self._transition(row, staff, "released", from_statuses=(OPGEPAKT, IN_CONTACT),
                                    values=dict(status=NIEUW, assigned_to=None, claimed_at=None,
-                                               live=False),
+                                               live=False,
+                                               **_resume(row.live, tell_resident_later)),
                                    require_owner=True, now=now)
         return ActionResult(_view(updated), self._live_ended_relay(updated) if row.live else None,
                             False if row.live else None)
@@ -792,6 +834,9 @@ class HandoffQueue:
         if not address:
             return False
         now = self._now(now)
+        wanted = [HandoffRequest.consent.is_(True)]
+        if channel == "whatsapp":  # a WhatsApp id is a phone number: only for "bel mij"
+            wanted.append(HandoffRequest.contact_method == CONTACT_CALL_ME)
 
         def work():
             with self._sessions() as session, session.begin():
@@ -803,7 +848,7 @@ class HandoffQueue:
                 result = session.execute(
                     update(HandoffRequest).where(
                         HandoffRequest.id == row,
-                        HandoffRequest.consent.is_(True),
+                        *wanted,
                         HandoffRequest.channel == channel,
                         HandoffRequest.channel_address.is_(None),
                         HandoffRequest.status.in_(OPEN_STATUSES),
@@ -817,6 +862,103 @@ class HandoffQueue:
                 return True
 
         return bool(self._retry(work))
+
+    # -- the assistant's pause and resume (applied by the service) --------------
+    def pending_assistant_syncs(self, limit: int = 50) -> List[RequestView]:
+        """Requests whose Rasa pause/resume the service still has to apply."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(HandoffRequest).where(HandoffRequest.assistant_sync.is_not(None),
+                                             HandoffRequest.resident_key.is_not(None))
+                .order_by(HandoffRequest.id).limit(limit)
+            ).scalars().all()
+        return [_view(r) for r in rows]
+
+    def assistant_synced(self, reference: str, value: str) -> bool:
+        """Clear the pending pause/resume `value` (only if nothing newer replaced it)."""
+        def work():
+            with self._sessions() as session, session.begin():
+                return session.execute(
+                    update(HandoffRequest).where(HandoffRequest.reference == reference,
+                                                 HandoffRequest.assistant_sync == value)
+                    .values(assistant_sync=None, sync_attempts=0)
+                    .execution_options(synchronize_session=False)
+                ).rowcount == 1
+
+        return bool(self._retry(work))
+
+    def assistant_sync_failed(self, reference: str, value: str) -> int:
+        """Count a failed attempt; returns the number of attempts so far."""
+        def work():
+            with self._sessions() as session, session.begin():
+                session.execute(
+                    update(HandoffRequest).where(HandoffRequest.reference == reference,
+                                                 HandoffRequest.assistant_sync == value)
+                    .values(sync_attempts=HandoffRequest.sync_attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                return session.execute(select(HandoffRequest.sync_attempts).where(
+                    HandoffRequest.reference == reference)).scalar_one_or_none() or 0
+
+        return int(self._retry(work))
+
+    def expire_live(self, max_pause: timedelta,
+                    now: Optional[datetime] = None) -> List[RequestView]:
+        """End every live chat with no answer from the opbouwwerker for `max_pause`.
+
+        The request stays open (in contact, with its owner); the service resumes
+        the assistant and tells the resident what happens next (resume:expired).
+        Each request is taken by one caller only."""
+        now = self._now(now)
+
+        def event(session, request_id, reference):
+            self._event(session, request_id, reference, "system", "live_expired", now,
+                        field="live", old=True, new=False)
+
+        return self._take_each(
+            (HandoffRequest.live.is_(True), HandoffRequest.status == IN_CONTACT,
+             HandoffRequest.live_since <= now - max_pause),
+            dict(live=False, assistant_sync=SYNC_RESUME_EXPIRED, sync_attempts=0,
+                 updated_at=now),
+            on_taken=event)
+
+    # -- crisis signals for the opbouwwerker -----------------------------------
+    def flag_crisis(self, resident_key: str, pending: bool = True,
+                    recent: timedelta = timedelta(days=14),
+                    now: Optional[datetime] = None) -> List[str]:
+        """The resident wrote a crisis message: mark their open requests (and those
+        closed in the last `recent`) with an event `crisis_signal` for the
+        dashboard, and, with `pending`, for the service to tell the opbouwwerker
+        (take_crisis_signals). No text is stored. Returns the references."""
+        if not resident_key:
+            return []
+        now = self._now(now)
+
+        def work():
+            with self._sessions() as session, session.begin():
+                rows = session.execute(
+                    select(HandoffRequest.id, HandoffRequest.reference).where(
+                        HandoffRequest.resident_key == resident_key,
+                        HandoffRequest.anonymised_at.is_(None),
+                        (HandoffRequest.status.in_(OPEN_STATUSES))
+                        | (HandoffRequest.closed_at >= now - recent),
+                    )
+                ).all()
+                for request_id, reference in rows:
+                    if pending:
+                        session.execute(update(HandoffRequest)
+                                        .where(HandoffRequest.id == request_id)
+                                        .values(crisis_signal_at=now)
+                                        .execution_options(synchronize_session=False))
+                    self._event(session, request_id, reference, "system", "crisis_signal", now)
+                return [reference for _, reference in rows]
+
+        return self._retry(work)
+
+    def take_crisis_signals(self, limit: int = 50) -> List[RequestView]:
+        """Requests with a crisis signal nobody passed on yet, each taken by one caller."""
+        return self._take_each((HandoffRequest.crisis_signal_at.is_not(None),),
+                               dict(crisis_signal_at=None), limit=limit)
 
     # -- privacy and retention ------------------------------------------------
     def _anonymise(self, session, row_ids: List[int], now: datetime, actor: str) -> Dict[str, int]:
@@ -872,14 +1014,31 @@ class HandoffQueue:
     def purge(self, now: Optional[datetime] = None,
               closed_older_than: timedelta = timedelta(days=180),
               sessions: bool = True,
-              login_attempts_older_than: timedelta = timedelta(days=30)) -> Dict[str, int]:
+              login_attempts_older_than: timedelta = timedelta(days=30),
+              open_older_than: Optional[timedelta] = None) -> Dict[str, int]:
         """Retention: anonymise requests closed longer ago than `closed_older_than`,
-        drop expired dashboard sessions and old login attempts."""
+        drop expired dashboard sessions and old login attempts. With
+        `open_older_than`, requests still open after that long are closed
+        (geannuleerd, event `expired`) and anonymised at once: an open request
+        has a maximum age."""
         now = self._now(now)
         cutoff = now - closed_older_than
 
         def work():
             with self._sessions() as session, session.begin():
+                expired = []
+                if open_older_than is not None:
+                    stale = session.execute(
+                        select(HandoffRequest.id, HandoffRequest.reference, HandoffRequest.status)
+                        .where(HandoffRequest.status.in_(OPEN_STATUSES),
+                               HandoffRequest.created_at <= now - open_older_than)
+                    ).all()
+                    for request_id, reference, status in stale:
+                        session.execute(update(HandoffRequest).where(HandoffRequest.id == request_id)
+                                        .values(status=GEANNULEERD, closed_at=now, updated_at=now))
+                        self._event(session, request_id, reference, "system", "expired", now,
+                                    field="status", old=status, new=GEANNULEERD)
+                        expired.append(request_id)
                 ids = session.execute(
                     select(HandoffRequest.id).where(
                         HandoffRequest.status.in_(CLOSED_STATUSES),
@@ -887,7 +1046,8 @@ class HandoffQueue:
                         HandoffRequest.anonymised_at.is_(None),
                     )
                 ).scalars().all()
-                counts = self._anonymise(session, list(ids), now, "system")
+                counts = self._anonymise(session, list(ids) + expired, now, "system")
+                counts["expired_open"] = len(expired)
                 counts["sessions"] = session.execute(
                     delete(StaffSession).where(StaffSession.expires_at <= now)
                 ).rowcount if sessions else 0

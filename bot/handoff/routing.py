@@ -287,22 +287,32 @@ async def _notify_all(notifier: Notifier, staff: Iterable[StaffMember], text: st
     return reached
 
 
-async def announce_new_request(request, roster: Roster, notifier: Notifier) -> List[str]:
+async def announce_new_request(request, roster: Roster, notifier: Notifier,
+                               dashboard_url: str = "") -> List[str]:
     """Tell the opbouwwerkers of the request's area (or the coordinators) about it.
 
+    Only the reference, the buurt and a dashboard link: the reason, the phone
+    number and the messages are read in the dashboard, never sent to Telegram.
     `request` is a queue.RequestView. Returns the usernames notified."""
+    from bot.handoff.texts import dashboard_link
+
     plan = roster.who_to_notify(request.buurt, request.stadsdeel)
     key = "notify_new_uncovered" if plan.to_coordinator else "notify_new"
     text = staff_text(key, reference=request.reference,
-                      area=request.buurt or request.stadsdeel or "onbekend")
+                      area=request.buurt or request.stadsdeel or "onbekend",
+                      link=dashboard_link(dashboard_url, request.reference))
     return await _notify_all(notifier, plan.staff, text)
 
 
-async def announce_escalations(requests, roster: Roster, notifier: Notifier) -> List[str]:
+async def announce_escalations(requests, roster: Roster, notifier: Notifier,
+                               dashboard_url: str = "") -> List[str]:
     """Tell the coordinators about requests left unclaimed too long."""
+    from bot.handoff.texts import dashboard_link
+
     reached: List[str] = []
     for request in requests:
         text = staff_text("notify_escalated", reference=request.reference,
-                          area=request.buurt or request.stadsdeel or "onbekend")
+                          area=request.buurt or request.stadsdeel or "onbekend",
+                          link=dashboard_link(dashboard_url, request.reference))
         reached += await _notify_all(notifier, roster.coordinators, text)
     return reached

@@ -24,7 +24,14 @@ from datetime import timedelta
 from typing import Optional
 
 from bot.config import Settings
-from bot.handoff.queue import HandoffQueue, RequestView
+from bot.handoff.queue import (
+    SYNC_PAUSE,
+    SYNC_RESUME_ENDED,
+    SYNC_RESUME_EXPIRED,
+    HandoffQueue,
+    RequestView,
+    deliver_relay,
+)
 from bot.handoff.routing import (
     LoggingNotifier,
     Notifier,
@@ -67,8 +74,12 @@ class HandoffRuntime:
         # the service's ResidentDirectory (pseudonym -> chat address), set by
         # bot/service.py; None in the action server
         self.directory = None
+        # the Sanic app whose ctx holds the Rasa Agent (set by bot/service.py)
+        self.app = None
         self._telegram = None
         self._buurten = None
+        # pause/resume attempts before staff are told (the service keeps retrying)
+        self.sync_surface_after = 3
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs) -> "HandoffRuntime":
@@ -77,8 +88,15 @@ class HandoffRuntime:
     @property
     def queue(self) -> HandoffQueue:
         if self._queue is None:
-            self._queue = HandoffQueue.from_url(self.settings.database_url_resolved)
+            self._queue = HandoffQueue.from_url(
+                self.settings.database_url_resolved,
+                telegram_live_relay=self.settings.telegram_live_relay)
         return self._queue
+
+    @property
+    def agent(self):
+        """The Rasa Agent of the service (None in the action server and in tests)."""
+        return getattr(getattr(self.app, "ctx", None), "agent", None)
 
     @property
     def queue_async(self) -> AsyncQueue:
@@ -90,7 +108,9 @@ class HandoffRuntime:
         if self._telegram is None:
             from bot.handoff.telegram_staff import TelegramStaffCommands
 
-            self._telegram = TelegramStaffCommands(self.queue, self.roster)
+            self._telegram = TelegramStaffCommands(
+                self.queue, self.roster, dashboard_url=self.settings.dashboard_url_resolved,
+                live_relay=self.settings.telegram_live_relay)
         return self._telegram
 
     def stadsdeel_for(self, buurt: Optional[str]) -> Optional[str]:
@@ -122,7 +142,8 @@ class HandoffRuntime:
         for view in views:
             await self._keep_address(view)
             try:
-                await announce_new_request(view, self.roster(), self.notifier)
+                await announce_new_request(view, self.roster(), self.notifier,
+                                           self.settings.dashboard_url_resolved)
             except Exception:  # the request is stored; the escalation catches it later
                 logger.exception("notifying staff about %s failed", view.reference)
         return views
@@ -145,8 +166,147 @@ class HandoffRuntime:
         after = timedelta(hours=self.settings.handoff_escalate_after_hours)
         views = await asyncio.to_thread(self.queue.escalate_overdue, None, after)
         if views:
-            await announce_escalations(views, self.roster(), self.notifier)
+            await announce_escalations(views, self.roster(), self.notifier,
+                                       self.settings.dashboard_url_resolved)
         return views
+
+    # -- nobody left in silence: pause and resume, applied and retried ---------
+    async def apply_assistant_syncs(self) -> int:
+        """Apply every pending pause/resume of a resident's Rasa conversation.
+
+        The queue records what must happen (in the transaction of the status
+        change, whoever made it: dashboard, Telegram, `ontmoet queue`, the
+        expiry); this applies it, clears it only when it worked, and tells the
+        resident when a live chat ended elsewhere or expired. A failure is
+        retried every round; after `sync_surface_after` attempts the
+        opbouwwerker (or the coordinators) are told. Returns the number applied."""
+        agent = self.agent
+        if agent is None or getattr(agent, "processor", None) is None:
+            return 0
+        applied = 0
+        for view in await asyncio.to_thread(self.queue.pending_assistant_syncs):
+            value = view.assistant_sync
+            try:
+                await set_assistant_paused(agent, view.resident_key, value == SYNC_PAUSE)
+            except Exception:
+                logger.exception("pause/resume of the assistant for %s failed", view.reference)
+                attempts = await asyncio.to_thread(self.queue.assistant_sync_failed,
+                                                   view.reference, value)
+                if attempts == self.sync_surface_after:
+                    await self._surface_sync_failure(view, attempts)
+                continue
+            # Only the caller that clears it tells the resident (several replicas
+            # may apply the same change; applying is idempotent, telling is not).
+            if not await asyncio.to_thread(self.queue.assistant_synced, view.reference, value):
+                continue
+            if value in (SYNC_RESUME_ENDED, SYNC_RESUME_EXPIRED) and self.directory is not None:
+                await self._tell_resident(view, value)
+            applied += 1
+        return applied
+
+    async def _tell_resident(self, view: RequestView, value: str) -> None:
+        from bot.handoff.queue import Relay
+        from bot.handoff.texts import resident_text
+
+        key = "handoff_live_expired" if value == SYNC_RESUME_EXPIRED else "handoff_live_ended"
+        relay = Relay(reference=view.reference, channel=view.channel,
+                      resident_key=view.resident_key,
+                      address=view.channel_address if view.consent else None,
+                      language=view.language,
+                      text=resident_text(key, view.language, reference=view.reference))
+        try:
+            if not await deliver_relay(relay, self.directory):
+                logger.warning("telling the resident of %s that live chat ended: not delivered",
+                               view.reference)
+        except Exception:
+            logger.exception("telling the resident of %s that live chat ended failed",
+                             view.reference)
+
+    def _staff_for(self, view: RequestView) -> list:
+        roster = self.roster()
+        member = roster.by_username(view.assigned_to) if view.assigned_to else None
+        return [member] if member is not None else list(roster.coordinators)
+
+    async def _tell_staff(self, view: RequestView, text: str) -> None:
+        for member in self._staff_for(view):
+            try:
+                await self.notifier.notify(member, text)
+            except Exception:
+                logger.exception("notifying %s failed", member.username)
+
+    async def _surface_sync_failure(self, view: RequestView, attempts: int) -> None:
+        from bot.handoff.texts import dashboard_link, staff_text
+
+        logger.error("the assistant of %s could not be %s after %s attempts", view.reference,
+                     "paused" if view.assistant_sync == SYNC_PAUSE else "resumed", attempts)
+        what = staff_text("sync_what_pause" if view.assistant_sync == SYNC_PAUSE
+                          else "sync_what_resume")
+        await self._tell_staff(view, staff_text(
+            "sync_failed", reference=view.reference, attempts=attempts, what=what,
+            link=dashboard_link(self.settings.dashboard_url_resolved, view.reference)))
+
+    async def announce_crisis_signals(self) -> list:
+        """Tell the opbouwwerker of the request (or the area's staff, or the
+        coordinators) that the resident wrote a crisis message to the assistant.
+        The action server flags it (HandoffQueue.flag_crisis); no text is sent."""
+        from bot.handoff.texts import dashboard_link, staff_text
+
+        views = await asyncio.to_thread(self.queue.take_crisis_signals)
+        for view in views:
+            roster = self.roster()
+            member = roster.by_username(view.assigned_to) if view.assigned_to else None
+            staff = [member] if member is not None else list(
+                roster.who_to_notify(view.buurt, view.stadsdeel).staff)
+            text = staff_text("resident_crisis_assistant", reference=view.reference,
+                              link=dashboard_link(self.settings.dashboard_url_resolved,
+                                                  view.reference))
+            for person in staff:
+                try:
+                    await self.notifier.notify(person, text)
+                except Exception:
+                    logger.exception("notifying %s failed", person.username)
+        return views
+
+    async def expire_live_once(self) -> list:
+        """End live chats without an answer for ONTMOET_LIVE_MAX_HOURS: the
+        resident hears what happens next (apply_assistant_syncs), the
+        opbouwwerker is told."""
+        from bot.handoff.texts import dashboard_link, staff_text
+
+        hours = self.settings.live_max_hours
+        if hours <= 0:
+            return []
+        views = await asyncio.to_thread(self.queue.expire_live, timedelta(hours=hours))
+        for view in views:
+            await self._tell_staff(view, staff_text(
+                "live_expired", reference=view.reference, hours=f"{hours:g}",
+                link=dashboard_link(self.settings.dashboard_url_resolved, view.reference)))
+        return views
+
+    async def retention_once(self):
+        """The retention rules (bot.privacy.run_retention) in a worker thread."""
+        from bot.privacy import run_retention
+
+        return await asyncio.to_thread(
+            run_retention, self.settings, self.settings.conversation_retention_days,
+            self.settings.request_retention_days, None, self.settings.open_request_max_days)
+
+    async def retention_loop(self, first_delay_seconds: float = 60.0) -> None:
+        """Purge on a schedule inside the service (every
+        ONTMOET_RETENTION_INTERVAL_HOURS; 0 switches it off). Idempotent, so
+        several replicas may run it."""
+        interval = self.settings.retention_interval_hours * 3600
+        if interval <= 0:
+            return
+        await asyncio.sleep(first_delay_seconds)
+        while True:
+            try:
+                await self.retention_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("retention round failed")
+            await asyncio.sleep(interval)
 
     async def escalation_loop(self, interval_seconds: float = 600.0,
                               announce_every_seconds: float = 5.0) -> None:
@@ -157,6 +317,9 @@ class HandoffRuntime:
         while True:
             try:
                 await self.announce_pending()
+                await self.expire_live_once()
+                await self.announce_crisis_signals()
+                await self.apply_assistant_syncs()
                 if loop.time() >= next_escalation:
                     next_escalation = loop.time() + interval_seconds
                     await self.escalate_once()

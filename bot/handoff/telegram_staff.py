@@ -36,7 +36,7 @@ from bot.handoff.queue import (
     parse_reference,
 )
 from bot.handoff.routing import Roster, StaffMember
-from bot.handoff.texts import describe_contact, staff_text
+from bot.handoff.texts import dashboard_link, staff_text
 
 QUEUE_COMMANDS = ("wachtrij", "oppakken", "notitie", "antwoord", "afronden", "vrijgeven",
                   "live", "stoplive")
@@ -85,11 +85,21 @@ def parse_command(text: str) -> Optional[Tuple[str, str]]:
 
 class TelegramStaffCommands:
     def __init__(self, queue: HandoffQueue, roster: Union[Roster, Callable[[], Roster]],
-                 max_list: int = MAX_LIST) -> None:
-        """roster: a Roster, or a callable such as routing.RosterCache(settings.staff_file)."""
+                 max_list: int = MAX_LIST, dashboard_url: str = "",
+                 live_relay: bool = False) -> None:
+        """roster: a Roster, or a callable such as routing.RosterCache(settings.staff_file).
+
+        Resident words stay on the server: Telegram gets references, buurten and
+        dashboard links. Only with `live_relay` (the operator setting
+        ONTMOET_TELEGRAM_LIVE_RELAY) are a resident's live-chat messages forwarded."""
         self.queue = queue
         self._roster = roster
         self.max_list = max_list
+        self.dashboard_url = dashboard_url
+        self.live_relay = live_relay
+
+    def link(self, reference: str) -> str:
+        return dashboard_link(self.dashboard_url, reference)
 
     @property
     def roster(self) -> Roster:
@@ -134,8 +144,17 @@ class TelegramStaffCommands:
     def forward_for_staff(self, forward: StaffForward) -> Tuple[Optional[StaffMember], str]:
         """Who gets a resident's live-chat message, and the text to send them."""
         member = self.roster.by_username(forward.staff_username) if forward.staff_username else None
-        return member, staff_text("resident_message", reference=forward.reference,
-                                  text=forward.text)
+        if self.live_relay:
+            return member, staff_text("resident_message", reference=forward.reference,
+                                      text=forward.text)
+        return member, staff_text("resident_message_waiting", reference=forward.reference,
+                                  link=self.link(forward.reference))
+
+    def crisis_for_staff(self, forward: StaffForward) -> Tuple[Optional[StaffMember], str]:
+        """Who is told that a resident in live chat wrote a crisis message (no text)."""
+        member = self.roster.by_username(forward.staff_username) if forward.staff_username else None
+        return member, staff_text("resident_crisis", reference=forward.reference,
+                                  link=self.link(forward.reference))
 
     # -- helpers ------------------------------------------------------------
     def _display(self, username: Optional[str]) -> str:
@@ -186,11 +205,8 @@ class TelegramStaffCommands:
         result = self.queue.claim(reference, staff)
         if result.won:
             view = self.queue.get(reference, staff)
-            text = "\n".join([
-                staff_text("claimed", reference=reference, contact=describe_contact(view)),
-                staff_text("claimed_details", area=view.area, reason=view.reason or "-",
-                           language=view.language, moment=view.best_moment or "-"),
-            ])
+            text = staff_text("claimed", reference=reference, area=view.area,
+                              link=self.link(reference))
             return StaffReply((text,), staff=staff)
         if result.already_owner:
             return StaffReply((staff_text("claim_already_yours", reference=reference),), staff=staff)
@@ -228,7 +244,9 @@ class TelegramStaffCommands:
     def _cmd_live(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "live")
         result = self.queue.set_in_contact(reference, staff, live=True)
-        return _from_result([staff_text("live_started", reference=reference)], result, staff)
+        key = "live_started" if self.live_relay else "live_started_dashboard"
+        return _from_result([staff_text(key, reference=reference, link=self.link(reference))],
+                            result, staff)
 
     def _cmd_stoplive(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "stoplive")

@@ -33,6 +33,11 @@ def resident_text(key: str, language: str = "nl", **values) -> str:
     return template.format(**values) if values else template
 
 
+def dashboard_link(dashboard_url: str, reference: str) -> str:
+    """Where staff read a request: `<dashboard>/r/T-0042` (the content stays on the server)."""
+    return f"{(dashboard_url or '/staff').rstrip('/')}/r/{reference}"
+
+
 def describe_contact(view) -> str:
     """How staff can reach the resident of a request (queue.RequestView)."""
     if view.contact_method == "telefoon" and view.contact_phone:

@@ -54,6 +54,7 @@ FLASH_KEYS = {
     "claimed", "claim_lost", "note_saved", "reply_sent", "reply_not_delivered", "closed",
     "released", "live_started", "live_ended", "not_allowed", "empty_text", "logged_out",
     "login_failed", "login_blocked", "session_expired", "csrf", "not_found", "anonymised",
+    "sync_failed",
 }
 NOTE_LABELS = {"note": "Notitie", "reply": "Bericht aan bewoner", "resident": "Bericht van bewoner"}
 EVENT_LABELS = {
@@ -63,6 +64,9 @@ EVENT_LABELS = {
     "live_ended": "Live chat gestopt",
     "anonymised": "Persoonsgegevens verwijderd",
     "address_kept": "Chatadres bewaard (met toestemming)",
+    "crisis_signal": "Let op: bericht dat op een crisis wijst (113 en 112 gegeven)",
+    "live_expired": "Live chat vanzelf gestopt (te lang geen antwoord)",
+    "expired": "Gesloten: stond te lang open",
 }
 _USERNAME_RE = re.compile(r"^[\w.\-]{1,80}$")
 
@@ -70,18 +74,23 @@ RelaySender = Callable[[Relay], Awaitable[bool]]
 AssistantPauser = Callable[[object, str, bool], Awaitable[None]]
 
 
-async def agent_pauser(request, resident_key: str, paused: bool) -> None:
-    """Pause/resume Rasa for the resident via the Agent on this Sanic app (if any)."""
+async def agent_pauser(request, resident_key: str, paused: bool) -> bool:
+    """Pause/resume Rasa for the resident via the Agent on this Sanic app (if any).
+
+    False when it failed: the dashboard says so; the service's loop retries
+    (the queue keeps the pending change in assistant_sync)."""
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None:
         logger.warning("no Rasa agent on this app: live chat state not applied to Rasa")
-        return
+        return True
     from bot.handoff.runtime import set_assistant_paused
 
     try:
         await set_assistant_paused(agent, resident_key, paused)
     except Exception:
         logger.exception("pausing/resuming the assistant failed")
+        return False
+    return True
 
 
 async def directory_relay_sender(relay: Relay) -> bool:
@@ -388,8 +397,10 @@ def dashboard_blueprint(settings: Settings,
             if result.relay is not None:
                 await dash.relay_sender(result.relay)
             if result.live_changed is not None and result.request.resident_key:
-                await dash.assistant_pauser(request, result.request.resident_key,
-                                            result.live_changed)
+                applied = await dash.assistant_pauser(request, result.request.resident_key,
+                                                      result.live_changed)
+                if applied is False:
+                    flash = "sync_failed"
             return dash.redirect(f"/r/{ref}" if action != "release" or me.can_see(
                 result.request.buurt, result.request.stadsdeel) else "/", m=flash)
         except NotFound:
