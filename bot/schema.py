@@ -8,6 +8,9 @@ from sqlalchemy import MetaData
 
 def all_metadata() -> List[MetaData]:
     from bot.handoff.models import Base as HandoffBase
+    from bot.insights.models import Base as InsightsBase
+    from knowledge.gaps import Base as GapsBase
     from knowledge.models import Base as KnowledgeBase
 
-    return [KnowledgeBase.metadata, HandoffBase.metadata]
+    return [KnowledgeBase.metadata, HandoffBase.metadata, InsightsBase.metadata,
+            GapsBase.metadata]
