@@ -9,6 +9,7 @@ when it rests on at least 5 requests.
     report = build_report(engine, by="stadsdeel", months=12, now=...)
     report["rows"]    [{month, area, values: {key: {value, display}}, languages}]
     report["totals"]  the same for heel Maastricht per month
+    report["period"]  per area (and heel Maastricht) over the whole period
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ SUPPRESS_BELOW = 5
 SUPPRESSED = "< 5"
 UNKNOWN_AREA = "onbekend"
 CITY = "heel Maastricht"
+PERIOD = "periode"
 
 # key, label (Dutch, for the table and the page), unit
 INDICATORS = (
@@ -172,6 +174,17 @@ def build_report(engine: Engine, by: str = "stadsdeel", months: int = 12,
             for language, n in bucket.items():
                 city[language] = city.get(language, 0) + n
 
+    # The whole period per area (for the map-like table), summed before suppression.
+    for source in (raw, langs):
+        for (month, area), bucket in list(source.items()):
+            period = source.setdefault((PERIOD, area), {})
+            for name, value in bucket.items():
+                period[name] = period.get(name, 0) + value
+    for (month, area), times in list(durations.items()):
+        period = durations.setdefault((PERIOD, area), {"contact": [], "close": []})
+        period["contact"].extend(times["contact"])
+        period["close"].extend(times["close"])
+
     def values(key: tuple) -> Dict[str, Dict[str, object]]:
         bucket = raw.get(key, {})
         out = {name: suppress(bucket.get(name, 0)) for name in INDICATOR_KEYS[:8]}
@@ -184,13 +197,15 @@ def build_report(engine: Engine, by: str = "stadsdeel", months: int = 12,
     def languages(key: tuple) -> Dict[str, Dict[str, object]]:
         return {language: suppress(n) for language, n in sorted(langs.get(key, {}).items())}
 
-    areas = sorted({area for (_, area) in raw if area != CITY},
+    areas = sorted({area for (month, area) in raw if area != CITY and month != PERIOD},
                    key=lambda a: (a == UNKNOWN_AREA, a))
     rows = [
         {"month": month, "area": area, "values": values((month, area)),
          "languages": languages((month, area))}
         for month in wanted for area in areas if (month, area) in raw
     ]
+    period = [{"area": area, "values": values((PERIOD, area)),
+               "languages": languages((PERIOD, area))} for area in areas + [CITY]]
     totals = [{"month": month, "area": CITY, "values": values((month, CITY)),
                "languages": languages((month, CITY))} for month in wanted]
     return {
@@ -201,6 +216,7 @@ def build_report(engine: Engine, by: str = "stadsdeel", months: int = 12,
         "indicators": [{"key": k, "label": label, "unit": unit} for k, label, unit in INDICATORS],
         "rows": rows,
         "totals": totals,
+        "period": period,
         "gaps": gap_summary(engine, wanted[0]),
     }
 

@@ -7,7 +7,8 @@
     purge(engine, older_than, now)          the conversation retention
     erase_resident(engine, resident_key)    "verwijder mijn gegevens"
 
-Grouping uses RapidFuzz (token-set similarity on the masked, lower-cased text):
+Grouping uses RapidFuzz (token-set similarity of the masked text without the
+placeholders, lower-cased and without punctuation):
 an item joins the first group whose first item is at least `threshold` similar.
 An example may carry entities in Rasa's markup ("[Malberg](buurt)"); intents and
 entities are checked against the domain. The export is a file for review
@@ -31,7 +32,7 @@ from bot.insights.masking import PLACEHOLDERS
 from bot.insights.models import EXPORTED, LABELLED, NEW, OUT_OF_SCOPE, ReviewItem, Conversation
 
 DOMAIN_DIR = PROJECT_ROOT / "domain"
-GROUP_THRESHOLD = 70.0
+GROUP_THRESHOLD = 65.0
 # Intents that are never a label: made by components or buttons, not by people.
 _NOT_LABELS = {"nlu_fallback", "inform_location", "inform_handoff", "share_location"}
 
@@ -111,7 +112,7 @@ def _similarity_key(text: str) -> str:
 
 def group_items(found: Sequence[Item], threshold: float = GROUP_THRESHOLD) -> List[Group]:
     """Items grouped by similar wording; the largest groups first."""
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, utils
 
     groups: List[Group] = []
     keys: List[str] = []
@@ -119,7 +120,7 @@ def group_items(found: Sequence[Item], threshold: float = GROUP_THRESHOLD) -> Li
         key = _similarity_key(item.text)
         best, best_score = None, 0.0
         for index, other in enumerate(keys):
-            score = fuzz.token_set_ratio(key, other)
+            score = fuzz.token_set_ratio(key, other, processor=utils.default_process)
             if score >= threshold and score > best_score:
                 best, best_score = index, score
         if best is None:

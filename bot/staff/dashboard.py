@@ -391,6 +391,9 @@ def dashboard_app(settings: Settings, queue_factory=None, **kwargs):
 
     app = Sanic(kwargs.pop("app_name", "ontmoet_staff"))
     app.blueprint(dashboard_blueprint(settings, queue_factory, **kwargs))
+    from bot.insights.web import insights_blueprint  # coordinators' insight pages
+
+    app.blueprint(insights_blueprint(settings, prefix=kwargs.get("prefix", "/staff")))
 
     @app.get("/")
     async def root(request):
