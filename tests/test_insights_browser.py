@@ -88,6 +88,9 @@ def test_fallbacks_are_reviewed_labelled_exported_and_indicators_suppressed(
         if intents and intents[-1] == "nlu_fallback":
             fallbacks.append(sender)
     assert fallbacks, "the test model understood every message: choose other messages"
+    # A question the knowledge base cannot fully answer (places without an address).
+    replies = post_message(service.url, "ins-4", "Is er een buurthuis in Malberg?")
+    assert "adres" in " ".join(r.get("text", "") for r in replies)
 
     wait = WebDriverWait(browser, 30)
     _login(browser, wait, service.url)
@@ -155,6 +158,8 @@ def test_fallbacks_are_reviewed_labelled_exported_and_indicators_suppressed(
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart")) == 10
     assert browser.find_elements(By.CSS_SELECTOR, "#chart-gesprekken rect.bar")
     assert "Zuid" in browser.find_element(By.ID, "stadsdelen").text
+    gaps = browser.find_element(By.ID, "gaps").text
+    assert "Malberg" in gaps and "adres of openingstijden ontbreken: < 5" in gaps
     browser.save_screenshot(str(tmp_path / "insights.png"))
     # printable: the print stylesheet hides the header and forms
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})

@@ -139,7 +139,7 @@ def cmd_label(args) -> int:
             item = review.label(engine, args.id, args.intent, args.example, args.username)
             print(f"#{item.id} -> {item.label_intent}: {item.label_example}")
     except review.ReviewError as exc:
-        print(f"Niet gelukt: {exc}", file=sys.stderr)
+        print(exc.text(), file=sys.stderr)
         return 1
     finally:
         engine.dispose()

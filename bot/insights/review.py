@@ -38,7 +38,22 @@ _NOT_LABELS = {"nlu_fallback", "inform_location", "inform_handoff", "share_locat
 
 
 class ReviewError(ValueError):
-    """A label that cannot become a training example (unknown intent, bad markup)."""
+    """A label that cannot become a training example (unknown intent, bad markup).
+
+    `code` names the staff text `insights_err_<code>` (bot/handoff/staff_texts.yml)."""
+
+    CODES = ("not_found", "unknown_intent", "empty", "too_long", "bad_markup",
+             "unknown_entity", "placeholder")
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+    def text(self) -> str:
+        from bot.handoff.texts import staff_text
+
+        return staff_text(f"insights_err_{self.code}", detail=self.detail)
 
 
 @dataclass(frozen=True)
@@ -144,25 +159,25 @@ def validate_example(intent: str, example: str, domain_dir: Path = DOMAIN_DIR) -
 
     intents, entities = domain_vocabulary(Path(domain_dir))
     if intent not in intents:
-        raise ReviewError(f"onbekende intent: {intent}")
+        raise ReviewError("unknown_intent", intent)
     example = " ".join((example or "").split())
     if not example:
-        raise ReviewError("leeg voorbeeld")
+        raise ReviewError("empty")
     if len(example) > 500:
-        raise ReviewError("voorbeeld te lang")
+        raise ReviewError("too_long")
     try:
         found = find_entities_in_training_example(example)
         plain = replace_entities(example)
     except Exception as exc:  # Rasa raises on broken JSON in {...} markup
-        raise ReviewError("ongeldige entiteit-opmaak") from exc
+        raise ReviewError("bad_markup") from exc
     for entity in found:
         if entity["entity"] not in entities:
-            raise ReviewError(f"onbekende entiteit: {entity['entity']}")
+            raise ReviewError("unknown_entity", entity["entity"])
     if any(placeholder in plain for placeholder in PLACEHOLDERS):
         # A masked placeholder is no training text: the coordinator rewrites it.
-        raise ReviewError("vervang eerst de afgeschermde delen ([naam], [telefoon] ...)")
+        raise ReviewError("placeholder")
     if "[" in plain or "](" in example and not found:
-        raise ReviewError("ongeldige entiteit-opmaak")
+        raise ReviewError("bad_markup")
     return example
 
 
@@ -173,7 +188,7 @@ def label(engine: Engine, item_id: int, intent: str, example: Optional[str], by:
     with engine.begin() as connection:
         row = connection.execute(select(table).where(table.c.id == item_id)).first()
         if row is None:
-            raise ReviewError("niet gevonden")
+            raise ReviewError("not_found")
         example = validate_example(intent, example if example else row.text)
         connection.execute(update(table).where(table.c.id == item_id).values(
             status=LABELLED, label_intent=intent, label_example=example, labelled_by=by,
@@ -189,7 +204,7 @@ def mark_out_of_scope(engine: Engine, item_id: int, by: str,
             status=OUT_OF_SCOPE, label_intent=None, label_example=None, labelled_by=by,
             labelled_at=_naive(now) or _now()))
         if result.rowcount != 1:
-            raise ReviewError("niet gevonden")
+            raise ReviewError("not_found")
 
 
 def training_yaml(examples: Dict[str, List[str]], comment: str = "") -> str:

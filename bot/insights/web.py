@@ -27,19 +27,15 @@ from sanic import Blueprint, response
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.handoff.texts import staff_text
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).with_name("templates")
 STAFF_TEMPLATES = Path(__file__).resolve().parent.parent / "staff" / "templates"
 SESSION_COOKIE = "ontmoet_staff"
-FLASH = {
-    "labelled": "Gelabeld. Het voorbeeld gaat mee in de volgende export.",
-    "out_of_scope": "Gemarkeerd als buiten bereik.",
-    "csrf": "Het formulier was verlopen. Probeer het opnieuw.",
-    "invalid": "Niet opgeslagen: {detail}",
-    "nothing": "Er zijn geen gelabelde berichten om te exporteren.",
-}
+# Flash messages: keys of bot/handoff/staff_texts.yml ("insights_<key>").
+FLASH = ("labelled", "out_of_scope", "csrf", "invalid", "nothing")
 
 
 def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[], Engine]] = None,
@@ -99,8 +95,8 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
             return None, response.redirect(f"{prefix}/login", status=303)
         if not info.member.is_coordinator:
             return None, render("error.html", status=403, me=info.member, csrf=info.csrf_token,
-                                heading="Alleen voor de coördinator",
-                                text="Deze pagina is alleen voor de coördinator.")
+                                heading=staff_text("insights_only_coordinator_heading"),
+                                text=staff_text("insights_only_coordinator"))
         return info, None
 
     def csrf_ok(request, expected: str) -> bool:
@@ -121,8 +117,14 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
         key = request.args.get("m")
         if key not in FLASH:
             return None
-        detail = (request.args.get("d") or "")[:200]
-        return FLASH[key].format(detail=detail)
+        if key == "invalid":
+            from bot.insights.review import ReviewError
+
+            code = request.args.get("d")
+            reason = staff_text(f"insights_err_{code}", detail="") if code in ReviewError.CODES \
+                else ""
+            return staff_text("insights_invalid", detail=reason)
+        return staff_text(f"insights_{key}")
 
     @bp.get("/static/insights.css")
     async def stylesheet(request):
@@ -190,7 +192,7 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
             await run(review.label, engine(), item_id, intent, example, info.username)
         except review.ReviewError as exc:
             return response.redirect(
-                f"{base}/review?{urlencode({'m': 'invalid', 'd': str(exc)})}", status=303)
+                f"{base}/review?{urlencode({'m': 'invalid', 'd': exc.code})}", status=303)
         return response.redirect(f"{base}/review?m=labelled", status=303)
 
     @bp.post("/review/<item_id:int>/label")
