@@ -359,3 +359,31 @@ def test_cli_insights_json_and_csv(dbs, tmp_path):
     assert "Malberg" in table and "< 5" in table
     review_text = run("review")
     assert "jeu de boules" in review_text and "06-12345678" not in review_text
+
+
+def test_a_collector_that_loses_the_race_writes_nothing(dbs, monkeypatch):
+    """Two collectors at once: the watermark moves with a conditional UPDATE, so the
+    one that was slower rolls back and nothing is counted twice."""
+    from bot.insights import collect as collect_module
+    from bot.insights.models import CollectorState
+
+    engine, tracker_db, _ = dbs
+    fallback_conversation(tracker_db)
+    original = collect_module._Batch.handle
+    raced = {"done": False}
+
+    def handle(self, row):
+        if not raced["done"]:  # another collector finishes this batch first
+            raced["done"] = True
+            other = make_engine(str(engine.url))
+            with other.begin() as connection:
+                connection.execute(CollectorState.__table__.update().values(value="999999"))
+            other.dispose()
+        return original(self, row)
+
+    monkeypatch.setattr(collect_module._Batch, "handle", handle)
+    collect(f"sqlite:///{tracker_db}", engine)
+    with engine.connect() as connection:
+        assert connection.execute(ReviewItem.__table__.select()).all() == []
+        assert connection.execute(Conversation.__table__.select()).all() == []
+        assert connection.execute(CollectorState.__table__.select()).one().value == "999999"
