@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
+
+from pathlib import Path
 
 import httpx
 import pytest
@@ -160,7 +163,14 @@ def test_fallbacks_are_reviewed_labelled_exported_and_indicators_suppressed(
     assert "Zuid" in browser.find_element(By.ID, "stadsdelen").text
     gaps = browser.find_element(By.ID, "gaps").text
     assert "Malberg" in gaps and "adres of openingstijden ontbreken: < 5" in gaps
-    browser.save_screenshot(str(tmp_path / "insights.png"))
+    screenshot = os.environ.get("ONTMOET_INSIGHTS_SCREENSHOT")  # docs/img/insights.png
+    if screenshot:
+        path = Path(screenshot)
+        path = path if path.is_absolute() else PROJECT_ROOT / path
+        browser.set_window_size(1280, 2400)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(path))
+        browser.set_window_size(1280, 900)
     # printable: the print stylesheet hides the header and forms
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     assert not browser.find_element(By.CSS_SELECTOR, "header.top").is_displayed()

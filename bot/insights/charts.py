@@ -33,6 +33,8 @@ def bar_chart(chart_id: str, title: str, months: Sequence[str],
     slot = inner_w / max(1, len(months))
     bar_w = max(4.0, slot * 0.62)
     pattern = f"hatch-{escape(chart_id)}"
+    step = max(1, -(-len(months) // 12))  # at most 12 month labels
+    dense = len(months) > 12
     parts = [
         f'<svg class="chart" id="chart-{escape(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="100%" role="img" aria-labelledby="t-{escape(chart_id)}" '
@@ -67,9 +69,11 @@ def bar_chart(chart_id: str, title: str, months: Sequence[str],
             label_y = TOP + inner_h - height - 4
         else:
             label_y = TOP + inner_h - 4
-        parts.append(f'<text x="{centre:.1f}" y="{label_y:.1f}" text-anchor="middle" '
-                     f'font-size="11" fill="#1d2733">{escape(display)}</text>')
-        parts.append(f'<text x="{centre:.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
-                     f'font-size="10" fill="#5b6775">{escape(month_label(month))}</text>')
+        if not dense or display not in ("0", "-"):
+            parts.append(f'<text x="{centre:.1f}" y="{label_y:.1f}" text-anchor="middle" '
+                         f'font-size="{9 if dense else 11}" fill="#1d2733">{escape(display)}</text>')
+        if (len(months) - 1 - index) % step == 0:
+            parts.append(f'<text x="{centre:.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
+                         f'font-size="10" fill="#5b6775">{escape(month_label(month))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
