@@ -387,3 +387,11 @@ def test_a_collector_that_loses_the_race_writes_nothing(dbs, monkeypatch):
         assert connection.execute(ReviewItem.__table__.select()).all() == []
         assert connection.execute(Conversation.__table__.select()).all() == []
         assert connection.execute(CollectorState.__table__.select()).one().value == "999999"
+
+
+def test_an_empty_export_is_still_valid_training_data(dbs):
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    engine, _, _ = dbs
+    text, n = review.export(engine, now=NOW)
+    assert n == 0 and RasaYAMLReader().reads(text).training_examples == []

@@ -155,6 +155,9 @@ def cmd_export(args) -> int:
         text, n = review.export(engine, include_exported=args.all)
     finally:
         engine.dispose()
+    if not n:
+        print("Geen gelabelde berichten om te exporteren.", file=sys.stderr)
+        return 0
     out = args.out
     if out is None:
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M")

@@ -213,7 +213,7 @@ def training_yaml(examples: Dict[str, List[str]], comment: str = "") -> str:
     if comment:
         lines.extend(f"# {line}" for line in comment.splitlines())
     lines.append('version: "3.1"')
-    lines.append("nlu:")
+    lines.append("nlu:" if examples else "nlu: []")
     for intent in sorted(examples):
         lines.append(f"  - intent: {intent}")
         lines.append("    examples: |")
