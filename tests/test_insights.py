@@ -389,9 +389,21 @@ def test_a_collector_that_loses_the_race_writes_nothing(dbs, monkeypatch):
         assert connection.execute(CollectorState.__table__.select()).one().value == "999999"
 
 
-def test_an_empty_export_is_still_valid_training_data(dbs):
-    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+def test_export_without_labelled_items_writes_no_file(dbs, monkeypatch, tmp_path, capsys):
+    from bot.cli import main
 
-    engine, _, _ = dbs
-    text, n = review.export(engine, now=NOW)
-    assert n == 0 and RasaYAMLReader().reads(text).training_examples == []
+    engine, tracker_db, url = dbs
+    monkeypatch.setenv("ONTMOET_DATABASE_URL", url)
+    monkeypatch.setenv("ONTMOET_TRACKER_STORE_URL", f"sqlite:///{tracker_db}")
+    monkeypatch.setenv("ONTMOET_VAR_DIR", str(tmp_path / "var"))
+    assert main(["insights", "export"]) == 0
+    assert not (tmp_path / "var" / "review").exists()
+    assert "geen gelabelde berichten om te exporteren" in capsys.readouterr().err
+    fallback_conversation(tracker_db)
+    collect(f"sqlite:///{tracker_db}", engine)
+    item = [i for g in review.groups(engine) for i in g.items if i.reason == "correctie"][0]
+    review.label(engine, item.id, "start_initiative", None, "coordinator")
+    assert main(["insights", "export"]) == 0
+    written = list((tmp_path / "var" / "review").glob("review-*.yml"))
+    assert len(written) == 1
+    assert "- ik wil mijn huiskamer aanmelden" in written[0].read_text()

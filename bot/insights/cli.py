@@ -156,7 +156,9 @@ def cmd_export(args) -> int:
     finally:
         engine.dispose()
     if not n:
-        print("Geen gelabelde berichten om te exporteren.", file=sys.stderr)
+        from bot.handoff.texts import staff_text
+
+        print(staff_text("insights_nothing"), file=sys.stderr)
         return 0
     out = args.out
     if out is None:
