@@ -407,3 +407,44 @@ def test_export_without_labelled_items_writes_no_file(dbs, monkeypatch, tmp_path
     written = list((tmp_path / "var" / "review").glob("review-*.yml"))
     assert len(written) == 1
     assert "- ik wil mijn huiskamer aanmelden" in written[0].read_text()
+
+
+@pytest.mark.postgres
+def test_collect_and_indicators_on_postgresql(tmp_path):
+    """The same migration, collection (tracker store and insights on PostgreSQL) and
+    indicators on PostgreSQL."""
+    from bot.db import throwaway_postgres
+
+    with throwaway_postgres("ontmoet_insights") as url, \
+            throwaway_postgres("ontmoet_insights_tracker") as tracker_url:
+        upgrade_database(url)
+        engine = make_engine(url)
+        try:
+            from rasa.core.tracker_store import SQLTrackerStore
+            from rasa.shared.core.domain import Domain
+            from rasa.shared.core.trackers import DialogueStateTracker
+            from sqlalchemy.engine import make_url
+
+            parsed = make_url(tracker_url)
+            domain = Domain.from_yaml("slots:\n  buurt:\n    type: text\n    mappings: []\n")
+            store = SQLTrackerStore(domain, dialect="postgresql", host=parsed.host,
+                                    port=parsed.port, db=parsed.database,
+                                    username=parsed.username)
+            tracker = DialogueStateTracker("re-pg", domain.slots)
+            for event in [_session(_t(0)), _slot("buurt", "Malberg", _t(1)),
+                          _user("xyz blub", "nlu_fallback", 0.3, _t(2)),
+                          _bot("utter_places_none", _t(3))]:
+                tracker.update(event)
+            asyncio.run(store.save(tracker))
+            store.engine.dispose()
+            report = collect(tracker_url, engine)
+            assert (report.review_items, report.gaps, report.conversations) == (1, 1, 1)
+            _conversations(engine, 5, "Malberg", "West", dt.datetime(2026, 11, 20),
+                           asked_place=True)
+            result = build_report(engine, by="buurt", months=2, now=NOW)
+            cell = {(r["month"], r["area"]): r for r in result["rows"]}[("2026-11", "Malberg")]
+            assert cell["values"]["gesprekken"]["value"] == 6
+            assert cell["values"]["vragen_plekken"]["value"] == 5
+            assert cell["values"]["niet_begrepen"]["display"] == SUPPRESSED
+        finally:
+            engine.dispose()
