@@ -448,3 +448,17 @@ def test_collect_and_indicators_on_postgresql(tmp_path):
             assert cell["values"]["niet_begrepen"]["display"] == SUPPRESSED
         finally:
             engine.dispose()
+
+
+def test_a_subsidy_step_without_source_is_a_gap(dbs):
+    engine, tracker_db, _ = dbs
+    write_conversation(tracker_db, "re-sub", [
+        _session(_t(0)), _slot("buurt", "Wyck", _t(0)),
+        _user("hoeveel geld krijg ik", "ask_subsidy", 0.97, _t(1)),
+        _bot("utter_subsidy_step", _t(1)), _bot("utter_subsidy_check", _t(2))])
+    report = collect(f"sqlite:///{tracker_db}", engine)
+    assert report.gaps == 1 and report.review_items == 0
+    assert kgaps.gap_counts(engine)["per_buurt"] == {"Wyck": {"subsidie_onbekend": 1}}
+    with engine.connect() as connection:
+        conversation = connection.execute(Conversation.__table__.select()).one()
+    assert conversation.asked_subsidy and conversation.stadsdeel == "Centrum"

@@ -72,6 +72,7 @@ GAP_RESPONSES = {
     "utter_place_details_missing": kgaps.KIND_NO_ADDRESS,
     "utter_activities_none": kgaps.KIND_NO_ACTIVITY,
     "utter_buurt_unknown": kgaps.KIND_UNKNOWN_BUURT,
+    "utter_subsidy_check": kgaps.KIND_SUBSIDY,  # "Dit weet ik niet zeker" (unsourced step)
 }
 
 CORRECTION_RE = re.compile(
@@ -294,7 +295,7 @@ class _Batch:
             buurt = None
         if kind == kgaps.KIND_UNKNOWN_PLACE and place:
             place = mask_personal_data(place)
-        if kind in (kgaps.KIND_NO_PLACE, kgaps.KIND_NO_ACTIVITY):
+        if kind in (kgaps.KIND_NO_PLACE, kgaps.KIND_NO_ACTIVITY, kgaps.KIND_SUBSIDY):
             place = None
         kgaps.record_gap(self.db, kind, buurt=buurt, stadsdeel=self.stadsdeel(buurt),
                          place=place, at=at)

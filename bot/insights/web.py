@@ -109,7 +109,8 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
         from bot.insights.collect import collect
 
         try:
-            await run(collect, settings.tracker_store_url_resolved, engine())
+            # at most 50,000 events per page view; cron collects the rest
+            await run(collect, settings.tracker_store_url_resolved, engine(), 2000, 25)
         except Exception:  # the page still shows what was collected before
             logger.exception("insights: collecting new conversations failed")
 
