@@ -130,7 +130,10 @@ def _insights_retention(settings: Settings, older_than: dt.timedelta, now: dt.da
     try:
         if not inspect(engine).has_table("ins_review_item"):
             return
-        collect(settings.tracker_store_url_resolved, engine)
+        try:
+            collect(settings.tracker_store_url_resolved, engine)
+        except Exception:  # the retention itself must run regardless
+            logger.exception("insights: collecting before the purge failed")
         review.purge(engine, older_than, now)
     finally:
         engine.dispose()

@@ -462,3 +462,24 @@ def test_a_subsidy_step_without_source_is_a_gap(dbs):
     with engine.connect() as connection:
         conversation = connection.execute(Conversation.__table__.select()).one()
     assert conversation.asked_subsidy and conversation.stadsdeel == "Centrum"
+
+
+def test_the_retention_runs_even_when_collecting_fails(dbs, monkeypatch):
+    from bot.config import load_settings
+    from bot.insights import collect as collect_module
+    from bot.privacy import run_retention
+
+    engine, tracker_db, url = dbs
+    fallback_conversation(tracker_db)
+    collect(f"sqlite:///{tracker_db}", engine)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("tracker store unreachable")
+
+    monkeypatch.setattr(collect_module, "collect", broken)
+    settings = load_settings({"ONTMOET_DATABASE_URL": url,
+                              "ONTMOET_TRACKER_STORE_URL": f"sqlite:///{tracker_db}",
+                              "ONTMOET_VAR_DIR": str(tracker_db.parent)})
+    run_retention(settings, now=NOW + dt.timedelta(days=31))
+    with engine.connect() as connection:
+        assert connection.execute(ReviewItem.__table__.select()).all() == []
