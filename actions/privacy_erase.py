@@ -49,7 +49,19 @@ def erase_resident(resident_key: str, queue, tracker_store_url: str) -> Dict[str
 
     counts = dict(queue.delete_resident_data(resident_key))
     counts["events"] = erase_conversation_in_place(tracker_store_url, resident_key)
+    counts.update(_erase_insights(queue.engine, resident_key))
     return counts
+
+
+def _erase_insights(engine, resident_key: str) -> Dict[str, int]:
+    """The resident's messages in the review queue (issue 21), if that table exists."""
+    from sqlalchemy import inspect
+
+    from bot.insights.review import erase_resident
+
+    if not inspect(engine).has_table("ins_review_item"):
+        return {}
+    return erase_resident(engine, resident_key)
 
 
 class ActionSubmitDeleteMyData(Action):

@@ -5,6 +5,7 @@
     ontmoet knowledge ...        import and inspect knowledge (see README)
     ontmoet queue ...            work the toeleiding queue (see README)
     ontmoet staff ...            manage opbouwwerker accounts
+    ontmoet insights ...         indicators, review queue, knowledge gaps (issue 21)
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import List, Optional
 from bot.config import load_settings
 
 # Feature packages that add their own sub-commands through `register(subparsers)`.
-_SUBCOMMAND_MODULES = ("knowledge.cli", "bot.handoff.cli", "bot.privacy")
+_SUBCOMMAND_MODULES = ("knowledge.cli", "bot.handoff.cli", "bot.privacy", "bot.insights.cli")
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -103,6 +103,7 @@ def run_retention(
     `open_request_days` (None or 0: no maximum). Run by the service on a
     schedule (HandoffRuntime.retention_loop) and by `ontmoet privacy purge`."""
     now = now or dt.datetime.now(dt.timezone.utc)
+    _insights_retention(settings, dt.timedelta(days=conversation_days), now)
     report = purge_conversations(
         settings.tracker_store_url_resolved, dt.timedelta(days=conversation_days), now
     )
@@ -126,6 +127,27 @@ def run_retention(
         report.requests_purged,
     )
     return report
+
+
+def _insights_retention(settings: Settings, older_than: dt.timedelta, now: dt.datetime) -> None:
+    """Read what is not yet collected (so nothing is purged unread), then apply
+    the conversation retention to the review queue and the conversation rows."""
+    try:
+        from bot.insights import review
+        from bot.insights.collect import collect
+    except ImportError:  # pragma: no cover - insights not installed
+        return
+    engine = make_engine(settings.database_url_resolved)
+    try:
+        if not inspect(engine).has_table("ins_review_item"):
+            return
+        try:
+            collect(settings.tracker_store_url_resolved, engine)
+        except Exception:  # the retention itself must run regardless
+            logger.exception("insights: collecting before the purge failed")
+        review.purge(engine, older_than, now)
+    finally:
+        engine.dispose()
 
 
 def _cmd_purge(args: argparse.Namespace) -> int:

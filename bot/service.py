@@ -177,6 +177,9 @@ def _mount_staff_dashboard(app, settings: Settings, runtime) -> None:
         dashboard_blueprint(settings, queue_factory=lambda: runtime.queue),
         url_prefix="/staff",
     )
+    from bot.insights.web import insights_blueprint
+
+    app.blueprint(insights_blueprint(settings, lambda: runtime.queue.engine))
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -429,6 +429,11 @@ def dashboard_app(settings: Settings, queue_factory=None, **kwargs):
 
     app = Sanic(kwargs.pop("app_name", "ontmoet_staff"))
     app.blueprint(dashboard_blueprint(settings, queue_factory, **kwargs))
+    from bot.insights.web import insights_blueprint  # coordinators' insight pages
+
+    app.blueprint(insights_blueprint(
+        settings, (lambda: queue_factory().engine) if queue_factory else None,
+        prefix=kwargs.get("prefix", "/staff"), accounts_factory=kwargs.get("accounts_factory")))
 
     @app.get("/")
     async def root(request):
