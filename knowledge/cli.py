@@ -167,6 +167,24 @@ def cmd_activities(args) -> int:
     return 0
 
 
+def _gap_totals():
+    """Questions the knowledge base could not answer (knowledge/gaps.py), per
+    place and per buurt, for the report's gaps column; None without a database."""
+    from sqlalchemy import inspect
+
+    from bot.db import make_engine
+    from knowledge.gaps import KnowledgeGap, gap_counts, totals
+
+    engine = make_engine(_settings().database_url_resolved)
+    try:
+        if not inspect(engine).has_table(KnowledgeGap.__tablename__):
+            return None
+        counts = gap_counts(engine)
+        return {**totals(counts["per_buurt"]), **totals(counts["per_place"])}
+    finally:
+        engine.dispose()
+
+
 def cmd_report(args) -> int:
     from knowledge.datafiles import load_dataset
     from knowledge.records import KnowledgeError
@@ -176,7 +194,8 @@ def cmd_report(args) -> int:
         dataset = load_dataset(_settings().knowledge_dir, include_demo=False)
     except KnowledgeError as exc:
         return _fail(exc)
-    rows = build_report(dataset, kinds=(args.kind,) if args.kind else ("place", "buurt"))
+    rows = build_report(dataset, kinds=(args.kind,) if args.kind else ("place", "buurt"),
+                        gap_counts=_gap_totals())
     if args.missing:
         rows = [r for r in rows if any(m.split(" ")[0] == args.missing for m in r.missing)]
     text = as_csv(rows) if args.csv else as_table(rows) + "\n\n" + summary(rows) + "\n"

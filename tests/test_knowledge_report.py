@@ -87,3 +87,22 @@ def test_a_stadsdeel_from_a_public_page_counts_as_sourced(dataset):
     wyck = by_key(rows, "buurt", "wyck")
     assert "stadsdeel (page)" in wyck.known
     assert any("thuisinmaastricht.nl" in s and "2026-12-01" in s for s in wyck.sources)
+
+
+def test_the_cli_report_counts_the_questions_it_could_not_answer(tmp_path, monkeypatch, capsys):
+    from bot.db import make_engine, upgrade_database
+    from knowledge.gaps import KINDS, record_gap
+
+    monkeypatch.setenv("ONTMOET_VAR_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'ontmoet.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    kind = sorted(KINDS)[0]
+    for _ in range(3):
+        record_gap(engine, kind, buurt="Malberg")
+    record_gap(engine, kind, buurt="Heer", place="Gemeenschapshuis ’t Ruweel")
+    engine.dispose()
+    assert cli.main(["report", "--csv"]) == 0
+    rows = {(r["kind"], r["name"]): r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rows[("buurt", "Malberg")]["gaps"] == "3"
+    assert rows[("place", "Gemeenschapshuis ’t Ruweel")]["gaps"] == "1"
