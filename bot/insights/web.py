@@ -28,12 +28,12 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.handoff.texts import staff_text
+from bot.staff.dashboard import SESSION_COOKIE, add_security_headers
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).with_name("templates")
 STAFF_TEMPLATES = Path(__file__).resolve().parent.parent / "staff" / "templates"
-SESSION_COOKIE = "ontmoet_staff"
 # Flash messages: keys of bot/handoff/staff_texts.yml ("insights_<key>").
 FLASH = ("labelled", "out_of_scope", "csrf", "invalid", "nothing")
 
@@ -80,13 +80,7 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
 
     @bp.middleware("response")
     async def security_headers(request, resp):
-        resp.headers["Cache-Control"] = "no-store"
-        resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        resp.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
+        add_security_headers(resp)
 
     async def coordinator(request):
         """(session info, None) for a coordinator; else (None, response)."""

@@ -106,6 +106,18 @@ async def directory_relay_sender(relay: Relay) -> bool:
         return False
 
 
+def add_security_headers(resp) -> None:
+    """The headers of every staff page (dashboard and insights): not cached, not
+    framed, no scripts, nothing loaded from elsewhere."""
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'")
+
+
 def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_proxies: int) -> str:
     """The visitor's address, for login throttling.
 
@@ -255,13 +267,7 @@ def dashboard_blueprint(settings: Settings,
 
     @bp.middleware("response")
     async def security_headers(request, resp):
-        resp.headers["Cache-Control"] = "no-store"
-        resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        resp.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
+        add_security_headers(resp)
 
     async def current(request):
         return await run(dash.accounts.session, request.cookies.get(SESSION_COOKIE))
