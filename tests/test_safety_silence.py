@@ -393,3 +393,17 @@ async def test_whatsapp_resumes_a_conversation_left_paused(world, tmp_path):
             assert new and not any("ging iets mis" in t for t in new), new
     finally:
         graph.stop()
+
+
+async def test_the_live_crisis_reply_follows_the_language_of_the_request(world):
+    await world.channel.handle(world.rasa, body("hello", "english-1"))
+    pseudonym = world.channel._pseudonym("english-1")
+    view = world.queue.create_request(channel="rest", resident_key=pseudonym, consent=True,
+                                      contact_method="chat", buurt="Mariaberg", stadsdeel="West",
+                                      language="en")
+    world.queue.claim(view.reference, WEST)
+    world.queue.set_in_contact(view.reference, WEST, live=True)
+    _, replies = await world.channel.handle(world.rasa, body("i want to kill myself", "english-1"))
+    text = texts(replies)
+    assert_helplines(text)
+    assert "Call" in text and "Bel" not in text
