@@ -104,3 +104,35 @@ def test_staff_accounts_and_sessions_postgres(postgres_url):
         assert accounts.session(token) is None
     finally:
         engine.dispose()
+
+
+def test_safety_columns_and_methods_on_postgres(postgres_url):
+    """Issue 15 on PostgreSQL: pause/resume outbox, live expiry, crisis signals,
+    maximum age of open requests."""
+    from datetime import datetime, timedelta
+
+    from tests.test_handoff_support import Clock
+
+    clock = Clock(datetime(2026, 6, 1, 9, 0))
+    queue = HandoffQueue(make_engine(postgres_url), clock=clock)
+    try:
+        view = new_request(queue, resident_key="pg-safety")
+        queue.claim(view.reference, WEST)
+        queue.set_in_contact(view.reference, WEST, live=True)
+        pending = [v for v in queue.pending_assistant_syncs(limit=500)
+                   if v.reference == view.reference]
+        assert pending[0].assistant_sync == "pause"
+        assert queue.assistant_sync_failed(view.reference, "pause") == 1
+        assert queue.assistant_synced(view.reference, "pause")
+        clock.advance(hours=3)
+        expired = queue.expire_live(timedelta(hours=2))
+        assert view.reference in [v.reference for v in expired]
+        assert queue.get(view.reference).assistant_sync == "resume:expired"
+        assert queue.flag_crisis("pg-safety") == [view.reference]
+        assert view.reference in [v.reference for v in queue.take_crisis_signals(limit=500)]
+        clock.advance(days=100)
+        counts = queue.purge(open_older_than=timedelta(days=90))
+        assert counts["expired_open"] >= 1
+        assert queue.get(view.reference).anonymised_at is not None
+    finally:
+        queue.engine.dispose()

@@ -316,3 +316,94 @@ async def test_two_replicas_tell_the_resident_once(world):
     waiting = [w for w in world.channel.inbox("bewoner-1")[1] if "weer met mij" in w["text"]]
     assert len(waiting) == 1
     assert not world.processor.paused(pseudonym)
+
+
+# --- the same guard in the Telegram and WhatsApp channels ----------------------------------
+class PausableAgent:
+    """The harness agent, silent while its conversation is paused (as Rasa is)."""
+
+    def __init__(self):
+        from tests.fakes.harness import ScriptedAgent
+
+        self.inner = ScriptedAgent()
+        self.processor = FakeProcessor()
+        self.messages = self.inner.messages
+
+    async def handle_message(self, message):
+        if self.processor.paused(message.sender_id):
+            self.messages.append(message)
+            return
+        await self.inner.handle_message(message)
+
+
+async def _pause(agent, pseudonym):
+    from bot.handoff.runtime import set_assistant_paused
+
+    await set_assistant_paused(agent, pseudonym, True)
+
+
+async def test_telegram_resumes_a_conversation_left_paused(world, tmp_path):
+    import httpx
+
+    from tests.fakes.harness import fixture, sanic_server
+    from tests.fakes.telegram_api import FakeTelegramApi
+    from tests.test_channel_telegram_e2e import CHAT, make_channel, post
+
+    api = FakeTelegramApi().start()
+    try:
+        channel, agent = make_channel(api, tmp_path), PausableAgent()
+        world.runtime.app = SimpleNamespace(ctx=SimpleNamespace(agent=agent))
+        channel.runtime = world.runtime
+        async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
+            await post(client, base, fixture("telegram", "update_text"))
+            pseudonym = agent.messages[0].sender_id
+            await _pause(agent, pseudonym)
+            before = len(api.texts_to(CHAT))
+            update = fixture("telegram", "update_text")
+            update = {**update, "update_id": update["update_id"] + 1,
+                      "message": {**update["message"], "message_id": 999}}
+            await post(client, base, update)
+            assert not agent.processor.paused(pseudonym)
+            new = api.texts_to(CHAT)[before:]
+            assert new and not any("ging iets mis" in t for t in new), new
+    finally:
+        api.stop()
+
+
+async def test_whatsapp_resumes_a_conversation_left_paused(world, tmp_path):
+    import httpx
+
+    from tests.fakes.graph_api import FakeGraphApi
+    from tests.fakes.harness import fixture, sanic_server
+    from tests.test_channel_whatsapp_e2e import WA, make_channel, post, with_message
+
+    graph = FakeGraphApi().start()
+    try:
+        channel, agent = make_channel(graph, tmp_path), PausableAgent()
+        world.runtime.app = SimpleNamespace(ctx=SimpleNamespace(agent=agent))
+        channel.runtime = world.runtime
+        async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
+            await post(client, base, fixture("whatsapp", "text"))
+            pseudonym = agent.messages[0].sender_id
+            await _pause(agent, pseudonym)
+            before = len(graph.texts_to(WA))
+            await post(client, base, with_message("text", "wamid.AGAIN", text={"body": "hallo"}))
+            assert not agent.processor.paused(pseudonym)
+            new = graph.texts_to(WA)[before:]
+            assert new and not any("ging iets mis" in t for t in new), new
+    finally:
+        graph.stop()
+
+
+async def test_the_live_crisis_reply_follows_the_language_of_the_request(world):
+    await world.channel.handle(world.rasa, body("hello", "english-1"))
+    pseudonym = world.channel._pseudonym("english-1")
+    view = world.queue.create_request(channel="rest", resident_key=pseudonym, consent=True,
+                                      contact_method="chat", buurt="Mariaberg", stadsdeel="West",
+                                      language="en")
+    world.queue.claim(view.reference, WEST)
+    world.queue.set_in_contact(view.reference, WEST, live=True)
+    _, replies = await world.channel.handle(world.rasa, body("i want to kill myself", "english-1"))
+    text = texts(replies)
+    assert_helplines(text)
+    assert "Call" in text and "Bel" not in text

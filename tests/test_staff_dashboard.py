@@ -286,3 +286,13 @@ async def test_a_failed_pause_is_shown_to_the_opbouwwerker_and_left_for_the_retr
         page = (await c.get(r.headers["location"].replace("http://testserver", ""))).text
         assert "probeert het opnieuw" in page
     assert queue.get(ref).assistant_sync == "pause"
+
+
+async def test_a_crisis_signal_shows_in_the_timeline(env):
+    app, queue, _, _ = env
+    ref = new_request(queue).reference
+    queue.flag_crisis("te-resident-1")
+    async with await client(app) as c:
+        await login(c, "ow-west")
+        page = (await c.get(f"/staff/r/{ref}")).text
+    assert "wijst (113 en 112 gegeven)" in page

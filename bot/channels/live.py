@@ -129,7 +129,9 @@ class LiveContact:
                 await self.runtime.queue_async.flag_crisis(pseudonym, pending=not told)
             except Exception:
                 logger.exception("live contact: marking a crisis for %s failed", live.reference)
-            replies = crisis_replies(language, staff_told=told)
+            # the language of the request when it is not Dutch (the channel may not know)
+            wanted = live.language if live.language and live.language != "nl" else language
+            replies = crisis_replies(wanted, staff_told=told)
             logger.warning("live contact: crisis message for %s, helplines given", live.reference)
         logger.info("live contact: message relayed for %s", live.reference)
         return Screened(True, replies)
