@@ -107,3 +107,20 @@ def test_a_short_en_after_an_answer_asks_that_question_again():
     assert follow_up(crisis, "action_find_activities") is crisis
     assert last_answer(["action_session_start", "action_listen", "action_find_activities",
                         "utter_activities_demo_note", "action_listen"]) == "action_find_activities"
+
+
+def test_the_story_reader_names_only_intents_and_actions_of_the_domain():
+    from pathlib import Path
+
+    import yaml
+
+    from bot.nlu.story import FOLLOW_UPS, PRIORITY
+
+    intents, actions = set(), set()
+    for path in (Path(__file__).resolve().parent.parent / "domain").glob("*.yml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        intents |= {i if isinstance(i, str) else next(iter(i)) for i in doc.get("intents") or []}
+        actions |= set(doc.get("actions") or [])
+    assert set(PRIORITY) <= intents, set(PRIORITY) - intents
+    assert set(FOLLOW_UPS.values()) <= intents
+    assert set(FOLLOW_UPS) <= actions, set(FOLLOW_UPS) - actions
