@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.db import make_engine, upgrade_database
