@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.db import make_engine, upgrade_database
@@ -345,7 +344,8 @@ def test_cli_insights_json_and_csv(dbs, tmp_path):
                               cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                               timeout=120, check=True).stdout
 
-    report = json.loads(run("--json"))
+    months = (now.year - 2026) * 12 + now.month - 11 + 1  # back to 2026-11 (NOW - 1 day)
+    report = json.loads(run("--json", "--months", str(months)))
     month = now.strftime("%Y-%m")
     west = [r for r in report["rows"] if r["month"] == month and r["area"] == "West"][0]
     assert west["values"]["gesprekken"]["value"] == 5

@@ -23,7 +23,8 @@ def month_label(month: str) -> str:
 
 
 def bar_chart(chart_id: str, title: str, months: Sequence[str],
-              cells: Sequence[Dict[str, object]], unit: str = "aantal") -> Markup:
+              cells: Sequence[Dict[str, object]], unit: str = "aantal",
+              empty_text: str = "") -> Markup:
     """An SVG bar chart: one bar per month; cells are suppress() results."""
     values: List[float] = [float(c["value"]) for c in cells if c.get("value") is not None]
     peak = max(values) if values else 0.0
@@ -75,5 +76,10 @@ def bar_chart(chart_id: str, title: str, months: Sequence[str],
         if (len(months) - 1 - index) % step == 0:
             parts.append(f'<text x="{centre:.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
                          f'font-size="10" fill="#5b6775">{escape(month_label(month))}</text>')
+    if not values or max(values) == 0:
+        if empty_text and not any(c.get("suppressed") for c in cells):
+            parts.append(f'<text x="{WIDTH / 2:.0f}" y="{TOP + inner_h / 2:.0f}" '
+                         f'text-anchor="middle" font-size="12" fill="#5b6775">'
+                         f'{escape(empty_text)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

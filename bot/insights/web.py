@@ -144,7 +144,8 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
         stadsdeel_report = report if by == "stadsdeel" else await run(
             build_report, engine(), "stadsdeel", months)
         charts = [(key, label, bar_chart(key, label, report["months"],
-                                         [t["values"][key] for t in report["totals"]], unit))
+                                         [t["values"][key] for t in report["totals"]], unit,
+                                         staff_text("insights_chart_empty")))
                   for key, label, unit in INDICATORS]
         period = {row["area"]: row for row in stadsdeel_report["period"]}
         languages = period.get(CITY, {}).get("languages", {})
