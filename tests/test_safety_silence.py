@@ -244,7 +244,7 @@ async def test_a_pause_has_a_maximum_length_then_the_resident_hears_what_happens
     view = world.queue.get(ref)
     assert view.status == "in_contact" and not view.live  # the request stays open
     waiting = texts(world.channel.inbox("bewoner-1")[1])
-    assert ref in waiting and "neemt zelf weer contact op" in waiting
+    assert ref in waiting and "blijft open" in waiting and "krijgt daar bericht van" in waiting
     assert "live_expired" in [e.action for e in world.queue.show(ref).events]
     _, replies = await world.channel.handle(world.rasa, body("hallo"))
     assert texts(replies) == "assistent"
