@@ -124,6 +124,9 @@ _NAME = re.compile(
     r"(?<=[^\s.!?])(\s+)(?!(?:" + _KEEP_CAPITALISED + r")\b)[A-Z\u00C0-\u00DE][\w'’-]*")
 
 
+_MACHINE_TEXT = re.compile(r"[{}]|\w_\w")
+
+
 def strip_names(text: str) -> str:
     """The text without the capitalised words inside its sentences."""
     return _NAME.sub(" ", text)
@@ -137,6 +140,8 @@ def detect_language(text: str) -> Optional[str]:
     """
     text = (text or "").strip()
     if not text or text.startswith("/"):
+        return None
+    if _MACHINE_TEXT.search(text):  # a button payload or code, not a resident's language
         return None
     by_script = script_language(text)
     if by_script:

@@ -110,3 +110,8 @@ def test_a_clearly_dutch_message_marks_dutch_so_a_switch_back_is_followed():
     LanguageDetector.process_one(message)
     assert message.get(INTENT)["name"] == "greet"  # the intent is left alone
     assert [e["value"] for e in message.get(ENTITIES) if e["entity"] == "language"] == ["nl"]
+
+
+@pytest.mark.parametrize("text", ['inform_handoff{"handoff_choice": "chat"}', "request_human please now"])
+def test_payloads_and_code_say_nothing_about_the_language(text):
+    assert detect_language(text) is None
