@@ -88,6 +88,15 @@ def drop_near_duplicates(test: List[dict], training: List[dict],
     return kept, removed
 
 
+def crisis_tuning() -> List[dict]:
+    """The crisis phrasings the safety net was tuned on: the test list and the
+    first held-out set (bench/data/crisis_untuned.yml, tuned on since)."""
+    from tests.test_safety_crisis import CRISIS_PHRASINGS
+
+    first = ROOT / "bench" / "data" / "crisis_untuned.yml"
+    return [{"text": t} for t in CRISIS_PHRASINGS] + (load_examples(first) if first.exists() else [])
+
+
 def seen_typos(typos: List[dict], training: List[dict], lookups_text: str) -> List[str]:
     """Typo surfaces that the training data or the lookup tables contain (not unseen)."""
     from knowledge.textnorm import normalize
@@ -401,9 +410,10 @@ def markdown(report: dict) -> str:
         lines.append(f"| long stories ({sl['long_stories']['n']}, `bench/data/long_stories.yml`): "
                      f"intent accuracy | {sl['long_stories']['accuracy']:.3f} |")
         lines.append(f"| long stories: fallback rate | {sl['long_stories']['fallback_rate']:.3f} |")
-        lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `bench/data/buurt_typos.yml`): "
+        lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `bench/data/buurt_typos_2.yml`): "
                      f"buurt accuracy | {sl['buurt_typos']['accuracy']:.3f} |")
-        lines.append(f"| crisis phrasings never used for tuning ({sl['crisis_untuned']['n']}): recall | "
+        lines.append(f"| crisis phrasings never used for tuning ({sl['crisis_untuned']['n']}, "
+                     f"`bench/data/crisis_untuned_2.yml`, near-duplicates of tuning phrasings removed): recall | "
                      f"{sl['crisis_untuned']['recall']:.3f} |")
     removed = report.get("near_duplicates_removed") or []
     lines += ["", f"Near-duplicates of training sentences (rapidfuzz ratio ≥ {NEAR_DUPLICATE}) removed from "
@@ -467,9 +477,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--domain", default=str(ROOT / "domain"))
     parser.add_argument("--stories", default=str(ROOT / "bench" / "data" / "long_stories.yml"),
                         help="held-out long stories (their own slice)")
-    parser.add_argument("--typos", default=str(ROOT / "bench" / "data" / "buurt_typos.yml"),
+    # The first typo and crisis sets found misses that were fixed: they are tuning
+    # sets now, and the second sets (written before those fixes) are the measure.
+    parser.add_argument("--typos", default=str(ROOT / "bench" / "data" / "buurt_typos_2.yml"),
                         help="held-out buurt typos that appear nowhere in training data or lookups")
-    parser.add_argument("--crisis", default=str(ROOT / "bench" / "data" / "crisis_untuned.yml"),
+    parser.add_argument("--crisis", default=str(ROOT / "bench" / "data" / "crisis_untuned_2.yml"),
                         help="crisis phrasings never used to tune the safety net")
     parser.add_argument("--model", help="evaluate this model instead of training one")
     parser.add_argument("--folds", type=int, default=5)
@@ -498,7 +510,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     lookups = ROOT / "nlu_data" / "generated" / "lookups.yml"
     typos_seen = seen_typos(typos, training, lookups.read_text(encoding="utf-8") if lookups.exists() else "")
     typos = [e for e in typos if not set(e["surfaces"]) & set(typos_seen)]
-    crisis = load_examples(Path(args.crisis))
+    crisis, crisis_duplicates = drop_near_duplicates(load_examples(Path(args.crisis)), crisis_tuning())
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     base = baseline(training, evaluated, args.folds)
     print(f"baseline held-out: accuracy {base['held_out']['accuracy']:.3f} "
@@ -525,6 +537,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         slices = evaluate_slices(model, stories, typos, crisis)
         slices["long_stories"]["near_duplicates_removed"] = story_duplicates
         slices["buurt_typos"]["seen_and_removed"] = typos_seen
+        slices["crisis_untuned"]["near_duplicates_of_tuning_removed"] = crisis_duplicates
         print(json.dumps({k: {m: v for m, v in d.items() if not isinstance(v, (list, dict))}
                           for k, d in slices.items()}), flush=True)
         cv_config = Path(args.cv_config or args.config)

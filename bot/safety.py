@@ -84,6 +84,8 @@ CRISIS_PATTERNS = [
     r"\b(?:een )?eind(?:e)? (?:aan|maken aan) (?:" + _ME + r"|het|alles)\b",
     r"\b(?:er|het) (?:een )?eind(?:e)? aan maken\b",
     r"\bmaak (?:er|het) een eind(?:e)? aan\b",
+    # "ik maak er vandaag een eind aan": a few words between, ending the sentence
+    r"\bmaak (?:ik )?(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan(?: (?:mijn leven|alles|het leven))?\s*$",
     r"\b(?:" + _ME + r") (?:iets )?(?:aandoen|aan doen|van kant maken|ophangen|snijden|verdrinken|vergiftigen|doden|om het leven brengen)\b",
     r"\b(?:van|voor) (?:het dak|de trein|een trein|de brug|een brug) (?:springen|spring|gooien)\b",
     r"\bvoor de trein\b",

@@ -87,3 +87,19 @@ def test_maastrichts_words_get_their_dutch_lemma_and_every_entry_has_a_source():
     assert lemmas["Daanke"] == "bedankt" and lemmas["Mestreech"] == "maastricht"
     entries = yaml.safe_load((DEFAULT_DATA_DIR / "dialect.yml").read_text(encoding="utf-8"))["words"]
     assert entries and all(e["source"].startswith("https://") and e["read"] for e in entries)
+
+
+@pytest.mark.parametrize("text, buurt", [("ik woon in Heugum", "Heugem"), ("ik woon in Caberh", "Caberg"),
+                                         ("koffie drinken in Heerr", "Heer")])
+def test_one_typing_slip_in_a_buurt_name_is_forgiven(text, buurt):
+    from bot.nlu.gazetteer import Gazetteer, build_tables
+
+    found = Gazetteer(build_tables()).extract(text)
+    assert [(e["entity"], e["value"]) for e in found] == [("buurt", buurt)]
+
+
+@pytest.mark.parametrize("text", ["ik ben blij", "een hele mooie dag", "ik woon in de stad", "ik ben Amy"])
+def test_ordinary_words_and_short_names_are_not_read_as_buurten(text):
+    from bot.nlu.gazetteer import Gazetteer, build_tables
+
+    assert Gazetteer(build_tables()).extract(text) == []

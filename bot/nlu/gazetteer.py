@@ -166,6 +166,8 @@ class Gazetteer:
                                          score_cutoff=self.fuzzy_threshold)
                 if hit and (found is None or hit[1] > found[1]):
                     found = hit
+            if not found or (len(found[0]) <= 5 and found[1] < 90):
+                found = self._one_edit(probes, table)
             if not found:
                 continue
             alias, score = found[0], float(found[1])
@@ -174,6 +176,21 @@ class Gazetteer:
             if best is None or score > best[2]:
                 best = (entity, table[alias], score)
         return best
+
+    @staticmethod
+    def _one_edit(probes, table) -> Optional[Tuple[str, float]]:
+        """One typing slip in a name of four letters or more ("Heugum", "Caberh",
+        "Heerr"): one letter wrong, missing, added or two swapped, with the first
+        letter right. Scored 90: below an exact or close match."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        for candidate in probes:
+            hit = process.extractOne(candidate, list(table), scorer=DamerauLevenshtein.distance,
+                                     score_cutoff=1)
+            if hit and len(hit[0]) >= 4 and hit[0][0] == candidate[:1]:
+                return hit[0], 90.0
+        return None
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
         """Entities found in `text`, with canonical values and character spans."""
