@@ -58,6 +58,9 @@ CRISIS_PHRASINGS = [
 # Found by the first never-tuned set (bench/data/crisis_untuned.yml, now a tuning
 # set); the net learned it, the second set measures the net honestly.
 CRISIS_PHRASINGS += ["het is op, ik maak er vandaag een eind aan"]
+# ... and by the second (bench/data/crisis_untuned_2.yml), a tuning set since.
+CRISIS_PHRASINGS += ["vannacht neem ik al mijn pillen in", "ik heb een touw gekocht",
+                     "mijn vriend dreigt mij iets aan te doen en ik ben bang"]
 
 NOT_CRISIS = [
     "ik maak een eind aan de ruzie met mijn buurman",
