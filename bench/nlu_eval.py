@@ -448,7 +448,9 @@ def markdown(report: dict) -> str:
             gold = ", ".join(f"{a}={b}" for a, b in e["gold"]) or "none"
             pred = ", ".join(f"{a}={b}" for a, b in e["predicted"]) or "none"
             lines.append(f"- \"{e['text']}\": gold {gold}; predicted {pred}")
-    lines += ["", f"Training: {report['train_seconds']} s. Details: `bench/results/nlu_eval.json`. "
+    trained = (f"Training: {report['train_seconds']} s." if report.get("train_seconds") is not None
+               else "Model trained before this run with the same config and data (`--model`).")
+    lines += ["", f"{trained} Details: `bench/results/nlu_eval.json`. "
               "Notes on what still fails: `docs/NLU.md`.", END]
     return "\n".join(lines)
 
@@ -531,7 +533,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         work = Path(tmp)
         started = time.monotonic()
         model = Path(args.model) if args.model else train(Path(args.config), [Path(args.data)], work, "nlu-eval")
-        train_seconds = round(time.monotonic() - started, 1)
+        train_seconds = None if args.model else round(time.monotonic() - started, 1)
         held_out = evaluate(model, evaluated)
         print(f"held-out: accuracy {held_out['accuracy']:.3f} macro-F1 {held_out['macro_f1']:.3f} "
               f"buurt F1 {(held_out['entities'].get('buurt') or {}).get('f1')}", flush=True)
