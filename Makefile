@@ -18,13 +18,13 @@ lookups: setup
 
 # Rasa's fingerprinting retrains only when data, domain or config changed.
 train: lookups
-	$(RASA) train --config config.yml --domain domain --data $(DATA) --out models
+	$(RASA) train --config config.yml --data $(DATA) --out models
 
 train-test: lookups
-	$(RASA) train --config tests/config.test.yml --domain domain --data $(DATA) --out tests/.models --fixed-model-name test
+	$(RASA) train --config tests/config.test.yml --data $(DATA) --out tests/.models --fixed-model-name test
 
 validate: lookups
-	$(RASA) data validate --domain domain --data $(DATA) --config config.yml --fail-on-warnings
+	$(RASA) data validate --data $(DATA) --config config.yml --fail-on-warnings
 
 run: train
 	@bash scripts/run.sh

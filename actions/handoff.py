@@ -13,7 +13,7 @@ Flow (dialogue/handoff.yml):
 
 In an action `tracker.sender_id` is the pseudonymous resident key (the channel
 layer pseudonymises the platform id before Rasa). Every text is a domain
-response (domain/handoff.yml) or comes from bot/catalogue.yml via the queue.
+response (domain.yml, handoff sections) or comes from bot/catalogue.yml via the queue.
 """
 from __future__ import annotations
 

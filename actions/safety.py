@@ -1,6 +1,6 @@
 """Safeguarding actions: disclosure at the start, crisis, loneliness, way out.
 
-Texts are domain responses (domain/safety.yml); helpline numbers come from
+Texts are domain responses (domain.yml, safety sections); helpline numbers come from
 knowledge/data/helplines.yml through bot.safety.helpline_values().
 """
 from __future__ import annotations

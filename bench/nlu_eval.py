@@ -96,10 +96,10 @@ def seen_typos(typos: List[dict], training: List[dict], lookups_text: str) -> Li
     return sorted({s for e in typos for s in e.get("surfaces", []) if f" {normalize(s)} " in known})
 
 
-def domain_intents(domain_dir: Path) -> set:
+def domain_intents(domain_file: Path) -> set:
     from rasa.shared.core.domain import Domain
 
-    return set(Domain.load(str(domain_dir)).intents)
+    return set(Domain.load(str(domain_file)).intents)
 
 
 # --------------------------------------------------------------------------- model
@@ -464,7 +464,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--config", default=str(ROOT / "config.yml"))
     parser.add_argument("--data", default=str(ROOT / "nlu_data"))
     parser.add_argument("--test", default=str(ROOT / "tests" / "nlu_test_data.yml"))
-    parser.add_argument("--domain", default=str(ROOT / "domain"))
+    parser.add_argument("--domain", default=str(ROOT / "domain.yml"))
     parser.add_argument("--stories", default=str(ROOT / "bench" / "data" / "long_stories.yml"),
                         help="held-out long stories (their own slice)")
     parser.add_argument("--typos", default=str(ROOT / "bench" / "data" / "buurt_typos.yml"),

@@ -54,7 +54,7 @@ PLACEHOLDER = re.compile(r"\{\w+\}")
 @dataclass(frozen=True)
 class Reply:
     key: str  # response or catalogue key
-    where: str  # domain/handoff.yml, bot/catalogue.yml
+    where: str  # domain.yml, bot/catalogue.yml
     variant: str  # "nl", "en" (or the condition value)
     text: str
 
@@ -69,15 +69,14 @@ class Claim:
 def replies() -> List[Reply]:
     """Every resident text: domain responses (each variant) and the catalogue (nl, en)."""
     found: List[Reply] = []
-    for path in sorted((ROOT / "domain").glob("*.yml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for key, variants in (doc.get("responses") or {}).items():
-            for variant in variants:
-                lang = next((c.get("value") for c in variant.get("condition") or []
-                             if c.get("name") == "language"), "nl")
-                found.append(Reply(key, f"domain/{path.name}", lang, variant.get("text") or ""))
-                for button in variant.get("buttons") or []:
-                    found.append(Reply(key, f"domain/{path.name}", lang + ":button", button.get("title") or ""))
+    doc = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+    for key, variants in (doc.get("responses") or {}).items():
+        for variant in variants:
+            lang = next((c.get("value") for c in variant.get("condition") or []
+                         if c.get("name") == "language"), "nl")
+            found.append(Reply(key, "domain.yml", lang, variant.get("text") or ""))
+            for button in variant.get("buttons") or []:
+                found.append(Reply(key, "domain.yml", lang + ":button", button.get("title") or ""))
     catalogue = yaml.safe_load((ROOT / "bot" / "catalogue.yml").read_text(encoding="utf-8")) or {}
     for key, texts in catalogue.items():
         for lang in ("nl", "en"):

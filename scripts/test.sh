@@ -23,11 +23,11 @@ rm -rf "$ONTMOET_VAR_DIR"; mkdir -p "$ONTMOET_VAR_DIR"
 .venv/bin/python -m knowledge.cli lookups
 
 echo "==> rasa data validate"
-$RASA data validate --domain domain --data $DATA --config config.yml --fail-on-warnings
+$RASA data validate --data $DATA --config config.yml --fail-on-warnings
 
 echo "==> test model"
 start=$(date +%s)
-$RASA train --config tests/config.test.yml --domain domain --data $DATA \
+$RASA train --config tests/config.test.yml --data $DATA \
   --out tests/.models --fixed-model-name test
 echo "test model ready in $(( $(date +%s) - start )) s"
 

@@ -27,7 +27,7 @@ def test_every_reply_naming_a_number_organisation_or_promise_is_backed():
 
 
 def test_a_new_unbacked_claim_is_found():
-    reply = claims.Reply("utter_x", "domain/x.yml", "nl",
+    reply = claims.Reply("utter_x", "domain.yml", "nl",
                          "Bel 043 350 00 00. Een opbouwwerker helpt u. Trajekt belt u binnen een dag.")
     words = [c.words.lower() for c in claims.find_claims([reply])]
     assert "043 350 00 00" in words

@@ -60,7 +60,7 @@ def test_the_domain_text_names_logs_and_backups_with_their_days():
     import yaml
     from pathlib import Path
 
-    domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain" / "handoff.yml")
+    domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml")
                             .read_text(encoding="utf-8"))
     for variant in domain["responses"]["utter_delete_done"]:
         text = variant["text"]

@@ -32,7 +32,7 @@ RESIDENT = "pseudo-resident-1"
 def domain() -> Dict[str, Any]:
     from rasa.shared.core.domain import Domain
 
-    return Domain.load(str(ROOT / "domain")).as_dict()
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 class FakeKnowledge:
