@@ -293,8 +293,12 @@ class ActionPlaceDetails(Action):
         source = None if place.is_demo else kb.place_source(place.key)
         if source is not None:
             # the resident hears where the address and contact details come from
-            dispatcher.utter_message(response="utter_place_details_source", publisher=source.publisher,
-                                     url=source.url, read=f"{source.read.day}-{source.read.month}-{source.read.year}")
+            dispatcher.utter_message(
+                response="utter_place_details_source",
+                publisher=source.publisher,
+                url=source.url,
+                read=f"{source.read.day}-{source.read.month}-{source.read.year}",
+            )
         if place.description:
             dispatcher.utter_message(response="utter_place_details_activities",
                                      description=place.description)

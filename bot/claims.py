@@ -40,12 +40,31 @@ ORGANISATIONS = (r"trajekt", r"maastricht doet", r"maastrichtdoet\.nl", r"luiste
                  r"\b113\b")
 PROMISES = (
     # someone else helps (the assistant's own "ik help u" is no promise)
-    r"(opbouwwerkers?|een mens|iemand|community worker|a person|someone)[^.?!]{0,40}?\b(helpt|helpen|help|helps)\b",
-    r"contact met u op", r"neemt[^.?!]{0,40}contact", r"will contact", r"belt u", r"will call",
-    r"meegaa", r"mee kan", r"meezoek", r"help you look", r"go with you", r"go along",
-    r"tolk", r"interpreter", r"regelt", r"arrange",
-    r"binnen ", r"werkdag", r"working day", r"hoort snel", r"hear from them soon",
-    r"geeft [^.?!]{0,30}informatie", r"gives? information", r"workshops",
+    r"(opbouwwerkers?|een mens|iemand|community worker|a person|someone)"
+    r"[^.?!]{0,40}?\b(helpt|helpen|help|helps)\b",
+    r"contact met u op",
+    r"neemt[^.?!]{0,40}contact",
+    r"will contact",
+    r"belt u",
+    r"will call",
+    r"meegaa",
+    r"mee kan",
+    r"meezoek",
+    r"help you look",
+    r"go with you",
+    r"go along",
+    r"tolk",
+    r"interpreter",
+    r"regelt",
+    r"arrange",
+    r"binnen ",
+    r"werkdag",
+    r"working day",
+    r"hoort snel",
+    r"hear from them soon",
+    r"geeft [^.?!]{0,30}informatie",
+    r"gives? information",
+    r"workshops",
 )
 PATTERN = re.compile("|".join([NUMBER, *ORGANISATIONS, *PROMISES]), re.IGNORECASE)
 PLACEHOLDER = re.compile(r"\{\w+\}")

@@ -49,7 +49,6 @@ def install_story_reader() -> None:
     Idempotent."""
     from rasa.core.channels.channel import UserMessage
     from rasa.core.processor import MessageProcessor
-
     from rasa.shared.core.events import ActionExecuted
 
     from bot.nlu.story import follow_up, is_story, last_answer, merge_parses, split_clauses

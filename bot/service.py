@@ -108,7 +108,6 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
             f"Geen getraind model gevonden in {settings.model_path}. Draai eerst 'make train'."
         )
     from bot.handoff.runtime import HandoffRuntime
-
     from bot.rasa_compat import install_all
 
     install_all()  # every patch of a Rasa internal, each checked (bot/rasa_compat.py)

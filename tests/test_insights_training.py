@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 
-import pytest
-
 from bot.config import PROJECT_ROOT
 from bot.insights import review
 from bot.insights.collect import collect

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from bot.insights.models import ReviewItem
 from tests.test_staff_dashboard import (  # noqa: F401  (fixtures)
     _sanic_test_mode,

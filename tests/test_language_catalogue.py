@@ -6,18 +6,22 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import ActionLanguageReply, handoff_language, key_replies
 from actions.safety import (
-    ActionCrisis, ActionLoneliness, ActionSessionStart, ActionStartOver, form_slots,
+    ActionCrisis,
+    ActionLoneliness,
+    ActionSessionStart,
+    ActionStartOver,
+    form_slots,
 )
 from bot.catalogue import text
 from bot.language import CATALOGUE_LANGUAGES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 KEYS = ["language_can_do", "language_speaks", "language_danger", "language_person_offer",
         "language_person_offer_interpreter",

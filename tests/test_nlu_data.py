@@ -33,7 +33,8 @@ def examples_by_intent(files):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in doc.get("nlu") or []:
             if "intent" in item:
-                lines = [l.strip()[2:] for l in item["examples"].splitlines() if l.strip().startswith("- ")]
+                lines = [line.strip()[2:] for line in item["examples"].splitlines()
+                         if line.strip().startswith("- ")]
                 out.setdefault(item["intent"], []).extend(lines)
     return out
 

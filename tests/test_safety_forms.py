@@ -15,7 +15,9 @@ REQUIRED = ["crisis", "express_loneliness", "start_over", "other_language"]
 
 
 def forms():
-    return sorted((yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}).get("forms") or {})
+    return sorted(
+        (yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}).get("forms") or {}
+    )
 
 
 def rules_setting_aside():

@@ -10,7 +10,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.safety import SafetyNet
 from bot.safety import (
-    event_counts, helpline_values, helplines, is_crisis, record_event, way_out_intent,
+    event_counts,
+    helpline_values,
+    helplines,
+    is_crisis,
+    record_event,
+    way_out_intent,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -274,7 +274,9 @@ def interactive_for(
             row["description"] = _shorten(title, MAX_ROW_DESCRIPTION)
         rows.append(row)
     if more_token:
-        rows.append({"id": more_token, "title": _shorten(catalogue.text("channel_more", language), MAX_ROW_TITLE)})
+        rows.append(
+            {"id": more_token, "title": _shorten(catalogue.text("channel_more", language), MAX_ROW_TITLE)}
+        )
     return {
         "type": "interactive",
         "interactive": {
@@ -495,7 +497,9 @@ class GraphClient:
                 status = 0
             if 200 <= status < 300:
                 ids = body.get("messages") if isinstance(body, dict) else None
-                message_id = ids[0].get("id", "") if isinstance(ids, list) and ids and isinstance(ids[0], dict) else ""
+                message_id = (
+                    ids[0].get("id", "") if isinstance(ids, list) and ids and isinstance(ids[0], dict) else ""
+                )
                 return SendResult(True, status, message_id, attempts=attempt + 1)
             error = body.get("error") if isinstance(body, dict) else None
             if isinstance(error, dict) and isinstance(error.get("code"), int):

@@ -32,15 +32,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.handoff.models import (
     AFGEROND,
-    CONTACT_CALL_ME,
     CLOSED_STATUSES,
+    CONTACT_CALL_ME,
     CONTACT_CHAT,
     CONTACT_METHODS,
     CONTACT_PHONE,
     GEANNULEERD,
     IN_CONTACT,
     KINDS,
-    LoginAttempt,
     NIEUW,
     OPEN_STATUSES,
     OPGEPAKT,
@@ -48,6 +47,7 @@ from bot.handoff.models import (
     HandoffEvent,
     HandoffNote,
     HandoffRequest,
+    LoginAttempt,
     StaffSession,
 )
 from bot.handoff.routing import StaffMember, normalise_area

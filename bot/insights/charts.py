@@ -46,7 +46,7 @@ def bar_chart(chart_id: str, title: str, months: Sequence[str],
         f'<line x1="{LEFT}" y1="{TOP + inner_h}" x2="{WIDTH - RIGHT}" y2="{TOP + inner_h}" '
         f'stroke="#c4cad3" stroke-width="1"/>',
     ]
-    for index, (month, cell) in enumerate(zip(months, cells)):
+    for index, (month, cell) in enumerate(zip(months, cells, strict=False)):
         x = LEFT + index * slot + (slot - bar_w) / 2
         centre = x + bar_w / 2
         display = str(cell.get("display", "-"))

@@ -53,10 +53,13 @@ def format_table(report) -> str:
                         + [row["values"][k]["display"] for k in INDICATOR_KEYS] + [languages])
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     for r in [header] + rows:
-        lines.append("  ".join(str(cell).ljust(width) for cell, width in zip(r, widths)).rstrip())
+        lines.append(
+            "  ".join(str(cell).ljust(width) for cell, width in zip(r, widths, strict=False)).rstrip()
+        )
     gaps = report["gaps"]
     lines.append("")
-    lines.append(f"Kennisgaten (vragen zonder antwoord uit de kennisbank): {gaps['total']['display'] if isinstance(gaps.get('total'), dict) else 0}")
+    total = gaps['total']['display'] if isinstance(gaps.get('total'), dict) else 0
+    lines.append(f"Kennisgaten (vragen zonder antwoord uit de kennisbank): {total}")
     labels = gaps.get("labels", {})
     for buurt, kinds in gaps.get("per_buurt", {}).items():
         text = ", ".join(f"{labels.get(k, k)} {v['display']}" for k, v in kinds.items())

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Optional
 
-from sqlalchemy import MetaData, Table, inspect, insert, select, update
+from sqlalchemy import MetaData, Table, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot.insights.masking import mask_personal_data

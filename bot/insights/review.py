@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import PROJECT_ROOT
 from bot.insights.masking import PLACEHOLDERS
-from bot.insights.models import EXPORTED, LABELLED, NEW, OUT_OF_SCOPE, ReviewItem, Conversation
+from bot.insights.models import EXPORTED, LABELLED, NEW, OUT_OF_SCOPE, Conversation, ReviewItem
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 GROUP_THRESHOLD = 65.0

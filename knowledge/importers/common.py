@@ -47,8 +47,10 @@ class ImportResult:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"{self.file} ({self.kind}): {self.records} records; inserted {c.inserted}, updated {c.updated}, "
-                f"deleted {c.deleted}, unchanged {c.unchanged}")
+        return (
+            f"{self.file} ({self.kind}): {self.records} records; inserted {c.inserted}, updated {c.updated}, "
+            f"deleted {c.deleted}, unchanged {c.unchanged}"
+        )
 
 
 def detect_kind(path: Path) -> str:
@@ -66,7 +68,9 @@ def detect_kind(path: Path) -> str:
         if "place_type" in cols or "buurt" in cols:
             return "template"
         return "hsds-csv"
-    raise KnowledgeError([f"{path.name}: unknown file type (expected .json, .csv, .ics, .zip or a directory)"])
+    raise KnowledgeError(
+        [f"{path.name}: unknown file type (expected .json, .csv, .ics, .zip or a directory)"]
+    )
 
 
 def stable_key(prefix: str, raw: str) -> str:
@@ -107,7 +111,9 @@ def resolve_location_buurt(kb: "KnowledgeBase", problems: ValidationProblems, ro
         near = kb.nearest_buurt(lat, lon)
         if near is not None:
             return near.key, "coordinates (nearest buurt centroid, approximate)"
-    problems.add(row, field_name, "cannot tell the buurt: give a buurt, a postcode of one buurt, or coordinates")
+    problems.add(
+        row, field_name, "cannot tell the buurt: give a buurt, a postcode of one buurt, or coordinates"
+    )
     return None, None
 
 

@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, List
 from knowledge.datafiles import DAY_CODES, parse_clock
 from knowledge.importers.common import parse_float, resolve_location_buurt, stable_key
 from knowledge.records import (
+    TARGET_GROUPS,
     ActivityRecord,
     Bundle,
     OrganizationRecord,
     PlaceRecord,
-    TARGET_GROUPS,
     ValidationProblems,
 )
 from knowledge.textnorm import slugify
