@@ -40,7 +40,7 @@ def leave_form(tracker: Tracker) -> List[EventType]:
 
 def form_slots(domain: Dict[Text, Any]) -> List[str]:
     """Every slot a form of the domain asks for."""
-    names = []
+    names: List[str] = []
     for form in (domain.get("forms") or {}).values():
         required = (form or {}).get("required_slots") or []
         if isinstance(required, dict):  # older domain format

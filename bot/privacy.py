@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import asdict, dataclass
-from typing import Optional
+from typing import Dict, Optional
 
 from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
@@ -211,7 +211,7 @@ def erase_conversation_in_place(tracker_store_url: str, sender_id: str) -> int:
             for row in rows:
                 if row.type_name == "session_started":
                     data = {"event": "session_started", "timestamp": row.timestamp}
-                    values = dict(intent_name=None, action_name=None)
+                    values: Dict[str, Optional[str]] = dict(intent_name=None, action_name=None)
                 else:
                     data = {"event": "action", "name": "action_listen", "timestamp": row.timestamp,
                             "policy": None, "confidence": None}

@@ -431,7 +431,7 @@ class KnowledgeBase:
         self._refresh()
         best = None
         for info in self._buurten.values():
-            if info.lat is None:
+            if info.lat is None or info.lon is None:
                 continue
             d = haversine_km(lat, lon, info.lat, info.lon)
             if best is None or d < best[0]:
@@ -550,9 +550,9 @@ class KnowledgeBase:
         if lat is not None and lon is not None:
             origin, exact_origin = (float(lat), float(lon)), True
             near = self.nearest_buurt(origin[0], origin[1])
-            home_keys = (
-                [near.key] if near and haversine_km(origin[0], origin[1], near.lat, near.lon) < 0.6 else []
-            )
+            close = (near is not None and near.lat is not None and near.lon is not None
+                     and haversine_km(origin[0], origin[1], near.lat, near.lon) < 0.6)
+            home_keys = [near.key] if near is not None and close else []
         elif buurt:
             match = self.resolve_buurt(buurt)
             if match is None:
@@ -560,12 +560,12 @@ class KnowledgeBase:
             home_keys = [match.key]
         elif postcode:
             matches = self.postcode_matches(postcode)
-            home_keys = [self.resolve_buurt(pm.buurt).key for pm in matches]
+            home_keys = [found.key for pm in matches if (found := self.resolve_buurt(pm.buurt)) is not None]
             if not home_keys:
                 return []
         if origin is None and home_keys:
-            points = [(self._buurten[k].lat, self._buurten[k].lon) for k in home_keys
-                      if self._buurten[k].lat is not None]
+            homes = [self._buurten[k] for k in home_keys]
+            points = [(b.lat, b.lon) for b in homes if b.lat is not None and b.lon is not None]
             if points:
                 origin = (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
         types = None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 
 def _settings():
@@ -123,7 +123,7 @@ def cmd_list(args) -> int:
         for plan in kb.plans():
             print(f"{plan.buurt or plan.buurt_as_written:22} {plan.development}  [{plan.how}]")
     elif args.what == "postcodes":
-        seen = {}
+        seen: Dict[str, List[str]] = {}
         for pc, key, _source, verified in kb.dataset.postcodes:
             seen.setdefault(pc, []).append(kb.dataset.buurt_by_key[key].name + ("" if verified else "?"))
         for pc in sorted(seen):

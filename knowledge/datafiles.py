@@ -250,7 +250,7 @@ def _load_geo(data_dir: Path, buurten: List[BuurtRecord], index: BuurtIndex, pro
 def _load_postcodes(data_dir: Path, index: BuurtIndex, problems_all: List[str]):
     problems = ValidationProblems("postcodes.csv")
     path = data_dir / "postcodes.csv"
-    rows = []
+    rows: List[Tuple[str, str, str, bool]] = []
     if not path.exists():
         problems.add(None, None, "file is missing")
         problems_all.extend(problems.items)
@@ -364,7 +364,7 @@ def _place_from_item(
         cost=_text(item.get("cost")),
         languages=_list(item.get("languages")),
         aliases=_list(item.get("aliases")),
-        notes=("ownership: " + _text(item.get("ownership"))) if item.get("ownership") else None,
+        notes=f"ownership: {_text(item.get('ownership'))}" if _text(item.get("ownership")) else None,
     )
 
 
@@ -591,8 +591,8 @@ def _load_sources(data_dir: Path, buurten: List[BuurtRecord], index: BuurtIndex,
     doc = _read_yaml(path, problems)
     buurt_sources: Dict[str, SourcedFacts] = {}
     for name, item in (doc.get("buurten") or {}).items():
-        key = index.key_for(name)
-        if key is None:
+        buurt_key = index.key_for(name)
+        if buurt_key is None:
             problems.add(name, "buurten", f"unknown buurt '{name}'")
             continue
         facts = _sourced(item, name, problems)
@@ -619,7 +619,7 @@ def _load_sources(data_dir: Path, buurten: List[BuurtRecord], index: BuurtIndex,
         for field_name in ("point_as_written", "buurtnummer", "wijk"):
             if _text(item.get(field_name)):
                 facts.values[field_name] = _text(item.get(field_name))
-        buurt_sources[key] = facts
+        buurt_sources[buurt_key] = facts
     place_sources: Dict[str, SourcedFacts] = {}
     for key, item in (doc.get("places") or {}).items():
         if key not in place_keys:

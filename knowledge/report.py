@@ -91,7 +91,7 @@ def place_rows(dataset: Dataset, today: date, gaps=None) -> List[ReportRow]:
         sources = [place.source]
         if page:
             sources.append(page.label)
-        buurt = dataset.buurt_by_key.get(place.buurt_key)
+        buurt = dataset.buurt_by_key.get(place.buurt_key) if place.buurt_key else None
         rows.append(ReportRow(
             kind="place", key=place.key, name=place.name, buurt=buurt.name if buurt else "",
             known=tuple(known), missing=tuple(missing), sources=tuple(sources),

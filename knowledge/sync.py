@@ -261,7 +261,7 @@ def sync_dataset(session: Session, dataset: Dataset) -> SyncCounts:
                 None, counts)
     plan_rows = []
     for plan in dataset.plans:
-        keys = plan.buurt_keys or [None]
+        keys: List[Optional[str]] = list(plan.buurt_keys) or [None]
         for key in keys:
             suffix = f"-{key}" if key and len(plan.buurt_keys) > 1 else ""
             plan_rows.append(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` and CI run it:
+#   0. ruff (lint, import order) and mypy (types), both must be clean
 #   1. rasa data validate (no warnings allowed)
 #   2. train the small test model (skipped when nothing changed)
 #   3. start an action server for the tests on 127.0.0.1:5056 (shared secret header)
@@ -18,6 +19,10 @@ export ONTMOET_TEST_ACTIONS_PORT="${ONTMOET_TEST_ACTIONS_PORT:-5056}"
 export ONTMOET_ACTION_SERVER_URL="http://127.0.0.1:${ONTMOET_TEST_ACTIONS_PORT}/webhook"
 RASA=.venv/bin/rasa
 DATA="nlu_data dialogue"
+
+echo "==> ruff and mypy (settings in pyproject.toml)"
+.venv/bin/ruff check .
+.venv/bin/mypy
 
 rm -rf "$ONTMOET_VAR_DIR"; mkdir -p "$ONTMOET_VAR_DIR"
 .venv/bin/python -m knowledge.cli lookups

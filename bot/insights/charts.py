@@ -7,7 +7,7 @@ bar with the text "<5", never as its real height.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import Any, Dict, List, Sequence
 
 from markupsafe import Markup, escape
 
@@ -23,7 +23,7 @@ def month_label(month: str) -> str:
 
 
 def bar_chart(chart_id: str, title: str, months: Sequence[str],
-              cells: Sequence[Dict[str, object]], unit: str = "aantal") -> Markup:
+              cells: Sequence[Dict[str, Any]], unit: str = "aantal") -> Markup:
     """An SVG bar chart: one bar per month; cells are suppress() results."""
     values: List[float] = [float(c["value"]) for c in cells if c.get("value") is not None]
     peak = max(values) if values else 0.0

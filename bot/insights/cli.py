@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import json
 import sys
+from typing import Dict, List
 
 from bot.config import load_settings
 
@@ -43,7 +44,7 @@ def format_table(report) -> str:
     lines = [f"Indicatoren per {report['by']} en maand (aantallen onder 5: \"< 5\")"]
     header = ["maand", report["by"]] + [SHORT[k] for k in INDICATOR_KEYS] + ["talen"]
     rows = []
-    by_month = {}
+    by_month: Dict[str, List[dict]] = {}
     for row in report["rows"]:
         by_month.setdefault(row["month"], []).append(row)
     for total in report["totals"]:

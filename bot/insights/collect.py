@@ -162,9 +162,11 @@ class _Batch:
                 language=state.slots.get("language"), asked_place=False, asked_activity=False,
                 asked_subsidy=False, self_organising=False, asked_toeleiding=False,
                 not_understood=0))
-            state.conversation_id = result.inserted_primary_key[0]
+            conversation_id: int = result.inserted_primary_key[0]
+            state.conversation_id = conversation_id
             state.new_session = False
             self.report.conversations += 1
+            return conversation_id
         return state.conversation_id
 
     def update_conversation(self, conversation_id: int, **values) -> None:

@@ -84,7 +84,7 @@ def _mask_name_intro(match: "re.Match[str]") -> str:
     intro, rest = match.group(1), match.group(2)
     words = rest.split()
     masked_any = False
-    kept = []
+    kept: list[str] = []
     for index, word in enumerate(words):
         if word.lower().strip("'-") in _STOP_AFTER_NAME:
             kept = words[index:]

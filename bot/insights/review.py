@@ -208,7 +208,7 @@ def mark_out_of_scope(engine: Engine, item_id: int, by: str,
 
 def training_yaml(examples: Dict[str, List[str]], comment: str = "") -> str:
     """Rasa NLU training data (version 3.1) with one block per intent."""
-    lines = []
+    lines: List[str] = []
     if comment:
         lines.extend(f"# {line}" for line in comment.splitlines())
     lines.append('version: "3.1"')

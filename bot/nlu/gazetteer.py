@@ -278,7 +278,7 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text or text.startswith("/"):
                 continue
-            found = self._gazetteer.extract(text)
+            found = self._gazetteer.extract(text) if self._gazetteer is not None else None
             if not found:
                 continue
             found = self.add_extractor_name(found)

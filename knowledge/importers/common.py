@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from sqlalchemy import select
 
@@ -102,8 +102,9 @@ def resolve_location_buurt(kb: "KnowledgeBase", problems: ValidationProblems, ro
         return match.key, "given"
     if postal_code:
         buurten = kb.buurten_for_postcode(postal_code)
-        if len(buurten) == 1:
-            return kb.resolve_buurt(buurten[0]).key, "postcode (approximate)"
+        match = kb.resolve_buurt(buurten[0]) if len(buurten) == 1 else None
+        if match is not None:
+            return match.key, "postcode (approximate)"
     if lat is not None and lon is not None:
         if not (50.7 < lat < 51.0 and 5.5 < lon < 5.9):
             problems.add(row, "latitude/longitude", f"({lat}, {lon}) is not in Maastricht")
@@ -213,7 +214,8 @@ def import_file(kb: "KnowledgeBase", path, kind: Optional[str] = None, place: Op
         bundle = parse_hsds(kb, path, kind, warnings=warnings)
     else:
         raise KnowledgeError([f"{path.name}: unknown import kind '{kind}'"])
-    for record in (*bundle.organizations, *bundle.places, *bundle.activities, *bundle.contacts):
+    records: List[Any] = [*bundle.organizations, *bundle.places, *bundle.activities, *bundle.contacts]
+    for record in records:
         if verified and not demo:
             record.verified = True
         if demo:

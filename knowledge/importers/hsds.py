@@ -240,7 +240,7 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
     for row in tables["accessibility"]:
         if row.get("location_id") and (row.get("description") or row.get("accessibility")):
             access.setdefault(str(row["location_id"]), []).append(
-                row.get("description") or row.get("accessibility")
+                str(row.get("description") or row.get("accessibility"))
             )
 
     locations: Dict[str, dict] = {}
@@ -366,7 +366,7 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
                 description=row.get("description") or None, target_groups=groups or ["iedereen"], cost=cost,
                 languages=_list_field(row.get("languages")), status=status,
                 url=row.get("url") or None, email=row.get("email") or None,
-                phone=(phones.get(sid) or [None])[0],
+                phone=next(iter(phones.get(sid) or []), None),
                 notes=f"buurt from {loc['how']}" if loc["how"] and loc["how"] != "given" else None,
             )
             bundle.places.append(place)
@@ -379,7 +379,7 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
     for n, row in enumerate(tables["schedules"], start=1):
         where = row.get("_where") or f"schedules row {n}"
         sid = str(row.get("service_id") or "")
-        keys = place_keys_by_service.get(sid)
+        keys = place_keys_by_service.get(sid) or []
         if not keys:
             if sid not in seen_services:
                 problems.add(where, "service_id", f"unknown service '{sid}'")
