@@ -423,7 +423,7 @@ def word(domain: DomainDict, key: str, language: Optional[str] = None, **values)
     variants = (domain or {}).get("responses", {}).get(key) or []
     chosen = next((v for v in variants if any(
         c.get("name") == "language" and c.get("value") == language for c in v.get("condition") or [])), None)
-    default = next((v for v in variants if not v.get("condition")), {})
+    default: Dict[str, Any] = next((v for v in variants if not v.get("condition")), {})
     text = (chosen or default).get("text", "")
     try:
         return text.format(**values) if values else text

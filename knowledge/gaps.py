@@ -86,7 +86,7 @@ def record_gap(bind: Union[Engine, Connection], kind: str, *, buurt: Optional[st
 
 
 def gap_counts(engine: Union[Engine, Connection], since: Optional[dt.datetime] = None,
-               month: Optional[str] = None) -> Dict[str, object]:
+               month: Optional[str] = None) -> Dict[str, Any]:
     """Gaps counted per place and per buurt (and kind).
 
     Returns {"per_place": {place: {kind: n}}, "per_buurt": {buurt: {kind: n}},
