@@ -107,10 +107,8 @@ def run_retention(
     report = purge_conversations(
         settings.tracker_store_url_resolved, dt.timedelta(days=conversation_days), now
     )
-    try:
-        from bot.handoff.queue import HandoffQueue
-    except ImportError:  # pragma: no cover - queue not installed
-        return report
+    from bot.handoff.queue import HandoffQueue
+
     engine = make_engine(settings.database_url_resolved)
     try:
         queue_now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -132,11 +130,9 @@ def run_retention(
 def _insights_retention(settings: Settings, older_than: dt.timedelta, now: dt.datetime) -> None:
     """Read what is not yet collected (so nothing is purged unread), then apply
     the conversation retention to the review queue and the conversation rows."""
-    try:
-        from bot.insights import review
-        from bot.insights.collect import collect
-    except ImportError:  # pragma: no cover - insights not installed
-        return
+    from bot.insights import review
+    from bot.insights.collect import collect
+
     engine = make_engine(settings.database_url_resolved)
     try:
         if not inspect(engine).has_table("ins_review_item"):

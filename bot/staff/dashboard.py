@@ -96,10 +96,8 @@ async def agent_pauser(request, resident_key: str, paused: bool) -> bool:
 
 async def directory_relay_sender(relay: Relay) -> bool:
     """Deliver through the channels' process-wide ResidentDirectory."""
-    try:
-        from bot.channels.stores import default_directory
-    except ImportError:  # pragma: no cover - channels not installed
-        return False
+    from bot.channels.stores import default_directory
+
     try:
         return await deliver_relay(relay, default_directory())
     except Exception:
