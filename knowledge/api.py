@@ -506,11 +506,6 @@ class KnowledgeBase:
         a SourcedFacts with url, read (date), publisher and values; None when no page was found."""
         return (getattr(self.dataset, "place_sources", None) or {}).get(key)
 
-    def buurt_source(self, name: str):
-        """The public page behind a buurt's point and postcodes (sources.yml), or None."""
-        match = self.resolve_buurt(name) if name else None
-        return (getattr(self.dataset, "buurt_sources", None) or {}).get(match.key) if match else None
-
     def places(self, buurt: Optional[str] = None, place_type: Optional[str] = None) -> List[Place]:
         """All places (optionally in one buurt / of one type), sorted by name."""
         self._refresh()

@@ -30,7 +30,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Optional
+from typing import Dict, Optional
 
 from sqlalchemy import MetaData, Table, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -388,18 +388,3 @@ def collect(tracker_store_url: str, database_engine: Engine, batch: int = BATCH,
                     report.review_items, report.gaps)
     return report
 
-
-def collect_from_settings(settings) -> CollectReport:
-    from bot.db import make_engine
-
-    engine = make_engine(settings.database_url_resolved)
-    try:
-        return collect(settings.tracker_store_url_resolved, engine)
-    finally:
-        engine.dispose()
-
-
-def iter_counts(report: CollectReport) -> Iterable[str]:  # pragma: no cover - CLI text
-    yield f"{report.events} events gelezen"
-    yield f"{report.review_items} berichten in de reviewwachtrij"
-    yield f"{report.gaps} kennisgaten"
