@@ -7,7 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lookups train train-test run test test-unit validate bench bench-nlu clean
+.PHONY: setup lookups train train-test run test test-unit lint validate bench bench-nlu clean
 
 setup:
 	@bash scripts/setup.sh
@@ -36,6 +36,11 @@ test: setup
 
 test-unit: setup
 	$(PY) -m pytest -q -m "not model and not browser"
+
+# ruff (lint, import order) and mypy (types); settings in pyproject.toml.
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 bench: train
 	@bash bench/run_all.sh
