@@ -176,11 +176,11 @@ def build_report(engine: Engine, by: str = "stadsdeel", months: int = 12,
 
     # The whole period per area (for the map-like table), summed before suppression.
     for source in (raw, langs):
-        for (_month, area), bucket in list(source.items()):
+        for (_, area), bucket in list(source.items()):
             period = source.setdefault((PERIOD, area), {})
             for name, value in bucket.items():
                 period[name] = period.get(name, 0) + value
-    for (_month, area), times in list(durations.items()):
+    for (_, area), times in list(durations.items()):
         period_times = durations.setdefault((PERIOD, area), {"contact": [], "close": []})
         period_times["contact"].extend(times["contact"])
         period_times["close"].extend(times["close"])
