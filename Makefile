@@ -7,7 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lookups train train-test run test test-unit validate bench bench-nlu clean
+.PHONY: setup lookups train train-test run test test-unit lint validate bench bench-nlu clean
 
 setup:
 	@bash scripts/setup.sh
@@ -18,13 +18,13 @@ lookups: setup
 
 # Rasa's fingerprinting retrains only when data, domain or config changed.
 train: lookups
-	$(RASA) train --config config.yml --domain domain --data $(DATA) --out models
+	$(RASA) train --config config.yml --data $(DATA) --out models
 
 train-test: lookups
-	$(RASA) train --config tests/config.test.yml --domain domain --data $(DATA) --out tests/.models --fixed-model-name test
+	$(RASA) train --config tests/config.test.yml --data $(DATA) --out tests/.models --fixed-model-name test
 
 validate: lookups
-	$(RASA) data validate --domain domain --data $(DATA) --config config.yml --fail-on-warnings
+	$(RASA) data validate --data $(DATA) --config config.yml --fail-on-warnings
 
 run: train
 	@bash scripts/run.sh
@@ -36,6 +36,11 @@ test: setup
 
 test-unit: setup
 	$(PY) -m pytest -q -m "not model and not browser"
+
+# ruff (lint, import order) and mypy (types); settings in pyproject.toml.
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 bench: train
 	@bash bench/run_all.sh

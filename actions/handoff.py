@@ -13,7 +13,7 @@ Flow (dialogue/handoff.yml):
 
 In an action `tracker.sender_id` is the pseudonymous resident key (the channel
 layer pseudonymises the platform id before Rasa). Every text is a domain
-response (domain/handoff.yml) or comes from bot/catalogue.yml via the queue.
+response (domain.yml, handoff sections) or comes from bot/catalogue.yml via the queue.
 """
 from __future__ import annotations
 
@@ -286,7 +286,8 @@ class ValidateToeleidingForm(FormValidationAction):
         if not _answering(tracker, "handoff_consent"):
             return {}
         answer = yes_or_no(_intent(tracker), _text(tracker))
-        return {"handoff_consent": {"ja": True, "nee": False}.get(answer, "?")}
+        consent: Any = {"ja": True, "nee": False}.get(answer or "", "?")
+        return {"handoff_consent": consent}
 
     async def extract_handoff_contact_method(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_contact_method"):
@@ -422,8 +423,8 @@ def word(domain: DomainDict, key: str, language: Optional[str] = None, **values)
     variants = (domain or {}).get("responses", {}).get(key) or []
     chosen = next((v for v in variants if any(
         c.get("name") == "language" and c.get("value") == language for c in v.get("condition") or [])), None)
-    chosen = chosen or next((v for v in variants if not v.get("condition")), {})
-    text = chosen.get("text", "")
+    default: Dict[str, Any] = next((v for v in variants if not v.get("condition")), {})
+    text = (chosen or default).get("text", "")
     try:
         return text.format(**values) if values else text
     except (KeyError, IndexError):

@@ -96,11 +96,13 @@ class ValidatePlaceSearchForm(FormValidationAction):
         kb = knowledge_base()
         text = str(value or "").strip()
         if text.startswith("location:"):
+            lat: Optional[float]
+            lon: Optional[float]
             try:
                 lat, lon = (float(x) for x in text.split(":", 1)[1].split(","))
             except ValueError:
                 lat = lon = None
-            nearest = kb.nearest_buurt(lat, lon) if lat is not None else None
+            nearest = kb.nearest_buurt(lat, lon) if lat is not None and lon is not None else None
             if nearest is None:
                 dispatcher.utter_message(response="utter_location_not_received")
                 return {"buurt": None}
@@ -293,8 +295,12 @@ class ActionPlaceDetails(Action):
         source = None if place.is_demo else kb.place_source(place.key)
         if source is not None:
             # the resident hears where the address and contact details come from
-            dispatcher.utter_message(response="utter_place_details_source", publisher=source.publisher,
-                                     url=source.url, read=f"{source.read.day}-{source.read.month}-{source.read.year}")
+            dispatcher.utter_message(
+                response="utter_place_details_source",
+                publisher=source.publisher,
+                url=source.url,
+                read=f"{source.read.day}-{source.read.month}-{source.read.year}",
+            )
         if place.description:
             dispatcher.utter_message(response="utter_place_details_activities",
                                      description=place.description)

@@ -22,8 +22,8 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.common import settings
-from bot.channels.erasure import erase_marker
 from actions.handoff import _answering, _intent, _text, handoff_runtime, yes_or_no
+from bot.channels.erasure import erase_marker
 
 logger = logging.getLogger(__name__)
 

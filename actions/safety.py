@@ -1,6 +1,6 @@
 """Safeguarding actions: disclosure at the start, crisis, loneliness, way out.
 
-Texts are domain responses (domain/safety.yml); helpline numbers come from
+Texts are domain responses (domain.yml, safety sections); helpline numbers come from
 knowledge/data/helplines.yml through bot.safety.helpline_values().
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ def leave_form(tracker: Tracker) -> List[EventType]:
 
 def form_slots(domain: Dict[Text, Any]) -> List[str]:
     """Every slot a form of the domain asks for."""
-    names = []
+    names: List[str] = []
     for form in (domain.get("forms") or {}).values():
         required = (form or {}).get("required_slots") or []
         if isinstance(required, dict):  # older domain format

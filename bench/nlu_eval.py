@@ -106,10 +106,10 @@ def seen_typos(typos: List[dict], training: List[dict], lookups_text: str) -> Li
     return sorted({s for e in typos for s in e.get("surfaces", []) if f" {normalize(s)} " in known})
 
 
-def domain_intents(domain_dir: Path) -> set:
+def domain_intents(domain_file: Path) -> set:
     from rasa.shared.core.domain import Domain
 
-    return set(Domain.load(str(domain_dir)).intents)
+    return set(Domain.load(str(domain_file)).intents)
 
 
 # --------------------------------------------------------------------------- model
@@ -142,10 +142,10 @@ def predict(model: Path, texts: Sequence[str]) -> List[dict]:
 
 def entity_scores(gold: List[List[Tuple[str, str]]], pred: List[List[Tuple[str, str]]]) -> Dict[str, dict]:
     counts = {e: collections.Counter() for e in ENTITIES}
-    for g, p in zip(gold, pred):
+    for g, p in zip(gold, pred, strict=False):
         g_c = collections.Counter((e, v.lower()) for e, v in g)
         p_c = collections.Counter((e, v.lower()) for e, v in p)
-        for (e, v), n in (g_c | p_c).items():
+        for e, v in (g_c | p_c):
             if e not in counts:
                 counts[e] = collections.Counter()
             tp = min(g_c[(e, v)], p_c[(e, v)])
@@ -174,8 +174,8 @@ def intent_scores(gold: List[str], pred: List[str]) -> dict:
     p, r, f, s = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
     per_intent = {lab: {"precision": round(float(pi), 4), "recall": round(float(ri), 4),
                         "f1": round(float(fi), 4), "support": int(si)}
-                  for lab, pi, ri, fi, si in zip(labels, p, r, f, s)}
-    confused = collections.Counter((g, q) for g, q in zip(gold, pred) if g != q)
+                  for lab, pi, ri, fi, si in zip(labels, p, r, f, s, strict=False)}
+    confused = collections.Counter((g, q) for g, q in zip(gold, pred, strict=False) if g != q)
     return {
         "accuracy": round(float(accuracy_score(gold, pred)), 4),
         "macro_f1": round(float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0)), 4),
@@ -191,19 +191,22 @@ def evaluate(model: Path, examples: List[dict]) -> dict:
     pred_intents = [(p.get("intent") or {}).get("name") or "None" for p in parsed]
     gold_ents = [e["entities"] for e in examples]
     # the contract's entities only (not e.g. the language detector's `language`)
-    pred_ents = [[(x["entity"], str(x.get("value", ""))) for x in p.get("entities") or [] if x["entity"] in ENTITIES]
-                 for p in parsed]
+    pred_ents = [
+        [(x["entity"], str(x.get("value", ""))) for x in p.get("entities") or [] if x["entity"] in ENTITIES]
+        for p in parsed
+    ]
     result = intent_scores(gold_intents, pred_intents)
     result["entities"] = entity_scores(gold_ents, pred_ents)
     result["errors"] = [
         {"text": e["text"], "gold": g, "predicted": q,
          "confidence": round(float((p.get("intent") or {}).get("confidence") or 0.0), 3)}
-        for e, g, q, p in zip(examples, gold_intents, pred_intents, parsed) if g != q
+        for e, g, q, p in zip(examples, gold_intents, pred_intents, parsed, strict=False) if g != q
     ]
     result["entity_errors"] = [
         {"text": e["text"], "gold": sorted(ge), "predicted": sorted(pe)}
-        for e, ge, pe in zip(examples, gold_ents, pred_ents)
-        if collections.Counter((a, b.lower()) for a, b in ge) != collections.Counter((a, b.lower()) for a, b in pe)
+        for e, ge, pe in zip(examples, gold_ents, pred_ents, strict=False)
+        if collections.Counter((a, b.lower()) for a, b in ge)
+        != collections.Counter((a, b.lower()) for a, b in pe)
     ]
     result["n"] = len(examples)
     return result
@@ -215,15 +218,19 @@ def evaluate_slices(model: Path, stories: List[dict], typos: List[dict], crisis:
     story_result = evaluate(model, stories)
     parsed = predict(model, [e["text"] for e in typos])
     hits = [any(x["entity"] == "buurt" and x.get("value") == dict(e["entities"]).get("buurt")
-                for x in p.get("entities") or []) for e, p in zip(typos, parsed)]
+                for x in p.get("entities") or []) for e, p in zip(typos, parsed, strict=False)]
     crisis_parsed = predict(model, [e["text"] for e in crisis])
-    missed = [e["text"] for e, p in zip(crisis, crisis_parsed) if (p.get("intent") or {}).get("name") != "crisis"]
+    missed = [
+        e["text"]
+        for e, p in zip(crisis, crisis_parsed, strict=False)
+        if (p.get("intent") or {}).get("name") != "crisis"
+    ]
     return {
         "long_stories": {"n": story_result["n"], "accuracy": story_result["accuracy"],
                          "macro_f1": story_result["macro_f1"], "fallback_rate": story_result["fallback_rate"],
                          "errors": story_result["errors"]},
         "buurt_typos": {"n": len(typos), "accuracy": round(sum(hits) / max(1, len(hits)), 4),
-                        "missed": [e["text"] for e, hit in zip(typos, hits) if not hit]},
+                        "missed": [e["text"] for e, hit in zip(typos, hits, strict=False) if not hit]},
         "crisis_untuned": {"n": len(crisis), "recall": round(1 - len(missed) / max(1, len(crisis)), 4),
                            "missed": missed},
     }
@@ -252,9 +259,16 @@ def cross_validate(config: Path, data_dir: Path, folds: int, work: Path) -> dict
         path = work / f"fold{i}.yml"
         path.write_text(RasaYAMLWriter().dumps(fold_train), encoding="utf-8")
         model = train(config, [path], work, f"fold{i}")
-        test = [{"text": examples[j].get("text"), "intent": examples[j].get("intent"),
-                 "entities": [(e["entity"], str(e.get("value", ""))) for e in examples[j].get("entities") or []]}
-                for j in test_idx]
+        test = [
+            {
+                "text": examples[j].get("text"),
+                "intent": examples[j].get("intent"),
+                "entities": [
+                    (e["entity"], str(e.get("value", ""))) for e in examples[j].get("entities") or []
+                ],
+            }
+            for j in test_idx
+        ]
         result = evaluate(model, test)
         scores.append({"fold": i, "accuracy": result["accuracy"], "macro_f1": result["macro_f1"],
                        "buurt_f1": (result["entities"].get("buurt") or {}).get("f1")})
@@ -299,7 +313,9 @@ def baseline(train_examples: List[dict], test_examples: List[dict], folds: int) 
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)  # as cross_validate
     for train_idx, test_idx in splitter.split(texts, labels):
         fold = bag_of_words_model().fit([texts[j] for j in train_idx], [labels[j] for j in train_idx])
-        result = intent_scores([labels[j] for j in test_idx], list(fold.predict([texts[j] for j in test_idx])))
+        result = intent_scores(
+            [labels[j] for j in test_idx], list(fold.predict([texts[j] for j in test_idx]))
+        )
         scores.append(result)
     import statistics
 
@@ -336,13 +352,17 @@ def baseline_markdown(result: dict, pipeline: Optional[dict], date: str) -> str:
     lines += [
         f"| held-out intent accuracy | {h['accuracy']:.3f} | {ours(['held_out', 'accuracy'])} |",
         f"| held-out intent macro-F1 | {h['macro_f1']:.3f} | {ours(['held_out', 'macro_f1'])} |",
-        f"| {cv['folds']}-fold CV intent macro-F1 | {cv['macro_f1']['mean']:.3f} ± {cv['macro_f1']['stdev']:.3f} "
+        f"| {cv['folds']}-fold CV intent macro-F1 "
+        f"| {cv['macro_f1']['mean']:.3f} ± {cv['macro_f1']['stdev']:.3f} "
         f"| {ours(['cross_validation', 'macro_f1', 'mean'])} |",
-        f"| {cv['folds']}-fold CV intent accuracy | {cv['accuracy']['mean']:.3f} ± {cv['accuracy']['stdev']:.3f} "
+        f"| {cv['folds']}-fold CV intent accuracy "
+        f"| {cv['accuracy']['mean']:.3f} ± {cv['accuracy']['stdev']:.3f} "
         f"| {ours(['cross_validation', 'accuracy', 'mean'])} |",
-        "", "The held-out set holds typos, dialect and English that the training data does not; "
+        "",
+        "The held-out set holds typos, dialect and English that the training data does not; "
         "the gap on it is what the pipeline's lemmas, character n-grams and gazetteer features buy.",
-        BASE_END]
+        BASE_END,
+    ]
     return "\n".join(lines)
 
 
@@ -399,7 +419,10 @@ def markdown(report: dict) -> str:
     for e, s in sorted(h["entities"].items()):
         if e not in ENTITIES:
             continue
-        lines.append(f"| entity F1 `{e}` (P {s['precision']:.2f} / R {s['recall']:.2f}, n={s['support']}) | {s['f1']:.3f} |")
+        lines.append(
+            f"| entity F1 `{e}` (P {s['precision']:.2f} / R {s['recall']:.2f}, n={s['support']}) "
+            f"| {s['f1']:.3f} |"
+        )
     cv = report.get("cross_validation")
     if cv:
         lines.append(f"| {cv['folds']}-fold CV intent macro-F1 (training data, `{cv.get('config')}`) | "
@@ -431,17 +454,25 @@ def markdown(report: dict) -> str:
                   + ", ".join(f"`{k}` ({v})" for k, v in sorted(report["not_evaluated"].items()))]
     lines += ["", "Per intent (held-out):", "", "| intent | F1 | P | R | n |", "|---|---|---|---|---|"]
     for name, s in sorted(h["per_intent"].items()):
-        lines.append(f"| {name} | {s['f1']:.2f} | {s['precision']:.2f} | {s['recall']:.2f} | {s['support']} |")
+        lines.append(
+            f"| {name} | {s['f1']:.2f} | {s['precision']:.2f} | {s['recall']:.2f} | {s['support']} |"
+        )
     if h["confused_pairs"]:
         lines += ["", "Most confused (gold → predicted):", ""]
         lines += [f"- {c['gold']} → {c['predicted']}: {c['count']}" for c in h["confused_pairs"]]
     if h.get("errors"):
         lines += ["", "Held-out sentences still misread:", ""]
-        lines += [f"- \"{e['text']}\": {e['gold']} → {e['predicted']} ({e['confidence']:.2f})" for e in h["errors"][:20]]
+        lines += [
+            f"- \"{e['text']}\": {e['gold']} → {e['predicted']} ({e['confidence']:.2f})"
+            for e in h["errors"][:20]
+        ]
     entity_errors = [
-        {**e, "predicted": [p for p in e["predicted"] if p[0] in ENTITIES]} for e in h.get("entity_errors") or []
+        {**e, "predicted": [p for p in e["predicted"] if p[0] in ENTITIES]}
+        for e in h.get("entity_errors") or []
     ]
-    entity_errors = [e for e in entity_errors if sorted(map(tuple, e["gold"])) != sorted(map(tuple, e["predicted"]))]
+    entity_errors = [
+        e for e in entity_errors if sorted(map(tuple, e["gold"])) != sorted(map(tuple, e["predicted"]))
+    ]
     if entity_errors:
         lines += ["", "Entity misses:", ""]
         for e in entity_errors[:10]:
@@ -469,7 +500,9 @@ def write_benchmarks(section: str) -> None:
 
 def machine() -> str:
     cpus = os.cpu_count() or 0
-    return f"{platform.node() or 'host'} ({platform.machine()}, {cpus} CPU, Python {platform.python_version()})"
+    return (
+        f"{platform.node() or 'host'} ({platform.machine()}, {cpus} CPU, Python {platform.python_version()})"
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -477,7 +510,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--config", default=str(ROOT / "config.yml"))
     parser.add_argument("--data", default=str(ROOT / "nlu_data"))
     parser.add_argument("--test", default=str(ROOT / "tests" / "nlu_test_data.yml"))
-    parser.add_argument("--domain", default=str(ROOT / "domain"))
+    parser.add_argument("--domain", default=str(ROOT / "domain.yml"))
     parser.add_argument("--stories", default=str(ROOT / "bench" / "data" / "long_stories.yml"),
                         help="held-out long stories (their own slice)")
     # The first typo and crisis sets found misses that were fixed: they are tuning
@@ -532,7 +565,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
         work = Path(tmp)
         started = time.monotonic()
-        model = Path(args.model) if args.model else train(Path(args.config), [Path(args.data)], work, "nlu-eval")
+        model = (
+            Path(args.model) if args.model else train(Path(args.config), [Path(args.data)], work, "nlu-eval")
+        )
         train_seconds = None if args.model else round(time.monotonic() - started, 1)
         held_out = evaluate(model, evaluated)
         print(f"held-out: accuracy {held_out['accuracy']:.3f} macro-F1 {held_out['macro_f1']:.3f} "

@@ -27,7 +27,6 @@ from bench.common import load_average, write_result
 from bot.db import throwaway_postgres
 
 
-
 def count_outcomes(created: List[str], wins: List[tuple], final_owner: Dict[str, str]) -> Dict[str, int]:
     """Lost / double-claimed counts from the claim log (pure; unit-tested).
 

@@ -35,9 +35,12 @@ def _load(name: str) -> Optional[dict]:
 
 def _machine(result: dict) -> str:
     m = result.get("machine", {})
-    return (f"{m.get('date_utc', '?')}, {m.get('nproc', '?')} cores ({m.get('cpu', '?')}), "
-            f"{m.get('memory_total', '?')} RAM, load average (1/5/15 min) when written "
-            f"{' / '.join(str(x) for x in m.get('load_average_when_written', m.get('load_average_at_start', [])))}")
+    load = m.get("load_average_when_written", m.get("load_average_at_start", []))
+    return (
+        f"{m.get('date_utc', '?')}, {m.get('nproc', '?')} cores ({m.get('cpu', '?')}), "
+        f"{m.get('memory_total', '?')} RAM, load average (1/5/15 min) when written "
+        f"{' / '.join(str(x) for x in load)}"
+    )
 
 
 def latency_section(result: Optional[dict]) -> List[str]:
@@ -59,10 +62,27 @@ def latency_section(result: Optional[dict]) -> List[str]:
                      floor.get("p50_ms"), floor.get("p95_ms"), floor.get("p99_ms"),
                      floor.get("throughput_msg_s"), comp.get("p95_over_floor"),
                      ours.get("load_average_before", [None])[0]])
-    lines.append(markdown_table(
-        ["residents", "msgs", "errors", "wrong place answers", "ours p50 ms", "ours p95 ms", "ours p99 ms", "ours msg/s",
-         "floor p50 ms", "floor p95 ms", "floor p99 ms", "floor msg/s", "p95 ours/floor",
-         "load (1 min)"], rows))
+    lines.append(
+        markdown_table(
+            [
+                "residents",
+                "msgs",
+                "errors",
+                "wrong place answers",
+                "ours p50 ms",
+                "ours p95 ms",
+                "ours p99 ms",
+                "ours msg/s",
+                "floor p50 ms",
+                "floor p95 ms",
+                "floor p99 ms",
+                "floor msg/s",
+                "p95 ours/floor",
+                "load (1 min)",
+            ],
+            rows,
+        )
+    )
     t = result.get("targets", {})
     lines += ["", f"Targets: p95 at 10 residents ≤ 1.5 × floor: **{t.get('p95_at_10_over_floor')}×** "
               f"({'met' if t.get('p95_at_10_met') else 'missed'}); ≥ 20 msg/s on one node: "

@@ -34,8 +34,19 @@ from typing import Dict, List, Optional, Sequence
 
 import httpx
 
-from bench.common import (ROOT, VENV_BIN, WORK, bench_env, free_port, load_average, ratio,
-                          stop, summarise, wait_http, write_result)
+from bench.common import (
+    ROOT,
+    VENV_BIN,
+    WORK,
+    bench_env,
+    free_port,
+    load_average,
+    ratio,
+    stop,
+    summarise,
+    wait_http,
+    write_result,
+)
 
 # Every conversation includes a place search (custom action + database query).
 OUR_SCRIPTS: List[List[str]] = [
@@ -286,7 +297,9 @@ def soak(stack: Stack, total: int, already: int, concurrency: int = 10) -> List[
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,10,50")
-    parser.add_argument("--soak", type=int, default=10_000, help="messages before the last RSS sample (0: skip)")
+    parser.add_argument(
+        "--soak", type=int, default=10_000, help="messages before the last RSS sample (0: skip)"
+    )
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--bare-dir", type=Path, default=WORK / "bare")
     parser.add_argument("--skip-bare", action="store_true")

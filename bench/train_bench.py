@@ -38,7 +38,7 @@ def _train(args, cwd: Path, out: Path, log: Path) -> float:
 def train_ours(config: str, name: str) -> dict:
     out = WORK / f"model-{name}"
     load_before = load_average()
-    seconds = _train([RASA, "train", "--force", "--config", config, "--domain", "domain",
+    seconds = _train([RASA, "train", "--force", "--config", config,
                       "--data", *DATA, "--fixed-model-name", name],
                      ROOT, out, WORK / f"train-{name}.log")
     return {"config": config, "seconds": round(seconds, 1), "model": str(out / f"{name}.tar.gz"),

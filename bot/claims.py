@@ -40,12 +40,31 @@ ORGANISATIONS = (r"trajekt", r"maastricht doet", r"maastrichtdoet\.nl", r"luiste
                  r"\b113\b")
 PROMISES = (
     # someone else helps (the assistant's own "ik help u" is no promise)
-    r"(opbouwwerkers?|een mens|iemand|community worker|a person|someone)[^.?!]{0,40}?\b(helpt|helpen|help|helps)\b",
-    r"contact met u op", r"neemt[^.?!]{0,40}contact", r"will contact", r"belt u", r"will call",
-    r"meegaa", r"mee kan", r"meezoek", r"help you look", r"go with you", r"go along",
-    r"tolk", r"interpreter", r"regelt", r"arrange",
-    r"binnen ", r"werkdag", r"working day", r"hoort snel", r"hear from them soon",
-    r"geeft [^.?!]{0,30}informatie", r"gives? information", r"workshops",
+    r"(opbouwwerkers?|een mens|iemand|community worker|a person|someone)"
+    r"[^.?!]{0,40}?\b(helpt|helpen|help|helps)\b",
+    r"contact met u op",
+    r"neemt[^.?!]{0,40}contact",
+    r"will contact",
+    r"belt u",
+    r"will call",
+    r"meegaa",
+    r"mee kan",
+    r"meezoek",
+    r"help you look",
+    r"go with you",
+    r"go along",
+    r"tolk",
+    r"interpreter",
+    r"regelt",
+    r"arrange",
+    r"binnen ",
+    r"werkdag",
+    r"working day",
+    r"hoort snel",
+    r"hear from them soon",
+    r"geeft [^.?!]{0,30}informatie",
+    r"gives? information",
+    r"workshops",
 )
 PATTERN = re.compile("|".join([NUMBER, *ORGANISATIONS, *PROMISES]), re.IGNORECASE)
 PLACEHOLDER = re.compile(r"\{\w+\}")
@@ -54,7 +73,7 @@ PLACEHOLDER = re.compile(r"\{\w+\}")
 @dataclass(frozen=True)
 class Reply:
     key: str  # response or catalogue key
-    where: str  # domain/handoff.yml, bot/catalogue.yml
+    where: str  # domain.yml, bot/catalogue.yml
     variant: str  # "nl", "en" (or the condition value)
     text: str
 
@@ -69,15 +88,14 @@ class Claim:
 def replies() -> List[Reply]:
     """Every resident text: domain responses (each variant) and the catalogue (nl, en)."""
     found: List[Reply] = []
-    for path in sorted((ROOT / "domain").glob("*.yml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for key, variants in (doc.get("responses") or {}).items():
-            for variant in variants:
-                lang = next((c.get("value") for c in variant.get("condition") or []
-                             if c.get("name") == "language"), "nl")
-                found.append(Reply(key, f"domain/{path.name}", lang, variant.get("text") or ""))
-                for button in variant.get("buttons") or []:
-                    found.append(Reply(key, f"domain/{path.name}", lang + ":button", button.get("title") or ""))
+    doc = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+    for key, variants in (doc.get("responses") or {}).items():
+        for variant in variants:
+            lang = next((c.get("value") for c in variant.get("condition") or []
+                         if c.get("name") == "language"), "nl")
+            found.append(Reply(key, "domain.yml", lang, variant.get("text") or ""))
+            for button in variant.get("buttons") or []:
+                found.append(Reply(key, "domain.yml", lang + ":button", button.get("title") or ""))
     catalogue = yaml.safe_load((ROOT / "bot" / "catalogue.yml").read_text(encoding="utf-8")) or {}
     for key, texts in catalogue.items():
         for lang in ("nl", "en"):

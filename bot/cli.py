@@ -31,11 +31,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from bot.keys import check_settings
 
     check_settings(settings)  # production: strong secrets; one pseudonym key for all replicas
-    try:
-        from knowledge import open_knowledge
-    except ImportError:
-        print("database ready (knowledge package not available)")
-        return 0
+    from knowledge import open_knowledge
+
     open_knowledge(
         settings.database_url_resolved,
         settings.knowledge_dir,
@@ -61,10 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("init", help="prepare the database and load knowledge").set_defaults(func=cmd_init)
     sub.add_parser("serve", help="start the assistant service").set_defaults(func=cmd_serve)
     for module_name in _SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
+        module = importlib.import_module(module_name)
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)

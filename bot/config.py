@@ -10,7 +10,7 @@ import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -237,7 +237,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """Build Settings from environment variables (or a given mapping, for tests)."""
     env = os.environ if environ is None else environ
     defaults = Settings()
-    values = {}
+    values: Dict[str, Any] = {}
     for var, name in ENV_VARS.items():
         raw = env.get(var)
         if raw is None or raw == "":

@@ -37,7 +37,7 @@ class TimedEndpointConfig(EndpointConfig):
         return TimedEndpointConfig(self.url, self.timeout_seconds, headers=self.headers)
 
 
-def tracker_store_params(url: str) -> Dict[str, object]:
+def tracker_store_params(url: str) -> Dict[str, Any]:
     """Rasa SQLTrackerStore parameters from a SQLAlchemy URL."""
     parsed = make_url(url)
     dialect = parsed.drivername.split("+")[0]

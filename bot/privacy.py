@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import asdict, dataclass
-from typing import Optional
+from typing import Dict, Optional
 
 from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
@@ -107,10 +107,8 @@ def run_retention(
     report = purge_conversations(
         settings.tracker_store_url_resolved, dt.timedelta(days=conversation_days), now
     )
-    try:
-        from bot.handoff.queue import HandoffQueue
-    except ImportError:  # pragma: no cover - queue not installed
-        return report
+    from bot.handoff.queue import HandoffQueue
+
     engine = make_engine(settings.database_url_resolved)
     try:
         queue_now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -132,11 +130,9 @@ def run_retention(
 def _insights_retention(settings: Settings, older_than: dt.timedelta, now: dt.datetime) -> None:
     """Read what is not yet collected (so nothing is purged unread), then apply
     the conversation retention to the review queue and the conversation rows."""
-    try:
-        from bot.insights import review
-        from bot.insights.collect import collect
-    except ImportError:  # pragma: no cover - insights not installed
-        return
+    from bot.insights import review
+    from bot.insights.collect import collect
+
     engine = make_engine(settings.database_url_resolved)
     try:
         if not inspect(engine).has_table("ins_review_item"):
@@ -211,7 +207,7 @@ def erase_conversation_in_place(tracker_store_url: str, sender_id: str) -> int:
             for row in rows:
                 if row.type_name == "session_started":
                     data = {"event": "session_started", "timestamp": row.timestamp}
-                    values = dict(intent_name=None, action_name=None)
+                    values: Dict[str, Optional[str]] = dict(intent_name=None, action_name=None)
                 else:
                     data = {"event": "action", "name": "action_listen", "timestamp": row.timestamp,
                             "policy": None, "confidence": None}

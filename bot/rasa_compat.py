@@ -49,7 +49,6 @@ def install_story_reader() -> None:
     Idempotent."""
     from rasa.core.channels.channel import UserMessage
     from rasa.core.processor import MessageProcessor
-
     from rasa.shared.core.events import ActionExecuted
 
     from bot.nlu.story import follow_up, is_story, last_answer, merge_parses, split_clauses
@@ -76,8 +75,8 @@ def install_story_reader() -> None:
         merged["text"] = whole.get("text", text)
         return merged
 
-    parse_story.ontmoet_story_reader = True
-    parse_story.__wrapped__ = original
+    parse_story.ontmoet_story_reader = True  # type: ignore[attr-defined]  # a marker on a function
+    parse_story.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
     MessageProcessor._parse_message_with_graph = parse_story
 
 
@@ -112,8 +111,8 @@ def install_language_hint() -> None:
         message.metadata = metadata
         return await original(self, message)
 
-    handle_message.ontmoet_language_hint = True
-    handle_message.__wrapped__ = original
+    handle_message.ontmoet_language_hint = True  # type: ignore[attr-defined]  # a marker on a function
+    handle_message.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
     MessageProcessor.handle_message = handle_message
 
 
@@ -143,8 +142,8 @@ def install_action_watch() -> None:
             record_failure(self.name())
             raise
 
-    run.ontmoet_action_watch = True
-    run.__wrapped__ = original
+    run.ontmoet_action_watch = True  # type: ignore[attr-defined]  # a marker on a function
+    run.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
     RemoteAction.run = run
 
 
@@ -203,7 +202,7 @@ def hide_parameters_in_rasa_tracker_store() -> None:
         kwargs["hide_parameters"] = True
         return kwargs
 
-    create_engine_kwargs._ontmoet_hides_parameters = True
+    create_engine_kwargs._ontmoet_hides_parameters = True  # type: ignore[attr-defined]  # a marker on a function
     tracker_store.create_engine_kwargs = create_engine_kwargs
 
 

@@ -72,7 +72,9 @@ CRISIS_PATTERNS = [
     r"\b(?:suicid\w*|suicide\w*|suizid\w*|sucide\w*|suiside\w*)",
     r"\b(?:zelf ?beschadig\w*|self ?harm\w*)",
     # wanting to die / not wanting to live
-    r"\b(?:ik )?(?:wil|wou|ga|zou|zal) (?:graag |echt |liever |gewoon )?(?:" + _ME + r" )?dood\b(?! ?(?:van|aan) (?:het|de) (?:lachen|honger|dorst|verveling|kou|hitte|warmte))",
+    r"\b(?:ik )?(?:wil|wou|ga|zou|zal) (?:graag |echt |liever |gewoon )?(?:"
+    + _ME
+    + r" )?dood\b(?! ?(?:van|aan) (?:het|de) (?:lachen|honger|dorst|verveling|kou|hitte|warmte))",
     r"\bdood (?:wil|willen|gaan wil)\b",
     r"\b(?:liever|beter) dood\b",
     r"\bwas ik (?:maar|toch) dood\b",
@@ -85,8 +87,12 @@ CRISIS_PATTERNS = [
     r"\b(?:er|het) (?:een )?eind(?:e)? aan maken\b",
     r"\bmaak (?:er|het) een eind(?:e)? aan\b",
     # "ik maak er vandaag een eind aan": a few words between, ending the sentence
-    r"\bmaak (?:ik )?(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan(?: (?:mijn leven|alles|het leven))?\s*$",
-    r"\b(?:" + _ME + r") (?:iets )?(?:aandoen|aan doen|van kant maken|ophangen|snijden|verdrinken|vergiftigen|doden|om het leven brengen)\b",
+    r"\bmaak (?:ik )?(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan"
+    r"(?: (?:mijn leven|alles|het leven))?\s*$",
+    r"\b(?:"
+    + _ME
+    + r") (?:iets )?(?:aandoen|aan doen|van kant maken|ophangen|snijden|verdrinken|vergiftigen|doden"
+    r"|om het leven brengen)\b",
     r"\b(?:van|voor) (?:het dak|de trein|een trein|de brug|een brug) (?:springen|spring|gooien)\b",
     r"\bvoor de trein\b",
     r"\b(?:alle|al mijn|een hoop|veel) (?:pillen|medicijnen|slaappillen)\b.*\b(?:slikken|innemen|nemen)\b",
@@ -105,7 +111,8 @@ CRISIS_PATTERNS = [
     r"\b(?:stoppen|ophouden) met leven\b",
     r"\b(?:niet|nie) (?:meer |langer )?verder (?:leven|kunnen|willen)\b",
     r"\ber\b.{0,30}\beind(?:e)? aan (?:maken|te maken)\b",
-    r"\b(?:me|mij|mezelf|mijzelf) (?:op (?:te )?hangen|te snijden|pijn (?:doen|te doen|doe)|van het leven (?:beroven|te beroven))\b",
+    r"\b(?:me|mij|mezelf|mijzelf) (?:op (?:te )?hangen|te snijden|pijn (?:doen|te doen|doe)"
+    r"|van het leven (?:beroven|te beroven))\b",
     r"\b(?:doe|deed) (?:ik )?(?:me|mij|mezelf|mijzelf) (?:pijn|iets aan)\b",
     r"\bvan het leven beroven\b",
     r"\b(?:pillen|medicijnen|slaappillen) (?:gespaard|verzameld|opgespaard)\b",
@@ -121,7 +128,8 @@ CRISIS_PATTERNS = [
     r"\bik ben in (?:levens)?gevaar\b",
     r"\b(?:hij|zij|ze|iemand) (?:wil|gaat) mij (?:vermoorden|dood maken|doden|iets aandoen)\b",
     r"\bin danger\b",
-    r"\b(?:bang|angst) dat (?:hij|zij|ze|iemand|mijn \w+) (?:me|mij) (?:vermoord\w*|doodmaakt|dood maakt|doodslaat|iets aandoet)\b",
+    r"\b(?:bang|angst) dat (?:hij|zij|ze|iemand|mijn \w+) (?:me|mij) "
+    r"(?:vermoord\w*|doodmaakt|dood maakt|doodslaat|iets aandoet)\b",
     r"\b(?:me|mij) (?:vermoorden|vermoordt|doodslaan|doodmaken)\b",
     r"\b(?:word|wordt|ben) (?:\w+ )?bedreigd\b",
     r"\b(?:slaat|schopt|mishandelt) (?:me|mij)\b",

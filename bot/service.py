@@ -67,19 +67,13 @@ def _register_erasure(registry, outbox, directory, channels) -> None:
 def _optional_channels(settings: Settings, registry) -> list:
     extra = []
     if settings.telegram_bot_token:
-        try:
-            from bot.channels.telegram import TelegramInput
-        except ImportError:  # pragma: no cover - channel module not installed
-            logger.warning("Telegram is configured but bot.channels.telegram is missing")
-        else:
-            extra.append(TelegramInput.from_settings(settings, registry))
+        from bot.channels.telegram import TelegramInput
+
+        extra.append(TelegramInput.from_settings(settings, registry))
     if settings.whatsapp_token and settings.whatsapp_app_secret:
-        try:
-            from bot.channels.whatsapp import WhatsAppInput
-        except ImportError:  # pragma: no cover
-            logger.warning("WhatsApp is configured but bot.channels.whatsapp is missing")
-        else:
-            extra.append(WhatsAppInput.from_settings(settings, registry))
+        from bot.channels.whatsapp import WhatsAppInput
+
+        extra.append(WhatsAppInput.from_settings(settings, registry))
     return extra
 
 
@@ -108,7 +102,6 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
             f"Geen getraind model gevonden in {settings.model_path}. Draai eerst 'make train'."
         )
     from bot.handoff.runtime import HandoffRuntime
-
     from bot.rasa_compat import install_all
 
     install_all()  # every patch of a Rasa internal, each checked (bot/rasa_compat.py)

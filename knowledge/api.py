@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 import threading
 from contextlib import contextmanager
@@ -21,14 +20,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from sqlalchemy import select, text as sql_text
+from sqlalchemy import select
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 
 from knowledge import models as m
 from knowledge.datafiles import DEFAULT_DATA_DIR, activity_kinds, load_dataset
 from knowledge.records import Dataset
 from knowledge.textnorm import normalize
-from knowledge.when import TZ, resolve_when as _resolve_when
+from knowledge.when import TZ
+from knowledge.when import resolve_when as _resolve_when
 
 logger = logging.getLogger(__name__)
 
@@ -341,12 +342,16 @@ class KnowledgeBase:
                 neighbours: Dict[str, List[str]] = {}
                 names = {r.key: r.name for r in conn.execute(select(m.Buurt.key, m.Buurt.name))}
                 for row in conn.execute(select(m.Neighbour.buurt_key, m.Neighbour.neighbour_key)):
-                    neighbours.setdefault(row.buurt_key, []).append(names.get(row.neighbour_key, row.neighbour_key))
+                    neighbours.setdefault(row.buurt_key, []).append(
+                        names.get(row.neighbour_key, row.neighbour_key)
+                    )
                 variants: Dict[str, List[str]] = {}
                 buurt_index, place_index = _NameIndex(), _NameIndex()
                 demo_keys = set()
                 if not self.include_demo:
-                    demo_keys = {r.key for r in conn.execute(select(m.Service.key).where(m.Service.is_demo.is_(True)))}
+                    demo_keys = {
+                        r.key for r in conn.execute(select(m.Service.key).where(m.Service.is_demo.is_(True)))
+                    }
                 alias_t = m.Alias.__table__
                 for row in conn.execute(select(alias_t).order_by(alias_t.c.id)).mappings():
                     if row["entity"] == "buurt":
@@ -358,9 +363,15 @@ class KnowledgeBase:
                 buurt_t = m.Buurt.__table__
                 for row in conn.execute(select(buurt_t).order_by(buurt_t.c.name)).mappings():
                     buurten[row["key"]] = BuurtInfo(
-                        name=row["name"], key=row["key"], stadsdeel=row["stadsdeel"],
-                        stadsdeel_source=row["stadsdeel_source"], source=row["source"], verified=row["verified"],
-                        lat=row["lat"], lon=row["lon"], centroid_source=row["centroid_source"],
+                        name=row["name"],
+                        key=row["key"],
+                        stadsdeel=row["stadsdeel"],
+                        stadsdeel_source=row["stadsdeel_source"],
+                        source=row["source"],
+                        verified=row["verified"],
+                        lat=row["lat"],
+                        lon=row["lon"],
+                        centroid_source=row["centroid_source"],
                         neighbours=tuple(sorted(neighbours.get(row["key"], []))),
                         variants=tuple(variants.get(row["key"], [])),
                     )
@@ -420,7 +431,7 @@ class KnowledgeBase:
         self._refresh()
         best = None
         for info in self._buurten.values():
-            if info.lat is None:
+            if info.lat is None or info.lon is None:
                 continue
             d = haversine_km(lat, lon, info.lat, info.lon)
             if best is None or d < best[0]:
@@ -495,11 +506,6 @@ class KnowledgeBase:
         a SourcedFacts with url, read (date), publisher and values; None when no page was found."""
         return (getattr(self.dataset, "place_sources", None) or {}).get(key)
 
-    def buurt_source(self, name: str):
-        """The public page behind a buurt's point and postcodes (sources.yml), or None."""
-        match = self.resolve_buurt(name) if name else None
-        return (getattr(self.dataset, "buurt_sources", None) or {}).get(match.key) if match else None
-
     def places(self, buurt: Optional[str] = None, place_type: Optional[str] = None) -> List[Place]:
         """All places (optionally in one buurt / of one type), sorted by name."""
         self._refresh()
@@ -539,7 +545,9 @@ class KnowledgeBase:
         if lat is not None and lon is not None:
             origin, exact_origin = (float(lat), float(lon)), True
             near = self.nearest_buurt(origin[0], origin[1])
-            home_keys = [near.key] if near and haversine_km(origin[0], origin[1], near.lat, near.lon) < 0.6 else []
+            close = (near is not None and near.lat is not None and near.lon is not None
+                     and haversine_km(origin[0], origin[1], near.lat, near.lon) < 0.6)
+            home_keys = [near.key] if near is not None and close else []
         elif buurt:
             match = self.resolve_buurt(buurt)
             if match is None:
@@ -547,12 +555,12 @@ class KnowledgeBase:
             home_keys = [match.key]
         elif postcode:
             matches = self.postcode_matches(postcode)
-            home_keys = [self.resolve_buurt(pm.buurt).key for pm in matches]
+            home_keys = [found.key for pm in matches if (found := self.resolve_buurt(pm.buurt)) is not None]
             if not home_keys:
                 return []
         if origin is None and home_keys:
-            points = [(self._buurten[k].lat, self._buurten[k].lon) for k in home_keys
-                      if self._buurten[k].lat is not None]
+            homes = [self._buurten[k] for k in home_keys]
+            points = [(b.lat, b.lon) for b in homes if b.lat is not None and b.lon is not None]
             if points:
                 origin = (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
         types = None
@@ -637,7 +645,13 @@ class KnowledgeBase:
         if place_type:
             where.append(m.Service.place_type == place_type)
         query = (
-            select(m.Schedule, m.Service.name, m.Service.place_type, m.Service.target_groups, m.Location.buurt_key)
+            select(
+                m.Schedule,
+                m.Service.name,
+                m.Service.place_type,
+                m.Service.target_groups,
+                m.Location.buurt_key,
+            )
             .join(m.Service, m.Schedule.service_key == m.Service.key)
             .join(m.Location, m.Service.location_key == m.Location.key, isouter=True)
         )
@@ -711,10 +725,16 @@ class KnowledgeBase:
         out = []
         for row in rows:
             info = self._buurten.get(row.buurt_key) if row.buurt_key else None
-            plan = Plan(buurt=info.name if info else None, buurt_as_written=row.buurt_as_written,
-                        stadsdeel_as_written=row.stadsdeel_as_written, development=row.development, how=row.how,
-                        place_types=_split(row.place_types), target_groups=_split(row.target_groups),
-                        source=row.source)
+            plan = Plan(
+                buurt=info.name if info else None,
+                buurt_as_written=row.buurt_as_written,
+                stadsdeel_as_written=row.stadsdeel_as_written,
+                development=row.development,
+                how=row.how,
+                place_types=_split(row.place_types),
+                target_groups=_split(row.target_groups),
+                source=row.source,
+            )
             if place_type and place_type not in plan.place_types:
                 continue
             if target_group and target_group not in plan.target_groups:
@@ -741,8 +761,10 @@ class KnowledgeBase:
         doc = self.dataset.subsidy
         check = doc.get("check_with") or {}
         check_text = check.get("text", "")
-        topics = tuple(SubsidyTopic(t["key"], t.get("title", ""), t["text"], bool(t["confirmed"]), t["source"])
-                       for t in doc.get("topics") or [])
+        topics = tuple(
+            SubsidyTopic(t["key"], t.get("title", ""), t["text"], bool(t["confirmed"]), t["source"])
+            for t in doc.get("topics") or []
+        )
         steps = tuple(SubsidyStep(int(s["order"]), s["text"], bool(s["confirmed"]), s["source"],
                                   None if s["confirmed"] else check_text)
                       for s in sorted(doc.get("steps") or [], key=lambda s: s["order"]))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 
 def _settings():
@@ -123,8 +123,8 @@ def cmd_list(args) -> int:
         for plan in kb.plans():
             print(f"{plan.buurt or plan.buurt_as_written:22} {plan.development}  [{plan.how}]")
     elif args.what == "postcodes":
-        seen = {}
-        for pc, key, source, verified in kb.dataset.postcodes:
+        seen: Dict[str, List[str]] = {}
+        for pc, key, _source, verified in kb.dataset.postcodes:
             seen.setdefault(pc, []).append(kb.dataset.buurt_by_key[key].name + ("" if verified else "?"))
         for pc in sorted(seen):
             print(f"{pc}: {', '.join(seen[pc])}")
@@ -139,8 +139,11 @@ def cmd_find(args) -> int:
     results = kb.find_places(buurt=args.buurt, postcode=args.postcode, lat=args.lat, lon=args.lon,
                              place_type=args.type, target_group=args.group, limit=args.limit)
     for r in results:
-        dist = "?" if r.distance_km is None else f"{r.distance_km:.1f} km{'~' if r.distance_approximate else ''}"
-        print(f"{r.name:45} {r.place_type:18} {r.buurt or '-':20} {dist:10} {'[demo]' if r.is_demo else r.source}")
+        dist = (
+            "?" if r.distance_km is None else f"{r.distance_km:.1f} km{'~' if r.distance_approximate else ''}"
+        )
+        origin = "[demo]" if r.is_demo else r.source
+        print(f"{r.name:45} {r.place_type:18} {r.buurt or '-':20} {dist:10} {origin}")
     if not results:
         print("no places found")
     return 0
@@ -161,7 +164,8 @@ def cmd_activities(args) -> int:
     kb = _kb(args)
     occurrences = kb.activities_when(" ".join(args.phrase), buurt=args.buurt)
     for o in occurrences:
-        print(f"{o.start:%a %d-%m %H:%M}  {o.title:40} {o.place_name} ({o.buurt}){' [demo]' if o.is_demo else ''}")
+        demo = " [demo]" if o.is_demo else ""
+        print(f"{o.start:%a %d-%m %H:%M}  {o.title:40} {o.place_name} ({o.buurt}){demo}")
     if not occurrences:
         print("no activities")
     return 0
@@ -220,7 +224,9 @@ def register(subparsers) -> None:
     p.add_argument("--kind", choices=["hsds-json", "hsds-csv", "ics", "template"], default=None)
     p.add_argument("--place", help="place key or name for an .ics agenda without LOCATION")
     p.add_argument("--verified", action="store_true", help="mark the records as verified (checked source)")
-    p.add_argument("--demo", action="store_true", help="the file is example data (is_demo; hidden in production)")
+    p.add_argument(
+        "--demo", action="store_true", help="the file is example data (is_demo; hidden in production)"
+    )
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("lookups", help="write nlu_data/generated/lookups.yml")
     p.add_argument("--check", action="store_true", help="only check that the file is up to date")
@@ -245,7 +251,9 @@ def register(subparsers) -> None:
     p.add_argument("phrase", nargs="+")
     p.add_argument("--buurt")
     p.set_defaults(func=cmd_activities)
-    p = sub.add_parser("report", help="what is known per place and buurt, its source and age, what is missing")
+    p = sub.add_parser(
+        "report", help="what is known per place and buurt, its source and age, what is missing"
+    )
     p.add_argument("--csv", action="store_true", help="CSV instead of a table (all columns, with sources)")
     p.add_argument("--kind", choices=["place", "buurt"], default=None)
     p.add_argument("--missing", help="only rows missing this field (address, opening_hours, point, ...)")

@@ -27,6 +27,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from knowledge.records import (
+    TARGET_GROUPS,
     ActivityRecord,
     Bundle,
     BuurtRecord,
@@ -35,7 +36,6 @@ from knowledge.records import (
     PlaceRecord,
     PlanRecord,
     SourcedFacts,
-    TARGET_GROUPS,
     ValidationProblems,
 )
 from knowledge.textnorm import normalize, slugify
@@ -250,7 +250,7 @@ def _load_geo(data_dir: Path, buurten: List[BuurtRecord], index: BuurtIndex, pro
 def _load_postcodes(data_dir: Path, index: BuurtIndex, problems_all: List[str]):
     problems = ValidationProblems("postcodes.csv")
     path = data_dir / "postcodes.csv"
-    rows = []
+    rows: List[Tuple[str, str, str, bool]] = []
     if not path.exists():
         problems.add(None, None, "file is missing")
         problems_all.extend(problems.items)
@@ -364,7 +364,7 @@ def _place_from_item(
         cost=_text(item.get("cost")),
         languages=_list(item.get("languages")),
         aliases=_list(item.get("aliases")),
-        notes=("ownership: " + _text(item.get("ownership"))) if item.get("ownership") else None,
+        notes=f"ownership: {_text(item.get('ownership'))}" if _text(item.get("ownership")) else None,
     )
 
 
@@ -384,7 +384,9 @@ def _load_places(data_dir: Path, index: BuurtIndex, type_keys, problems_all: Lis
         keys.add(place.key)
         ownership = _text(item.get("ownership"))
         if place.place_type == "gemeenschapshuis" and ownership not in {"gemeente", "particuliere stichting"}:
-            problems.add(row, "ownership", "a gemeenschapshuis is owned by 'gemeente' or 'particuliere stichting'")
+            problems.add(
+                row, "ownership", "a gemeenschapshuis is owned by 'gemeente' or 'particuliere stichting'"
+            )
         if ownership:
             org = OrganizationRecord(
                 key=f"org-{place.key}",
@@ -401,7 +403,9 @@ def _load_places(data_dir: Path, index: BuurtIndex, type_keys, problems_all: Lis
     return bundle
 
 
-def activities_from_items(items, problems: ValidationProblems, place_keys, default_source, is_demo) -> List[ActivityRecord]:
+def activities_from_items(
+    items, problems: ValidationProblems, place_keys, default_source, is_demo
+) -> List[ActivityRecord]:
     out = []
     for row, item in enumerate(items or [], start=1):
         key = _text(item.get("key"))
@@ -587,8 +591,8 @@ def _load_sources(data_dir: Path, buurten: List[BuurtRecord], index: BuurtIndex,
     doc = _read_yaml(path, problems)
     buurt_sources: Dict[str, SourcedFacts] = {}
     for name, item in (doc.get("buurten") or {}).items():
-        key = index.key_for(name)
-        if key is None:
+        buurt_key = index.key_for(name)
+        if buurt_key is None:
             problems.add(name, "buurten", f"unknown buurt '{name}'")
             continue
         facts = _sourced(item, name, problems)
@@ -615,7 +619,7 @@ def _load_sources(data_dir: Path, buurten: List[BuurtRecord], index: BuurtIndex,
         for field_name in ("point_as_written", "buurtnummer", "wijk"):
             if _text(item.get(field_name)):
                 facts.values[field_name] = _text(item.get(field_name))
-        buurt_sources[key] = facts
+        buurt_sources[buurt_key] = facts
     place_sources: Dict[str, SourcedFacts] = {}
     for key, item in (doc.get("places") or {}).items():
         if key not in place_keys:
@@ -630,7 +634,9 @@ def _load_sources(data_dir: Path, buurten: List[BuurtRecord], index: BuurtIndex,
         for field_name in PLACE_FACT_FIELDS:
             if _text(item.get(field_name)):
                 facts.values[field_name] = _text(item.get(field_name))
-        if "postal_code" in facts.values and not re.fullmatch(r"62\d\d ?[A-Z]{2}", facts.values["postal_code"]):
+        if "postal_code" in facts.values and not re.fullmatch(
+            r"62\d\d ?[A-Z]{2}", facts.values["postal_code"]
+        ):
             problems.add(key, "postal_code", f"'{facts.values['postal_code']}' is not a Maastricht postcode")
         place_sources[key] = facts
     problems_all.extend(problems.items)

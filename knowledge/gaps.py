@@ -17,13 +17,14 @@ connection, to share the caller's transaction) is always a parameter.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Dict, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Union
 
 from sqlalchemy import Column, DateTime, Index, Integer, String, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+# Any: SQLAlchemy 1.4 has no type hints, its declarative base is a runtime class.
+Base: Any = declarative_base()
 
 KIND_NO_PLACE = "geen_plek"  # no place in or near the buurt
 KIND_UNKNOWN_PLACE = "onbekende_plek"  # a place name the knowledge base does not know
@@ -85,7 +86,7 @@ def record_gap(bind: Union[Engine, Connection], kind: str, *, buurt: Optional[st
 
 
 def gap_counts(engine: Union[Engine, Connection], since: Optional[dt.datetime] = None,
-               month: Optional[str] = None) -> Dict[str, object]:
+               month: Optional[str] = None) -> Dict[str, Any]:
     """Gaps counted per place and per buurt (and kind).
 
     Returns {"per_place": {place: {kind: n}}, "per_buurt": {buurt: {kind: n}},

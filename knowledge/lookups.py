@@ -84,7 +84,7 @@ def render_lookups(data_dir: Optional[Path] = None) -> str:
         for form in forms:
             lines.append(f"      - {form}")
         lines.append("")
-    for entity, values in tables.items():
+    for values in tables.values():
         for canonical, forms in values.items():
             others = [f for f in forms if f != canonical]
             if not others:

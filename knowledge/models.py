@@ -20,6 +20,8 @@ identifiers of the import file), so re-loading and re-importing are idempotent.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -34,7 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+# Any: SQLAlchemy 1.4 has no type hints, its declarative base is a runtime class.
+Base: Any = declarative_base()
 
 KEY = 120  # length of stable keys
 

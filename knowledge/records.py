@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 PLACE_TYPES_FALLBACK = (
     "gemeenschapshuis",
@@ -178,7 +178,8 @@ class SourcedFacts:
     url: str
     read: date
     publisher: str
-    values: Dict[str, object] = field(default_factory=dict)  # field -> value as the page gives it
+    # field -> value as the page gives it: str, a (lat, lon) point or a list of postcodes
+    values: Dict[str, Any] = field(default_factory=dict)
     note: Optional[str] = None
 
     @property

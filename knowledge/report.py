@@ -91,7 +91,7 @@ def place_rows(dataset: Dataset, today: date, gaps=None) -> List[ReportRow]:
         sources = [place.source]
         if page:
             sources.append(page.label)
-        buurt = dataset.buurt_by_key.get(place.buurt_key)
+        buurt = dataset.buurt_by_key.get(place.buurt_key) if place.buurt_key else None
         rows.append(ReportRow(
             kind="place", key=place.key, name=place.name, buurt=buurt.name if buurt else "",
             known=tuple(known), missing=tuple(missing), sources=tuple(sources),
@@ -104,7 +104,7 @@ def place_rows(dataset: Dataset, today: date, gaps=None) -> List[ReportRow]:
 def buurt_rows(dataset: Dataset, today: date, gaps=None) -> List[ReportRow]:
     pages = getattr(dataset, "buurt_sources", {}) or {}
     postcode_sources: Dict[str, List[str]] = {}
-    for postcode, key, source, _verified in dataset.postcodes:
+    for _postcode, key, source, _verified in dataset.postcodes:
         postcode_sources.setdefault(key, []).append(source)
     rows = []
     for buurt in sorted(dataset.buurten, key=lambda b: b.name):
@@ -187,7 +187,9 @@ def as_table(rows: List[ReportRow]) -> str:
     from tabulate import tabulate
 
     with_gaps = _with_gaps(rows)
-    headers = ["kind", "name", "buurt", "known", "missing", "read", "age (days)"] + (["gaps"] if with_gaps else [])
+    headers = ["kind", "name", "buurt", "known", "missing", "read", "age (days)"] + (
+        ["gaps"] if with_gaps else []
+    )
     body = []
     for row in rows:
         line = [row.kind, row.name, row.buurt, ", ".join(row.known) or "-", ", ".join(row.missing) or "-",
@@ -195,13 +197,18 @@ def as_table(rows: List[ReportRow]) -> str:
         if with_gaps:
             line.append("" if row.gaps is None else row.gaps)
         body.append(line)
-    return tabulate(body, headers=headers, tablefmt="simple", maxcolwidths=[None, 28, 16, 40, 40, None, None, None])
+    return tabulate(
+        body, headers=headers, tablefmt="simple", maxcolwidths=[None, 28, 16, 40, 40, None, None, None]
+    )
 
 
 def summary(rows: List[ReportRow]) -> str:
     places = [r for r in rows if r.kind == "place"]
     buurten = [r for r in rows if r.kind == "buurt"]
-    return (f"{sum(1 for r in places if 'address' not in r.missing)}/{len(places)} places with an address; "
-            f"{sum(1 for r in places if r.read)}/{len(places)} with a dated public page; "
-            f"{sum(1 for r in buurten if 'point (page)' in r.known)}/{len(buurten)} buurten with a sourced point; "
-            f"{sum(1 for r in buurten if 'postcodes (page)' in r.known)}/{len(buurten)} with sourced postcodes")
+    return (
+        f"{sum(1 for r in places if 'address' not in r.missing)}/{len(places)} places with an address; "
+        f"{sum(1 for r in places if r.read)}/{len(places)} with a dated public page; "
+        f"{sum(1 for r in buurten if 'point (page)' in r.known)}/{len(buurten)} "
+        "buurten with a sourced point; "
+        f"{sum(1 for r in buurten if 'postcodes (page)' in r.known)}/{len(buurten)} with sourced postcodes"
+    )

@@ -7,8 +7,8 @@ same input twice changes nothing (the counts come back zero).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from sqlalchemy import delete, insert, select, update
@@ -68,7 +68,7 @@ def _sync_table(session: Session, table, pk: Tuple[str, ...], rows: List[dict], 
             continue
         diff = {k: v for k, v in row.items() if old.get(k) != v}
         if diff:
-            cond = [c == v for c, v in zip(cols, key)]
+            cond = [c == v for c, v in zip(cols, key, strict=False)]
             session.execute(update(table).where(*cond).values(**diff))
             upd += 1
         else:
@@ -76,7 +76,7 @@ def _sync_table(session: Session, table, pk: Tuple[str, ...], rows: List[dict], 
     if delete_missing:
         for key in existing:
             if key not in wanted:
-                cond = [c == v for c, v in zip(cols, key)]
+                cond = [c == v for c, v in zip(cols, key, strict=False)]
                 session.execute(delete(table).where(*cond))
                 dele += 1
     counts.inserted += ins
@@ -86,7 +86,9 @@ def _sync_table(session: Session, table, pk: Tuple[str, ...], rows: List[dict], 
     counts.by_table[table.name] = (prev[0] + ins, prev[1] + upd, prev[2] + dele)
 
 
-def _alias_rows(entity: str, key: str, names: Iterable[str], origin: str, kind: str = "variant") -> List[dict]:
+def _alias_rows(
+    entity: str, key: str, names: Iterable[str], origin: str, kind: str = "variant"
+) -> List[dict]:
     rows = {}
     for name in names:
         for variant in written_variants(name):
@@ -168,7 +170,9 @@ def sync_bundle(session: Session, bundle: Bundle, origin: str, counts: SyncCount
         ("org", m.Organization), ("loc", m.Location), ("svc", m.Service), ("sch", m.Schedule),
         ("con", m.Contact), ("alias", m.Alias))}
     # inserts/updates parents first ...
-    _sync_table(session, t["org"], ("key",), rows["organizations"], t["org"].c.origin == origin, counts, False)
+    _sync_table(
+        session, t["org"], ("key",), rows["organizations"], t["org"].c.origin == origin, counts, False
+    )
     _sync_table(session, t["loc"], ("key",), rows["locations"], t["loc"].c.origin == origin, counts, False)
     _sync_table(session, t["svc"], ("key",), rows["services"], t["svc"].c.origin == origin, counts, False)
     _sync_table(session, t["sch"], ("key",), rows["schedules"], t["sch"].c.origin == origin, counts)
@@ -177,8 +181,12 @@ def sync_bundle(session: Session, bundle: Bundle, origin: str, counts: SyncCount
     alias_rows = rows["aliases"]
     _sync_alias(session, alias_rows, alias_scope, counts)
     # ... and deletes children first
-    _sync_table(session, t["svc"], ("key",), rows["services"], t["svc"].c.origin == origin, counts, upsert=False)
-    _sync_table(session, t["loc"], ("key",), rows["locations"], t["loc"].c.origin == origin, counts, upsert=False)
+    _sync_table(
+        session, t["svc"], ("key",), rows["services"], t["svc"].c.origin == origin, counts, upsert=False
+    )
+    _sync_table(
+        session, t["loc"], ("key",), rows["locations"], t["loc"].c.origin == origin, counts, upsert=False
+    )
     _sync_table(session, t["org"], ("key",), rows["organizations"], t["org"].c.origin == origin, counts,
                 upsert=False)
 
@@ -195,7 +203,9 @@ def _sync_alias(session: Session, rows: List[dict], scope, counts: SyncCounts) -
             session.execute(insert(table).values(**row))
             counts.inserted += 1
         elif old["alias"] != row["alias"] or old["kind"] != row["kind"]:
-            session.execute(update(table).where(table.c.id == old["id"]).values(alias=row["alias"], kind=row["kind"]))
+            session.execute(
+                update(table).where(table.c.id == old["id"]).values(alias=row["alias"], kind=row["kind"])
+            )
             counts.updated += 1
         else:
             counts.unchanged += 1
@@ -209,8 +219,18 @@ def sync_dataset(session: Session, dataset: Dataset) -> SyncCounts:
     """Make the FILES rows of the database equal to `dataset` (one transaction, caller commits)."""
     counts = SyncCounts()
     buurt_rows = [
-        dict(key=b.key, name=b.name, stadsdeel=b.stadsdeel, stadsdeel_source=b.stadsdeel_source, source=b.source,
-             verified=b.verified, lat=b.lat, lon=b.lon, centroid_source=b.centroid_source, origin=FILES)
+        dict(
+            key=b.key,
+            name=b.name,
+            stadsdeel=b.stadsdeel,
+            stadsdeel_source=b.stadsdeel_source,
+            source=b.source,
+            verified=b.verified,
+            lat=b.lat,
+            lon=b.lon,
+            centroid_source=b.centroid_source,
+            origin=FILES,
+        )
         for b in dataset.buurten
     ]
     buurt_t = m.Buurt.__table__
@@ -227,23 +247,38 @@ def sync_dataset(session: Session, dataset: Dataset) -> SyncCounts:
     alias_t = m.Alias.__table__
     _sync_alias(session, alias_rows, (alias_t.c.origin == FILES) & (alias_t.c.entity == "buurt"), counts)
     nb_t = m.Neighbour.__table__
-    _sync_table(session, nb_t, ("buurt_key", "neighbour_key"),
-                [dict(buurt_key=a, neighbour_key=b, source=dataset.neighbour_source) for a, b in dataset.neighbours],
-                None, counts)
+    _sync_table(
+        session,
+        nb_t,
+        ("buurt_key", "neighbour_key"),
+        [dict(buurt_key=a, neighbour_key=b, source=dataset.neighbour_source) for a, b in dataset.neighbours],
+        None,
+        counts,
+    )
     pc_t = m.Postcode.__table__
     _sync_table(session, pc_t, ("postcode", "buurt_key"),
                 [dict(postcode=p, buurt_key=k, source=s, verified=v) for p, k, s, v in dataset.postcodes],
                 None, counts)
     plan_rows = []
     for plan in dataset.plans:
-        keys = plan.buurt_keys or [None]
+        keys: List[Optional[str]] = list(plan.buurt_keys) or [None]
         for key in keys:
             suffix = f"-{key}" if key and len(plan.buurt_keys) > 1 else ""
-            plan_rows.append(dict(key=plan.key + suffix, buurt_key=key, buurt_as_written=plan.buurt_as_written,
-                                  stadsdeel_as_written=plan.stadsdeel_as_written, development=plan.development,
-                                  how=plan.how, place_types=_join(plan.place_types) or None,
-                                  target_groups=_join(plan.target_groups) or None, source=plan.source,
-                                  verified=True, origin=FILES))
+            plan_rows.append(
+                dict(
+                    key=plan.key + suffix,
+                    buurt_key=key,
+                    buurt_as_written=plan.buurt_as_written,
+                    stadsdeel_as_written=plan.stadsdeel_as_written,
+                    development=plan.development,
+                    how=plan.how,
+                    place_types=_join(plan.place_types) or None,
+                    target_groups=_join(plan.target_groups) or None,
+                    source=plan.source,
+                    verified=True,
+                    origin=FILES,
+                )
+            )
     plan_t = m.Plan.__table__
     _sync_table(session, plan_t, ("key",), plan_rows, plan_t.c.origin == FILES, counts)
     combined = Bundle(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` and CI run it:
+#   0. ruff (lint, import order) and mypy (types), both must be clean
 #   1. rasa data validate (no warnings allowed)
 #   2. train the small test model (skipped when nothing changed)
 #   3. start an action server for the tests on 127.0.0.1:5056 (shared secret header)
@@ -19,15 +20,19 @@ export ONTMOET_ACTION_SERVER_URL="http://127.0.0.1:${ONTMOET_TEST_ACTIONS_PORT}/
 RASA=.venv/bin/rasa
 DATA="nlu_data dialogue"
 
+echo "==> ruff and mypy (settings in pyproject.toml)"
+.venv/bin/ruff check .
+.venv/bin/mypy
+
 rm -rf "$ONTMOET_VAR_DIR"; mkdir -p "$ONTMOET_VAR_DIR"
 .venv/bin/python -m knowledge.cli lookups
 
 echo "==> rasa data validate"
-$RASA data validate --domain domain --data $DATA --config config.yml --fail-on-warnings
+$RASA data validate --data $DATA --config config.yml --fail-on-warnings
 
 echo "==> test model"
 start=$(date +%s)
-$RASA train --config tests/config.test.yml --domain domain --data $DATA \
+$RASA train --config tests/config.test.yml --data $DATA \
   --out tests/.models --fixed-model-name test
 echo "test model ready in $(( $(date +%s) - start )) s"
 

@@ -8,8 +8,8 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.exceptions import RasaException
 
 from bot.channels.action_failures import action_failed, watching_actions
-from bot.rasa_compat import install_action_watch
 from bot.channels.output import MessageOutputChannel
+from bot.rasa_compat import install_action_watch
 
 
 class _Recording(MessageOutputChannel):
@@ -102,11 +102,11 @@ async def test_the_telegram_and_whatsapp_outputs_hold_back_on_rasas_path(probed)
         delivered = []
 
         class Output(cls):
-            def __init__(self):
-                pass
+            def __init__(self, delivered=delivered):
+                self.delivered = delivered
 
             async def deliver(self, recipient_id, message):
-                delivered.append(message["text"])
+                self.delivered.append(message["text"])
 
         with watching_actions():
             probed["raise"] = RasaException("down")

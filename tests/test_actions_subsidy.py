@@ -1,8 +1,6 @@
 """Kracht van de Samenleving step by step (actions/subsidy.py) on the real subsidy data."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher

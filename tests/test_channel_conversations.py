@@ -352,7 +352,8 @@ def test_whatsapp_conversation_from_hallo_to_a_stored_request(stack):
     # contact by chat: the WhatsApp number (a phone number) is not stored (issue 15.5);
     # the answer arrives through the address the service holds in memory
     assert queue.get(request.reference).channel_address is None
-    assert wait_until(lambda: any("Ik bel u morgen om tien uur." in t
-                                  for t in graph.texts_to(WA)), timeout=30), json.dumps(graph.sent_to(WA)[-2:], ensure_ascii=False)
+    assert wait_until(
+        lambda: any("Ik bel u morgen om tien uur." in t for t in graph.texts_to(WA)), timeout=30
+    ), json.dumps(graph.sent_to(WA)[-2:], ensure_ascii=False)
     log = service.log_text()
     assert WA not in log and "koffieochtend" not in log

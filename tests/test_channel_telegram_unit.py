@@ -11,8 +11,8 @@ from bot.channels.common import ButtonRegistry, split_text, utf16_len
 from bot.channels.telegram import (
     MAX_TEXT,
     TelegramRateLimiter,
-    format_message,
     _looks_like_command,
+    format_message,
     normalise_staff_outcome,
     parse_update,
     valid_secret_format,
@@ -68,14 +68,50 @@ def test_group_text_never_carries_text_to_the_nlu():
 @pytest.mark.parametrize(
     "update",
     [
-        None, [], "x", 5, {}, {"update_id": "abc"}, {"message": "x"}, {"message": {}},
-        {"message": {"chat": {}}}, {"message": {"chat": {"id": 1, "type": "private"}}},
-        {"update_id": 1, "message": {"chat": {"id": 1, "type": "private"}, "from": {"id": 1}, "location": {"latitude": "x"}}},
-        {"update_id": 1, "message": {"chat": {"id": 1, "type": "private"}, "from": {"id": 1}, "location": {"latitude": 200, "longitude": 0}}},
+        None,
+        [],
+        "x",
+        5,
+        {},
+        {"update_id": "abc"},
+        {"message": "x"},
+        {"message": {}},
+        {"message": {"chat": {}}},
+        {"message": {"chat": {"id": 1, "type": "private"}}},
+        {
+            "update_id": 1,
+            "message": {
+                "chat": {"id": 1, "type": "private"},
+                "from": {"id": 1},
+                "location": {"latitude": "x"},
+            },
+        },
+        {
+            "update_id": 1,
+            "message": {
+                "chat": {"id": 1, "type": "private"},
+                "from": {"id": 1},
+                "location": {"latitude": 200, "longitude": 0},
+            },
+        },
         {"update_id": 2, "callback_query": {"id": "q", "from": {"id": 3}}},
         {"update_id": 2, "callback_query": {"id": "q", "from": {"id": 3}, "data": 7}},
-        {"update_id": 3, "edited_message": {"chat": {"id": 4, "type": "private"}, "from": {"id": 4}, "location": {"latitude": 50, "longitude": 5}}},
-        {"update_id": 4, "message": {"chat": {"id": 1, "type": "private"}, "from": {"id": 1, "is_bot": True}, "text": "hi"}},
+        {
+            "update_id": 3,
+            "edited_message": {
+                "chat": {"id": 4, "type": "private"},
+                "from": {"id": 4},
+                "location": {"latitude": 50, "longitude": 5},
+            },
+        },
+        {
+            "update_id": 4,
+            "message": {
+                "chat": {"id": 1, "type": "private"},
+                "from": {"id": 1, "is_bot": True},
+                "text": "hi",
+            },
+        },
         {"update_id": 5, "poll": {"id": "1", "question": "?", "options": []}},
     ],
 )
@@ -85,8 +121,16 @@ def test_odd_updates_never_raise(update):
 
 
 def test_invalid_location_gets_a_kind_reply_not_the_nlu():
-    event = parse_update({"update_id": 1, "message": {"chat": {"id": 1, "type": "private"},
-                                                      "from": {"id": 1}, "location": {"latitude": 200, "longitude": 0}}})
+    event = parse_update(
+        {
+            "update_id": 1,
+            "message": {
+                "chat": {"id": 1, "type": "private"},
+                "from": {"id": 1},
+                "location": {"latitude": 200, "longitude": 0},
+            },
+        }
+    )
     assert event.kind == "reply" and event.reply_key == "channel_unsupported_other"
 
 
@@ -237,7 +281,7 @@ async def test_per_chat_rate_allows_a_short_burst_then_one_per_second():
 
     for _ in range(6):
         await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 42}, None)
-    gaps = [round(b - a, 3) for a, b in zip(sent_at, sent_at[1:])]
+    gaps = [round(b - a, 3) for a, b in zip(sent_at, sent_at[1:], strict=False)]
     assert all(g < 0.1 for g in gaps[:2])  # a burst of three
     # then one a second on average: the 4th a second after the 1st, then 1 s apart
     assert sent_at[3] - sent_at[0] >= 1.0

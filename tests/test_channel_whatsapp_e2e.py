@@ -180,9 +180,17 @@ async def test_malformed_bodies_do_not_crash(graph, tmp_path):
     async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
         url = f"{base}/webhooks/whatsapp/webhook"
         raw = b"{not json"
-        reply = await client.post(url, content=raw, headers={"X-Hub-Signature-256": signature_for(raw, APP_SECRET)})
+        reply = await client.post(
+            url, content=raw, headers={"X-Hub-Signature-256": signature_for(raw, APP_SECRET)}
+        )
         assert reply.status_code == 400
-        for body in ([], {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {"messages": [{}]}}]}]}):
+        for body in (
+            [],
+            {
+                "object": "whatsapp_business_account",
+                "entry": [{"changes": [{"field": "messages", "value": {"messages": [{}]}}]}],
+            },
+        ):
             assert (await post(client, base, body)).status_code == 200
     assert agent.messages == []
 

@@ -30,7 +30,9 @@ def test_subscription_answers_challenge_only_with_matching_token():
     assert verify_subscription(good, "mijn-token") == "1158201444"
     assert verify_subscription({**good, "hub.verify_token": "fout"}, "mijn-token") is None
     assert verify_subscription({**good, "hub.mode": "unsubscribe"}, "mijn-token") is None
-    assert verify_subscription({k: v for k, v in good.items() if k != "hub.verify_token"}, "mijn-token") is None
+    assert (
+        verify_subscription({k: v for k, v in good.items() if k != "hub.verify_token"}, "mijn-token") is None
+    )
     assert verify_subscription(good, "") is None  # nothing configured: never
     # Sanic's request.args gives lists
     assert verify_subscription({k: [v] for k, v in good.items()}, "mijn-token") == "1158201444"
@@ -100,11 +102,63 @@ def test_other_phone_number_ids_are_skipped():
 
 @pytest.mark.parametrize(
     "body",
-    [None, [], "x", {}, {"object": "page"}, {"object": "whatsapp_business_account", "entry": "x"},
-     {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": []}]}]},
-     {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {"messages": [{"type": "text"}]}}]}]},
-     {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {"messages": [{"from": "1", "id": "w", "type": "location", "location": {"latitude": "x"}}]}}]}]},
-     {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {"messages": [{"from": "1", "id": "w", "type": "interactive", "interactive": {"type": "nfm_reply"}}]}}]}]}],
+    [
+        None,
+        [],
+        "x",
+        {},
+        {"object": "page"},
+        {"object": "whatsapp_business_account", "entry": "x"},
+        {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": []}]}]},
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"changes": [{"field": "messages", "value": {"messages": [{"type": "text"}]}}]}],
+        },
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messages": [
+                                    {
+                                        "from": "1",
+                                        "id": "w",
+                                        "type": "location",
+                                        "location": {"latitude": "x"},
+                                    }
+                                ]
+                            },
+                        }
+                    ]
+                }
+            ],
+        },
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messages": [
+                                    {
+                                        "from": "1",
+                                        "id": "w",
+                                        "type": "interactive",
+                                        "interactive": {"type": "nfm_reply"},
+                                    }
+                                ]
+                            },
+                        }
+                    ]
+                }
+            ],
+        },
+    ],
 )
 def test_odd_bodies_never_raise(body):
     parsed = parse_webhook(body)

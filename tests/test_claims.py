@@ -27,7 +27,7 @@ def test_every_reply_naming_a_number_organisation_or_promise_is_backed():
 
 
 def test_a_new_unbacked_claim_is_found():
-    reply = claims.Reply("utter_x", "domain/x.yml", "nl",
+    reply = claims.Reply("utter_x", "domain.yml", "nl",
                          "Bel 043 350 00 00. Een opbouwwerker helpt u. Trajekt belt u binnen een dag.")
     words = [c.words.lower() for c in claims.find_claims([reply])]
     assert "043 350 00 00" in words
@@ -41,7 +41,9 @@ def test_an_unlisted_claim_and_a_stale_listing_are_problems():
     registry = claims.load_registry()
     without = {k: v for k, v in registry.items() if k != "utter_handoff_no_consent"}
     assert any("utter_handoff_no_consent" in p and "14 043" in p for p in claims.check(without))
-    stale = dict(registry, utter_greet=[{"says": "binnen 2 werkdagen", "backed_by": "setting:handoff_expected_time"}])
+    stale = dict(
+        registry, utter_greet=[{"says": "binnen 2 werkdagen", "backed_by": "setting:handoff_expected_time"}]
+    )
     assert any("utter_greet" in p and "no longer" in p for p in claims.check(stale))
 
 
@@ -51,7 +53,9 @@ def test_a_backing_that_does_not_hold_is_a_problem():
     assert "nothing at" in claims.backing_problem("knowledge:subsidy.yml#topics.key=nope.text", "x", "k")
     assert claims.backing_problem("knowledge:postcodes.csv#6218", "6218", "k") is None
     assert "no row" in claims.backing_problem("knowledge:postcodes.csv#6299", "6299", "k")
-    assert "not a setting" in claims.backing_problem("setting:handoff_promise_everything", "x", "utter_handoff_intro")
+    assert "not a setting" in claims.backing_problem(
+        "setting:handoff_promise_everything", "x", "utter_handoff_intro"
+    )
     # a setting backs a reply only when the settings choose that reply
     assert "not chosen" in claims.backing_problem("setting:handoff_accompany", "x", "utter_greet")
     assert claims.backing_problem("staff_file:demo", "x", "utter_handoff_intro_trial") is None

@@ -30,7 +30,7 @@ import actions.privacy_erase as privacy_erase
 from bot.config import load_settings
 from bot.handoff.runtime import HandoffRuntime
 from bot.privacy import delete_conversation, erase_conversation_in_place
-from tests.test_handoff_support import new_request, queue, sqlite_url, _sqlite_template  # noqa: F401
+from tests.test_handoff_support import _sqlite_template, new_request, queue, sqlite_url  # noqa: F401
 
 SENDER = "pseudo-resident-erase"
 OTHER = "pseudo-resident-stays"

@@ -10,10 +10,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
-from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -57,10 +55,11 @@ async def test_the_reply_says_what_was_erased_and_what_is_kept_how_long(erase_ac
 
 
 def test_the_domain_text_names_logs_and_backups_with_their_days():
-    import yaml
     from pathlib import Path
 
-    domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain" / "handoff.yml")
+    import yaml
+
+    domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml")
                             .read_text(encoding="utf-8"))
     for variant in domain["responses"]["utter_delete_done"]:
         text = variant["text"]
@@ -245,7 +244,8 @@ async def test_erasing_in_place_on_a_postgresql_tracker_store():
 async def test_the_dashboard_refuses_a_note_on_an_erased_request(monkeypatch, queue, tmp_path):  # noqa: F811
     from sanic import Sanic
 
-    from tests.test_staff_dashboard import client, env as _env, hidden, login  # noqa: F401
+    from tests.test_staff_dashboard import client, hidden, login  # noqa: F401
+    from tests.test_staff_dashboard import env as _env
 
     monkeypatch.setattr(Sanic, "test_mode", True)
     app, _, _, _ = _env.__wrapped__(queue, tmp_path)

@@ -22,7 +22,7 @@ import actions.handoff as handoff
 from bot.config import load_settings
 from bot.handoff.models import HandoffRequest
 from bot.handoff.runtime import HandoffRuntime
-from tests.test_handoff_support import new_request, queue, sqlite_url, _sqlite_template  # noqa: F401
+from tests.test_handoff_support import _sqlite_template, new_request, queue, sqlite_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 RESIDENT = "pseudo-resident-1"
@@ -32,7 +32,7 @@ RESIDENT = "pseudo-resident-1"
 def domain() -> Dict[str, Any]:
     from rasa.shared.core.domain import Domain
 
-    return Domain.load(str(ROOT / "domain")).as_dict()
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 class FakeKnowledge:
@@ -282,7 +282,12 @@ async def test_by_phone_with_a_wrong_number_first(runtime, queue):  # noqa: F811
     await conv.run(handoff.ActionSubmitToeleiding())
     row = stored(queue)[0]
     assert (row.contact_method, row.contact_phone, row.kind) == ("telefoon", "+31612345678", "mens")
-    assert (row.language, row.buurt, row.channel, row.best_moment) == ("en", "Wittevrouwenveld", "whatsapp", None)
+    assert (row.language, row.buurt, row.channel, row.best_moment) == (
+        "en",
+        "Wittevrouwenveld",
+        "whatsapp",
+        None,
+    )
 
 
 async def test_phone_number_typed_instead_of_choosing(runtime, queue):  # noqa: F811
@@ -493,7 +498,9 @@ async def test_while_the_staff_file_is_demo_the_resident_hears_it_is_a_trial(que
 
 
 async def test_without_an_expected_time_no_time_is_promised(queue, tmp_path, monkeypatch):  # noqa: F811
-    promising_runtime(queue, tmp_path, monkeypatch, REAL_STAFF)  # default: ONTMOET_HANDOFF_EXPECTED_TIME empty
+    promising_runtime(
+        queue, tmp_path, monkeypatch, REAL_STAFF
+    )  # default: ONTMOET_HANDOFF_EXPECTED_TIME empty
     conv = Conversation()
     await start(conv)
     assert conv.said[0]["response"] == "utter_handoff_intro_no_time"
@@ -521,7 +528,9 @@ async def test_language_buttons_are_the_languages_a_person_speaks(
     conv = Conversation()
     await conv.run(handoff.ActionAskPreferredLanguage())
     buttons = conv.last()["buttons"]
-    assert [b["payload"] for b in buttons] == [f'/inform_handoff{{"handoff_choice": "{c}"}}' for c in expected]
+    assert [b["payload"] for b in buttons] == [
+        f'/inform_handoff{{"handoff_choice": "{c}"}}' for c in expected
+    ]
     assert "buttons" not in domain()["responses"]["utter_ask_preferred_language"][0]
 
 

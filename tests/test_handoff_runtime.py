@@ -1,7 +1,6 @@
 """HandoffRuntime: submit (commit, then notify), async queue access, escalation round."""
 from __future__ import annotations
 
-
 import pytest
 
 from bot.config import PROJECT_ROOT, Settings

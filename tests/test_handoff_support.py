@@ -17,7 +17,6 @@ import yaml
 
 from bot.handoff.routing import StaffMember, parse_roster
 
-
 ROSTER_DATA = {
     "demo": True,
     "opbouwwerkers": [

@@ -1,7 +1,6 @@
 """Opbouwwerkers' Telegram commands: allowlist, refusal, relays to the resident."""
 from __future__ import annotations
 
-
 import pytest
 
 from bot.channels.stores import ResidentAddress, ResidentDirectory

@@ -248,7 +248,7 @@ def test_erasing_a_resident_removes_their_review_items(dbs):
 
 def _conversations(engine, n, buurt, stadsdeel, month_start, **flags):
     with engine.begin() as connection:
-        for i in range(n):
+        for _ in range(n):
             connection.execute(Conversation.__table__.insert().values(
                 resident_key=None, started_at=month_start, last_at=month_start,
                 month=month_start.strftime("%Y-%m"), buurt=buurt, stadsdeel=stadsdeel,

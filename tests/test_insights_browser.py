@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-
 from pathlib import Path
 
 import httpx
@@ -129,7 +128,7 @@ def test_fallbacks_are_reviewed_labelled_exported_and_indicators_suppressed(
     assert len(groups) == 1 or len(fallbacks) == 1
 
     # A placeholder cannot become training text: the coordinator must rewrite it.
-    for sender, element_id in shown.items():
+    for element_id in shown.values():
         item_id = element_id.split("-")[1]
         Select(browser.find_element(By.ID, f"intent-{item_id}")).select_by_value("find_activity")
         example = browser.find_element(By.ID, f"example-{item_id}")

@@ -8,7 +8,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from knowledge import KnowledgeError, models as m
+from knowledge import KnowledgeError
+from knowledge import models as m
 from knowledge.datafiles import DEFAULT_DATA_DIR, load_dataset
 from knowledge.testing import dump, fresh_kb
 
@@ -44,13 +45,33 @@ MAP_BUURTEN = [
     "Statenkwartier", "Limmel", "Nazareth", "Vroendaal", "Binnenstad", "Wyck", "Kommelkwartier", "Jekerdal",
 ]
 TABLE_72 = {
-    "Nazareth": "Noord", "Limmel": "Noord", "Borgharen": "Noord", "Itteren": "Noord",
-    "Wyckerpoort": "Oost", "Wittevrouwenveld": "Oost", "Amby": "Oost", "Scharn": "Oost", "Heer": "Oost",
-    "Heugemerveld": "Zuid", "Randwyck": "Zuid", "De Heeg": "Zuid", "Heugem": "Zuid",
-    "Mariaberg": "West", "Belfort": "West", "Daalhof": "West", "Dousberg-Hazendans": "West", "Malberg": "West",
+    "Nazareth": "Noord",
+    "Limmel": "Noord",
+    "Borgharen": "Noord",
+    "Itteren": "Noord",
+    "Wyckerpoort": "Oost",
+    "Wittevrouwenveld": "Oost",
+    "Amby": "Oost",
+    "Scharn": "Oost",
+    "Heer": "Oost",
+    "Heugemerveld": "Zuid",
+    "Randwyck": "Zuid",
+    "De Heeg": "Zuid",
+    "Heugem": "Zuid",
+    "Mariaberg": "West",
+    "Belfort": "West",
+    "Daalhof": "West",
+    "Dousberg-Hazendans": "West",
+    "Malberg": "West",
     "Sint Pieter": "Zuid-West",
-    "Caberg": "Noord-West", "Pottenberg": "Noord-West", "Oud-Caberg": "Noord-West", "Boschpoort": "Noord-West",
-    "Statenkwartier": "Centrum", "Kommelkwartier": "Centrum", "Céramique": "Centrum", "Binnenstad": "Centrum",
+    "Caberg": "Noord-West",
+    "Pottenberg": "Noord-West",
+    "Oud-Caberg": "Noord-West",
+    "Boschpoort": "Noord-West",
+    "Statenkwartier": "Centrum",
+    "Kommelkwartier": "Centrum",
+    "Céramique": "Centrum",
+    "Binnenstad": "Centrum",
     "Sint Maartenspoort": "Centrum",
 }
 
@@ -142,8 +163,15 @@ def test_huis_van_de_wijk_search_locations(kb):
 
 def test_place_types_have_plain_explanations(kb):
     types = {t.key: t for t in kb.place_types()}
-    for key in ("gemeenschapshuis", "ontmoetingscentrum", "huis_van_de_wijk", "huiskamer", "sociaal_restaurant",
-                "buurtbrok", "jongerenplek"):
+    for key in (
+        "gemeenschapshuis",
+        "ontmoetingscentrum",
+        "huis_van_de_wijk",
+        "huiskamer",
+        "sociaal_restaurant",
+        "buurtbrok",
+        "jongerenplek",
+    ):
         assert types[key].explanation and types[key].source.startswith("seed")
         assert types[key].nlu
     assert {c["key"] for c in kb.place_type_categories()} == {"kleinschalig", "ontmoetingscentrum",
@@ -191,9 +219,9 @@ def test_turning_demo_off_removes_loaded_demo_rows(tmp_path):
 
 
 def test_loading_twice_changes_nothing(tmp_path):
+    from bot.db import make_session_factory
     from knowledge.api import sync_files
     from knowledge.sync import sync_dataset
-    from bot.db import make_session_factory
 
     kb = fresh_kb(tmp_path)
     before = dump(kb)
@@ -233,7 +261,11 @@ def test_invalid_data_files_leave_the_database_as_it_was(tmp_path):
     kb = fresh_kb(tmp_path)
     before = dump(kb)
     data = _copy_data(tmp_path)
-    text = (data / "buurten.yml").read_text(encoding="utf-8").replace("stadsdeel: Zuid-West", "stadsdeel: Nergens", 1)
+    text = (
+        (data / "buurten.yml")
+        .read_text(encoding="utf-8")
+        .replace("stadsdeel: Zuid-West", "stadsdeel: Nergens", 1)
+    )
     (data / "buurten.yml").write_text(text, encoding="utf-8")
     with pytest.raises(KnowledgeError) as err:
         open_knowledge(kb.url, data, refresh=True)

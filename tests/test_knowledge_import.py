@@ -27,12 +27,22 @@ def kb(tmp_path):
     return fresh_kb(tmp_path)
 
 
-@pytest.mark.parametrize("name, kind, places", [
-    ("template-huiskamers.csv", "template", {"Voorbeeld-huiskamer De Ochtendkamer",
-                                             "Voorbeeld-sociaal restaurant Tafel West"}),
-    ("hsds-services.json", "hsds-json", {"Voorbeeld-huiskamer De Linde", "Voorbeeld-sociaal restaurant De Pan"}),
-    ("hsds-csv", "hsds-csv", {"Voorbeeld-buurtkamer Oost"}),
-])
+@pytest.mark.parametrize(
+    "name, kind, places",
+    [
+        (
+            "template-huiskamers.csv",
+            "template",
+            {"Voorbeeld-huiskamer De Ochtendkamer", "Voorbeeld-sociaal restaurant Tafel West"},
+        ),
+        (
+            "hsds-services.json",
+            "hsds-json",
+            {"Voorbeeld-huiskamer De Linde", "Voorbeeld-sociaal restaurant De Pan"},
+        ),
+        ("hsds-csv", "hsds-csv", {"Voorbeeld-buurtkamer Oost"}),
+    ],
+)
 def test_example_files_import_and_reimport_changes_nothing(kb, name, kind, places):
     result = import_file(kb, EXAMPLES / name, demo=True)
     assert result.kind == kind and result.changed
@@ -51,7 +61,9 @@ def test_template_details(kb):
     place = kb.place_details("tpl-vb-ochtendkamer")
     assert place.buurt == "Mariaberg"  # written "Mariaberch" in the file
     assert place.target_groups == ("ouderen",) and place.organization == "Voorbeeld Stichting"
-    monday = kb.activities(datetime(2026, 11, 30, tzinfo=TZ), datetime(2026, 12, 1, tzinfo=TZ), place=place.key)
+    monday = kb.activities(
+        datetime(2026, 11, 30, tzinfo=TZ), datetime(2026, 12, 1, tzinfo=TZ), place=place.key
+    )
     assert [(o.title, o.start.hour) for o in monday] == [("Koffieochtend (voorbeeld)", 10)]
     found = kb.find_places(buurt="Mariaberg", place_type="huiskamer")
     assert found[0].key == place.key and found[0].in_buurt
@@ -144,7 +156,9 @@ def test_malformed_hsds_json_is_rejected(kb, tmp_path):
     with pytest.raises(KnowledgeError) as err:
         import_file(kb, bad)
     problems = err.value.problems
-    assert any("services.json: row [1].service_at_locations[1].location: field 'x_buurt'" in p for p in problems)
+    assert any(
+        "services.json: row [1].service_at_locations[1].location: field 'x_buurt'" in p for p in problems
+    )
     assert any("field 'opens_at'" in p for p in problems)
     assert dump(kb) == before
 
@@ -171,10 +185,18 @@ def test_malformed_ics_is_rejected(kb, tmp_path):
 
 
 def test_new_version_of_a_file_replaces_its_records(kb, tmp_path):
-    first = _write(tmp_path, "buurtkamers.csv",
-                   "id,name,place_type,buurt\nk1,Voorbeeld-kamer Een,huiskamer,Amby\nk2,Voorbeeld-kamer Twee,huiskamer,Heer\n")
+    first = _write(
+        tmp_path,
+        "buurtkamers.csv",
+        "id,name,place_type,buurt\nk1,Voorbeeld-kamer Een,huiskamer,Amby\n"
+        "k2,Voorbeeld-kamer Twee,huiskamer,Heer\n",
+    )
     import_file(kb, first, demo=True)
-    _write(tmp_path, "buurtkamers.csv", "id,name,place_type,buurt\nk1,Voorbeeld-kamer Een (nieuw),huiskamer,Amby\n")
+    _write(
+        tmp_path,
+        "buurtkamers.csv",
+        "id,name,place_type,buurt\nk1,Voorbeeld-kamer Een (nieuw),huiskamer,Amby\n",
+    )
     result = import_file(kb, first, demo=True)
     assert (result.counts.updated, result.counts.deleted) != (0, 0)
     names = {p.name for p in kb.places() if p.origin == "import:buurtkamers.csv"}
@@ -201,8 +223,13 @@ def test_import_cannot_overwrite_other_records(kb, tmp_path):
 def test_cli_import_reports_and_rejects(tmp_path):
     env = {"ONTMOET_VAR_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin", "ONTMOET_PSEUDONYM_KEY": "t"}
     cmd = [sys.executable, "-m", "knowledge.cli"]
-    ok = subprocess.run(cmd + ["import", str(EXAMPLES / "template-huiskamers.csv"), "--demo"], cwd=ROOT, env=env,
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        cmd + ["import", str(EXAMPLES / "template-huiskamers.csv"), "--demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "inserted" in ok.stdout
     bad = _write(tmp_path, "fout.csv", BAD_TEMPLATE)
@@ -228,4 +255,6 @@ def test_hsds_csv_zip(kb, tmp_path):
     result = import_file(kb, archive, demo=True)
     assert result.kind == "hsds-csv"
     place = kb.place_details("hsds-vb-svc-9")
-    assert place.buurt == "Amby" and place.target_groups == ("ouderen", "volwassenen") and place.cost == "gratis"
+    assert (
+        place.buurt == "Amby" and place.target_groups == ("ouderen", "volwassenen") and place.cost == "gratis"
+    )

@@ -10,7 +10,15 @@ from knowledge.lookups import DEFAULT_OUT, build_lookups, is_up_to_date, render_
 
 DOMAIN_PLACE_TYPES = {"gemeenschapshuis", "ontmoetingscentrum", "huis_van_de_wijk", "huiskamer",
                       "sociaal_restaurant", "buurtbrok", "jongerenplek"}
-DOMAIN_TARGET_GROUPS = {"ouderen", "jongeren", "kinderen", "volwassenen", "gezinnen", "nieuwkomers", "iedereen"}
+DOMAIN_TARGET_GROUPS = {
+    "ouderen",
+    "jongeren",
+    "kinderen",
+    "volwassenen",
+    "gezinnen",
+    "nieuwkomers",
+    "iedereen",
+}
 
 
 def test_generated_file_is_up_to_date():

@@ -24,7 +24,7 @@ def _open_concurrently(url: str, n: int = 3):
     procs = [subprocess.Popen([sys.executable, "-c", OPEN_SNIPPET, url], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(n)]
     results = [p.communicate(timeout=120) for p in procs]
-    for proc, (out, err) in zip(procs, results):
+    for proc, (out, err) in zip(procs, results, strict=False):
         assert proc.returncode == 0, err
         assert out.strip() == "18"
 
@@ -38,7 +38,9 @@ def pg_url():
     try:
         import psycopg2
 
-        admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test", connect_timeout=3)
+        admin = psycopg2.connect(
+            host="127.0.0.1", port=5432, user="postgres", dbname="test", connect_timeout=3
+        )
     except Exception as exc:  # server absent: skip cleanly
         pytest.skip(f"PostgreSQL not reachable: {exc}")
     admin.autocommit = True
@@ -68,5 +70,7 @@ def test_postgres_load_query_import(pg_url):
     assert results[0].in_buurt
     import_file(kb, ROOT / "knowledge" / "examples" / "hsds-services.json", demo=True)
     state = dump(kb)
-    assert import_file(kb, ROOT / "knowledge" / "examples" / "hsds-services.json", demo=True).counts.changed == 0
+    assert (
+        import_file(kb, ROOT / "knowledge" / "examples" / "hsds-services.json", demo=True).counts.changed == 0
+    )
     assert dump(kb) == state

@@ -70,7 +70,9 @@ def test_csv_has_one_row_per_record_with_sources(dataset):
     assert len(parsed) == len(rows)
     assert list(parsed[0]) == list(COLUMNS)
     statenkwartier = next(r for r in parsed if r["key"] == "statenkwartier")
-    assert "Statenkwartier_(Maastricht)" in statenkwartier["sources"] and statenkwartier["read"] == "2026-12-01"
+    assert (
+        "Statenkwartier_(Maastricht)" in statenkwartier["sources"] and statenkwartier["read"] == "2026-12-01"
+    )
 
 
 def test_cli_prints_a_table_or_csv_and_filters(capsys):

@@ -51,8 +51,18 @@ def test_resolve_buurt_does_not_guess(kb, text):
     assert kb.resolve_buurt(text) is None
 
 
-@pytest.mark.parametrize("text", ["Gemeenschapshuis ’t Ruweel", "Gemeenschapshuis 't Ruweel", "'t Ruweel", "t ruweel",
-                                  "ruweel", "het Ruweel", "Ruweeel"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gemeenschapshuis ’t Ruweel",
+        "Gemeenschapshuis 't Ruweel",
+        "'t Ruweel",
+        "t ruweel",
+        "ruweel",
+        "het Ruweel",
+        "Ruweeel",
+    ],
+)
 def test_resolve_place_ruweel(kb, text):
     place = kb.resolve_place(text)
     assert place is not None, text
@@ -157,7 +167,9 @@ def test_activities_filter_by_buurt_and_one_off(kb):
     scharn = kb.activities(*span, buurt="Scharn")
     assert {o.title for o in scharn} == {"Koffieochtend (voorbeeld)"}
     assert len(scharn) == 2  # monday and thursday
-    party = kb.activities(datetime(2026, 12, 19, tzinfo=TZ), datetime(2026, 12, 20, tzinfo=TZ), buurt="Scharn")
+    party = kb.activities(
+        datetime(2026, 12, 19, tzinfo=TZ), datetime(2026, 12, 20, tzinfo=TZ), buurt="Scharn"
+    )
     assert [o.title for o in party] == ["Winterfeest (voorbeeld, één keer)"]
     assert party[0].recurring is False
 

@@ -33,7 +33,9 @@ def test_every_sourced_fact_has_a_page_and_the_date_read():
 def test_a_sourced_point_and_postcodes_replace_the_estimates(tmp_path):
     before = load_dataset(DATA)
     estimated = {row[0] for row in before.postcodes if row[1] == "malpertuis"}
-    assert estimated and all(row[2].startswith("project") for row in before.postcodes if row[1] == "malpertuis")
+    assert estimated and all(
+        row[2].startswith("project") for row in before.postcodes if row[1] == "malpertuis"
+    )
     data = data_copy(tmp_path, {"buurten": {"Malpertuis": {
         "url": "https://example.org/malpertuis", "publisher": "Testbron", "read": "2026-11-30",
         "point": [50.8601, 5.6655], "postcodes": ["6215", "6216"]}}})
@@ -45,13 +47,26 @@ def test_a_sourced_point_and_postcodes_replace_the_estimates(tmp_path):
     assert [row[0] for row in rows] == ["6215", "6216"]
     assert all("https://example.org/malpertuis" in row[2] for row in rows), "no estimate left for the buurt"
     # other buurten keep their rows
-    assert {r for r in before.postcodes if r[1] == "vroendaal"} == {r for r in after.postcodes if r[1] == "vroendaal"}
+    assert {r for r in before.postcodes if r[1] == "vroendaal"} == {
+        r for r in after.postcodes if r[1] == "vroendaal"
+    }
 
 
 def test_a_place_gets_only_what_its_page_says(tmp_path):
-    data = data_copy(tmp_path, {"places": {"trefcentrum": {
-        "url": "https://example.org/tref", "publisher": "de website van het Testcentrum", "read": "2026-11-30",
-        "address": "Teststraat 1", "postal_code": "6224 AA"}}})
+    data = data_copy(
+        tmp_path,
+        {
+            "places": {
+                "trefcentrum": {
+                    "url": "https://example.org/tref",
+                    "publisher": "de website van het Testcentrum",
+                    "read": "2026-11-30",
+                    "address": "Teststraat 1",
+                    "postal_code": "6224 AA",
+                }
+            }
+        },
+    )
     dataset = load_dataset(data)
     place = next(p for p in dataset.seed.places if p.key == "trefcentrum")
     assert (place.address, place.postal_code, place.phone, place.opening_hours) == (

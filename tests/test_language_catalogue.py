@@ -6,18 +6,22 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import ActionLanguageReply, handoff_language, key_replies
 from actions.safety import (
-    ActionCrisis, ActionLoneliness, ActionSessionStart, ActionStartOver, form_slots,
+    ActionCrisis,
+    ActionLoneliness,
+    ActionSessionStart,
+    ActionStartOver,
+    form_slots,
 )
 from bot.catalogue import text
 from bot.language import CATALOGUE_LANGUAGES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 KEYS = ["language_can_do", "language_speaks", "language_danger", "language_person_offer",
         "language_person_offer_interpreter",
@@ -100,7 +104,7 @@ def test_handoff_language_is_none_for_dutch():
 def _session_domain():
     import yaml
 
-    responses = yaml.safe_load((ROOT / "domain" / "safety.yml").read_text(encoding="utf-8"))["responses"]
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
     return {"session_config": {"carry_over_slots_to_new_session": True},
             "responses": {"utter_disclosure": responses["utter_disclosure"]}}
 
@@ -177,7 +181,7 @@ def test_translations_are_marked_for_native_review():
 
 
 def test_every_domain_response_has_an_english_variation():
-    """English is answered in English: each response of domain/ (every file, also
+    """English is answered in English: each response of domain.yml (also
     new ones) has a variation with condition slot language = en. A text that is
     only a placeholder ("{statuses}") is filled in by an action and exempt."""
     from pathlib import Path
@@ -185,14 +189,14 @@ def test_every_domain_response_has_an_english_variation():
     import yaml
 
     missing = []
-    for path in sorted((Path(__file__).resolve().parent.parent / "domain").glob("**/*.yml")):
-        for key, variations in ((yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-                                .get("responses") or {}).items():
-            if all(re.fullmatch(r"\s*\{\w+\}\s*", v.get("text") or "") for v in variations):
-                continue
-            if not any(c.get("name") == "language" and c.get("value") == "en"
-                       for v in variations for c in v.get("condition") or []):
-                missing.append(f"{path.name}:{key}")
+    path = Path(__file__).resolve().parent.parent / "domain.yml"
+    for key, variations in ((yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+                            .get("responses") or {}).items():
+        if all(re.fullmatch(r"\s*\{\w+\}\s*", v.get("text") or "") for v in variations):
+            continue
+        if not any(c.get("name") == "language" and c.get("value") == "en"
+                   for v in variations for c in v.get("condition") or []):
+            missing.append(key)
     assert not missing, f"responses without an English variation: {missing}"
 
 

@@ -10,7 +10,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 NLU_DIR = ROOT / "nlu_data"
 TEST_FILE = ROOT / "tests" / "nlu_test_data.yml"
-DOMAIN_DIR = ROOT / "domain"
+DOMAIN_FILE = ROOT / "domain.yml"
 SAFETY_OWNED = {"crisis", "express_loneliness"}
 CONTRACT = {
     "greet", "goodbye", "thank", "affirm", "deny", "help", "bot_challenge",
@@ -33,7 +33,8 @@ def examples_by_intent(files):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in doc.get("nlu") or []:
             if "intent" in item:
-                lines = [l.strip()[2:] for l in item["examples"].splitlines() if l.strip().startswith("- ")]
+                lines = [line.strip()[2:] for line in item["examples"].splitlines()
+                         if line.strip().startswith("- ")]
                 out.setdefault(item["intent"], []).extend(lines)
     return out
 
@@ -75,29 +76,53 @@ def test_no_training_sentence_has_two_intents():
 
 def test_my_intents_are_in_the_domain_and_safety_intents_are_not_mine():
     domain_intents = set()
-    for path in DOMAIN_DIR.glob("*.yml"):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for intent in doc.get("intents") or []:
-            domain_intents.add(intent if isinstance(intent, str) else next(iter(intent)))
+    doc = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")) or {}
+    for intent in doc.get("intents") or []:
+        domain_intents.add(intent if isinstance(intent, str) else next(iter(intent)))
     assert CONTRACT <= domain_intents
     mine = examples_by_intent([p for p in training_files()
                                if p.name not in {"safety.yml", "language.yml"}])
     assert not (SAFETY_OWNED & set(mine))
 
 
-def responses(files):
-    out = {}
-    for path in files:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for name, variants in (doc.get("responses") or {}).items():
-            out[name] = variants
-    return out
+def all_responses():
+    return (yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")) or {}).get("responses") or {}
 
 
-MY_DOMAIN = [DOMAIN_DIR / n for n in ("core.yml", "places.yml", "subsidy.yml", "privacy.yml")]
+def response_features():
+    """{response name: feature} from the section headers (`  # ==== places ====`) of
+    the `responses:` key of domain.yml."""
+    features, feature, inside = {}, None, False
+    for line in DOMAIN_FILE.read_text(encoding="utf-8").splitlines():
+        if re.match(r"^[a-z_]+:", line):
+            inside = line.startswith("responses:")
+            continue
+        header = re.match(r"^  # ==== (\w+) =+$", line)
+        if inside and header:
+            feature = header.group(1)
+        name = re.match(r"^  (\w+):", line)
+        if inside and name:
+            features[name.group(1)] = feature
+    return features
 
 
-@pytest.mark.parametrize("name,variants", sorted(responses(MY_DOMAIN).items()))
+def responses(features):
+    """The responses of these features (sections of domain.yml)."""
+    of = response_features()
+    return {name: variants for name, variants in all_responses().items() if of[name] in features}
+
+
+def test_every_response_sits_in_a_feature_section():
+    features = response_features()
+    assert set(features) == set(all_responses())
+    assert set(features.values()) == {"core", "places", "subsidy", "handoff", "safety", "privacy", "language"}
+    assert features["utter_greet"] == "core" and features["utter_crisis"] == "safety"
+
+
+MY_DOMAIN = ("core", "places", "subsidy", "privacy")
+
+
+@pytest.mark.parametrize("name,variants", sorted(all_responses().items()))
 def test_replies_are_short_and_choices_are_buttons(name, variants):
     for variant in variants:
         text = re.sub(r"\{[a-z_]+\}", "x", variant.get("text", ""))

@@ -24,7 +24,7 @@ import textstat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_DIR = ROOT / "domain"
+DOMAIN_FILE = ROOT / "domain.yml"
 CATALOGUE = ROOT / "bot" / "catalogue.yml"
 
 # The B1 bar. Flesch-Douma 60 and up is "makkelijk / redelijk makkelijk"
@@ -67,16 +67,15 @@ KNOWN_WORDS = KNOWN_WORDS | _buurt_names()
 
 
 def dutch_domain_texts() -> Iterator[Tuple[str, str]]:
-    """(name, text) of every Dutch response variation in domain/ (all files)."""
-    for path in sorted(DOMAIN_DIR.glob("**/*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for key, variations in (data.get("responses") or {}).items():
-            for index, variation in enumerate(variations or []):
-                if not isinstance(variation, dict) or not variation.get("text"):
-                    continue
-                if not is_dutch_variation(variation):
-                    continue
-                yield f"{path.name}:{key}[{index}]", variation["text"]
+    """(name, text) of every Dutch response variation in domain.yml."""
+    data = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")) or {}
+    for key, variations in (data.get("responses") or {}).items():
+        for index, variation in enumerate(variations or []):
+            if not isinstance(variation, dict) or not variation.get("text"):
+                continue
+            if not is_dutch_variation(variation):
+                continue
+            yield f"domain.yml:{key}[{index}]", variation["text"]
 
 
 def is_dutch_variation(variation: dict) -> bool:
@@ -143,11 +142,12 @@ def all_dutch_texts() -> List[Tuple[str, str]]:
     return list(dutch_domain_texts()) + list(dutch_catalogue_texts())
 
 
-def test_the_gate_sees_every_domain_file():
-    names = {name.split(":")[0] for name, _ in dutch_domain_texts()}
-    files = {p.name for p in DOMAIN_DIR.glob("**/*.yml")
-             if (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("responses")}
-    assert files and names == files
+def test_the_gate_sees_every_domain_response():
+    """Every response with a text has a Dutch variation, and the gate reads it."""
+    seen = {name.split(":")[1].split("[")[0] for name, _ in dutch_domain_texts()}
+    responses = (yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")) or {}).get("responses") or {}
+    with_text = {key for key, variations in responses.items() if any(v.get("text") for v in variations)}
+    assert with_text and seen == with_text
     assert len(all_dutch_texts()) > 20
 
 

@@ -54,7 +54,9 @@ def test_the_first_reply_is_in_the_language_of_the_first_message(service, openin
 
 def test_an_activity_question_keeps_to_its_buurt(service):
     sender = new_sender()
-    text = reply_text(post_message(service.url, sender, "Welke activiteiten zijn er op woensdag in Nazareth?"))
+    text = reply_text(
+        post_message(service.url, sender, "Welke activiteiten zijn er op woensdag in Nazareth?")
+    )
     assert "(voorbeeld) (voorbeeld)" not in text
     assert "Nazareth" in text
     # Nazareth and its neighbours have nothing on a Wednesday in the demo programme:
@@ -64,7 +66,9 @@ def test_an_activity_question_keeps_to_its_buurt(service):
 
 def test_follow_ups_keep_the_question_and_change_one_thing(service):
     sender = new_sender()
-    first = reply_text(post_message(service.url, sender, "Welke activiteiten zijn er deze week met samen eten?"))
+    first = reply_text(
+        post_message(service.url, sender, "Welke activiteiten zijn er deze week met samen eten?")
+    )
     assert "Samen eten" in first
     again = post_message(service.url, sender, "en volgende week?")
     latest = tracker_of(service, sender)["latest_message"]

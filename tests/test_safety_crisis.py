@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety import is_crisis
-from tests.conftest import TEST_MODEL, ServiceProcess, post_message, reply_text, tracker_of
+from tests.conftest import ServiceProcess, post_message, reply_text, tracker_of
 
 CRISIS_PHRASINGS = [
     "Ik denk er steeds vaker aan om een eind aan mijn leven te maken",

@@ -15,10 +15,9 @@ REQUIRED = ["crisis", "express_loneliness", "start_over", "other_language"]
 
 
 def forms():
-    names = set()
-    for path in (ROOT / "domain").glob("**/*.yml"):
-        names |= set((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("forms") or {})
-    return sorted(names)
+    return sorted(
+        (yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}).get("forms") or {}
+    )
 
 
 def rules_setting_aside():

@@ -12,11 +12,17 @@ import concurrent.futures
 import uuid
 from contextlib import ExitStack
 
-import httpx
 import pytest
 
-from tests.conftest import (API_TOKEN, ActionServer, ServiceProcess, post_message, reply_text,
-                            require_test_model, tracker_of)
+from tests.conftest import (
+    API_TOKEN,
+    ActionServer,
+    ServiceProcess,
+    post_message,
+    reply_text,
+    require_test_model,
+    tracker_of,
+)
 
 pytestmark = [pytest.mark.model, pytest.mark.postgres]
 

@@ -15,6 +15,7 @@ import yaml
 from argon2 import PasswordHasher
 
 from bot.config import Settings
+from bot.handoff.routing import RosterCache
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
 from bot.staff.dashboard import client_address, dashboard_app
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
@@ -25,7 +26,6 @@ from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     sqlite_url,
     write_roster,
 )
-from bot.handoff.routing import RosterCache
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "een-lang-wachtwoord"

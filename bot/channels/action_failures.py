@@ -43,8 +43,9 @@ def action_failed() -> bool:
 @contextmanager
 def watching_actions() -> Iterator[List[str]]:
     """Collect the names of custom actions that fail inside this block."""
-    token = _failed.set([])
+    failed: List[str] = []
+    token = _failed.set(failed)
     try:
-        yield _failed.get()
+        yield failed
     finally:
         _failed.reset(token)

@@ -94,10 +94,6 @@ class LiveContact:
     def __init__(self, runtime) -> None:
         self.runtime = runtime
 
-    async def intercept(self, pseudonym: str, text: str) -> bool:
-        """True when the message went to an opbouwwerker instead of the assistant."""
-        return (await self.screen(pseudonym, text)).handled
-
     async def screen(self, pseudonym: str, text: str, language: str = "nl") -> Screened:
         from bot.safety import is_crisis
 

@@ -32,13 +32,13 @@ from sanic.response import HTTPResponse
 
 from bot import catalogue
 from bot.channels.action_failures import watching_actions
-from bot.channels.erasure import default_eraser, is_erase_marker
 from bot.channels.common import (
     ButtonRegistry,
     SenderRateLimiter,
     incoming_text,
     pseudonymise,
 )
+from bot.channels.erasure import default_eraser, is_erase_marker
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)

@@ -159,9 +159,9 @@ def parse_update(update: Any) -> TelegramEvent:
 
     callback = update.get("callback_query")
     if isinstance(callback, dict):
-        user = callback.get("from") if isinstance(callback.get("from"), dict) else {}
-        message = callback.get("message") if isinstance(callback.get("message"), dict) else {}
-        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+        user: Dict[str, Any] = callback["from"] if isinstance(callback.get("from"), dict) else {}
+        message: Any = callback["message"] if isinstance(callback.get("message"), dict) else {}
+        chat: Dict[str, Any] = message["chat"] if isinstance(message.get("chat"), dict) else {}
         data = callback.get("data")
         return TelegramEvent(
             kind="button" if isinstance(data, str) and data else "ignore",
@@ -201,12 +201,12 @@ def _group_guard(event: TelegramEvent) -> TelegramEvent:
 
 
 def _from_message(message: Dict[str, Any], update_id: Optional[int]) -> TelegramEvent:
-    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
-    user = message.get("from") if isinstance(message.get("from"), dict) else {}
+    chat: Dict[str, Any] = message["chat"] if isinstance(message.get("chat"), dict) else {}
+    user: Dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
     chat_id = _int(chat.get("id"))
     if chat_id is None:
         return TelegramEvent("ignore", update_id=update_id)
-    base = dict(
+    base: Dict[str, Any] = dict(
         update_id=update_id,
         chat_id=chat_id,
         user_id=_int(user.get("id")),
@@ -323,7 +323,7 @@ def format_message(
 ) -> List[TelegramCall]:
     """Bot method calls for one Rasa bot message (text, buttons, custom, image)."""
     calls: List[TelegramCall] = []
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    text: str = message["text"] if isinstance(message.get("text"), str) else ""
     buttons = message.get("buttons") or message.get("quick_replies") or []
     if not isinstance(buttons, list):
         buttons = []
@@ -695,6 +695,8 @@ class TelegramInput(InputChannel):
             if await self._staff(event):
                 return "staff"
 
+        if event.user_id is None:  # text and locations always have a sender; a button without one
+            return "ignored"
         pseudonym = self._pseudonym(event.user_id)
         await self.directory.remember(
             pseudonym,
@@ -768,6 +770,8 @@ class TelegramInput(InputChannel):
         return clean_text(raw, self.settings.max_message_chars)
 
     async def _acknowledge_button(self, event: TelegramEvent) -> None:
+        if event.callback_query_id is None:
+            return
         bot = await self._ready_bot()
         try:
             await bot.answer_callback_query(event.callback_query_id)
@@ -790,7 +794,7 @@ class TelegramInput(InputChannel):
     async def _staff(self, event: TelegramEvent) -> bool:
         """Route a /command to the staff module; False when it is not a staff command."""
         handler = self._staff_handler()
-        if handler is None:
+        if handler is None or event.user_id is None or event.chat_id is None:
             return False
         result = handler(event.user_id, event.chat_type, event.text)
         if inspect.isawaitable(result):

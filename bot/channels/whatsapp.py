@@ -170,7 +170,7 @@ def parse_webhook(body: Any, phone_number_id: str = "") -> ParsedWebhook:
             value = change.get("value")
             if not isinstance(value, dict):
                 continue
-            metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+            metadata: Dict[str, Any] = value["metadata"] if isinstance(value.get("metadata"), dict) else {}
             if phone_number_id and str(metadata.get("phone_number_id", "")) != phone_number_id:
                 continue
             parsed.statuses.extend(_dicts(value.get("statuses")))
@@ -189,10 +189,10 @@ def _event(message: Dict[str, Any]) -> WhatsAppEvent:
     if not isinstance(wa_id, str) or not wa_id or not isinstance(message_id, str) or not message_id:
         return WhatsAppEvent("ignore")
     try:
-        stamp: Optional[float] = float(message.get("timestamp"))
-    except (TypeError, ValueError):
+        stamp: Optional[float] = float(message["timestamp"])
+    except (KeyError, TypeError, ValueError):
         stamp = None
-    base = dict(message_id=message_id, wa_id=wa_id, timestamp=stamp)
+    base: Dict[str, Any] = dict(message_id=message_id, wa_id=wa_id, timestamp=stamp)
     kind = message.get("type")
     content = message.get(kind) if isinstance(kind, str) else None
     content = content if isinstance(content, dict) else {}
@@ -274,7 +274,9 @@ def interactive_for(
             row["description"] = _shorten(title, MAX_ROW_DESCRIPTION)
         rows.append(row)
     if more_token:
-        rows.append({"id": more_token, "title": _shorten(catalogue.text("channel_more", language), MAX_ROW_TITLE)})
+        rows.append(
+            {"id": more_token, "title": _shorten(catalogue.text("channel_more", language), MAX_ROW_TITLE)}
+        )
     return {
         "type": "interactive",
         "interactive": {
@@ -352,7 +354,7 @@ def build_messages(
     choices left for a "meer" page."""
     out: List[Dict[str, Any]] = []
     paged: Optional[Paged] = None
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    text: str = message["text"] if isinstance(message.get("text"), str) else ""
     buttons = message.get("buttons") or message.get("quick_replies") or []
     buttons = [
         b for b in (buttons if isinstance(buttons, list) else [])
@@ -495,7 +497,9 @@ class GraphClient:
                 status = 0
             if 200 <= status < 300:
                 ids = body.get("messages") if isinstance(body, dict) else None
-                message_id = ids[0].get("id", "") if isinstance(ids, list) and ids and isinstance(ids[0], dict) else ""
+                message_id = (
+                    ids[0].get("id", "") if isinstance(ids, list) and ids and isinstance(ids[0], dict) else ""
+                )
                 return SendResult(True, status, message_id, attempts=attempt + 1)
             error = body.get("error") if isinstance(body, dict) else None
             if isinstance(error, dict) and isinstance(error.get("code"), int):
@@ -699,10 +703,11 @@ class WhatsAppInput(InputChannel):
         if event.kind == "location":
             text = location_payload(event.latitude, event.longitude) or ""
         elif event.kind == "button":
-            text = self.registry.resolve(pseudonym, event.text)
-            if text is None:
+            resolved = self.registry.resolve(pseudonym, event.text)
+            if resolved is None:
                 await self._say(event.wa_id, "channel_button_expired")
                 return "replied"
+            text = resolved
             if text == MORE_PAYLOAD:
                 paged = self._pages.pop(pseudonym, None)
                 if paged is None:

@@ -14,6 +14,8 @@ Timestamps are naive UTC datetimes (the same on SQLite and PostgreSQL).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,10 +27,11 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.sql.expression import true
 from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.sql.expression import true
 
-Base = declarative_base()
+# Any: SQLAlchemy 1.4 has no type hints, its declarative base is a runtime class.
+Base: Any = declarative_base()
 
 # Status values of a request.
 NIEUW = "nieuw"

@@ -7,7 +7,7 @@ visit (ONTMOET_HANDOFF_ACCOMPANY), whether an interpreter can be arranged
 resident (ONTMOET_HANDOFF_LANGUAGES). While the staff file is demo (no real
 opbouwwerkers), every reply says that this is a trial and that nobody will call.
 
-Pure functions: they return the names of domain responses (domain/handoff.yml)
+Pure functions: they return the names of domain responses (domain.yml, handoff sections)
 and their values; the actions only say them.
 """
 from __future__ import annotations

@@ -24,7 +24,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
@@ -32,15 +32,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.handoff.models import (
     AFGEROND,
-    CONTACT_CALL_ME,
     CLOSED_STATUSES,
+    CONTACT_CALL_ME,
     CONTACT_CHAT,
     CONTACT_METHODS,
     CONTACT_PHONE,
     GEANNULEERD,
     IN_CONTACT,
     KINDS,
-    LoginAttempt,
     NIEUW,
     OPEN_STATUSES,
     OPGEPAKT,
@@ -48,6 +47,7 @@ from bot.handoff.models import (
     HandoffEvent,
     HandoffNote,
     HandoffRequest,
+    LoginAttempt,
     StaffSession,
 )
 from bot.handoff.routing import StaffMember, normalise_area
@@ -189,7 +189,7 @@ class RequestDetail:
 
     def timeline(self) -> List[Tuple[datetime, str, object]]:
         """Notes and events merged by time: [(at, "note"|"event", view), ...]."""
-        items = [(n.created_at, "note", n) for n in self.notes]
+        items: List[Tuple[datetime, str, object]] = [(n.created_at, "note", n) for n in self.notes]
         # note/reply/resident_message events are shown through their notes.
         items += [(e.at, "event", e) for e in self.events if e.action not in _NOTE_ACTIONS]
         return sorted(items, key=lambda item: (item[0], item[1] == "note"))
@@ -539,7 +539,7 @@ class HandoffQueue:
                                 now: Optional[datetime] = None) -> Optional[StaffForward]:
         """Store a resident's message during live contact; None when not live."""
         live = self.live_request(resident_key)
-        text = _clean(text, MAX_NOTE_CHARS)
+        text = _clean(text, MAX_NOTE_CHARS) or ""
         if live is None or not text:
             return None
         now = self._now(now)
@@ -645,7 +645,7 @@ class HandoffQueue:
                                  status=row.status, owner=row.assigned_to)
             if not live or row.live:
                 return ActionResult(_view(row), None)
-            event = dict(field="live", old=False, new=True)
+            event: Dict[str, Any] = dict(field="live", old=False, new=True)
             action = "live_started"
         else:
             event, action = {}, "in_contact"
@@ -676,7 +676,7 @@ class HandoffQueue:
         Not on an anonymised request: the resident's data was erased ("verwijder
         mijn gegevens" or retention), and a note would bring personal data back."""
         row = self._load_visible(reference, staff)
-        text = _clean(text, MAX_NOTE_CHARS)
+        text = _clean(text, MAX_NOTE_CHARS) or ""
         if not text:
             raise InvalidInput("empty note")
         if row.anonymised_at is not None:
@@ -709,7 +709,7 @@ class HandoffQueue:
         Only the owner (or a coordinator) of a claimed request may reply; the
         first reply moves the request to in_contact."""
         row = self._load_visible(reference, staff)
-        text = _clean(text, MAX_NOTE_CHARS)
+        text = _clean(text, MAX_NOTE_CHARS) or ""
         if not text:
             raise InvalidInput("empty reply")
         if not row.resident_key:
@@ -717,7 +717,7 @@ class HandoffQueue:
                              owner=row.assigned_to)
         now = self._now(now)
         username = _username(staff)
-        values = dict(status=IN_CONTACT)
+        values: Dict[str, Any] = dict(status=IN_CONTACT)
         if row.in_contact_at is None:
             values["in_contact_at"] = now
         if row.live:
@@ -830,7 +830,7 @@ class HandoffQueue:
         The action server that stores a request knows only the pseudonym; the
         service, which knows the address, adds it when it announces the request,
         so an opbouwwerker's answer still arrives after a restart."""
-        address = _clean(address, 120)
+        address = _clean(address, 120) or ""
         if not address:
             return False
         now = self._now(now)

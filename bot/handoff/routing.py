@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Protocol, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Tuple
 
 import yaml
 
@@ -148,7 +148,7 @@ def _member(entry: dict, role: str, demo: bool) -> StaffMember:
     werkgebied = entry.get("werkgebied") or {}
     if not isinstance(werkgebied, dict):
         raise RosterError(f"werkgebied of {entry['username']} must have stadsdelen/buurten")
-    telegram = entry.get("telegram_user_id")
+    telegram: Any = entry.get("telegram_user_id")
     if telegram not in (None, ""):
         try:
             telegram = int(telegram)

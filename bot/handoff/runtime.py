@@ -21,7 +21,7 @@ import asyncio
 import functools
 import logging
 from datetime import timedelta
-from typing import Optional
+from typing import Dict, Optional
 
 from bot.config import Settings
 from bot.handoff.queue import (
@@ -77,7 +77,7 @@ class HandoffRuntime:
         # the Sanic app whose ctx holds the Rasa Agent (set by bot/service.py)
         self.app = None
         self._telegram = None
-        self._buurten = None
+        self._buurten: Optional[Dict[str, str]] = None
         # pause/resume attempts before staff are told (the service keeps retrying)
         self.sync_surface_after = 3
 
@@ -186,6 +186,8 @@ class HandoffRuntime:
         applied = 0
         for view in await asyncio.to_thread(self.queue.pending_assistant_syncs):
             value = view.assistant_sync
+            if view.resident_key is None or value is None:  # the query excludes both
+                continue
             try:
                 await set_assistant_paused(agent, view.resident_key, value == SYNC_PAUSE)
             except Exception:
@@ -210,7 +212,7 @@ class HandoffRuntime:
 
         key = "handoff_live_expired" if value == SYNC_RESUME_EXPIRED else "handoff_live_ended"
         relay = Relay(reference=view.reference, channel=view.channel,
-                      resident_key=view.resident_key,
+                      resident_key=view.resident_key or "",
                       address=view.channel_address if view.consent else None,
                       language=view.language,
                       text=resident_text(key, view.language, reference=view.reference))

@@ -106,9 +106,6 @@ class TelegramStaffCommands:
         return self._roster if isinstance(self._roster, Roster) else self._roster()
 
     # -- entry points -------------------------------------------------------
-    def is_staff(self, telegram_user_id) -> bool:
-        return self.roster.by_telegram_id(telegram_user_id) is not None
-
     def handle(self, telegram_user_id, chat_type: str, text: str) -> Optional[StaffReply]:
         """The answer to a staff command, or None when `text` is not one."""
         parsed = parse_command(text)

@@ -7,7 +7,7 @@ bar with the text "<5", never as its real height.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import Any, Dict, List, Sequence
 
 from markupsafe import Markup, escape
 
@@ -23,7 +23,7 @@ def month_label(month: str) -> str:
 
 
 def bar_chart(chart_id: str, title: str, months: Sequence[str],
-              cells: Sequence[Dict[str, object]], unit: str = "aantal",
+              cells: Sequence[Dict[str, Any]], unit: str = "aantal",
               empty_text: str = "") -> Markup:
     """An SVG bar chart: one bar per month; cells are suppress() results."""
     values: List[float] = [float(c["value"]) for c in cells if c.get("value") is not None]
@@ -47,7 +47,7 @@ def bar_chart(chart_id: str, title: str, months: Sequence[str],
         f'<line x1="{LEFT}" y1="{TOP + inner_h}" x2="{WIDTH - RIGHT}" y2="{TOP + inner_h}" '
         f'stroke="#c4cad3" stroke-width="1"/>',
     ]
-    for index, (month, cell) in enumerate(zip(months, cells)):
+    for index, (month, cell) in enumerate(zip(months, cells, strict=False)):
         x = LEFT + index * slot + (slot - bar_w) / 2
         centre = x + bar_w / 2
         display = str(cell.get("display", "-"))

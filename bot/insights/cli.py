@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import json
 import sys
+from typing import Dict, List
 
 from bot.config import load_settings
 
@@ -43,7 +44,7 @@ def format_table(report) -> str:
     lines = [f"Indicatoren per {report['by']} en maand (aantallen onder 5: \"< 5\")"]
     header = ["maand", report["by"]] + [SHORT[k] for k in INDICATOR_KEYS] + ["talen"]
     rows = []
-    by_month = {}
+    by_month: Dict[str, List[dict]] = {}
     for row in report["rows"]:
         by_month.setdefault(row["month"], []).append(row)
     for total in report["totals"]:
@@ -53,10 +54,13 @@ def format_table(report) -> str:
                         + [row["values"][k]["display"] for k in INDICATOR_KEYS] + [languages])
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     for r in [header] + rows:
-        lines.append("  ".join(str(cell).ljust(width) for cell, width in zip(r, widths)).rstrip())
+        lines.append(
+            "  ".join(str(cell).ljust(width) for cell, width in zip(r, widths, strict=False)).rstrip()
+        )
     gaps = report["gaps"]
     lines.append("")
-    lines.append(f"Kennisgaten (vragen zonder antwoord uit de kennisbank): {gaps['total']['display'] if isinstance(gaps.get('total'), dict) else 0}")
+    total = gaps['total']['display'] if isinstance(gaps.get('total'), dict) else 0
+    lines.append(f"Kennisgaten (vragen zonder antwoord uit de kennisbank): {total}")
     labels = gaps.get("labels", {})
     for buurt, kinds in gaps.get("per_buurt", {}).items():
         text = ", ".join(f"{labels.get(k, k)} {v['display']}" for k, v in kinds.items())

@@ -30,9 +30,9 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Optional
+from typing import Dict, Optional
 
-from sqlalchemy import MetaData, Table, inspect, insert, select, update
+from sqlalchemy import MetaData, Table, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot.insights.masking import mask_personal_data
@@ -162,9 +162,11 @@ class _Batch:
                 language=state.slots.get("language"), asked_place=False, asked_activity=False,
                 asked_subsidy=False, self_organising=False, asked_toeleiding=False,
                 not_understood=0))
-            state.conversation_id = result.inserted_primary_key[0]
+            conversation_id: int = result.inserted_primary_key[0]
+            state.conversation_id = conversation_id
             state.new_session = False
             self.report.conversations += 1
+            return conversation_id
         return state.conversation_id
 
     def update_conversation(self, conversation_id: int, **values) -> None:
@@ -386,18 +388,3 @@ def collect(tracker_store_url: str, database_engine: Engine, batch: int = BATCH,
                     report.review_items, report.gaps)
     return report
 
-
-def collect_from_settings(settings) -> CollectReport:
-    from bot.db import make_engine
-
-    engine = make_engine(settings.database_url_resolved)
-    try:
-        return collect(settings.tracker_store_url_resolved, engine)
-    finally:
-        engine.dispose()
-
-
-def iter_counts(report: CollectReport) -> Iterable[str]:  # pragma: no cover - CLI text
-    yield f"{report.events} events gelezen"
-    yield f"{report.review_items} berichten in de reviewwachtrij"
-    yield f"{report.gaps} kennisgaten"

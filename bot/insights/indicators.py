@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import case, func, inspect, select
 from sqlalchemy.engine import Engine
@@ -130,7 +130,7 @@ def build_report(engine: Engine, by: str = "stadsdeel", months: int = 12,
     now = now or dt.datetime.now(dt.timezone.utc)
     wanted = month_range(now, months)
     raw: Dict[tuple, Dict[str, float]] = {}
-    langs: Dict[tuple, Dict[str, int]] = {}
+    langs: Dict[tuple, Dict[str, float]] = {}
     conversation_rows, language_rows = _conversation_counts(engine, by, wanted)
     for row in conversation_rows:
         key = (row.month, row.area or UNKNOWN_AREA)
@@ -169,21 +169,21 @@ def build_report(engine: Engine, by: str = "stadsdeel", months: int = 12,
                 continue  # already counted per request
             city[name] = city.get(name, 0) + value
     for (month, area), bucket in list(langs.items()):
-        city = langs.setdefault((month, CITY), {}) if area != CITY else None
-        if city is not None:
+        if area != CITY:
+            city = langs.setdefault((month, CITY), {})
             for language, n in bucket.items():
                 city[language] = city.get(language, 0) + n
 
     # The whole period per area (for the map-like table), summed before suppression.
     for source in (raw, langs):
-        for (month, area), bucket in list(source.items()):
+        for (_, area), bucket in list(source.items()):
             period = source.setdefault((PERIOD, area), {})
             for name, value in bucket.items():
                 period[name] = period.get(name, 0) + value
-    for (month, area), times in list(durations.items()):
-        period = durations.setdefault((PERIOD, area), {"contact": [], "close": []})
-        period["contact"].extend(times["contact"])
-        period["close"].extend(times["close"])
+    for (_, area), times in list(durations.items()):
+        period_times = durations.setdefault((PERIOD, area), {"contact": [], "close": []})
+        period_times["contact"].extend(times["contact"])
+        period_times["close"].extend(times["close"])
 
     def values(key: tuple) -> Dict[str, Dict[str, object]]:
         bucket = raw.get(key, {})
@@ -204,7 +204,7 @@ def build_report(engine: Engine, by: str = "stadsdeel", months: int = 12,
          "languages": languages((month, area))}
         for month in wanted for area in areas if (month, area) in raw
     ]
-    period = [{"area": area, "values": values((PERIOD, area)),
+    period_rows = [{"area": area, "values": values((PERIOD, area)),
                "languages": languages((PERIOD, area))} for area in areas + [CITY]]
     totals = [{"month": month, "area": CITY, "values": values((month, CITY)),
                "languages": languages((month, CITY))} for month in wanted]
@@ -216,7 +216,7 @@ def build_report(engine: Engine, by: str = "stadsdeel", months: int = 12,
         "indicators": [{"key": k, "label": label, "unit": unit} for k, label, unit in INDICATORS],
         "rows": rows,
         "totals": totals,
-        "period": period,
+        "period": period_rows,
         "gaps": gap_summary(engine, wanted[0]),
     }
 
@@ -251,7 +251,7 @@ def gap_summary(engine: Engine, first_month: str) -> Dict[str, object]:
     }
 
 
-def csv_rows(report: Dict[str, object]):
+def csv_rows(report: Dict[str, Any]):
     """Long format: month, area, indicator, value (empty when suppressed), shown."""
     yield ["maand", "gebied", "indicator", "waarde", "weergave"]
     for row in list(report["rows"]) + list(report["totals"]):

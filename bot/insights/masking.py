@@ -49,7 +49,7 @@ _ADDRESS_RE = re.compile(
 _WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ'\-]+"
 # Words that may follow a name introduction and are not part of the name.
 _STOP_AFTER_NAME = {
-    "en", "ik", "uit", "maar", "wil", "woon", "ben", "kom", "zoek", "heb", "in", "uit",
+    "en", "ik", "uit", "maar", "wil", "woon", "ben", "kom", "zoek", "heb", "in",
     "and", "i", "from", "bij", "op", "of", "die", "dat", "want", "dus", "hoe", "waar",
     "wat", "graag", "hier", "nu", "is", "was", "ook", "nog", "zou", "kan", "mag",
 }
@@ -74,7 +74,7 @@ _NOT_A_NAME = {
     "moeder", "vader", "oma", "opa", "bezig", "verhuisd", "getrouwd", "gescheiden",
     "werkloos", "zoekende", "slecht", "goed", "gehandicapt", "doof", "blind", "zwanger",
     "inwoner", "bewoner", "buurtbewoner", "lid", "onderdeel", "statushouder", "nieuwkomer",
-    "vluchteling", "dementerend", "vergeetachtig", "gestopt", "klaar", "thuis", "ook",
+    "vluchteling", "dementerend", "vergeetachtig", "gestopt", "klaar", "thuis",
     "looking", "new", "lonely", "alone", "a", "an", "the", "not", "from", "here", "very",
     "so", "interested", "volunteer", "retired", "sick", "old",
 }
@@ -84,7 +84,7 @@ def _mask_name_intro(match: "re.Match[str]") -> str:
     intro, rest = match.group(1), match.group(2)
     words = rest.split()
     masked_any = False
-    kept = []
+    kept: list[str] = []
     for index, word in enumerate(words):
         if word.lower().strip("'-") in _STOP_AFTER_NAME:
             kept = words[index:]

@@ -12,10 +12,13 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+# Any: SQLAlchemy 1.4 has no type hints, its declarative base is a runtime class.
+Base: Any = declarative_base()
 
 # Why a message is in the review queue.
 REASON_FALLBACK = "fallback"

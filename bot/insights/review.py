@@ -29,9 +29,9 @@ from sqlalchemy.engine import Engine
 
 from bot.config import PROJECT_ROOT
 from bot.insights.masking import PLACEHOLDERS
-from bot.insights.models import EXPORTED, LABELLED, NEW, OUT_OF_SCOPE, ReviewItem, Conversation
+from bot.insights.models import EXPORTED, LABELLED, NEW, OUT_OF_SCOPE, Conversation, ReviewItem
 
-DOMAIN_DIR = PROJECT_ROOT / "domain"
+DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 GROUP_THRESHOLD = 65.0
 # Intents that are never a label: made by components or buttons, not by people.
 _NOT_LABELS = {"nlu_fallback", "inform_location", "inform_handoff", "share_location"}
@@ -92,15 +92,14 @@ def _naive(value: Optional[dt.datetime]) -> Optional[dt.datetime]:
 
 
 @lru_cache(maxsize=4)
-def domain_vocabulary(domain_dir: Path = DOMAIN_DIR) -> Tuple[Tuple[str, ...], FrozenSet[str]]:
-    """(intents a person may label with, sorted; entity names) from domain/*.yml."""
+def domain_vocabulary(domain_file: Path = DOMAIN_FILE) -> Tuple[Tuple[str, ...], FrozenSet[str]]:
+    """(intents a person may label with, sorted; entity names) from domain.yml."""
     intents, entities = set(), set()
-    for path in sorted(Path(domain_dir).glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for intent in data.get("intents") or []:
-            intents.add(next(iter(intent)) if isinstance(intent, dict) else str(intent))
-        for entity in data.get("entities") or []:
-            entities.add(next(iter(entity)) if isinstance(entity, dict) else str(entity))
+    data = yaml.safe_load(Path(domain_file).read_text(encoding="utf-8")) or {}
+    for intent in data.get("intents") or []:
+        intents.add(next(iter(intent)) if isinstance(intent, dict) else str(intent))
+    for entity in data.get("entities") or []:
+        entities.add(next(iter(entity)) if isinstance(entity, dict) else str(entity))
     return tuple(sorted(intents - _NOT_LABELS)), frozenset(entities)
 
 
@@ -150,14 +149,14 @@ def groups(engine: Engine, threshold: float = GROUP_THRESHOLD) -> List[Group]:
     return group_items(items(engine, (NEW,)), threshold)
 
 
-def validate_example(intent: str, example: str, domain_dir: Path = DOMAIN_DIR) -> str:
+def validate_example(intent: str, example: str, domain_file: Path = DOMAIN_FILE) -> str:
     """The cleaned example, or ReviewError when it cannot become training data."""
     from rasa.shared.nlu.training_data.entities_parser import (
         find_entities_in_training_example,
         replace_entities,
     )
 
-    intents, entities = domain_vocabulary(Path(domain_dir))
+    intents, entities = domain_vocabulary(Path(domain_file))
     if intent not in intents:
         raise ReviewError("unknown_intent", intent)
     example = " ".join((example or "").split())
@@ -209,7 +208,7 @@ def mark_out_of_scope(engine: Engine, item_id: int, by: str,
 
 def training_yaml(examples: Dict[str, List[str]], comment: str = "") -> str:
     """Rasa NLU training data (version 3.1) with one block per intent."""
-    lines = []
+    lines: List[str] = []
     if comment:
         lines.extend(f"# {line}" for line in comment.splitlines())
     lines.append('version: "3.1"')

@@ -4,9 +4,10 @@ Runs after the classifiers, before bot.nlu.safety.SafetyNet. It adds an entity
 `language` (the slot `language` is filled from it) when a message is clearly in
 a language (Dutch included, so that a resident who switches back is followed),
 or asks for one ("Nederlands graag", "English please"). Short or unclear
-messages ("ok", "hoi") add nothing: the language of the conversation stays. For the catalogue languages (ar, tr, pl, uk, fa, ti) the
-intent becomes `other_language`; English keeps its intent (the intents are
-trained with English examples) and is answered with the English variations.
+messages ("ok", "hoi") add nothing: the language of the conversation stays.
+For the catalogue languages (ar, tr, pl, uk, fa, ti) the intent becomes
+`other_language`; English keeps its intent (the intents are trained with
+English examples) and is answered with the English variations.
 """
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import (
-    CATALOGUE_LANGUAGES, DUTCH, ENGLISH, detect_language, explicit_request, warm_up,
+    CATALOGUE_LANGUAGES,
+    DUTCH,
+    ENGLISH,
+    detect_language,
+    explicit_request,
+    warm_up,
 )
 from bot.nlu.rule_component import RuleComponent
 from bot.nlu.safety import force_intent

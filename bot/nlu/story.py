@@ -87,7 +87,10 @@ def _soft_split(text: str, start: int, end: int) -> List[Span]:
     for match in _SOFT_BREAK.finditer(text, start, end):
         piece = _trim(text, cursor, match.start())
         rest = _trim(text, match.end(), end)
-        if _words(text[piece[0]:piece[1]]) >= MIN_PART_WORDS and _words(text[rest[0]:rest[1]]) >= MIN_PART_WORDS:
+        if (
+            _words(text[piece[0] : piece[1]]) >= MIN_PART_WORDS
+            and _words(text[rest[0] : rest[1]]) >= MIN_PART_WORDS
+        ):
             parts.append(piece)
             cursor = match.end()
     parts.append(_trim(text, cursor, end))
@@ -208,7 +211,9 @@ def last_answer(action_names: Sequence[str]) -> str:
     (oldest first): the last one that is not listening, slot extraction or a
     plain response."""
     for name in reversed(action_names):
-        if name in {"action_listen", "action_extract_slots", "action_session_start"} or name.startswith("utter_"):
+        if name in {"action_listen", "action_extract_slots", "action_session_start"} or name.startswith(
+            "utter_"
+        ):
             continue
         return name
     return ""

@@ -111,7 +111,7 @@ class StaffAccounts:
         self.failure_window = failure_window
         self.known_address_window = timedelta(days=known_address_days)
         self._hasher = hasher or PasswordHasher()
-        self._dummy_hash = None
+        self._dummy_hash: Optional[str] = None
 
     # -- accounts -------------------------------------------------------------
     def add(self, username: str, password: str, *, display_name: Optional[str] = None,
@@ -276,7 +276,7 @@ class StaffAccounts:
                 self._hasher.verify(self._dummy_hash, password or "")
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 pass
-        member = self._member_from(row) if ok else None
+        member = self._member_from(row) if ok and row is not None else None
         if member is not None:
             with self._sessions() as session, session.begin():
                 session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id)

@@ -22,7 +22,7 @@ import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Awaitable, Callable, Optional
+from typing import Awaitable, Callable, Dict, Optional, Tuple
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -31,6 +31,7 @@ from sanic import Blueprint, response
 from bot.config import Settings
 from bot.handoff.models import CONTACT_CHAT, IN_CONTACT, OPGEPAKT, STATUSES
 from bot.handoff.queue import (
+    ActionResult,
     HandoffQueue,
     InvalidInput,
     NotAllowed,
@@ -95,10 +96,8 @@ async def agent_pauser(request, resident_key: str, paused: bool) -> bool:
 
 async def directory_relay_sender(relay: Relay) -> bool:
     """Deliver through the channels' process-wide ResidentDirectory."""
-    try:
-        from bot.channels.stores import default_directory
-    except ImportError:  # pragma: no cover - channels not installed
-        return False
+    from bot.channels.stores import default_directory
+
     try:
         return await deliver_relay(relay, default_directory())
     except Exception:
@@ -379,10 +378,10 @@ def dashboard_blueprint(settings: Settings,
         queue = dash.queue
         try:
             if action == "claim":
-                result = await run(queue.claim, ref, me)
-                if result.won or result.already_owner:
+                claim = await run(queue.claim, ref, me)
+                if claim.won or claim.already_owner:
                     return dash.redirect(f"/r/{ref}", m="claimed")
-                return dash.redirect(f"/r/{ref}", m="claim_lost", o=result.owner)
+                return dash.redirect(f"/r/{ref}", m="claim_lost", o=claim.owner)
             if action in ("note", "reply") and not text:
                 return dash.redirect(f"/r/{ref}", m="empty_text")
             if action == "note":
@@ -393,12 +392,13 @@ def dashboard_blueprint(settings: Settings,
                 delivered = bool(result.relay) and await dash.relay_sender(result.relay)
                 return dash.redirect(f"/r/{ref}", m="reply_sent" if delivered
                                      else "reply_not_delivered")
-            method, flash = {
+            methods: Dict[str, Tuple[Callable[..., ActionResult], str]] = {
                 "close": (queue.close, "closed"),
                 "release": (queue.release, "released"),
                 "live": (lambda r, s: queue.set_in_contact(r, s, live=True), "live_started"),
                 "stoplive": (queue.end_live, "live_ended"),
-            }[action]
+            }
+            method, flash = methods[action]
             result = await run(method, ref, me)
             if result.relay is not None:
                 await dash.relay_sender(result.relay)

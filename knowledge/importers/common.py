@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from sqlalchemy import select
 
@@ -47,8 +47,10 @@ class ImportResult:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"{self.file} ({self.kind}): {self.records} records; inserted {c.inserted}, updated {c.updated}, "
-                f"deleted {c.deleted}, unchanged {c.unchanged}")
+        return (
+            f"{self.file} ({self.kind}): {self.records} records; inserted {c.inserted}, updated {c.updated}, "
+            f"deleted {c.deleted}, unchanged {c.unchanged}"
+        )
 
 
 def detect_kind(path: Path) -> str:
@@ -66,7 +68,9 @@ def detect_kind(path: Path) -> str:
         if "place_type" in cols or "buurt" in cols:
             return "template"
         return "hsds-csv"
-    raise KnowledgeError([f"{path.name}: unknown file type (expected .json, .csv, .ics, .zip or a directory)"])
+    raise KnowledgeError(
+        [f"{path.name}: unknown file type (expected .json, .csv, .ics, .zip or a directory)"]
+    )
 
 
 def stable_key(prefix: str, raw: str) -> str:
@@ -98,8 +102,9 @@ def resolve_location_buurt(kb: "KnowledgeBase", problems: ValidationProblems, ro
         return match.key, "given"
     if postal_code:
         buurten = kb.buurten_for_postcode(postal_code)
-        if len(buurten) == 1:
-            return kb.resolve_buurt(buurten[0]).key, "postcode (approximate)"
+        match = kb.resolve_buurt(buurten[0]) if len(buurten) == 1 else None
+        if match is not None:
+            return match.key, "postcode (approximate)"
     if lat is not None and lon is not None:
         if not (50.7 < lat < 51.0 and 5.5 < lon < 5.9):
             problems.add(row, "latitude/longitude", f"({lat}, {lon}) is not in Maastricht")
@@ -107,7 +112,9 @@ def resolve_location_buurt(kb: "KnowledgeBase", problems: ValidationProblems, ro
         near = kb.nearest_buurt(lat, lon)
         if near is not None:
             return near.key, "coordinates (nearest buurt centroid, approximate)"
-    problems.add(row, field_name, "cannot tell the buurt: give a buurt, a postcode of one buurt, or coordinates")
+    problems.add(
+        row, field_name, "cannot tell the buurt: give a buurt, a postcode of one buurt, or coordinates"
+    )
     return None, None
 
 
@@ -207,7 +214,8 @@ def import_file(kb: "KnowledgeBase", path, kind: Optional[str] = None, place: Op
         bundle = parse_hsds(kb, path, kind, warnings=warnings)
     else:
         raise KnowledgeError([f"{path.name}: unknown import kind '{kind}'"])
-    for record in (*bundle.organizations, *bundle.places, *bundle.activities, *bundle.contacts):
+    records: List[Any] = [*bundle.organizations, *bundle.places, *bundle.activities, *bundle.contacts]
+    for record in records:
         if verified and not demo:
             record.verified = True
         if demo:

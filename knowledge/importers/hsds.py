@@ -35,20 +35,28 @@ from knowledge.importers.common import (
     stable_key,
 )
 from knowledge.records import (
+    TARGET_GROUPS,
     ActivityRecord,
     Bundle,
     ContactRecord,
     OrganizationRecord,
     PlaceRecord,
-    TARGET_GROUPS,
     ValidationProblems,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge.api import KnowledgeBase
 
-TABLES = ("organizations", "services", "locations", "service_at_locations", "schedules", "phones", "addresses",
-          "accessibility")
+TABLES = (
+    "organizations",
+    "services",
+    "locations",
+    "service_at_locations",
+    "schedules",
+    "phones",
+    "addresses",
+    "accessibility",
+)
 _ALIASES = {
     "organization": "organizations", "service": "services", "location": "locations",
     "service_at_location": "service_at_locations", "schedule": "schedules", "phone": "phones",
@@ -83,7 +91,9 @@ def _read_csv_tables(path: Path, problems: ValidationProblems) -> Dict[str, List
     for name, text in sources:
         table = _table_name(name)
         if table is None:
-            problems.add(None, None, f"{name}: not an HSDS table this importer reads (ignored tables are errors)")
+            problems.add(
+                None, None, f"{name}: not an HSDS table this importer reads (ignored tables are errors)"
+            )
             continue
         for row_no, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
             clean = {(k or "").strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
@@ -123,18 +133,31 @@ def _flatten_json(doc, problems: ValidationProblems) -> Dict[str, List[dict]]:
             loc = sal.get("location") if isinstance(sal, dict) else None
             if isinstance(loc, dict):
                 tables["locations"].append({**loc, "_where": f"{where}.service_at_locations[{j}].location"})
-                tables["service_at_locations"].append({"service_id": service.get("id"), "location_id": loc.get("id")})
+                tables["service_at_locations"].append(
+                    {"service_id": service.get("id"), "location_id": loc.get("id")}
+                )
                 for k, sched in enumerate(sal.get("schedules") or [], start=1):
-                    tables["schedules"].append({**sched, "service_id": service.get("id"),
-                                                "_where": f"{where}.service_at_locations[{j}].schedules[{k}]"})
+                    tables["schedules"].append(
+                        {
+                            **sched,
+                            "service_id": service.get("id"),
+                            "_where": f"{where}.service_at_locations[{j}].schedules[{k}]",
+                        }
+                    )
         for j, loc in enumerate(service.get("locations") or [], start=1):
             if isinstance(loc, dict):
                 tables["locations"].append({**loc, "_where": f"{where}.locations[{j}]"})
-                tables["service_at_locations"].append({"service_id": service.get("id"), "location_id": loc.get("id")})
+                tables["service_at_locations"].append(
+                    {"service_id": service.get("id"), "location_id": loc.get("id")}
+                )
         for j, sched in enumerate(service.get("schedules") or [], start=1):
-            tables["schedules"].append({**sched, "service_id": service.get("id"), "_where": f"{where}.schedules[{j}]"})
+            tables["schedules"].append(
+                {**sched, "service_id": service.get("id"), "_where": f"{where}.schedules[{j}]"}
+            )
         for j, phone in enumerate(service.get("phones") or [], start=1):
-            tables["phones"].append({**phone, "service_id": service.get("id"), "_where": f"{where}.phones[{j}]"})
+            tables["phones"].append(
+                {**phone, "service_id": service.get("id"), "_where": f"{where}.phones[{j}]"}
+            )
         tables["services"].append(service)
     if not tables["services"]:
         problems.add(None, None, "no services found")
@@ -146,7 +169,12 @@ def _codes(service: dict) -> List[str]:
     for attr in service.get("attributes") or []:
         if isinstance(attr, dict):
             term = attr.get("taxonomy_term") or {}
-            for value in (attr.get("value"), term.get("code"), term.get("name"), attr.get("taxonomy_term_id")):
+            for value in (
+                attr.get("value"),
+                term.get("code"),
+                term.get("name"),
+                attr.get("taxonomy_term_id"),
+            ):
                 if value:
                     out.append(str(value).strip().lower())
     return out
@@ -211,7 +239,9 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
     access: Dict[str, List[str]] = {}
     for row in tables["accessibility"]:
         if row.get("location_id") and (row.get("description") or row.get("accessibility")):
-            access.setdefault(str(row["location_id"]), []).append(row.get("description") or row.get("accessibility"))
+            access.setdefault(str(row["location_id"]), []).append(
+                str(row.get("description") or row.get("accessibility"))
+            )
 
     locations: Dict[str, dict] = {}
     for row in tables["locations"]:
@@ -223,14 +253,24 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
         if lid in locations:
             continue
         address = addresses.get(lid) or {}
-        nested = row.get("addresses") or ([row["physical_address"]] if isinstance(row.get("physical_address"), dict) else [])
+        nested = row.get("addresses") or (
+            [row["physical_address"]] if isinstance(row.get("physical_address"), dict) else []
+        )
         if nested and isinstance(nested, list) and isinstance(nested[0], dict):
             address = nested[0]
         lat = parse_float(row.get("latitude"), problems, where, "latitude")
         lon = parse_float(row.get("longitude"), problems, where, "longitude")
         postal = address.get("postal_code") or None
-        buurt_key, how = resolve_location_buurt(kb, problems, where, buurt=row.get("x_buurt") or row.get("buurt"),
-                                                postal_code=postal, lat=lat, lon=lon, field_name="x_buurt")
+        buurt_key, how = resolve_location_buurt(
+            kb,
+            problems,
+            where,
+            buurt=row.get("x_buurt") or row.get("buurt"),
+            postal_code=postal,
+            lat=lat,
+            lon=lon,
+            field_name="x_buurt",
+        )
         acc = list(access.get(lid, []))
         for item in row.get("accessibility") or []:
             if isinstance(item, dict) and item.get("description"):
@@ -307,7 +347,9 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
             org_key = None
         location_ids = sal.get(sid, [])
         if not location_ids:
-            problems.add(where, "service_at_locations", "the service has no location (needed to find it nearby)")
+            problems.add(
+                where, "service_at_locations", "the service has no location (needed to find it nearby)"
+            )
             continue
         keys = []
         for lid in location_ids:
@@ -324,7 +366,7 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
                 description=row.get("description") or None, target_groups=groups or ["iedereen"], cost=cost,
                 languages=_list_field(row.get("languages")), status=status,
                 url=row.get("url") or None, email=row.get("email") or None,
-                phone=(phones.get(sid) or [None])[0],
+                phone=next(iter(phones.get(sid) or []), None),
                 notes=f"buurt from {loc['how']}" if loc["how"] and loc["how"] != "given" else None,
             )
             bundle.places.append(place)
@@ -337,7 +379,7 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
     for n, row in enumerate(tables["schedules"], start=1):
         where = row.get("_where") or f"schedules row {n}"
         sid = str(row.get("service_id") or "")
-        keys = place_keys_by_service.get(sid)
+        keys = place_keys_by_service.get(sid) or []
         if not keys:
             if sid not in seen_services:
                 problems.add(where, "service_id", f"unknown service '{sid}'")
@@ -373,7 +415,11 @@ def parse_hsds(kb: "KnowledgeBase", path: Path, kind: str, warnings: List[str]) 
             duration = (datetime.combine(date.min, closes) - datetime.combine(date.min, opens)).seconds // 60
         valid_to = parse_date(row.get("valid_to")) or parse_date(str(row.get("until") or "")[:10])
         for key in keys:
-            title = row.get("description") or row.get("notes") or f"Open: {next(p.name for p in bundle.places if p.key == key)}"
+            title = (
+                row.get("description")
+                or row.get("notes")
+                or f"Open: {next(p.name for p in bundle.places if p.key == key)}"
+            )
             bundle.activities.append(ActivityRecord(
                 key=f"{key}-schedule-{row.get('id') or n}", place_key=key, title=str(title)[:200],
                 dtstart=datetime.combine(first_day or date(2026, 1, 5), opens or time(0)),

@@ -24,16 +24,16 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, List
+from typing import TYPE_CHECKING, List, Optional
 
 from knowledge.datafiles import DAY_CODES, parse_clock
 from knowledge.importers.common import parse_float, resolve_location_buurt, stable_key
 from knowledge.records import (
+    TARGET_GROUPS,
     ActivityRecord,
     Bundle,
     OrganizationRecord,
     PlaceRecord,
-    TARGET_GROUPS,
     ValidationProblems,
 )
 from knowledge.textnorm import slugify
@@ -130,7 +130,7 @@ def parse_template(kb: "KnowledgeBase", path: Path, warnings: List[str]) -> Bund
         )
         bundle.places.append(place)
         if row.get("days") or row.get("start"):
-            codes = []
+            codes: List[Optional[str]] = []
             for day in re.split(r"[,;/\s]+", row.get("days", "")):
                 if not day:
                     continue
@@ -155,7 +155,7 @@ def parse_template(kb: "KnowledgeBase", path: Path, warnings: List[str]) -> Bund
                 bundle.activities.append(ActivityRecord(
                     key=f"{key}-weekly", place_key=key, title=row.get("activity") or f"{name}: inloop",
                     dtstart=datetime.combine(date(2026, 1, 5), start), duration_minutes=duration,
-                    rrule=f"FREQ=WEEKLY;BYDAY={','.join(codes)}", source=place.source,
+                    rrule=f"FREQ=WEEKLY;BYDAY={','.join(c for c in codes if c)}", source=place.source,
                 ))
     problems.raise_if_any()
     return bundle

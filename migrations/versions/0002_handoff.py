@@ -7,9 +7,8 @@ Create Date: 2026-11-28
 The same migration serves SQLite (embedded default) and PostgreSQL.
 ho_request uses sqlite_autoincrement so references are never reused after a purge.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_handoff'
 down_revision = '0001_knowledge'

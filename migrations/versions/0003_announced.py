@@ -10,9 +10,8 @@ conditional UPDATE on announced_at decides which service process announces a
 request, so with several service processes each request is announced once.
 Requests that existed before this migration count as announced.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_announced'
 down_revision = '0002_handoff'

@@ -15,9 +15,8 @@ Create Date: 2026-12-01
   to the staff file). New accounts for someone outside the file (made with
   --role/--stadsdeel/--buurt) get False and keep working.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004_privacy'
 down_revision = '0003_announced'

@@ -12,9 +12,8 @@ the status change, cleared by the service when applied; retried until then).
 crisis_signal_at: a crisis message of the resident the opbouwwerker still has to
 hear about (taken by the service's loop, like announced_at).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005_safety'
 down_revision = '0004_privacy'

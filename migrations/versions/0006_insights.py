@@ -8,9 +8,8 @@ ins_review_item holds masked messages (with the pseudonym) for review;
 ins_conversation one anonymous-after-retention row per conversation;
 ins_state the collector's watermark; kb_gap the knowledge gaps (no resident).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006_insights'
 down_revision = '0005_safety'

@@ -46,7 +46,9 @@ class FakeGraphApi:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -102,8 +104,12 @@ class FakeGraphApi:
         if problem:
             return self._error(handler, 400, 131009, f"Parameter value is not valid: {problem}")
         if body.get("type") != "template" and body.get("to") in self.closed_windows:
-            return self._error(handler, 400, 131047,
-                               "Re-engagement message: more than 24 hours have passed since the recipient last replied")
+            return self._error(
+                handler,
+                400,
+                131047,
+                "Re-engagement message: more than 24 hours have passed since the recipient last replied",
+            )
         self.sent.append(body)
         wa_id = str(body.get("to"))
         reply = {

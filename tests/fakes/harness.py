@@ -58,7 +58,9 @@ class ScriptedAgent:
         if text == "/request_handoff":
             self.toeleiding_requests.append({"sender_id": message.sender_id,
                                              "channel": message.input_channel})
-            return [{"text": "Uw vraag is doorgegeven aan een opbouwwerker. U hoort binnen 2 werkdagen van ons."}]
+            return [
+                {"text": "Uw vraag is doorgegeven aan een opbouwwerker. U hoort binnen 2 werkdagen van ons."}
+            ]
         if text.lower() == "vertel alles":
             return [{"text": "Er is veel te doen in de buurt. " * 300,  # > 4096 characters
                      "buttons": [{"title": "Dank u", "payload": "/thankyou"}]}]

@@ -75,7 +75,9 @@ class FakeTelegramApi:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -141,11 +143,15 @@ class FakeTelegramApi:
             return self._reply(handler, failure["error_code"], body)
         func = getattr(self, "_m_" + method, None)
         if func is None:
-            return self._reply(handler, 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
+            return self._reply(
+                handler, 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+            )
         try:
             result = func(params)
         except _ApiError as exc:
-            return self._reply(handler, exc.code, {"ok": False, "error_code": exc.code, "description": exc.description})
+            return self._reply(
+                handler, exc.code, {"ok": False, "error_code": exc.code, "description": exc.description}
+            )
         return self._reply(handler, 200, {"ok": True, "result": result})
 
     @staticmethod
@@ -217,7 +223,11 @@ class FakeTelegramApi:
 
     def _m_getUpdates(self, params):
         if self.webhook.get("url"):
-            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = params.get("offset")
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + min(timeout, 5.0)
@@ -259,15 +269,20 @@ class FakeTelegramApi:
             if params.get(key) in (None, ""):
                 raise _ApiError(400, f"Bad Request: {key} is empty")
         location = {"latitude": float(params["latitude"]), "longitude": float(params["longitude"])}
-        return self._message(params, location=location,
-                             venue={"location": location, "title": params["title"], "address": params["address"]})
+        return self._message(
+            params,
+            location=location,
+            venue={"location": location, "title": params["title"], "address": params["address"]},
+        )
 
     def _m_sendLocation(self, params):
         location = {"latitude": float(params["latitude"]), "longitude": float(params["longitude"])}
         return self._message(params, location=location)
 
     def _m_sendPhoto(self, params):
-        return self._message(params, photo=[{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 1, "height": 1}])
+        return self._message(
+            params, photo=[{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 1, "height": 1}]
+        )
 
     def _m_sendChatAction(self, params):
         self._chat(params)
@@ -275,7 +290,9 @@ class FakeTelegramApi:
 
     def _m_answerCallbackQuery(self, params):
         if not params.get("callback_query_id"):
-            raise _ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+            raise _ApiError(
+                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
         return True
 
     def _m_editMessageReplyMarkup(self, params):
