@@ -437,7 +437,8 @@ def markdown(report: dict) -> str:
         lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `bench/data/buurt_typos_2.yml`): "
                      f"buurt accuracy | {sl['buurt_typos']['accuracy']:.3f} |")
         lines.append(f"| crisis phrasings never used for tuning ({sl['crisis_untuned']['n']}, "
-                     f"`bench/data/crisis_untuned_3.yml`, near-duplicates of tuning phrasings removed): recall | "
+                     "`bench/data/crisis_untuned_3.yml`, near-duplicates of tuning phrasings removed): "
+                     "recall | "
                      f"{sl['crisis_untuned']['recall']:.3f} |")
     removed = report.get("near_duplicates_removed") or []
     lines += ["", f"Near-duplicates of training sentences (rapidfuzz ratio ≥ {NEAR_DUPLICATE}) removed from "

@@ -117,9 +117,11 @@ CRISIS_PATTERNS = [
     r"\bvan het leven beroven\b",
     r"\b(?:pillen|medicijnen|slaappillen) (?:gespaard|verzameld|opgespaard)\b",
     # learned from the second never-tuned set (bench/data/crisis_untuned_2.yml)
-    r"\b(?:neem|slik|nemen|slikken)\b.{0,25}\b(?:alle|al mijn|al m'n) (?:pillen|medicijnen|slaappillen|tabletten)\b",
+    r"\b(?:neem|slik|nemen|slikken)\b.{0,25}\b(?:alle|al mijn|al m'n) "
+    r"(?:pillen|medicijnen|slaappillen|tabletten)\b",
     r"\b(?:een )?(?:touw|strop)\b.{0,15}\b(?:gekocht|gehaald|klaar|klaargelegd|opgehangen)\b",
-    r"\b(?:dreigt|dreigde|bedreigt|bedreigde) (?:me|mij)\b.{0,15}\b(?:aan te doen|te slaan|te vermoorden|dood te maken|pijn te doen)\b",
+    r"\b(?:dreigt|dreigde|bedreigt|bedreigde) (?:me|mij)\b.{0,15}"
+    r"\b(?:aan te doen|te slaan|te vermoorden|dood te maken|pijn te doen)\b",
     r"\b(?:voor|van) (?:het spoor|de flat|het balkon|het raam|de toren)\b.{0,20}\bspring\w*",
     r"\b(?:ervoor|eraf|eraf|erin|ervan ?af) (?:te )?springen\b",
     r"\bspringen\b.{0,20}\b(?:flat|dak|brug|spoor|trein|balkon)\b",

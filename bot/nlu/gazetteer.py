@@ -178,7 +178,7 @@ class Gazetteer:
         return best
 
     @staticmethod
-    def _one_edit(probes, table) -> Optional[Tuple[str, float]]:
+    def _one_edit(probes, table: Dict[str, str]) -> Optional[Tuple[str, float]]:
         """One typing slip in a name of four letters or more ("Heugum", "Caberh",
         "Heerr"): one letter wrong, missing, added or two swapped, with the first
         letter right. Scored 90: below an exact or close match."""
@@ -188,8 +188,9 @@ class Gazetteer:
         for candidate in probes:
             hit = process.extractOne(candidate, list(table), scorer=DamerauLevenshtein.distance,
                                      score_cutoff=1)
-            if hit and len(hit[0]) >= 4 and hit[0][0] == candidate[:1]:
-                return hit[0], 90.0
+            alias = str(hit[0]) if hit else ""
+            if len(alias) >= 4 and alias[0] == candidate[:1]:
+                return alias, 90.0
         return None
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
