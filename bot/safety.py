@@ -122,6 +122,22 @@ CRISIS_PATTERNS = [
     r"\b(?:een )?(?:touw|strop)\b.{0,15}\b(?:gekocht|gehaald|klaar|klaargelegd|opgehangen)\b",
     r"\b(?:dreigt|dreigde|bedreigt|bedreigde) (?:me|mij)\b.{0,15}"
     r"\b(?:aan te doen|te slaan|te vermoorden|dood te maken|pijn te doen)\b",
+    # learned from the third never-tuned set (bench/data/crisis_untuned_3.yml):
+    # a method with the intent to use it, the wish not to exist, violence at home
+    r"\b(?:alle|al mijn|al m'n|een hele? (?:strip|doos|pot)|veel) "
+    r"(?:pillen|medicijnen|slaappillen|tabletten)\b.{0,40}"
+    r"\b(?:opmaken|op maken|op te maken|slikken|innemen|in te nemen|nemen)\b",
+    r"\bpills?\b.{0,30}\btake (?:them|it|all)\b|\btake all (?:my|the|of my) pills\b",
+    r"\b(?:onder|voor) (?:een|de) (?:auto|bus|trein|vrachtwagen|tram) "
+    r"(?:lopen|springen|gaan liggen|stappen|gooien)\b",
+    r"\b(?:mes|scheermes|touw|strop|pillen)\b.{0,30}\b(?:wil|ga|zal) (?:het|ermee) (?:doen|gebruiken)\b",
+    r"\bwil (?:er )?(?:\w+ ){0,2}niet meer (?:zijn|bestaan|leven)\b",
+    r"\bniet meer (?:op|in) (?:deze|de) (?:wereld|aarde)\b",
+    r"\buit het leven (?:stappen|stap|gaan|te stappen)\b",
+    r"\bstap (?:er ?uit|eruit)\s*$",
+    r"\b(?:(?:gaat|gaan|zal|wil) (?:me|mij)|(?:me|mij) (?:gaat|gaan|zal|wil)) "
+    r"(?:slaan|vermoorden|pijn doen|iets aandoen|doodmaken|doden)\b",
+    r"\b(?:me|mij) (?:\w+ ){0,2}(?:slaat|schopt|mishandelt|bedreigt)\b",
     r"\b(?:voor|van) (?:het spoor|de flat|het balkon|het raam|de toren)\b.{0,20}\bspring\w*",
     r"\b(?:ervoor|eraf|eraf|erin|ervan ?af) (?:te )?springen\b",
     r"\bspringen\b.{0,20}\b(?:flat|dak|brug|spoor|trein|balkon)\b",
@@ -138,7 +154,8 @@ CRISIS_PATTERNS = [
     # English
     r"\bkill(?:ing)? (?:my ?self|me)\b",
     r"\bend(?:ing)? (?:my life|it all|everything)\b",
-    r"\b(?:want|wanna|going) (?:to )?die\b",
+    # "want to die", not the Dutch "want die hebben" (because they have)
+    r"\b(?:(?:want|going) to|wanna|gonna) die\b",
     r"\b(?:don'?t|do not|dont) want to (?:live|be alive|wake up)\b",
     r"\bno (?:reason|point) (?:to|in) (?:live|living)\b",
     r"\bbetter off dead\b",
