@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -149,6 +150,29 @@ class ServiceProcess:
 def require_test_model() -> None:
     if not TEST_MODEL.exists():
         pytest.skip("no test model: run `make test` (it trains tests/.models/test.tar.gz)")
+
+
+@contextmanager
+def handoff_stack(var_dir: Path, **env):
+    """An action server and a service on the test model sharing one var dir and
+    one tracker store (both get `env`); yields (service, queue, tracker URL)."""
+    from bot.config import load_settings
+    from bot.handoff.queue import HandoffQueue
+
+    require_test_model()
+    tracker_url = f"sqlite:///{var_dir / 'tracker.db'}"
+    actions = ActionServer(var_dir, ONTMOET_TRACKER_STORE_URL=tracker_url, **env)
+    service = None
+    try:
+        actions.wait()
+        service = ServiceProcess(actions.url, var_dir, var_dir / "tracker.db",
+                                 ONTMOET_RASA_API_TOKEN=API_TOKEN, **env).start()
+        settings = load_settings({"ONTMOET_VAR_DIR": str(var_dir)})
+        yield service, HandoffQueue.from_url(settings.database_url_resolved), tracker_url
+    finally:
+        if service is not None:
+            service.stop()
+        actions.stop()
 
 
 @pytest.fixture(scope="session")

@@ -13,14 +13,10 @@ import httpx
 import pytest
 
 from bot.channels.common import pseudonymise
-from bot.config import load_settings
-from bot.handoff.queue import HandoffQueue
 from tests.conftest import (
     API_TOKEN,
-    ActionServer,
-    ServiceProcess,
+    handoff_stack,
     post_message,
-    require_test_model,
 )
 
 pytestmark = pytest.mark.model
@@ -31,21 +27,8 @@ SENDER = "resident-e2e-handoff"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """Action server + service sharing one var dir and one tracker store."""
-    require_test_model()
-    var_dir = tmp_path_factory.mktemp("handoff-e2e")
-    tracker_url = f"sqlite:///{var_dir / 'tracker.db'}"
-    actions = ActionServer(var_dir, ONTMOET_TRACKER_STORE_URL=tracker_url)
-    service = None
-    try:
-        actions.wait()
-        service = ServiceProcess(actions.url, var_dir, var_dir / "tracker.db",
-                                 ONTMOET_RASA_API_TOKEN=API_TOKEN).start()
-        settings = load_settings({"ONTMOET_VAR_DIR": str(var_dir)})
-        yield service, HandoffQueue.from_url(settings.database_url_resolved), tracker_url
-    finally:
-        if service is not None:
-            service.stop()
-        actions.stop()
+    with handoff_stack(tmp_path_factory.mktemp("handoff-e2e")) as stack:
+        yield stack
 
 
 def say(service, message: str) -> str:

@@ -15,15 +15,11 @@ import httpx
 import pytest
 
 from bot.channels.common import pseudonymise
-from bot.config import load_settings
-from bot.handoff.queue import HandoffQueue
 from tests.conftest import (
     API_TOKEN,
-    ActionServer,
-    ServiceProcess,
+    handoff_stack,
     post_message,
     reply_text,
-    require_test_model,
 )
 from tests.test_handoff_support import WEST, write_roster
 
@@ -34,23 +30,10 @@ CRISIS = "ik wil niet meer leven"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    require_test_model()
     var_dir = tmp_path_factory.mktemp("safety-e2e")
-    tracker_url = f"sqlite:///{var_dir / 'tracker.db'}"
     staff = str(write_roster(var_dir / "staff.yml"))
-    actions = ActionServer(var_dir, ONTMOET_TRACKER_STORE_URL=tracker_url, ONTMOET_STAFF_FILE=staff)
-    service = None
-    try:
-        actions.wait()
-        service = ServiceProcess(actions.url, var_dir, var_dir / "tracker.db",
-                                 ONTMOET_RASA_API_TOKEN=API_TOKEN,
-                                 ONTMOET_STAFF_FILE=staff).start()
-        settings = load_settings({"ONTMOET_VAR_DIR": str(var_dir)})
-        yield service, HandoffQueue.from_url(settings.database_url_resolved)
-    finally:
-        if service is not None:
-            service.stop()
-        actions.stop()
+    with handoff_stack(var_dir, ONTMOET_STAFF_FILE=staff) as (service, queue, _):
+        yield service, queue
 
 
 class Resident:
