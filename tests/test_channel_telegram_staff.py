@@ -34,7 +34,8 @@ def text_from(user_id, text):
 async def test_staff_commands_relays_and_live_contact(fake_api, tmp_path, queue):  # noqa: F811
     channel, agent = make_channel(fake_api, tmp_path), ScriptedAgent()
     runtime = HandoffRuntime(channel.settings, queue=queue)
-    runtime._telegram = TelegramStaffCommands(queue, roster())
+    runtime.directory = channel.directory  # as bot/service.py wires them
+    runtime._telegram = TelegramStaffCommands(runtime.staff_actions(), roster())
     channel.runtime = runtime
     async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
         # A resident talks to the assistant and asks for a person.
@@ -80,7 +81,8 @@ async def test_live_relay_through_telegram_is_an_operator_setting(fake_api, tmp_
     resident is told so when live chat starts."""
     channel, agent = make_channel(fake_api, tmp_path), ScriptedAgent()
     runtime = HandoffRuntime(channel.settings, queue=queue)
-    runtime._telegram = TelegramStaffCommands(queue, roster(), live_relay=True)
+    runtime.directory = channel.directory
+    runtime._telegram = TelegramStaffCommands(runtime.staff_actions(), roster(), live_relay=True)
     queue.live_started_key = "handoff_live_started_telegram"
     channel.runtime = runtime
     async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:

@@ -219,7 +219,7 @@ async def test_security_headers(env):
 def test_accounts_hash_passwords_and_refuse_weak_ones(queue):
     from sqlalchemy import select
 
-    from bot.handoff.models import StaffAccount
+    from bot.staff.models import StaffAccount
     from tests.test_handoff_support import roster
 
     accounts = StaffAccounts(queue.engine, roster, hasher=FAST_HASHER)

@@ -18,6 +18,7 @@ Also standalone: `python -m bot.handoff.cli queue list`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import json
 import sys
@@ -58,8 +59,10 @@ def _print_view(view) -> None:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    from bot.handoff.queue import HandoffError
+    from bot.handoff.queue import SYNC_RESUME_ENDED, HandoffError
     from bot.handoff.routing import LoggingNotifier, announce_escalations
+    from bot.staff.accounts import purge_staff
+    from bot.staff.actions import StaffActions
 
     settings = load_settings()
     queue, roster = _open(settings)
@@ -90,38 +93,40 @@ def cmd_queue(args: argparse.Namespace) -> int:
                         print(f"  {at:%Y-%m-%d %H:%M} {item.action} ({item.actor}) "
                               f"{item.old_value or ''} -> {item.new_value or ''}")
             return 0
-        if args.queue_command == "claim":
-            result = queue.claim(args.reference, _actor(settings, queue, roster, args.actor))
-            if args.json:
-                _json(result.__dict__)
-            else:
-                print(f"{result.reference}: " + ("opgepakt door " + result.owner if result.won
-                                                  else f"niet opgepakt; {result.status}, bij "
-                                                       f"{result.owner or '-'}"))
-            return 0 if result.won or result.already_owner else 3
-        if args.queue_command in ("close", "release"):
-            actor = _actor(settings, queue, roster, args.actor)
-            # The service (which holds the residents' conversations) resumes the
+        if args.queue_command in ("claim", "close", "release"):
+            # No resident or Rasa connection here: the service resumes the
             # assistant and tells the resident within seconds (assistant_sync).
+            actions = StaffActions(queue)
+            actor = _actor(settings, queue, roster, args.actor)
+            if args.queue_command == "claim":
+                outcome = asyncio.run(actions.claim(args.reference, actor))
+                if args.json:
+                    _json(dict(won=outcome.key == "claimed", reference=outcome.reference,
+                               owner=outcome.owner, status=outcome.status,
+                               already_owner=outcome.key == "claim_already_yours"))
+                else:
+                    print(f"{outcome.reference}: " + (
+                        "opgepakt door " + str(outcome.owner) if outcome.key == "claimed"
+                        else f"niet opgepakt; {outcome.status}, bij {outcome.owner or '-'}"))
+                return 0 if outcome.key in ("claimed", "claim_already_yours") else 3
             if args.queue_command == "close":
-                result = queue.close(args.reference, actor, note=args.note,
-                                     tell_resident_later=True)
+                outcome = asyncio.run(actions.close(args.reference, actor, note=args.note))
             else:
-                result = queue.release(args.reference, actor, tell_resident_later=True)
-            if result.relay is not None:
+                outcome = asyncio.run(actions.release(args.reference, actor))
+            view = outcome.request
+            assert view is not None
+            if view.assistant_sync == SYNC_RESUME_ENDED:
                 print("let op: de bewoner zat in een live chat; de service hervat de assistent "
                       "en laat het de bewoner weten.", file=sys.stderr)
             if args.json:
-                _json(result.request.to_dict())
+                _json(view.to_dict())
             else:
-                print(f"{result.request.reference}: {result.request.status}")
+                print(f"{view.reference}: {view.status}")
             return 0
         if args.queue_command == "escalate":
             hours = args.after_hours if args.after_hours is not None else \
                 settings.handoff_escalate_after_hours
             views = queue.escalate_overdue(after=timedelta(hours=hours))
-            import asyncio
-
             asyncio.run(announce_escalations(views, roster(), LoggingNotifier()))
             if args.json:
                 _json([v.to_dict() for v in views])
@@ -131,6 +136,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
             return 0
         if args.queue_command == "purge":
             counts = queue.purge(closed_older_than=timedelta(days=args.closed_days))
+            counts.update(purge_staff(queue.engine))
             _json(counts) if args.json else print(counts)
             return 0
     except HandoffError as exc:

@@ -1,11 +1,11 @@
-"""Tables of the toeleiding handoff queue and the staff dashboard.
+"""Tables of the toeleiding handoff queue.
 
     ho_request          one request of a resident for a person (reference "T-0042")
     ho_note             internal notes, replies to the resident, resident messages
     ho_event            audit trail: every change, who, what, when, old -> new
-    ho_staff_account    dashboard logins (argon2 hash), role and werkgebied
-    ho_staff_session    dashboard sessions (only a hash of the cookie is stored)
-    ho_login_attempt    failed/successful logins, for rate limiting
+
+The staff dashboard's tables (ho_staff_account, ho_staff_session,
+ho_login_attempt) are in bot/staff/models.py, on the same declarative Base.
 
 Contact details (`channel_address`, `contact_phone`) are only stored with the
 resident's consent (`consent` + `consent_at`). The resident is known by a
@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -28,7 +27,6 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import declarative_base, relationship
-from sqlalchemy.sql.expression import true
 
 # Any: SQLAlchemy 1.4 has no type hints, its declarative base is a runtime class.
 Base: Any = declarative_base()
@@ -137,42 +135,3 @@ class HandoffEvent(Base):
     new_value = Column(Text)
 
     request = relationship("HandoffRequest", back_populates="events")
-
-
-class StaffAccount(Base):
-    __tablename__ = "ho_staff_account"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    username = Column(String(80), nullable=False, unique=True)
-    display_name = Column(String(120), nullable=False)
-    role = Column(String(20), nullable=False, default=ROLE_OPBOUWWERKER)
-    stadsdelen = Column(Text, nullable=False, default="")  # comma separated
-    buurten = Column(Text, nullable=False, default="")  # comma separated
-    telegram_user_id = Column(BigInteger)
-    password_hash = Column(String(255), nullable=False)
-    active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime, nullable=False)
-    password_changed_at = Column(DateTime, nullable=False)
-    # made for someone in the staff file: removed from the file = no dashboard
-    in_staff_file = Column(Boolean, nullable=False, default=True, server_default=true())
-
-
-class StaffSession(Base):
-    __tablename__ = "ho_staff_session"
-
-    token_hash = Column(String(64), primary_key=True)  # sha256 of the cookie value
-    username = Column(String(80), nullable=False, index=True)
-    csrf_token = Column(String(64), nullable=False)
-    created_at = Column(DateTime, nullable=False)
-    expires_at = Column(DateTime, nullable=False)
-    last_seen = Column(DateTime, nullable=False)
-
-
-class LoginAttempt(Base):
-    __tablename__ = "ho_login_attempt"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    username = Column(String(80), nullable=False, index=True)
-    remote = Column(String(64), nullable=False, index=True)
-    at = Column(DateTime, nullable=False, index=True)
-    success = Column(Boolean, nullable=False)

@@ -47,8 +47,6 @@ from bot.handoff.models import (
     HandoffEvent,
     HandoffNote,
     HandoffRequest,
-    LoginAttempt,
-    StaffSession,
 )
 from bot.handoff.routing import StaffMember, normalise_area
 from bot.handoff.texts import resident_text
@@ -242,7 +240,7 @@ class Relay:
 class ActionResult:
     """The request after a change, a message for the resident (if any), and
     whether live chat started (True) or ended (False): pause or resume the
-    assistant for `request.resident_key` accordingly (runtime.sync_assistant)."""
+    assistant for `request.resident_key` accordingly (bot/staff/actions.py does)."""
 
     request: RequestView
     relay: Optional[Relay] = None
@@ -1013,11 +1011,9 @@ class HandoffQueue:
 
     def purge(self, now: Optional[datetime] = None,
               closed_older_than: timedelta = timedelta(days=180),
-              sessions: bool = True,
-              login_attempts_older_than: timedelta = timedelta(days=30),
               open_older_than: Optional[timedelta] = None) -> Dict[str, int]:
-        """Retention: anonymise requests closed longer ago than `closed_older_than`,
-        drop expired dashboard sessions and old login attempts. With
+        """Retention: anonymise requests closed longer ago than `closed_older_than`
+        (the dashboard's sessions and login attempts: bot.staff.accounts.purge_staff). With
         `open_older_than`, requests still open after that long are closed
         (geannuleerd, event `expired`) and anonymised at once: an open request
         has a maximum age."""
@@ -1048,12 +1044,6 @@ class HandoffQueue:
                 ).scalars().all()
                 counts = self._anonymise(session, list(ids) + expired, now, "system")
                 counts["expired_open"] = len(expired)
-                counts["sessions"] = session.execute(
-                    delete(StaffSession).where(StaffSession.expires_at <= now)
-                ).rowcount if sessions else 0
-                counts["login_attempts"] = session.execute(
-                    delete(LoginAttempt).where(LoginAttempt.at <= now - login_attempts_older_than)
-                ).rowcount
                 return counts
 
         return self._retry(work)

@@ -42,9 +42,10 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.handoff.models import ROLE_OPBOUWWERKER, ROLES, LoginAttempt, StaffAccount, StaffSession
+from bot.handoff.models import ROLE_OPBOUWWERKER, ROLES
 from bot.handoff.queue import utcnow
 from bot.handoff.routing import Roster, StaffMember
+from bot.staff.models import LoginAttempt, StaffAccount, StaffSession
 
 MIN_PASSWORD_CHARS = 10
 
@@ -323,3 +324,21 @@ class StaffAccounts:
             return
         with self._sessions() as session, session.begin():
             session.execute(delete(StaffSession).where(StaffSession.token_hash == _hash_token(token)))
+
+
+def purge_staff(engine: Engine, now: Optional[datetime] = None,
+                login_attempts_older_than: timedelta = timedelta(days=30)) -> dict:
+    """Retention for the dashboard: drop expired sessions and old login attempts.
+
+    Part of every retention round (bot.privacy.run_retention, `ontmoet queue purge`)."""
+    from bot.db import make_session_factory
+
+    now = now or utcnow()
+    with make_session_factory(engine)() as session, session.begin():
+        return {
+            "sessions": session.execute(
+                delete(StaffSession).where(StaffSession.expires_at <= now)).rowcount,
+            "login_attempts": session.execute(
+                delete(LoginAttempt).where(LoginAttempt.at <= now - login_attempts_older_than)
+            ).rowcount,
+        }

@@ -17,12 +17,13 @@ GET /static/dashboard.css.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, Optional, Tuple
+from typing import Awaitable, Callable, Dict, Optional
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -31,7 +32,6 @@ from sanic import Blueprint, response
 from bot.config import Settings
 from bot.handoff.models import CONTACT_CHAT, IN_CONTACT, OPGEPAKT, STATUSES
 from bot.handoff.queue import (
-    ActionResult,
     HandoffQueue,
     InvalidInput,
     NotAllowed,
@@ -43,6 +43,7 @@ from bot.handoff.queue import (
 from bot.handoff.routing import RosterCache
 from bot.handoff.texts import describe_contact, staff_text
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
+from bot.staff.actions import Outcome, RelaySender, StaffActions
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +72,8 @@ EVENT_LABELS = {
 }
 _USERNAME_RE = re.compile(r"^[\w.\-]{1,80}$")
 
-RelaySender = Callable[[Relay], Awaitable[bool]]
-AssistantPauser = Callable[[object, str, bool], Awaitable[None]]
+# async (request, resident_key, paused): live chat applied to the Agent of the app
+AssistantPauser = Callable[[object, str, bool], Awaitable[Optional[bool]]]
 
 
 async def agent_pauser(request, resident_key: str, paused: bool) -> bool:
@@ -186,6 +187,12 @@ class _Dashboard:
             else:
                 self._accounts = StaffAccounts(self.queue.engine, self.roster)
         return self._accounts
+
+    def actions(self, request) -> StaffActions:
+        """The staff actions for one web request: replies go out through the
+        relay sender, live chat pauses the Agent of this app."""
+        return StaffActions(self.queue, deliver=self.relay_sender,
+                            pause=functools.partial(self.assistant_pauser, request))
 
     def _person(self, username: Optional[str]) -> str:
         if not username:
@@ -375,40 +382,32 @@ def dashboard_blueprint(settings: Settings,
             return dash.redirect(f"/r/{ref}", m="csrf")
         me = info.member
         text = (request.form.get("text") or "").strip()
-        queue = dash.queue
+        if action in ("note", "reply") and not text:
+            return dash.redirect(f"/r/{ref}", m="empty_text")
+        actions = dash.actions(request)
         try:
             if action == "claim":
-                claim = await run(queue.claim, ref, me)
-                if claim.won or claim.already_owner:
+                outcome = await actions.claim(ref, me)
+                if outcome.key in ("claimed", "claim_already_yours"):
                     return dash.redirect(f"/r/{ref}", m="claimed")
-                return dash.redirect(f"/r/{ref}", m="claim_lost", o=claim.owner)
-            if action in ("note", "reply") and not text:
-                return dash.redirect(f"/r/{ref}", m="empty_text")
-            if action == "note":
-                await run(queue.add_note, ref, me, text)
-                return dash.redirect(f"/r/{ref}", m="note_saved")
-            if action == "reply":
-                result = await run(queue.reply, ref, me, text)
-                delivered = bool(result.relay) and await dash.relay_sender(result.relay)
-                return dash.redirect(f"/r/{ref}", m="reply_sent" if delivered
-                                     else "reply_not_delivered")
-            methods: Dict[str, Tuple[Callable[..., ActionResult], str]] = {
-                "close": (queue.close, "closed"),
-                "release": (queue.release, "released"),
-                "live": (lambda r, s: queue.set_in_contact(r, s, live=True), "live_started"),
-                "stoplive": (queue.end_live, "live_ended"),
+                if outcome.key == "claim_closed":
+                    return dash.redirect(f"/r/{ref}", m="not_allowed", s=outcome.status,
+                                         o=outcome.owner)
+                return dash.redirect(f"/r/{ref}", m="claim_lost", o=outcome.owner)
+            calls: Dict[str, Callable[[], Awaitable[Outcome]]] = {
+                "note": lambda: actions.note(ref, me, text),
+                "reply": lambda: actions.reply(ref, me, text),
+                "close": lambda: actions.close(ref, me),
+                "release": lambda: actions.release(ref, me),
+                "live": lambda: actions.start_live(ref, me),
+                "stoplive": lambda: actions.end_live(ref, me),
             }
-            method, flash = methods[action]
-            result = await run(method, ref, me)
-            if result.relay is not None:
-                await dash.relay_sender(result.relay)
-            if result.live_changed is not None and result.request.resident_key:
-                applied = await dash.assistant_pauser(request, result.request.resident_key,
-                                                      result.live_changed)
-                if applied is False:
-                    flash = "sync_failed"
-            return dash.redirect(f"/r/{ref}" if action != "release" or me.can_see(
-                result.request.buurt, result.request.stadsdeel) else "/", m=flash)
+            outcome = await calls[action]()
+            flash = "sync_failed" if outcome.sync_failed else outcome.key
+            stays_visible = outcome.request is None or me.can_see(
+                outcome.request.buurt, outcome.request.stadsdeel)
+            return dash.redirect(f"/r/{ref}" if action != "release" or stays_visible else "/",
+                                 m=flash)
         except NotFound:
             return dash.redirect("/", m="not_found")
         except NotAllowed as exc:

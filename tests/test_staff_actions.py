@@ -1,0 +1,196 @@
+"""The staff actions (bot/staff/actions.py): the queue change and its side effects
+(message to the resident, pausing the assistant) in one place, used by the
+dashboard, the Telegram staff commands and the CLI alike."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sanic import Sanic
+
+from bot.config import Settings
+from bot.handoff import cli
+from bot.handoff.queue import SYNC_PAUSE, SYNC_RESUME, SYNC_RESUME_ENDED, NotAllowed
+from bot.handoff.telegram_staff import TelegramStaffCommands
+from bot.staff.accounts import StaffAccounts
+from bot.staff.actions import StaffActions
+from bot.staff.dashboard import dashboard_app
+from tests.test_handoff_support import (  # noqa: F401  (fixtures)
+    COORD,
+    WEST,
+    WEST2,
+    _sqlite_template,
+    new_request,
+    queue,
+    roster,
+    sqlite_url,
+    write_roster,
+)
+from tests.test_staff_dashboard import FAST_HASHER, PASSWORD, client, hidden, login
+
+
+class Effects:
+    """Records what the actions did outside the queue; can be told to fail."""
+
+    def __init__(self, delivered=True, paused=True):
+        self.relays, self.pauses = [], []
+        self._delivered, self._paused = delivered, paused
+
+    async def deliver(self, relay):
+        self.relays.append(relay)
+        if isinstance(self._delivered, Exception):
+            raise self._delivered
+        return self._delivered
+
+    async def pause(self, resident_key, paused):
+        self.pauses.append((resident_key, paused))
+        if isinstance(self._paused, Exception):
+            raise self._paused
+        return self._paused
+
+    def actions(self, queue):  # noqa: F811
+        return StaffActions(queue, deliver=self.deliver, pause=self.pause)
+
+
+async def test_claim_says_who_won(queue):  # noqa: F811
+    actions = StaffActions(queue)
+    ref = new_request(queue).reference
+    won = await actions.claim(ref, WEST)
+    assert (won.key, won.owner, won.request.area) == ("claimed", "ow-west", "Mariaberg (West)")
+    assert (await actions.claim(ref, WEST)).key == "claim_already_yours"
+    lost = await actions.claim(ref, WEST2)
+    assert (lost.key, lost.owner, lost.request) == ("claim_lost", "ow-west", None)
+    await actions.close(ref, WEST)
+    closed = await actions.claim(ref, COORD)
+    assert (closed.key, closed.status) == ("claim_closed", "afgerond")
+
+
+async def test_a_reply_is_stored_and_delivered(queue):  # noqa: F811
+    effects = Effects()
+    actions = effects.actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    outcome = await actions.reply(ref, WEST, "Ik bel u morgen")
+    assert (outcome.key, outcome.delivered, outcome.status) == ("reply_sent", True, "in_contact")
+    assert [r.text.endswith("Ik bel u morgen") for r in effects.relays] == [True]
+    assert effects.relays[0].resident_key == "te-resident-1"
+    assert [n.kind for n in queue.show(ref).notes] == ["reply"]
+    assert effects.pauses == []  # a reply does not touch the assistant
+
+
+@pytest.mark.parametrize("failure", [False, ConnectionError("kanaal weg")])
+async def test_a_reply_that_did_not_arrive_says_so(queue, failure):  # noqa: F811
+    actions = Effects(delivered=failure).actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    outcome = await actions.reply(ref, WEST, "Hallo")
+    assert (outcome.key, outcome.delivered) == ("reply_not_delivered", False)
+    assert [n.text for n in queue.show(ref).notes] == ["Hallo"]  # kept for the timeline
+
+
+async def test_live_chat_pauses_and_resumes_the_assistant_and_tells_the_resident(queue):  # noqa: F811
+    effects = Effects()
+    actions = effects.actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    started = await actions.start_live(ref, WEST)
+    assert started.key == "live_started" and not started.sync_failed
+    assert effects.pauses == [("te-resident-1", True)] and "wacht" in effects.relays[-1].text
+    assert queue.get(ref).assistant_sync == SYNC_PAUSE  # the service confirms it again
+    ended = await actions.end_live(ref, WEST)
+    assert ended.key == "live_ended" and ended.delivered is True
+    assert effects.pauses[-1] == ("te-resident-1", False)
+    assert "assistent" in effects.relays[-1].text
+    # told here already: the service only resumes, it does not tell again
+    assert queue.get(ref).assistant_sync == SYNC_RESUME
+
+
+@pytest.mark.parametrize("action", ["close", "release"])
+async def test_closing_or_releasing_a_live_chat_resumes_the_assistant(queue, action):  # noqa: F811
+    effects = Effects()
+    actions = effects.actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    await actions.start_live(ref, WEST)
+    outcome = await getattr(actions, action)(ref, WEST)
+    assert outcome.key == {"close": "closed", "release": "released"}[action]
+    assert effects.pauses == [("te-resident-1", True), ("te-resident-1", False)]
+    assert "assistent" in effects.relays[-1].text
+    assert queue.live_request("te-resident-1") is None
+
+
+async def test_closing_without_live_chat_touches_nothing_outside_the_queue(queue):  # noqa: F811
+    effects = Effects()
+    actions = effects.actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    outcome = await actions.close(ref, WEST, note="Samen naar de huiskamer geweest")
+    assert outcome.status == "afgerond" and outcome.delivered is None
+    assert effects.relays == [] and effects.pauses == []
+    assert [n.text for n in queue.show(ref).notes] == ["Samen naar de huiskamer geweest"]
+
+
+@pytest.mark.parametrize("failure", [False, RuntimeError("rasa weg")])
+async def test_a_failed_pause_is_reported_and_left_for_the_service(queue, failure):  # noqa: F811
+    actions = Effects(paused=failure).actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    outcome = await actions.start_live(ref, WEST)
+    assert outcome.sync_failed and outcome.key == "live_started"
+    assert queue.get(ref).assistant_sync == SYNC_PAUSE  # the service's loop retries
+
+
+async def test_without_a_channel_the_service_tells_the_resident_later(queue):  # noqa: F811
+    """The CLI has no resident connection and no Agent: the queue keeps the task."""
+    live = Effects().actions(queue)
+    ref = new_request(queue).reference
+    await live.claim(ref, WEST)
+    await live.start_live(ref, WEST)
+    outcome = await StaffActions(queue).close(ref, WEST)
+    assert outcome.delivered is None and not outcome.sync_failed
+    assert queue.get(ref).assistant_sync == SYNC_RESUME_ENDED
+
+
+async def test_refusals_are_the_queues_errors(queue):  # noqa: F811
+    actions = Effects().actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    with pytest.raises(NotAllowed):
+        await actions.reply(ref, WEST2, "Ik neem het over")
+
+
+async def test_dashboard_telegram_and_cli_all_close_through_the_staff_actions(
+        queue, tmp_path, monkeypatch):  # noqa: F811
+    """One code path: each interface's close goes through StaffActions.close."""
+    calls = []
+    original = StaffActions.close
+
+    async def recording_close(self, reference, staff, **kwargs):
+        calls.append(staff.username)
+        return await original(self, reference, staff, **kwargs)
+
+    monkeypatch.setattr(StaffActions, "close", recording_close)
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    refs = [new_request(queue, resident_key=f"te-{i}").reference for i in range(3)]
+    for ref in refs:
+        queue.claim(ref, WEST)
+
+    commands = TelegramStaffCommands(StaffActions(queue), roster())
+    await commands.handle(WEST.telegram_user_id, "private", f"/afronden {refs[0]}")
+
+    settings = Settings(var_dir=tmp_path, staff_file=write_roster(tmp_path / "staff.yml"))
+    app = dashboard_app(settings, lambda: queue, app_name="staff_actions_one_path",
+                        accounts_factory=lambda e, r: StaffAccounts(e, r, hasher=FAST_HASHER))
+    StaffAccounts(queue.engine, roster, hasher=FAST_HASHER).add("ow-west", PASSWORD)
+    async with await client(app) as c:
+        await login(c, "ow-west")
+        page = await c.get(f"/staff/r/{refs[1]}")
+        await c.post(f"/staff/r/{refs[1]}/close", data={"csrf_token": hidden(page.text)})
+
+    monkeypatch.setenv("ONTMOET_DATABASE_URL", str(queue.engine.url))
+    monkeypatch.setenv("ONTMOET_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("ONTMOET_STAFF_FILE", str(settings.staff_file))
+    assert await asyncio.to_thread(cli.main, ["queue", "close", refs[2], "--as", "ow-west"]) == 0
+
+    assert calls == ["ow-west"] * 3
+    assert [queue.get(ref).status for ref in refs] == ["afgerond"] * 3
