@@ -42,12 +42,12 @@ def test_queue_list_show_claim_close(cli_env, capsys):
                             "--json")
     assert code == 0 and closed["status"] == "afgerond"
     code, detail = run_json(capsys, "queue", "show", ref, "--json")
-    assert [e["action"] for e in detail["events"]] == ["created", "claimed", "note", "closed"]
+    assert [e["action"] for e in detail["events"]] == ["created", "claimed", "closed", "note"]
+    assert [(n["kind"], n["text"]) for n in detail["notes"]] == [("closing", "klaar")]
     code, rows = run_json(capsys, "queue", "list", "--status", "afgerond", "--json")
     assert [r["reference"] for r in rows] == [ref]
-    assert main(["queue", "show", "T-9999"]) == 2
-    with pytest.raises(SystemExit):
-        main(["queue", "claim", ref, "--as", "niemand"])
+    assert main(["queue", "show", "T-9999"]) == 4
+    assert main(["queue", "claim", ref, "--as", "niemand"]) == 5
 
 
 def test_escalate_and_purge(cli_env, capsys):

@@ -115,7 +115,9 @@ async def test_claim_note_reply_close(commands, queue, recorder):
     assert "Goedemiddag! Ik ben Test." in relay.text
     not_owner = (await commands.handle(WEST2_ID, "private", f"/afronden {ref}")).texts[0]
     assert "Test West" in not_owner
-    assert "afgerond" in (await commands.handle(WEST_ID, "private", f"/afronden {ref}")).texts[0]
+    asked = (await commands.handle(WEST_ID, "private", f"/afronden {ref}")).texts[0]
+    assert f"/afronden {ref} ja" in asked and queue.get(ref).status == "in_contact"
+    assert "afgerond" in (await commands.handle(WEST_ID, "private", f"/afronden {ref} ja")).texts[0]
     assert queue.get(ref).status == "afgerond"
     events = [(e.actor, e.action) for e in queue.show(ref).events]
     assert ("ow-west", "claimed") in events and ("ow-west", "closed") in events

@@ -176,7 +176,7 @@ async def test_dashboard_telegram_and_cli_all_close_through_the_staff_actions(
         queue.claim(ref, WEST)
 
     commands = TelegramStaffCommands(StaffActions(queue), roster())
-    await commands.handle(WEST.telegram_user_id, "private", f"/afronden {refs[0]}")
+    await commands.handle(WEST.telegram_user_id, "private", f"/afronden {refs[0]} ja")
 
     settings = Settings(var_dir=tmp_path, staff_file=write_roster(tmp_path / "staff.yml"))
     app = dashboard_app(settings, lambda: queue, app_name="staff_actions_one_path",
@@ -185,7 +185,8 @@ async def test_dashboard_telegram_and_cli_all_close_through_the_staff_actions(
     async with await client(app) as c:
         await login(c, "ow-west")
         page = await c.get(f"/staff/r/{refs[1]}")
-        await c.post(f"/staff/r/{refs[1]}/close", data={"csrf_token": hidden(page.text)})
+        await c.post(f"/staff/r/{refs[1]}/close", data={"csrf_token": hidden(page.text),
+                                                         "confirm": "ja"})
 
     monkeypatch.setenv("ONTMOET_DATABASE_URL", str(queue.engine.url))
     monkeypatch.setenv("ONTMOET_VAR_DIR", str(tmp_path))

@@ -1,7 +1,7 @@
 """Tables of the toeleiding handoff queue.
 
     ho_request          one request of a resident for a person (reference "T-0042")
-    ho_note             internal notes, replies to the resident, resident messages
+    ho_note             internal notes, closing notes, replies to the resident, resident messages
     ho_event            audit trail: every change, who, what, when, old -> new
 
 The staff dashboard's tables (ho_staff_account, ho_staff_session,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.sql.expression import false
 
 # Any: SQLAlchemy 1.4 has no type hints, its declarative base is a runtime class.
 Base: Any = declarative_base()
@@ -46,6 +47,9 @@ CONTACT_CHAT = "chat"  # in this chat (the channel they wrote in)
 CONTACT_PHONE = "telefoon"  # by phone, at the number they gave
 CONTACT_CALL_ME = "bel_mij"  # "bel mij": call me back at the number of this channel
 CONTACT_METHODS = (CONTACT_CHAT, CONTACT_PHONE, CONTACT_CALL_ME)
+
+# What an opbouwwerker records about trying to reach the resident (timeline actions).
+CONTACT_OUTCOMES = ("gebeld", "niet_bereikt", "afspraak")
 
 # Why the request was made (the dialogue's entry point).
 KINDS = ("toeleiding", "mens", "subsidie_aanvraag", "eenzaamheid", "anders")
@@ -115,6 +119,10 @@ class HandoffNote(Base):
     author = Column(String(80), nullable=False)
     text = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
+    # A message to the resident stored where no channel is at hand (`ontmoet
+    # queue reply`): the service's loop still has to deliver it (the outbox).
+    pending_delivery = Column(Boolean, nullable=False, default=False, server_default=false(),
+                              index=True)
 
     request = relationship("HandoffRequest", back_populates="notes")
 

@@ -120,8 +120,9 @@ class HandoffRuntime:
         service's Agent."""
         from bot.staff.actions import StaffActions
 
-        return StaffActions(self.queue, deliver=self.deliver_to_resident,
-                            pause=self.pause_assistant)
+        return StaffActions.for_settings(self.queue, self.settings,
+                                         deliver=self.deliver_to_resident,
+                                         pause=self.pause_assistant)
 
     async def deliver_to_resident(self, relay) -> bool:
         if self.directory is None:
@@ -184,6 +185,28 @@ class HandoffRuntime:
                                         view.channel, address.address)
         except Exception:  # the request stays; the in-memory address still works
             logger.exception("keeping the address of %s failed", view.reference)
+
+    async def deliver_pending(self) -> int:
+        """Deliver the messages to residents stored without a channel at hand
+        (`ontmoet queue reply`, `close --message`); each is taken once. Returns
+        the number delivered."""
+        if self.directory is None:
+            return 0
+        delivered = 0
+        for relay in await asyncio.to_thread(self.queue.take_pending_deliveries):
+            try:
+                if await self.deliver_to_resident(relay):
+                    delivered += 1
+                    continue
+            except Exception:
+                logger.exception("delivering a stored message for %s failed", relay.reference)
+            from bot.handoff.texts import staff_text
+
+            view = await asyncio.to_thread(self.queue.get, relay.reference)
+            await self._tell_staff(view, staff_text("reply_not_delivered",
+                                                    reference=relay.reference,
+                                                    channel=relay.channel))
+        return delivered
 
     async def escalate_once(self) -> list:
         after = timedelta(hours=self.settings.handoff_escalate_after_hours)
@@ -345,6 +368,7 @@ class HandoffRuntime:
                 await self.expire_live_once()
                 await self.announce_crisis_signals()
                 await self.apply_assistant_syncs()
+                await self.deliver_pending()
                 if loop.time() >= next_escalation:
                     next_escalation = loop.time() + interval_seconds
                     await self.escalate_once()

@@ -15,8 +15,10 @@ else who types a queue command gets one polite refusal and nothing more; group
 chats are refused for everyone.
 
 Commands: /wachtrij, /oppakken REF, /notitie REF tekst, /antwoord REF tekst,
-/afronden REF, /vrijgeven REF, plus /live REF and /stoplive REF (live chat with
-the resident: the assistant pauses meanwhile) and /help (staff only).
+/afronden REF (asks to confirm: /afronden REF ja [note] [bericht: message]),
+/heropenen REF, /vrijgeven REF, /gebeld REF, /nietbereikt REF, /afspraak REF
+tekst, plus /live REF and /stoplive REF (live chat with the resident: the
+assistant pauses meanwhile) and /help (staff only).
 """
 from __future__ import annotations
 
@@ -34,11 +36,14 @@ from bot.handoff.queue import (
     parse_reference,
 )
 from bot.handoff.routing import Roster, StaffMember
-from bot.handoff.texts import dashboard_link, staff_text
-from bot.staff.actions import Outcome, StaffActions
+from bot.handoff.texts import dashboard_link, staff_text, status_label
+from bot.staff.actions import Outcome, StaffActions, can_act
 
 QUEUE_COMMANDS = ("wachtrij", "oppakken", "notitie", "antwoord", "afronden", "vrijgeven",
-                  "live", "stoplive")
+                  "live", "stoplive", "heropenen", "gebeld", "nietbereikt", "afspraak")
+CONTACT_COMMANDS = {"gebeld": "gebeld", "nietbereikt": "niet_bereikt", "afspraak": "afspraak"}
+_CONFIRM_RE = re.compile(r"^(?:ja|bevestig)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_MESSAGE_RE = re.compile(r"\bbericht:\s*", re.IGNORECASE)
 STAFF_ONLY_COMMANDS = ("help",)
 _COMMAND_RE = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 MAX_LIST = 20
@@ -47,7 +52,11 @@ USAGE = {
     "oppakken": "/oppakken T-0042",
     "notitie": "/notitie T-0042 tekst",
     "antwoord": "/antwoord T-0042 tekst",
-    "afronden": "/afronden T-0042",
+    "afronden": "/afronden T-0042 ja [afsluitnotitie] [bericht: afsluitbericht]",
+    "heropenen": "/heropenen T-0042",
+    "gebeld": "/gebeld T-0042 [tekst]",
+    "nietbereikt": "/nietbereikt T-0042 [tekst]",
+    "afspraak": "/afspraak T-0042 donderdag 14 uur bij het gemeenschapshuis",
     "vrijgeven": "/vrijgeven T-0042",
     "live": "/live T-0042",
     "stoplive": "/stoplive T-0042",
@@ -58,6 +67,12 @@ USAGE = {
 class StaffReply:
     texts: Tuple[str, ...]
     staff: Optional[StaffMember] = None  # None: the sender is not staff
+
+
+def split_closing(text: str) -> Tuple[str, str]:
+    """"Samen gewandeld bericht: Tot ziens!" -> ("Samen gewandeld", "Tot ziens!")."""
+    parts = _MESSAGE_RE.split(text or "", maxsplit=1)
+    return parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
 
 
 def parse_command(text: str) -> Optional[Tuple[str, str]]:
@@ -144,11 +159,13 @@ class TelegramStaffCommands:
         ref = parse_reference(rest.split(" ")[0]) or rest
         if exc.details.get("anonymised"):
             return staff_text("anonymised", reference=ref)
+        if exc.details.get("reopen_expired"):
+            return staff_text("reopen_expired", reference=ref)
         status = exc.details.get("status")
         owner = exc.details.get("owner")
         if status in ("opgepakt", "in_contact") and owner:
             return staff_text("not_owner", reference=ref, owner=self._display(owner))
-        return staff_text("wrong_status", reference=ref, status=status or "?")
+        return staff_text("wrong_status", reference=ref, status=status_label(status or "?"))
 
     @staticmethod
     def _split(rest: str, need_text: bool, command: str) -> Tuple[str, str]:
@@ -171,7 +188,8 @@ class TelegramStaffCommands:
         lines = [staff_text("queue_header", count=len(views))]
         for view in views[: self.max_list]:
             owner = f" · {self._display(view.assigned_to)}" if view.assigned_to else ""
-            lines.append(staff_text("queue_line", reference=view.reference, status=view.status,
+            lines.append(staff_text("queue_line", reference=view.reference,
+                                    status=status_label(view.status),
                                     area=view.area, kind=view.kind, owner=owner))
         if len(views) > self.max_list:
             lines.append(staff_text("queue_more", count=len(views) - self.max_list))
@@ -181,7 +199,8 @@ class TelegramStaffCommands:
         """The staff text for an Outcome (plus a warning when the pause failed)."""
         r = outcome.request
         values = dict(reference=outcome.reference, link=self.link(outcome.reference),
-                      owner=self._display(outcome.owner), status=outcome.status or "?",
+                      owner=self._display(outcome.owner),
+                      status=status_label(outcome.status or "") or "?",
                       area=r.area if r else "", channel=r.channel if r else "")
         key = outcome.key
         if key == "live_started" and not self.live_relay:
@@ -204,8 +223,37 @@ class TelegramStaffCommands:
         return self._reply(await self.actions.reply(reference, staff, text), staff)
 
     async def _cmd_afronden(self, staff: StaffMember, rest: str) -> StaffReply:
-        reference, note = self._split(rest, False, "afronden")
-        return self._reply(await self.actions.close(reference, staff, note=note or None), staff)
+        """`/afronden REF` asks to confirm; `/afronden REF ja [note] [bericht: text]` closes."""
+        reference, rest_text = self._split(rest, False, "afronden")
+        confirmed = _CONFIRM_RE.match(rest_text)
+        if confirmed is None:
+            view = await asyncio.to_thread(self.queue.get, reference, staff)
+            if not can_act(view, staff):  # say now what closing would answer
+                raise NotAllowed(reference, status=view.status, owner=view.assigned_to)
+            days = f"{self.actions.reopen_within.total_seconds() / 86400:g}"
+            return StaffReply((staff_text("close_confirm", reference=reference, days=days),),
+                              staff=staff)
+        note, message = split_closing(confirmed.group(1))
+        return self._reply(await self.actions.close(reference, staff, note=note or None,
+                                                    message=message or None), staff)
+
+    async def _cmd_heropenen(self, staff: StaffMember, rest: str) -> StaffReply:
+        reference, _ = self._split(rest, False, "heropenen")
+        return self._reply(await self.actions.reopen(reference, staff), staff)
+
+    async def _contact(self, staff: StaffMember, rest: str, command: str) -> StaffReply:
+        reference, text = self._split(rest, command == "afspraak", command)
+        return self._reply(await self.actions.contact(reference, staff, CONTACT_COMMANDS[command],
+                                                      text or None), staff)
+
+    async def _cmd_gebeld(self, staff: StaffMember, rest: str) -> StaffReply:
+        return await self._contact(staff, rest, "gebeld")
+
+    async def _cmd_nietbereikt(self, staff: StaffMember, rest: str) -> StaffReply:
+        return await self._contact(staff, rest, "nietbereikt")
+
+    async def _cmd_afspraak(self, staff: StaffMember, rest: str) -> StaffReply:
+        return await self._contact(staff, rest, "afspraak")
 
     async def _cmd_vrijgeven(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "vrijgeven")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import yaml
 
@@ -23,6 +23,11 @@ def staff_text(key: str, **values) -> str:
     """The staff text for `key`, formatted with `values`."""
     template = _texts()[key]
     return template.format(**values) if values else template
+
+
+def status_label(status: str) -> str:
+    """A request's status in plain Dutch ("in_contact" -> "in contact")."""
+    return _texts().get(f"status_{status}", status)
 
 
 def resident_text(key: str, language: str = "nl", **values) -> str:
@@ -47,3 +52,15 @@ def describe_contact(view) -> str:
     if view.contact_method == "chat" or view.resident_key:
         return staff_text("contact_chat", channel=view.channel)
     return staff_text("contact_unknown")
+
+
+def contact_number(view) -> Optional[str]:
+    """The number to call for a request (for a tap-to-call link), if any: the
+    number the resident gave, or their WhatsApp number when they asked to be
+    called back on it ("bel mij")."""
+    if view.contact_phone:
+        return str(view.contact_phone).replace(" ", "")
+    if view.contact_method == "bel_mij" and view.channel == "whatsapp" and view.channel_address:
+        digits = "".join(ch for ch in str(view.channel_address) if ch.isdigit())
+        return f"+{digits}" if digits else None
+    return None

@@ -1,5 +1,6 @@
 """What an opbouwwerker does with a request: one code path for the dashboard,
-the Telegram staff commands and `ontmoet queue`.
+the Telegram staff commands and `ontmoet queue` (claim, note, reply, live chat,
+contact attempts, close with a note and a message, reopen, release).
 
     actions = StaffActions(queue, deliver=send_relay, pause=pause_assistant)
     outcome = await actions.claim("T-0042", staff)       # Outcome(key="claimed", ...)
@@ -29,10 +30,11 @@ import asyncio
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Optional, Union
 
-from bot.handoff.models import CLOSED_STATUSES
-from bot.handoff.queue import ActionResult, HandoffQueue, Relay, RequestView
+from bot.handoff.models import AFGEROND, CLOSED_STATUSES, IN_CONTACT, OPGEPAKT
+from bot.handoff.queue import ActionResult, HandoffQueue, Relay, RequestView, utcnow
 from bot.handoff.routing import StaffMember
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ logger = logging.getLogger(__name__)
 RelaySender = Callable[[Relay], Awaitable[bool]]
 AssistantPauser = Callable[[str, bool], Awaitable[Optional[bool]]]
 Actor = Union[StaffMember, str]
+DEFAULT_REOPEN_WITHIN = timedelta(days=14)  # Settings.handoff_reopen_days
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,12 @@ class Outcome:
     """The result of one staff action.
 
     key: claimed | claim_already_yours | claim_lost | claim_closed | note_saved |
-         reply_sent | reply_not_delivered | closed | released | live_started |
-         live_ended
+         reply_sent | reply_not_delivered | reply_queued | closed | released |
+         reopened | live_started | live_ended | contact_gebeld |
+         contact_niet_bereikt | contact_afspraak
     delivered: the message to the resident arrived (True), did not (False),
-               or there was none to send here (None).
+               or there was none to send here (None; without a channel the
+               service delivers it within seconds).
     sync_failed: the assistant could not be paused/resumed now (the service retries).
     """
 
@@ -63,12 +68,42 @@ class Outcome:
     sync_failed: bool = False
 
 
+def can_act(view: RequestView, staff: StaffMember) -> bool:
+    """May this person reply, close, release, start live chat, log contact?
+    The owner of a claimed request, or a coordinator."""
+    return view.status in (OPGEPAKT, IN_CONTACT) and (
+        staff.is_coordinator or view.assigned_to == staff.username)
+
+
+def reopen_until(view: RequestView, within: timedelta) -> Optional[datetime]:
+    """Until when a closed request may be reopened (None: it may not)."""
+    if view.status != AFGEROND or view.closed_at is None or view.anonymised_at is not None \
+            or within <= timedelta(0):
+        return None
+    return view.closed_at + within
+
+
+def can_reopen(view: RequestView, staff: StaffMember, within: timedelta,
+               now: Optional[datetime] = None) -> bool:
+    until = reopen_until(view, within)
+    return until is not None and until >= (now or utcnow()) and (
+        staff.is_coordinator or view.assigned_to == staff.username)
+
+
 class StaffActions:
     def __init__(self, queue: HandoffQueue, *, deliver: Optional[RelaySender] = None,
-                 pause: Optional[AssistantPauser] = None) -> None:
+                 pause: Optional[AssistantPauser] = None,
+                 reopen_within: timedelta = DEFAULT_REOPEN_WITHIN) -> None:
+        """reopen_within: how long after a close it may be reopened
+        (settings.handoff_reopen_days)."""
         self.queue = queue
         self.deliver = deliver
         self.pause = pause
+        self.reopen_within = reopen_within
+
+    @classmethod
+    def for_settings(cls, queue: HandoffQueue, settings, **kwargs) -> "StaffActions":
+        return cls(queue, reopen_within=timedelta(days=settings.handoff_reopen_days), **kwargs)
 
     async def _run(self, method, *args, **kwargs):
         return await asyncio.to_thread(functools.partial(method, *args, **kwargs))
@@ -127,12 +162,22 @@ class StaffActions:
         return Outcome("note_saved", reference)
 
     async def reply(self, reference: str, staff: Actor, text: str) -> Outcome:
-        result = await self._run(self.queue.reply, reference, staff, text)
+        result = await self._run(self.queue.reply, reference, staff, text,
+                                 deliver_later=self._later)
+        if self._later:
+            return await self._finish("reply_queued", result)
         outcome = await self._finish("reply_sent", result)
         if outcome.delivered:
             return outcome
         return Outcome("reply_not_delivered", outcome.reference, outcome.request,
                        owner=outcome.owner, status=outcome.status, delivered=False)
+
+    async def contact(self, reference: str, staff: Actor, outcome: str,
+                      text: Optional[str] = None) -> Outcome:
+        """"gebeld", "niet_bereikt" or "afspraak" on the timeline (phone-first work)."""
+        view = await self._run(self.queue.log_contact, reference, staff, outcome, text)
+        return Outcome(f"contact_{outcome}", view.reference, view, owner=view.assigned_to,
+                       status=view.status)
 
     async def start_live(self, reference: str, staff: Actor) -> Outcome:
         result = await self._run(self.queue.set_in_contact, reference, staff, live=True)
@@ -143,10 +188,17 @@ class StaffActions:
                                  tell_resident_later=self._later)
         return await self._finish("live_ended", result)
 
-    async def close(self, reference: str, staff: Actor, note: Optional[str] = None) -> Outcome:
+    async def close(self, reference: str, staff: Actor, note: Optional[str] = None,
+                    message: Optional[str] = None) -> Outcome:
+        """Close with an optional closing note (internal) and closing message
+        (to the resident, through the same relay as a reply)."""
         result = await self._run(self.queue.close, reference, staff, note=note or None,
-                                 tell_resident_later=self._later)
+                                 message=message or None, tell_resident_later=self._later)
         return await self._finish("closed", result)
+
+    async def reopen(self, reference: str, staff: Actor) -> Outcome:
+        result = await self._run(self.queue.reopen, reference, staff, self.reopen_within)
+        return await self._finish("reopened", result)
 
     async def release(self, reference: str, staff: Actor) -> Outcome:
         result = await self._run(self.queue.release, reference, staff,

@@ -11,8 +11,10 @@ hold); a coordinator sees all. Anyone without a session gets the login page
 and no queue data.
 
 Routes (relative to the prefix): GET /login, POST /login, POST /logout, GET /,
-GET /r/<ref>, POST /r/<ref>/{claim,note,reply,close,release,live,stoplive},
-GET /static/dashboard.css.
+GET /r/<ref>, GET /r/<ref>/close (the confirmation step: closing note, last
+message), POST /r/<ref>/{claim,note,reply,close,release,live,stoplive,reopen,
+contact}, GET /static/dashboard.css. Every action is a staff action
+(bot/staff/actions.py), the same as in Telegram and the CLI.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import functools
 import logging
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, Optional
 from urllib.parse import urlencode
@@ -30,7 +32,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
 
 from bot.config import Settings
-from bot.handoff.models import CONTACT_CHAT, IN_CONTACT, OPGEPAKT, STATUSES
+from bot.handoff.models import CONTACT_CHAT, STATUSES
 from bot.handoff.queue import (
     HandoffQueue,
     InvalidInput,
@@ -39,11 +41,20 @@ from bot.handoff.queue import (
     Relay,
     deliver_relay,
     parse_reference,
+    utcnow,
 )
 from bot.handoff.routing import RosterCache
-from bot.handoff.texts import describe_contact, staff_text
+from bot.handoff.texts import contact_number, describe_contact, staff_text
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
-from bot.staff.actions import Outcome, RelaySender, StaffActions
+from bot.staff.actions import (
+    Outcome,
+    RelaySender,
+    StaffActions,
+    can_act,
+    can_reopen,
+    reopen_until,
+)
+from bot.staff.clock import TIMEZONE, local_time, promised_hours, response_clock
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +67,11 @@ FLASH_KEYS = {
     "claimed", "claim_lost", "note_saved", "reply_sent", "reply_not_delivered", "closed",
     "released", "live_started", "live_ended", "not_allowed", "empty_text", "logged_out",
     "login_failed", "login_blocked", "session_expired", "csrf", "not_found", "anonymised",
-    "sync_failed",
+    "sync_failed", "reopened", "reopen_expired", "contact_gebeld", "contact_niet_bereikt",
+    "contact_afspraak", "close_confirm",
 }
-NOTE_LABELS = {"note": "Notitie", "reply": "Bericht aan bewoner", "resident": "Bericht van bewoner"}
+NOTE_LABELS = {"note": "Notitie", "closing": "Afsluitnotitie", "reply": "Bericht aan bewoner",
+               "resident": "Bericht van bewoner"}
 EVENT_LABELS = {
     "created": "Vraag ontvangen", "claimed": "Opgepakt", "in_contact": "In contact",
     "closed": "Afgerond", "released": "Vrijgegeven", "cancelled": "Ingetrokken door bewoner",
@@ -69,7 +82,13 @@ EVENT_LABELS = {
     "crisis_signal": "Let op: bericht dat op een crisis wijst (113 en 112 gegeven)",
     "live_expired": "Live chat vanzelf gestopt (te lang geen antwoord)",
     "expired": "Gesloten: stond te lang open",
+    "reopened": "Heropend",
+    "contact_gebeld": "Gebeld",
+    "contact_niet_bereikt": "Gebeld, niet bereikt",
+    "contact_afspraak": "Afspraak gemaakt",
 }
+CONTACT_BUTTONS = (("gebeld", "Gebeld"), ("niet_bereikt", "Niet bereikt"),
+                   ("afspraak", "Afspraak gemaakt"))
 _USERNAME_RE = re.compile(r"^[\w.\-]{1,80}$")
 
 # async (request, resident_key, paused): live chat applied to the Agent of the app
@@ -136,18 +155,6 @@ def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_pr
     return hops[-trusted_proxies][:64]
 
 
-def _local_time(value: Optional[datetime]) -> str:
-    if value is None:
-        return "-"
-    try:
-        from zoneinfo import ZoneInfo
-
-        local = value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Europe/Amsterdam"))
-        return local.strftime("%d-%m-%Y %H:%M")
-    except Exception:  # pragma: no cover - no tz database
-        return value.strftime("%d-%m-%Y %H:%M UTC")
-
-
 class _Dashboard:
     """Lazily built services (no engine or file access at import or build time)."""
 
@@ -167,7 +174,7 @@ class _Dashboard:
         self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                                autoescape=select_autoescape(["html"]), trim_blocks=True,
                                lstrip_blocks=True)
-        self.env.filters["when"] = _local_time
+        self.env.filters["when"] = local_time
         self.env.filters["person"] = self._person
 
     @property
@@ -191,8 +198,21 @@ class _Dashboard:
     def actions(self, request) -> StaffActions:
         """The staff actions for one web request: replies go out through the
         relay sender, live chat pauses the Agent of this app."""
-        return StaffActions(self.queue, deliver=self.relay_sender,
-                            pause=functools.partial(self.assistant_pauser, request))
+        return StaffActions.for_settings(self.queue, self.settings, deliver=self.relay_sender,
+                                         pause=functools.partial(self.assistant_pauser, request))
+
+    def detail_context(self, found, me) -> dict:
+        """What the detail page shows of a request (queue RequestDetail)."""
+        r = found.request
+        within = timedelta(days=self.settings.handoff_reopen_days)
+        return dict(
+            r=r, timeline=found.timeline(), contact=describe_contact(r),
+            phone=contact_number(r), can_act=can_act(r, me),
+            can_reopen=can_reopen(r, me, within), reopen_until=reopen_until(r, within),
+            clock=response_clock(r, promised_hours(self.settings), utcnow()),
+            live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
+            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, contact_buttons=CONTACT_BUTTONS,
+            timezone=TIMEZONE)
 
     def _person(self, username: Optional[str]) -> str:
         if not username:
@@ -362,14 +382,27 @@ def dashboard_blueprint(settings: Settings,
         except NotFound:
             return dash.render("error.html", http_status=404, me=me, csrf=info.csrf_token,
                                heading="Niet gevonden", text=staff_text("dash_not_found"))
-        r = found.request
-        can_act = r.status in (OPGEPAKT, IN_CONTACT) and (
-            me.is_coordinator or r.assigned_to == me.username)
-        return dash.render(
-            "detail.html", me=me, csrf=info.csrf_token, r=r, timeline=found.timeline(),
-            contact=describe_contact(r), can_act=can_act,
-            live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
-            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, message=dash.flash(request))
+        return dash.render("detail.html", me=me, csrf=info.csrf_token,
+                           message=dash.flash(request), **dash.detail_context(found, me))
+
+    @bp.get("/r/<reference>/close")
+    async def close_form(request, reference: str):
+        """The confirmation step of closing: a closing note and a last message."""
+        info = await current(request)
+        if info is None:
+            return dash.redirect("/login")
+        try:
+            found = await run(dash.queue.show, reference, info.member)
+        except NotFound:
+            return dash.render("error.html", http_status=404, me=info.member,
+                               csrf=info.csrf_token, heading="Niet gevonden",
+                               text=staff_text("dash_not_found"))
+        if not can_act(found.request, info.member):
+            return dash.redirect(f"/r/{found.request.reference}", m="not_allowed",
+                                 s=found.request.status, o=found.request.assigned_to)
+        return dash.render("close.html", me=info.member, csrf=info.csrf_token, r=found.request,
+                           reopen_days=f"{dash.settings.handoff_reopen_days:g}",
+                           message=dash.flash(request))
 
     async def act(request, reference: str, action: str):
         info = await current(request)
@@ -394,10 +427,16 @@ def dashboard_blueprint(settings: Settings,
                     return dash.redirect(f"/r/{ref}", m="not_allowed", s=outcome.status,
                                          o=outcome.owner)
                 return dash.redirect(f"/r/{ref}", m="claim_lost", o=outcome.owner)
+            if action == "close" and request.form.get("confirm") != "ja":
+                return dash.redirect(f"/r/{ref}/close", m="close_confirm")
+            form = request.form or {}
             calls: Dict[str, Callable[[], Awaitable[Outcome]]] = {
                 "note": lambda: actions.note(ref, me, text),
                 "reply": lambda: actions.reply(ref, me, text),
-                "close": lambda: actions.close(ref, me),
+                "close": lambda: actions.close(ref, me, note=(form.get("note") or "").strip(),
+                                               message=(form.get("message") or "").strip()),
+                "reopen": lambda: actions.reopen(ref, me),
+                "contact": lambda: actions.contact(ref, me, form.get("outcome") or "", text),
                 "release": lambda: actions.release(ref, me),
                 "live": lambda: actions.start_live(ref, me),
                 "stoplive": lambda: actions.end_live(ref, me),
@@ -413,12 +452,15 @@ def dashboard_blueprint(settings: Settings,
         except NotAllowed as exc:
             if exc.details.get("anonymised"):
                 return dash.redirect(f"/r/{ref}", m="anonymised")
+            if action == "reopen" and exc.details.get("reopen_expired"):
+                return dash.redirect(f"/r/{ref}", m="reopen_expired")
             return dash.redirect(f"/r/{ref}", m="not_allowed", s=exc.details.get("status"),
                                  o=exc.details.get("owner"))
         except InvalidInput:
             return dash.redirect(f"/r/{ref}", m="empty_text")
 
-    for action_name in ("claim", "note", "reply", "close", "release", "live", "stoplive"):
+    for action_name in ("claim", "note", "reply", "close", "release", "live", "stoplive",
+                        "reopen", "contact"):
         async def handler(request, reference: str, _action=action_name):
             return await act(request, reference, _action)
 
