@@ -99,8 +99,8 @@ def test_full_lifecycle_with_audit_trail(queue):
         ("note", "ow-west", None, None),
         ("in_contact", "ow-west", "opgepakt", "in_contact"),
         ("reply", "ow-west", None, None),
-        ("closed", "ow-west", "in_contact", "afgerond"),
         ("note", "ow-west", None, None),  # the closing note, in the close's transaction
+        ("closed", "ow-west", "in_contact", "afgerond"),
     ]
     assert [n.kind for n in detail.notes] == ["note", "reply", "closing"]
     assert all(e.at is not None for e in detail.events)

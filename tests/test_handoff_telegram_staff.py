@@ -244,3 +244,32 @@ def test_the_resident_is_told_when_their_words_go_through_telegram(tmp_path, sql
         started = queue.set_in_contact(view.reference, WEST, live=True)
         assert ("Telegram" in started.relay.text) is says_telegram
         queue.engine.dispose()
+
+
+async def test_afronden_asks_first_then_closes_with_note_and_message(commands, queue, recorder):
+    ref = new_request(queue).reference
+    await commands.handle(WEST_ID, "private", f"/oppakken {ref}")
+    asked = (await commands.handle(WEST_ID, "private", f"/afronden {ref}")).texts[0]
+    assert f"/afronden {ref} ja" in asked and "14 dagen" in asked
+    assert queue.get(ref).status == "opgepakt" and recorder.relays == []
+    done = await commands.handle(
+        WEST_ID, "private", f"/afronden {ref} ja Samen gewandeld bericht: Tot ziens, mevrouw!")
+    assert "afgerond" in done.texts[0]
+    assert [n.text for n in queue.show(ref).notes] == ["Samen gewandeld", "Tot ziens, mevrouw!"]
+    assert recorder.relays[-1].text.endswith("Tot ziens, mevrouw!")
+    assert "weer open" in (await commands.handle(WEST_ID, "private", f"/heropenen {ref}")).texts[0]
+    assert queue.get(ref).status == "opgepakt"
+
+
+async def test_contact_commands(commands, queue):
+    ref = new_request(queue).reference
+    await commands.handle(WEST_ID, "private", f"/oppakken {ref}")
+    assert "niet bereikt" in (await commands.handle(WEST_ID, "private",
+                                                    f"/nietbereikt {ref}")).texts[0]
+    assert "Gebruik" in (await commands.handle(WEST_ID, "private", f"/afspraak {ref}")).texts[0]
+    said = (await commands.handle(WEST_ID, "private", f"/afspraak {ref} Do 14 uur")).texts[0]
+    assert "afspraak gemaakt" in said and queue.get(ref).status == "in_contact"
+    assert [e.action for e in queue.show(ref).events][-2:] == [
+        "contact_niet_bereikt", "contact_afspraak"]
+    # the queue list says statuses in plain words
+    assert "in contact" in (await commands.handle(WEST_ID, "private", "/wachtrij")).texts[0]

@@ -4,16 +4,25 @@ dashboard, the Telegram staff commands and the CLI alike."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sanic import Sanic
 
 from bot.config import Settings
 from bot.handoff import cli
-from bot.handoff.queue import SYNC_PAUSE, SYNC_RESUME, SYNC_RESUME_ENDED, NotAllowed
+from bot.handoff.queue import (
+    SYNC_PAUSE,
+    SYNC_RESUME,
+    SYNC_RESUME_ENDED,
+    InvalidInput,
+    NotAllowed,
+)
 from bot.handoff.telegram_staff import TelegramStaffCommands
 from bot.staff.accounts import StaffAccounts
-from bot.staff.actions import StaffActions
+from bot.staff.actions import StaffActions, can_act, can_reopen, reopen_until
+from bot.staff.clock import hours_text, promised_hours, response_clock
 from bot.staff.dashboard import dashboard_app
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     COORD,
@@ -195,3 +204,167 @@ async def test_dashboard_telegram_and_cli_all_close_through_the_staff_actions(
 
     assert calls == ["ow-west"] * 3
     assert [queue.get(ref).status for ref in refs] == ["afgerond"] * 3
+
+
+# -- issue 19.5: closing with care ------------------------------------------------------------
+async def test_closing_note_and_closing_message(queue):  # noqa: F811
+    effects = Effects()
+    actions = effects.actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    outcome = await actions.close(ref, WEST, note="Samen naar de huiskamer geweest",
+                                  message="Fijn dat we elkaar zagen. Tot ziens!")
+    assert outcome.key == "closed" and outcome.delivered is True
+    assert [r.text for r in effects.relays] == [
+        f"Bericht van de opbouwwerker (vraag {ref}):\nFijn dat we elkaar zagen. Tot ziens!"]
+    detail = queue.show(ref)
+    assert [(n.kind, n.text) for n in detail.notes] == [
+        ("closing", "Samen naar de huiskamer geweest"),
+        ("reply", "Fijn dat we elkaar zagen. Tot ziens!")]
+    # the close stays the last step (a message after a close is read as about the request)
+    assert [e.action for e in detail.events][-3:] == ["note", "reply", "closed"]
+
+
+async def test_a_closing_message_in_live_chat_also_says_the_assistant_is_back(queue):  # noqa: F811
+    effects = Effects()
+    actions = effects.actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    await actions.start_live(ref, WEST)
+    await actions.close(ref, WEST, message="Tot donderdag!")
+    last = effects.relays[-1].text
+    assert "Tot donderdag!" in last and "weer met mij, de assistent" in last
+
+
+async def test_reopen_within_the_set_time_only(queue):  # noqa: F811
+    actions = StaffActions(queue, reopen_within=timedelta(days=7))
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    await actions.contact(ref, WEST, "gebeld")
+    await actions.close(ref, WEST)
+    with pytest.raises(NotAllowed):
+        await actions.reopen(ref, WEST2)  # not theirs
+    queue.test_clock.advance(days=6)
+    reopened = await actions.reopen(ref, WEST)
+    assert (reopened.key, reopened.status, reopened.owner) == ("reopened", "in_contact", "ow-west")
+    assert queue.get(ref).closed_at is None
+    await actions.close(ref, WEST)
+    queue.test_clock.advance(days=8)
+    with pytest.raises(NotAllowed) as refused:
+        await actions.reopen(ref, COORD)
+    assert refused.value.details["reopen_expired"]
+    assert [e.action for e in queue.show(ref).events].count("reopened") == 1
+
+
+async def test_a_withdrawn_request_cannot_be_reopened(queue):  # noqa: F811
+    actions = StaffActions(queue)
+    ref = new_request(queue).reference
+    queue.cancel(ref, "te-resident-1")
+    with pytest.raises(NotAllowed):
+        await actions.reopen(ref, COORD)
+
+
+def test_reopen_window_and_who_may_act():
+    view = SimpleNamespace(status="afgerond", closed_at=datetime(2026, 3, 2, 9), anonymised_at=None,
+                           assigned_to="ow-west")
+    week = timedelta(days=7)
+    assert reopen_until(view, week) == datetime(2026, 3, 9, 9)
+    assert can_reopen(view, WEST, week, datetime(2026, 3, 9, 8))
+    assert not can_reopen(view, WEST, week, datetime(2026, 3, 9, 10))
+    assert not can_reopen(view, WEST2, week, datetime(2026, 3, 3))
+    assert can_reopen(view, COORD, week, datetime(2026, 3, 3))
+    assert reopen_until(view, timedelta(0)) is None  # ONTMOET_HANDOFF_REOPEN_DAYS=0: never
+    claimed = SimpleNamespace(status="opgepakt", assigned_to="ow-west")
+    assert can_act(claimed, WEST) and can_act(claimed, COORD) and not can_act(claimed, WEST2)
+
+
+# -- issue 19.4: phone-first work --------------------------------------------------------------
+async def test_contact_attempts_on_the_timeline(queue):  # noqa: F811
+    actions = StaffActions(queue)
+    ref = new_request(queue, contact_method="telefoon", contact_phone="0612345678",
+                      channel_address=None).reference
+    await actions.claim(ref, WEST)
+    missed = await actions.contact(ref, WEST, "niet_bereikt")
+    assert (missed.key, missed.status) == ("contact_niet_bereikt", "opgepakt")
+    assert queue.get(ref).in_contact_at is None  # not reached is no contact
+    called = await actions.contact(ref, WEST, "gebeld")
+    assert called.status == "in_contact" and queue.get(ref).in_contact_at is not None
+    await actions.contact(ref, WEST, "afspraak", "Donderdag 14 uur bij het gemeenschapshuis")
+    detail = queue.show(ref)
+    assert [e.action for e in detail.events][-3:] == [
+        "contact_niet_bereikt", "contact_gebeld", "contact_afspraak"]
+    assert [n.text for n in detail.notes] == ["Donderdag 14 uur bij het gemeenschapshuis"]
+    with pytest.raises(NotAllowed):
+        await actions.contact(ref, WEST2, "gebeld")
+    with pytest.raises(InvalidInput):
+        await actions.contact(ref, WEST, "gezwaaid")
+
+
+def test_the_promised_time_comes_from_the_settings():
+    assert promised_hours(Settings(handoff_expected_time="binnen 24 uur")) == 24
+    assert promised_hours(Settings(handoff_expected_time="binnen 1,5 uur")) == 1.5
+    # no hours in the promise: the escalation setting is the measure
+    assert promised_hours(Settings(handoff_expected_time="binnen 2 werkdagen",
+                                   handoff_escalate_after_hours=36)) == 36
+    assert promised_hours(Settings(handoff_expected_time="")) == 48
+
+
+def test_the_response_clock_marks_what_is_overdue(queue):  # noqa: F811
+    view = new_request(queue)
+    start = view.created_at
+    fresh = response_clock(view, 24, start + timedelta(hours=3))
+    assert not fresh.overdue and fresh.age_text == "3 uur" and fresh.promised_text == "24 uur"
+    late = response_clock(view, 24, start + timedelta(hours=30))
+    assert late.overdue and late.age_text == "30 uur" and not late.escalated
+    queue.claim(view.reference, WEST)
+    queue.test_clock.advance(hours=5)
+    answered = queue.reply(view.reference, WEST, "Ik bel u").request
+    done = response_clock(answered, 24, start + timedelta(hours=30))
+    assert not done.overdue and done.contact_text == "5 uur"
+    assert hours_text(0.2) == "minder dan 1 uur" and hours_text(48) == "48 uur"
+    assert hours_text(80) == "3 dagen en 8 uur" and hours_text(72) == "3 dagen"
+
+
+# -- issue 19.7: the CLI's messages go through the service ---------------------------------------
+async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_path):  # noqa: F811
+    from bot.channels.stores import ResidentAddress, ResidentDirectory
+    from bot.handoff.routing import RecordingNotifier
+    from bot.handoff.runtime import HandoffRuntime
+
+    ref = new_request(queue).reference
+    cli_side = StaffActions(queue)
+    await cli_side.claim(ref, WEST)
+    queued = await cli_side.reply(ref, WEST, "Ik kom donderdag langs")
+    assert (queued.key, queued.delivered) == ("reply_queued", None)
+    await cli_side.close(ref, WEST, message="Tot donderdag")
+
+    sent = []
+
+    async def telegram_sender(pseudonym, address, text):
+        sent.append(text)
+        return True
+
+    service = HandoffRuntime(Settings(var_dir=tmp_path), queue=queue,
+                             notifier=RecordingNotifier())
+    service.directory = ResidentDirectory()
+    service.directory.register_sender("telegram", telegram_sender)
+    await service.directory.remember("te-resident-1", ResidentAddress("telegram", "555001"))
+    assert await service.deliver_pending() == 2
+    assert [t.splitlines()[-1] for t in sent] == ["Ik kom donderdag langs", "Tot donderdag"]
+    assert await service.deliver_pending() == 0  # each message once
+
+
+async def test_an_undeliverable_stored_message_is_told_to_the_opbouwwerker(queue, tmp_path):  # noqa: F811
+    from bot.channels.stores import ResidentDirectory
+    from bot.handoff.routing import RecordingNotifier
+    from bot.handoff.runtime import HandoffRuntime
+
+    ref = new_request(queue, channel_address=None).reference
+    await StaffActions(queue).claim(ref, WEST)
+    await StaffActions(queue).reply(ref, WEST, "Hallo")
+    notifier = RecordingNotifier()
+    service = HandoffRuntime(Settings(var_dir=tmp_path, staff_file=write_roster(
+        tmp_path / "staff.yml")), queue=queue, notifier=notifier)
+    service.directory = ResidentDirectory()  # does not know the resident
+    assert await service.deliver_pending() == 0
+    assert [(who, ref in text) for who, text in notifier.sent] == [("ow-west", True)]

@@ -107,13 +107,13 @@ def _print_view(view) -> None:
           f"{view.assigned_to or '-':<20} {_when(view.created_at)}")
 
 
-def _print_detail(detail, settings: Settings) -> None:
+def _print_detail(detail, settings: Settings, queue_now: datetime) -> None:
     from bot.handoff.texts import describe_contact
     from bot.staff.clock import promised_hours, response_clock
     from bot.staff.dashboard import EVENT_LABELS, NOTE_LABELS
 
     r = detail.request
-    clock = response_clock(r, promised_hours(settings), _utcnow())
+    clock = response_clock(r, promised_hours(settings), queue_now)
     waited = (f"contact na {clock.contact_text}" if clock.contact_text
               else f"{clock.age_text} zonder contact")
     marks = (" · te laat" if clock.overdue else "") + (
@@ -138,12 +138,6 @@ def _print_detail(detail, settings: Settings) -> None:
         else:
             print(f"  {_when(at)}  {EVENT_LABELS.get(item.action, item.action)} · {item.actor}")
     print(staff_text("cli_times"))
-
-
-def _utcnow() -> datetime:
-    from bot.handoff.queue import utcnow
-
-    return utcnow()
 
 
 def _confirm_close(args: argparse.Namespace) -> bool:
@@ -226,7 +220,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
             return EXIT_OK
         if command == "show":
             detail = queue.show(args.reference)
-            _json(detail.to_dict()) if args.json else _print_detail(detail, settings)
+            _json(detail.to_dict()) if args.json else _print_detail(detail, settings, queue.now())
             return EXIT_OK
         if command in STAFF_COMMANDS:
             return _staff_action(args, settings, queue, roster)

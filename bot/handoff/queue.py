@@ -338,6 +338,10 @@ class HandoffQueue:
     def _now(self, now: Optional[datetime]) -> datetime:
         return now if now is not None else self._clock()
 
+    def now(self) -> datetime:
+        """The queue's clock (naive UTC): what "now" is for its time limits."""
+        return self._clock()
+
     def _retry(self, fn):
         """Run a write transaction, retrying transient database errors."""
         for attempt in range(self._retries):
@@ -385,9 +389,11 @@ class HandoffQueue:
     def _transition(self, row: HandoffRequest, actor: Actor, action: str, *,
                     from_statuses: Sequence[str], values: dict, require_owner: bool,
                     now: datetime, field: str = "status", old=None, new=None,
-                    extra=None, write_event: bool = True, where=()) -> HandoffRequest:
+                    extra=None, write_event: bool = True, where=(),
+                    before_event=None) -> HandoffRequest:
         """A conditional UPDATE; 0 rows means somebody else changed it first.
-        `where`: more conditions the row must meet."""
+        `where`: more conditions the row must meet. `before_event(session)` and
+        `extra(session)` run in the same transaction, before and after the event."""
         username = _username(actor)
         conditions = [HandoffRequest.id == row.id, HandoffRequest.status.in_(from_statuses),
                       *where]
@@ -403,6 +409,8 @@ class HandoffQueue:
                 )
                 if result.rowcount != 1:
                     return False
+                if before_event is not None:
+                    before_event(session)
                 if write_event:
                     self._event(session, row.id, row.reference, username, action, now,
                                 field=field,
@@ -789,7 +797,7 @@ class HandoffQueue:
         message = _clean(message, MAX_NOTE_CHARS)
         username = _username(staff)
 
-        def extra(session):
+        def before_event(session):  # so "closed" stays the last step on the timeline
             if note:
                 session.execute(insert(HandoffNote).values(
                     request_id=row.id, kind="closing", author=username, text=note,
@@ -801,7 +809,7 @@ class HandoffQueue:
         updated = self._transition(row, staff, "closed", from_statuses=(OPGEPAKT, IN_CONTACT),
                                    values=dict(status=AFGEROND, closed_at=now, live=False,
                                                **_resume(row.live, tell_resident_later)),
-                                   require_owner=True, now=now, extra=extra)
+                                   require_owner=True, now=now, before_event=before_event)
         texts = []
         if message:
             texts.append(resident_text("handoff_reply_from_staff", updated.language,

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Optional, Union
 
 from bot.handoff.models import AFGEROND, CLOSED_STATUSES, IN_CONTACT, OPGEPAKT
-from bot.handoff.queue import ActionResult, HandoffQueue, Relay, RequestView, utcnow
+from bot.handoff.queue import ActionResult, HandoffQueue, Relay, RequestView
 from bot.handoff.routing import StaffMember
 
 logger = logging.getLogger(__name__)
@@ -84,9 +84,9 @@ def reopen_until(view: RequestView, within: timedelta) -> Optional[datetime]:
 
 
 def can_reopen(view: RequestView, staff: StaffMember, within: timedelta,
-               now: Optional[datetime] = None) -> bool:
+               now: datetime) -> bool:
     until = reopen_until(view, within)
-    return until is not None and until >= (now or utcnow()) and (
+    return until is not None and until >= now and (
         staff.is_coordinator or view.assigned_to == staff.username)
 
 

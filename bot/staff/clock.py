@@ -48,9 +48,9 @@ def hours_text(hours: float) -> str:
     if hours < 1:
         return "minder dan 1 uur"
     whole = int(hours)
-    days, rest = divmod(whole, 24)
-    if days == 0:
+    if whole <= 48:
         return f"{whole} uur"
+    days, rest = divmod(whole, 24)
     day_word = "dag" if days == 1 else "dagen"
     return f"{days} {day_word}" + (f" en {rest} uur" if rest else "")
 

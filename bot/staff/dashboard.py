@@ -41,7 +41,6 @@ from bot.handoff.queue import (
     Relay,
     deliver_relay,
     parse_reference,
-    utcnow,
 )
 from bot.handoff.routing import RosterCache
 from bot.handoff.texts import contact_number, describe_contact, staff_text
@@ -205,11 +204,12 @@ class _Dashboard:
         """What the detail page shows of a request (queue RequestDetail)."""
         r = found.request
         within = timedelta(days=self.settings.handoff_reopen_days)
+        now = self.queue.now()
         return dict(
             r=r, timeline=found.timeline(), contact=describe_contact(r),
             phone=contact_number(r), can_act=can_act(r, me),
-            can_reopen=can_reopen(r, me, within), reopen_until=reopen_until(r, within),
-            clock=response_clock(r, promised_hours(self.settings), utcnow()),
+            can_reopen=can_reopen(r, me, within, now), reopen_until=reopen_until(r, within),
+            clock=response_clock(r, promised_hours(self.settings), now),
             live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
             note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, contact_buttons=CONTACT_BUTTONS,
             timezone=TIMEZONE)
