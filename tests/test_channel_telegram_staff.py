@@ -94,3 +94,29 @@ async def test_live_relay_through_telegram_is_an_operator_setting(fake_api, tmp_
         assert "Telegram" in fake_api.texts_to(CHAT)[-1]
         await post(client, base, text_from(CHAT, "Ik ben om 10 uur thuis"))
         assert "Ik ben om 10 uur thuis" in fake_api.texts_to(WEST_ID)[-1]
+
+
+async def test_closing_with_care_through_telegram(fake_api, tmp_path, queue):  # noqa: F811
+    """Issue 19.5 through the channel: confirm, then close with a note and a last
+    message that reaches the resident's chat; then reopen."""
+    channel, agent = make_channel(fake_api, tmp_path), ScriptedAgent()
+    runtime = HandoffRuntime(channel.settings, queue=queue)
+    runtime.directory = channel.directory
+    runtime._telegram = TelegramStaffCommands(runtime.staff_actions(), roster())
+    channel.runtime = runtime
+    async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
+        await post(client, base, fixture("telegram", "update_text"))
+        resident = agent.messages[0].sender_id
+        ref = new_request(queue, resident_key=resident, channel_address=str(CHAT)).reference
+        await post(client, base, text_from(WEST_ID, f"/oppakken {ref}"))
+        await post(client, base, text_from(WEST_ID, f"/afronden {ref}"))
+        assert f"/afronden {ref} ja" in fake_api.texts_to(WEST_ID)[-1]
+        assert queue.get(ref).status == "opgepakt"
+        await post(client, base, text_from(
+            WEST_ID, f"/afronden {ref} ja Samen gewandeld bericht: Tot volgende week!"))
+        assert "afgerond" in fake_api.texts_to(WEST_ID)[-1]
+        assert fake_api.texts_to(CHAT)[-1].endswith("Tot volgende week!")
+        await post(client, base, text_from(WEST_ID, f"/heropenen {ref}"))
+        assert "weer open" in fake_api.texts_to(WEST_ID)[-1]
+    assert queue.get(ref).status == "opgepakt"
+    assert [n.kind for n in queue.show(ref).notes] == ["closing", "reply"]

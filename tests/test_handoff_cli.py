@@ -162,7 +162,7 @@ def test_dutch_text_and_dutch_time(cli_env, capsys):
     created = queue.get(ref).created_at  # naive UTC
     code, out, _ = _run(capsys, "queue", "show", ref)
     assert code == 0 and "In de woorden van de bewoner: Ik zoek een huiskamer" in out
-    assert "Europe/Amsterdam" in out
+    assert "Europe/Amsterdam" in out and "Vraag ontvangen · bewoner" in out
     for python_word in ("True", "False", "None", "{", "in_contact"):
         assert python_word not in out
     from bot.staff.clock import to_local

@@ -368,3 +368,31 @@ async def test_an_undeliverable_stored_message_is_told_to_the_opbouwwerker(queue
     service.directory = ResidentDirectory()  # does not know the resident
     assert await service.deliver_pending() == 0
     assert [(who, ref in text) for who, text in notifier.sent] == [("ow-west", True)]
+
+
+async def test_the_services_loop_delivers_what_the_cli_stored(queue, tmp_path):  # noqa: F811
+    """The round the service runs every few seconds includes the outbox."""
+    from bot.channels.stores import ResidentAddress, ResidentDirectory
+    from bot.handoff.routing import RecordingNotifier
+    from bot.handoff.runtime import HandoffRuntime
+
+    ref = new_request(queue).reference
+    await StaffActions(queue).claim(ref, WEST)
+    await StaffActions(queue).reply(ref, WEST, "Tot morgen")
+    arrived = asyncio.Event()
+
+    async def telegram_sender(pseudonym, address, text):
+        arrived.set()
+        return True
+
+    service = HandoffRuntime(Settings(var_dir=tmp_path), queue=queue,
+                             notifier=RecordingNotifier())
+    service.directory = ResidentDirectory()
+    service.directory.register_sender("telegram", telegram_sender)
+    await service.directory.remember("te-resident-1", ResidentAddress("telegram", "555001"))
+    loop = asyncio.create_task(service.escalation_loop(announce_every_seconds=0.01))
+    try:
+        await asyncio.wait_for(arrived.wait(), timeout=60)  # a guard, not a measurement
+    finally:
+        loop.cancel()
+    assert queue.take_pending_deliveries() == []

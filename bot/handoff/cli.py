@@ -130,13 +130,15 @@ def _print_detail(detail, settings: Settings, queue_now: datetime) -> None:
     ]
     for label, value in rows:
         print(f"{label:>28}: {value}")
+    people = {"resident": "bewoner", "system": "systeem"}
     print(staff_text("cli_timeline"))
     for at, kind, item in detail.timeline():
         if kind == "note":
-            print(f"  {_when(at)}  {NOTE_LABELS.get(item.kind, item.kind)} · {item.author}: "
-                  f"{item.text}")
+            print(f"  {_when(at)}  {NOTE_LABELS.get(item.kind, item.kind)} · "
+                  f"{people.get(item.author, item.author)}: {item.text}")
         else:
-            print(f"  {_when(at)}  {EVENT_LABELS.get(item.action, item.action)} · {item.actor}")
+            print(f"  {_when(at)}  {EVENT_LABELS.get(item.action, item.action)} · "
+                  f"{people.get(item.actor, item.actor)}")
     print(staff_text("cli_times"))
 
 
