@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety import is_crisis
+from bot.safety import CHECK_IN, CRISIS, assess, crisis_level, is_crisis
 from tests.conftest import ServiceProcess, post_message, reply_text, tracker_of
 
 CRISIS_PHRASINGS = [
@@ -68,6 +68,25 @@ CRISIS_PHRASINGS += [
     "mijn ex staat voor de deur en heeft gezegd dat hij me gaat slaan",
     "ik ben bang dat mijn zoon mij weer slaat", "i have pills and i will take them all",
     "ik heb er genoeg van, ik stap eruit"]
+# The fourth (bench/data/crisis_untuned_4.yml) and the sixth (crisis_untuned_6.yml,
+# written by the engineer who then restructured the net into a model of
+# first-person danger, bot/safety.py) are tuning sets too: every phrasing of
+# every tuning set is asserted below (TUNING_SETS).
+ROOT = Path(__file__).resolve().parent.parent
+TUNING_SETS = ["crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
+               "crisis_untuned_4.yml", "crisis_untuned_6.yml"]
+
+
+def _examples(name: str):
+    import yaml
+
+    data = yaml.safe_load((ROOT / "bench" / "data" / name).read_text(encoding="utf-8"))
+    return [line.strip()[2:] for block in data["nlu"] for line in block["examples"].splitlines()
+            if line.strip().startswith("- ")]
+
+
+TUNING_PHRASINGS = [(name, text) for name in TUNING_SETS for text in _examples(name)]
+FALSE_FRIENDS = _examples("crisis_false_friends.yml")
 
 NOT_CRISIS = [
     "ik maak een eind aan de ruzie met mijn buurman",
@@ -107,6 +126,51 @@ def test_the_keyword_net_alone_catches_every_phrasing(phrase):
 @pytest.mark.parametrize("phrase", NOT_CRISIS)
 def test_idioms_are_no_crisis_for_the_net(phrase):
     assert not is_crisis(phrase)
+
+
+@pytest.mark.parametrize("name, phrase", TUNING_PHRASINGS)
+def test_the_net_catches_every_phrasing_of_every_tuning_set(name, phrase):
+    assert crisis_level(phrase) == CRISIS, (name, assess(phrase))
+
+
+@pytest.mark.parametrize("phrase", FALSE_FRIENDS + NOT_CRISIS)
+def test_the_net_stays_quiet_on_false_friends(phrase):
+    """No crisis reply and no check-in question on an ordinary message."""
+    assert crisis_level(phrase) is None, assess(phrase)
+
+
+def test_there_are_at_least_30_false_friends():
+    assert len(set(FALSE_FRIENDS)) >= 30
+
+
+# The model, not a list: verb forms through the lemma tables, a method with the
+# resident at risk, violence against the resident. None of these is a tuning
+# phrasing; each names the rule that must fire.
+@pytest.mark.parametrize("phrase, reason", [
+    ("gisteren sprong ik bijna van het dak", "method:jump+height"),      # sprong -> springen
+    ("ik ben van plan van de spoorbrug te springen", "method:jump+height"),  # a compound
+    ("ik heb twee strips slaappillen opgespaard", "method:pills"),       # opgespaard -> opsparen
+    ("ik heb een strop geknoopt", "method:rope"),
+    ("ik wil mezelf verhangen", "method:hang"),
+    ("mijn stiefvader heeft me geschopt", "violence"),
+    ("ik werd gisteren weer geslagen", "violence"),
+    ("my boyfriend threatens me every night", "violence"),
+    ("ich will nicht mehr leben, bitte", "wish:not-live"),
+    ("ik wil liever dood zijn dan zo verder", "wish:die"),
+    ("zelfmoordd", "always"),
+    ("ik denk aan suiside", "always"),
+])
+def test_the_net_generalises_by_its_rules(phrase, reason):
+    signal = assess(phrase)
+    assert signal.level == CRISIS and reason in signal.reasons, signal
+
+
+@pytest.mark.parametrize("phrase", [
+    "ik ben het zat", "alles is zinloos", "ik heb pillen", "ik heb een mes", "ik wil springen",
+    "ik ben bang voor mijn man", "het heeft allemaal geen zin meer", "i give up",
+])
+def test_an_uncertain_signal_gets_a_check_in_not_silence(phrase):
+    assert crisis_level(phrase) == CHECK_IN, assess(phrase)
 
 
 # ---- end to end (test model) -------------------------------------------------
