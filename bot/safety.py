@@ -198,6 +198,7 @@ EXPRESSIONS = [
     r"\bstap (?:er ?uit|eruit)\s*$",
     r"\b(?:me|mij|mezelf) (?:van kant|van het leven)\b|\bvan het leven beroven\b",
     r"\b(?:stoppen|ophouden) met leven\b",
+    r"\b(?:was|ware|ben) ik (?:maar|toch) (?:dood|nooit geboren)\b|\bwish i (?:was|were) (?:dead|never born)\b",
     r"\bhoeft (?:voor mij )?(?:echt )?allemaal niet meer\b",
     r"\bik kan (?:het )?(?:echt )?niet meer\s*$",
     r"\biedereen (?:is )?beter af zonder (?:mij|me)\b|\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
