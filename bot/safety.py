@@ -201,7 +201,7 @@ EXPRESSIONS = [
     r"\b(?:was|ware|ben) ik (?:maar|toch) (?:dood|nooit geboren)\b|\bwish i (?:was|were) (?:dead|never born)\b",
     r"\bhoeft (?:voor mij )?(?:echt )?allemaal niet meer\b",
     r"\bik kan (?:het )?(?:echt )?niet meer\s*$",
-    r"\biedereen (?:is )?beter af zonder (?:mij|me)\b|\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
+    r"\bbeter af (?:is |zijn |zou zijn )?zonder (?:mij|me)\b|\bbetter off without me\b|\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
     r"\bniemand mist (?:me|mij)\b|\bnobody would (?:care|miss me)\b",
     r"\b(?:doe|deed) (?:ik )?(?:me|mij|mezelf|mijzelf) (?:pijn|iets aan)\b",
     r"\b(?:me|mij|mezelf|mijzelf) (?:iets )?(?:aan ?doen|aan te doen|pijn (?:doen|te doen))\b",

@@ -265,3 +265,26 @@ def test_typing_mens_as_the_disclosure_says_reaches_a_person(safety_url):
     post_message(safety_url.url, sender, "hallo")
     post_message(safety_url.url, sender, "mens")
     assert tracker_of(safety_url, sender)["latest_message"]["intent"]["name"] == "request_human"
+
+
+def test_the_net_only_benchmark_reports_recall_misses_and_false_alarms(tmp_path, capsys):
+    """`python -m bench.nlu_eval --crisis-net-only --crisis FILE`: no model."""
+    from bench import nlu_eval
+
+    crisis = tmp_path / "fifth.yml"
+    crisis.write_text('version: "3.1"\nnlu:\n  - intent: crisis\n    examples: |\n'
+                      "      - mijn buurman heeft me met een stok geslagen\n"
+                      "      - er ligt hier nu een stapel pillen voor mij\n"
+                      "      - de lucht is blauw vandaag\n", encoding="utf-8")
+    friends = tmp_path / "friends.yml"
+    friends.write_text('version: "3.1"\nnlu:\n  - intent: not_crisis\n    examples: |\n'
+                       "      - ik spring even binnen\n      - alles is zinloos\n", encoding="utf-8")
+    result = nlu_eval.crisis_net_only(crisis, friends)
+    assert result["n"] == 3 and not result["tuning_set"]
+    assert result["recall"] == round(1 / 3, 4) and result["check_in_or_crisis"] == round(2 / 3, 4)
+    assert [m["level"] for m in result["missed"]] == ["check_in", None]
+    assert result["false_friends"]["false_alarm_rate"] == 0.5
+    assert nlu_eval.main(["--crisis-net-only", "--crisis", str(crisis), "--false-friends", str(friends)]) == 0
+    out = capsys.readouterr().out
+    assert "recall 0.333 (1 of 3)" in out and "missed (silent): de lucht is blauw vandaag" in out
+    assert nlu_eval.is_tuning_set(ROOT / "bench" / "data" / "crisis_untuned_6.yml")
