@@ -172,6 +172,7 @@ def test_a_closed_live_chat_is_resumed_and_the_resident_told(stack):
 
 # ---- the check-in: the net is not sure (bot/safety.py CHECK_IN) ---------------
 def buttons(replies) -> dict:
+    """Title -> what pressing sends (the channel gives each button an opaque token)."""
     return {b["title"]: b["payload"] for r in replies for b in r.get("buttons") or []}
 
 
@@ -180,7 +181,7 @@ def test_an_uncertain_message_gets_a_kind_check_in_and_yes_gives_the_helplines(s
     replies = post_message(resident.service.url, resident.sender, "alles is zinloos")
     text = reply_text(replies)
     assert "Bent u in gevaar?" in text and "0800-0113" not in text, text
-    assert buttons(replies)["Ja"] == "/crisis"
+    assert set(buttons(replies)) == {"Ja", "Nee"}
     assert_helplines(resident.say(buttons(replies)["Ja"]))
 
 
@@ -192,9 +193,7 @@ def test_no_after_the_check_in_answers_the_message_itself(stack):
     replies = post_message(resident.service.url, resident.sender, "ik woon in Malberg en ik heb pillen")
     assert "Bent u in gevaar?" in reply_text(replies)
     no_form(resident)
-    no = buttons(replies)["Nee"]
-    assert "Malberg" in no, no
-    answer = resident.say(no)
+    answer = resident.say(buttons(replies)["Nee"])
     assert "Malberg" in answer and "0800-0113" not in answer, answer
 
 
