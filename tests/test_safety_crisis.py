@@ -157,6 +157,8 @@ def test_there_are_at_least_30_false_friends():
     ("my boyfriend threatens me every night", "violence"),
     ("ich will nicht mehr leben, bitte", "wish:not-live"),
     ("ik wil liever dood zijn dan zo verder", "wish:die"),
+    ("ik rijd straks met de auto tegen een boom", "expression"),
+    ("i want to disappear forever", "expression"),
     ("zelfmoordd", "always"),
     ("ik denk aan suiside", "always"),
 ])
