@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.handoff.texts import staff_text
-from bot.staff.dashboard import SESSION_COOKIE, add_security_headers
+from bot.staff.dashboard import SESSION_COOKIE, add_security_headers, add_staff_filters
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
                                            FileSystemLoader(str(STAFF_TEMPLATES))]),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
+    add_staff_filters(env)  # the staff base template's Dutch labels and texts
     base = f"{prefix}/inzicht"
     bp = Blueprint(name, url_prefix=base)
     run = asyncio.to_thread

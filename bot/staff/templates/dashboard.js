@@ -1,0 +1,54 @@
+/* The staff dashboard refreshes itself (issue 19). No inline script: the CSP
+   allows scripts from 'self' only. Every few seconds the page asks
+   <prefix>/api/stand for the counts and versions; when the list or this
+   request changed, it fetches itself again and swaps the regions named in
+   <body data-regions> (the list, or the status and the timeline), so forms
+   being typed in are left alone. The tab title shows "(n) " for new requests
+   plus unread messages of residents. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var standUrl = body.getAttribute("data-stand-url");
+  if (!standUrl || !window.fetch || !window.DOMParser) { return; }
+  var every = Math.max(2, parseInt(body.getAttribute("data-refresh-seconds"), 10) || 5) * 1000;
+  var regions = (body.getAttribute("data-regions") || "").split(/\s+/).filter(Boolean);
+  var known = body.getAttribute("data-version");
+  var baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
+
+  function setTitle(count) {
+    document.title = (count > 0 ? "(" + count + ") " : "") + baseTitle;
+  }
+
+  function swap(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    regions.forEach(function (id) {
+      var now = document.getElementById(id);
+      var next = fresh.getElementById(id);
+      if (now && next) { now.parentNode.replaceChild(document.importNode(next, true), now); }
+    });
+  }
+
+  function schedule() { window.setTimeout(poll, every); }
+
+  function poll() {
+    fetch(standUrl, { credentials: "same-origin", cache: "no-store",
+                      headers: { "Accept": "application/json" } })
+      .then(function (reply) {
+        if (reply.status === 401) { window.location.reload(); return null; }
+        return reply.ok ? reply.json() : null;
+      })
+      .then(function (stand) {
+        if (!stand) { return null; }
+        setTitle(stand.count);
+        var version = stand.list + "|" + (stand.request || "");
+        if (version === known) { return null; }
+        return fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+          .then(function (page) { return page.ok ? page.text() : null; })
+          .then(function (html) { if (html) { swap(html); known = version; } });
+      })
+      .catch(function () { /* offline for a moment: try again next round */ })
+      .then(schedule);
+  }
+
+  schedule();
+}());
