@@ -1,9 +1,10 @@
 """Who works which area: the staff roster (a data file) and notifications.
 
 The roster (Settings.staff_file, default knowledge/data/opbouwwerkers.yml) lists
-the opbouwwerkers with their werkgebied (stadsdelen and/or buurten) and Telegram
-user id and e-mail address (both optional), and one or more coordinators. It is also the Telegram allowlist: only
-the Telegram user ids in this file get queue data from the bot.
+the opbouwwerkers with their werkgebied (stadsdelen and/or buurten), Telegram
+user id and e-mail address (both optional), and one or more coordinators. It is
+also the Telegram allowlist: only the Telegram user ids in this file get queue
+data from the bot.
 
     roster = load_roster(settings.staff_file)
     plan = roster.who_to_notify(buurt="Mariaberg", stadsdeel="West")

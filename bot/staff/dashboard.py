@@ -33,7 +33,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, FrozenSet, List, Optional, Tuple
+from typing import Awaitable, Callable, Dict, FrozenSet, Optional, Tuple
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -187,7 +187,7 @@ def _change(event) -> str:
 def add_staff_filters(env: Environment) -> None:
     """The filters and texts every staff template uses (dashboard and insights)."""
     env.filters["when"] = _local_time
-    env.filters["label"] = staff_label
+    env.filters["label"] = lambda value, group: staff_label(group, value)  # value|label('status')
     env.filters["change"] = _change
     env.globals["t"] = staff_text
 

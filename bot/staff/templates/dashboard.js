@@ -13,6 +13,7 @@
   var every = Math.max(2, parseInt(body.getAttribute("data-refresh-seconds"), 10) || 5) * 1000;
   var regions = (body.getAttribute("data-regions") || "").split(/\s+/).filter(Boolean);
   var known = body.getAttribute("data-version");
+  var watch = body.getAttribute("data-watch");  // "list" or "request"
   var baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
 
   function setTitle(count) {
@@ -26,9 +27,10 @@
       var next = fresh.getElementById(id);
       if (now && next) { now.parentNode.replaceChild(document.importNode(next, true), now); }
     });
+    return fresh.body.getAttribute("data-version");
   }
 
-  function schedule() { window.setTimeout(poll, every); }
+  function schedule(soon) { window.setTimeout(poll, soon ? 0 : every); }
 
   function poll() {
     fetch(standUrl, { credentials: "same-origin", cache: "no-store",
@@ -38,15 +40,21 @@
         return reply.ok ? reply.json() : null;
       })
       .then(function (stand) {
-        if (!stand) { return null; }
+        if (!stand) { return false; }
         setTitle(stand.count);
-        var version = stand.list + "|" + (stand.request || "");
-        if (version === known) { return null; }
+        var version = (watch === "request" ? stand.request : stand.list) || "";
+        if (version === known) { return false; }
         return fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
           .then(function (page) { return page.ok ? page.text() : null; })
-          .then(function (html) { if (html) { swap(html); known = version; } });
+          .then(function (html) {
+            if (!html) { known = version; return false; }  // e.g. gone from view: stop asking
+            // the fetched page is the newest (opening it also marked it read):
+            // its version, and the counts asked again at once
+            known = swap(html);
+            return true;
+          });
       })
-      .catch(function () { /* offline for a moment: try again next round */ })
+      .catch(function () { return false; /* offline for a moment: next round */ })
       .then(schedule);
   }
 
