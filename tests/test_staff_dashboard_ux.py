@@ -6,7 +6,6 @@ import re
 from html.parser import HTMLParser
 
 from bot.config import Settings
-from bot.staff.accounts import StaffAccounts
 from bot.staff.dashboard import dashboard_app
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     _sqlite_template,
@@ -76,7 +75,7 @@ def live_request_with_message(queue, text="Ja graag, donderdag om 14 uur is goed
 async def test_counts_new_and_unread_in_the_stand_and_the_tab_title(env):
     app, queue, _, _ = env
     first = new_request(queue).reference
-    new_request(queue, resident_key="te-2", buurt="Malberg").reference
+    new_request(queue, resident_key="te-2", buurt="Malberg")
     new_request(queue, resident_key="te-3", buurt="Wyck", stadsdeel="Centrum")  # not West's
     live = live_request_with_message(queue)
     async with await client(app) as c:
