@@ -158,7 +158,10 @@ async def test_no_system_words_on_the_dashboard(env):
         live_request_with_message(queue),
         new_request(queue, resident_key="te-5", consent=False, channel_address=None,
                     contact_method=None).reference,
+        new_request(queue, resident_key="te-6").reference,
     ]
+    queue.delete_resident_data("te-5")  # erased: no contact details any more
+    queue.cancel(refs[5], "te-6")  # withdrawn by the resident
     queue.claim(refs[1], "ow-west")
     queue.reply(refs[1], "ow-west", "Ik bel u morgen.")
     queue.end_live(refs[3], "ow-west")
@@ -172,8 +175,8 @@ async def test_no_system_words_on_the_dashboard(env):
         for ref in refs:
             pages[ref] = (await c.get(f"/staff/r/{ref}")).text
         csrf = hidden(pages[refs[1]])
-        r = await c.post(f"/staff/r/{refs[0]}/close", data={"csrf_token": csrf})
-        pages["flash"] = (await c.get(r.headers["location"])).text  # "de vraag is nieuw"
+        r = await c.post(f"/staff/r/{refs[5]}/close", data={"csrf_token": csrf})
+        pages["flash"] = (await c.get(r.headers["location"])).text  # "de vraag is ingetrokken"
         pages["404"] = (await c.get("/staff/r/T-9999")).text
     for name, html in pages.items():
         text = visible_text(html)
@@ -185,6 +188,8 @@ async def test_no_system_words_on_the_dashboard(env):
     assert "website of app" in detail and "Engels" in detail and "hulp bij een subsidie" in detail
     assert "(nieuw → opgepakt)" in visible_text(pages[refs[1]])
     assert "(aan → uit)" in visible_text(pages[refs[3]])
+    assert "alleen een bericht via het kanaal" in visible_text(pages[refs[4]])
+    assert "de vraag is ingetrokken" in visible_text(pages["flash"])
 
 
 async def test_errors_are_red_with_words_successes_are_not(env):
