@@ -116,6 +116,25 @@ async def test_stand_without_a_session_gives_no_data(env):
         assert r.status_code == 401 and r.json() == {"login": True}
 
 
+async def test_refreshing_is_no_activity_the_idle_timeout_still_ends_the_session(env):
+    app, queue, _, _ = env
+    ref = new_request(queue).reference
+    async with await client(app) as c:
+        await login(c, "ow-west")
+        queue.test_clock.advance(minutes=50)
+        assert (await c.get("/staff/api/stand")).status_code == 200
+        refreshed = await c.get(f"/staff/r/{ref}", headers={"X-Ontmoet-Refresh": "1"})
+        assert refreshed.status_code == 200
+        queue.test_clock.advance(minutes=15)  # 65 minutes since the last click
+        assert (await c.get("/staff/api/stand")).status_code == 401
+    async with await client(app) as c:
+        await login(c, "ow-west")
+        queue.test_clock.advance(minutes=50)
+        assert (await c.get("/staff/")).status_code == 200  # a real visit counts
+        queue.test_clock.advance(minutes=15)
+        assert (await c.get("/staff/api/stand")).status_code == 200
+
+
 async def test_stand_of_a_request_outside_the_werkgebied_says_nothing(env):
     app, queue, _, _ = env
     wyck = new_request(queue, buurt="Wyck", stadsdeel="Centrum").reference

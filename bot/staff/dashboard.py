@@ -67,6 +67,7 @@ LOGIN_CSRF_COOKIE = "ontmoet_login_csrf"
 STATUS_OPTIONS = [("open", staff_label("status_filter", "open"))] + [
     (s, staff_label("status", s)) for s in STATUSES] + [("alle", staff_label("status_filter", "alle"))]
 REFRESH_SECONDS = 5  # how often an open dashboard page asks /api/stand
+REFRESH_HEADER = "x-ontmoet-refresh"  # sent by dashboard.js when it fetches a page again
 # flash messages that say something did not work: shown in red, with "Let op:"
 ERROR_FLASHES = {
     "claim_lost", "reply_not_delivered", "not_allowed", "empty_text", "login_failed",
@@ -376,8 +377,12 @@ def dashboard_blueprint(settings: Settings,
     async def security_headers(request, resp):
         add_security_headers(resp)
 
-    async def current(request):
-        return await run(dash.accounts.session, request.cookies.get(SESSION_COOKIE))
+    async def current(request, touch: Optional[bool] = None):
+        """The session; the page's own refreshes (REFRESH_HEADER) do not count as
+        activity, so the idle timeout still ends a session nobody looks at."""
+        if touch is None:
+            touch = request.headers.get(REFRESH_HEADER) != "1"
+        return await run(dash.accounts.session, request.cookies.get(SESSION_COOKIE), None, touch)
 
     def csrf_ok(request, expected: Optional[str]) -> bool:
         given = request.form.get("csrf_token") if request.form else None
@@ -405,7 +410,7 @@ def dashboard_blueprint(settings: Settings,
     async def api_stand(request):
         """Polled by the open pages: counts, and versions of the list and of
         request `r` (the page fetches itself again when one changed)."""
-        info = await current(request)
+        info = await current(request, touch=False)
         if info is None:
             return response.json({"login": True}, status=401)
         reference = parse_reference(request.args.get("r"))

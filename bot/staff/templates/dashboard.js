@@ -44,7 +44,9 @@
         setTitle(stand.count);
         var version = (watch === "request" ? stand.request : stand.list) || "";
         if (version === known) { return false; }
-        return fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+        // not the person's activity: the session's idle timeout keeps counting
+        return fetch(window.location.href, { credentials: "same-origin", cache: "no-store",
+                                             headers: { "X-Ontmoet-Refresh": "1" } })
           .then(function (page) { return page.ok ? page.text() : null; })
           .then(function (html) {
             if (!html) { known = version; return false; }  // e.g. gone from view: stop asking
