@@ -28,7 +28,13 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.handoff.texts import staff_text
-from bot.staff.dashboard import SESSION_COOKIE, add_security_headers, add_staff_filters
+from bot.staff.dashboard import (
+    SESSION_COOKIE,
+    add_security_headers,
+    add_staff_filters,
+    error_texts,
+    install_error_pages,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +88,9 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
     @bp.middleware("response")
     async def security_headers(request, resp):
         add_security_headers(resp)
+
+    install_error_pages(bp, lambda http_status: render(
+        "error.html", status=http_status, **error_texts(http_status)))
 
     async def coordinator(request):
         """(session info, None) for a coordinator; else (None, response)."""

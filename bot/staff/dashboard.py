@@ -30,6 +30,7 @@ import hashlib
 import logging
 import re
 import secrets
+import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -216,6 +217,35 @@ def _version(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
+def error_texts(http_status: int) -> Dict[str, str]:
+    """Heading and text of the Dutch error page for an HTTP status (404, 403, 500,
+    else the general "dat ging niet goed")."""
+    kind = http_status if http_status in (403, 404, 500) else (500 if http_status >= 500
+                                                                else 400)
+    values = {"time": _local_time(datetime.now(timezone.utc).replace(tzinfo=None))} \
+        if kind == 500 else {}
+    return {"heading": staff_text(f"error_{kind}_heading"),
+            "text": staff_text(f"error_{kind}", **values)}
+
+
+def install_error_pages(bp: Blueprint, page: Callable[[int], object]) -> None:
+    """Every error on the blueprint's routes gets the Dutch error page
+    (`page(http_status)` renders it), never a stack trace. Logged for the
+    operator with the kind of error and where, not its message (which may
+    hold what someone typed)."""
+    @bp.exception(SanicException, Exception)
+    async def error_page(request, exception):
+        http_status = getattr(exception, "status_code", 500) if isinstance(
+            exception, SanicException) else 500
+        if http_status >= 500:
+            logger.error("staff page %s failed: %s at\n%s", request.path,
+                         type(exception).__name__,
+                         "".join(traceback.format_tb(exception.__traceback__)))
+        resp = page(http_status)
+        add_security_headers(resp)
+        return resp
+
+
 class _Dashboard:
     """Lazily built services (no engine or file access at import or build time)."""
 
@@ -334,14 +364,9 @@ class _Dashboard:
         return text, key in ERROR_FLASHES
 
     def error_page(self, http_status: int, **context):
-        """The Dutch error page (404, 403, 400-ish, 500) of the staff pages."""
-        kind = http_status if http_status in (403, 404, 500) else (500 if http_status >= 500
-                                                                    else 400)
-        values = {"time": _local_time(datetime.now(timezone.utc).replace(tzinfo=None))}
-        context.setdefault("heading", staff_text(f"error_{kind}_heading"))
-        context.setdefault("text", staff_text(f"error_{kind}", **values) if kind == 500
-                           else staff_text(f"error_{kind}"))
-        return self.render("error.html", http_status=http_status, **context)
+        """The Dutch error page of the staff pages (heading and text may be given)."""
+        return self.render("error.html", http_status=http_status,
+                           **{**error_texts(http_status), **context})
 
     def redirect(self, path: str, **params):
         query = {k: v for k, v in params.items() if v}
@@ -576,18 +601,7 @@ def dashboard_blueprint(settings: Settings,
         """Any other address under the prefix: the Dutch 404 page (below)."""
         raise RouteNotFound("no such staff page")
 
-    @bp.exception(SanicException, Exception)
-    async def error_page(request, exception):
-        """Dutch error pages for every error under the prefix, never a stack trace."""
-        http_status = getattr(exception, "status_code", 500) if isinstance(
-            exception, SanicException) else 500
-        if http_status >= 500:
-            logger.error("staff page %s failed: %s", request.path, type(exception).__name__,
-                         exc_info=exception)
-        resp = dash.error_page(http_status)
-        add_security_headers(resp)
-        return resp
-
+    install_error_pages(bp, dash.error_page)
     return bp
 
 
