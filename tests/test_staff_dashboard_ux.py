@@ -157,6 +157,9 @@ async def test_pages_poll_with_a_script_the_csp_allows(env):
             assert scripts and all('src="/staff/static/dashboard.js"' in attrs and not body.strip()
                                    for attrs, body in scripts)  # nothing inline
             assert f'data-regions="{regions}"' in r.text
+            # the page's version is what the polling will say while nothing changes
+            watched = (await stand(c, ref))["request" if "/r/" in path else "list"]
+            assert f'data-version="{watched}"' in r.text
             for region in regions.split():
                 assert f'id="{region}"' in r.text
         js = await c.get("/staff/static/dashboard.js")

@@ -31,7 +31,7 @@ import logging
 import re
 import secrets
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, FrozenSet, Optional, Tuple
@@ -51,6 +51,7 @@ from bot.handoff.queue import (
     NotAllowed,
     NotFound,
     Relay,
+    RequestDetail,
     RequestView,
     deliver_relay,
     parse_reference,
@@ -65,8 +66,7 @@ logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).with_name("templates")
 SESSION_COOKIE = "ontmoet_staff"
 LOGIN_CSRF_COOKIE = "ontmoet_login_csrf"
-STATUS_OPTIONS = [("open", staff_label("status_filter", "open"))] + [
-    (s, staff_label("status", s)) for s in STATUSES] + [("alle", staff_label("status_filter", "alle"))]
+STATUS_FILTERS = ("open",) + STATUSES + ("alle",)
 REFRESH_SECONDS = 5  # how often an open dashboard page asks /api/stand
 REFRESH_HEADER = "x-ontmoet-refresh"  # sent by dashboard.js when it fetches a page again
 # flash messages that say something did not work: shown in red, with "Let op:"
@@ -217,6 +217,12 @@ def _version(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
+def _request_version(found: RequestDetail) -> str:
+    """Changes with every note, event, status or live change of the request."""
+    return _version(found.request.updated_at, found.request.status, found.request.live,
+                    found.notes, found.events)
+
+
 def error_texts(http_status: int) -> Dict[str, str]:
     """Heading and text of the Dutch error page for an HTTP status (404, 403, 500,
     else the general "dat ging niet goed")."""
@@ -296,12 +302,9 @@ class _Dashboard:
         request_version = None
         if reference:
             try:
-                found = self.queue.show(reference, me)
+                request_version = _request_version(self.queue.show(reference, me))
             except NotFound:
                 pass
-            else:
-                request_version = _version(found.request.updated_at, found.request.status,
-                                           found.request.live, found.notes, found.events)
         return Stand(sum(1 for v in visible if v.status == NIEUW), unread, visible,
                      list_version, request_version)
 
@@ -484,7 +487,7 @@ def dashboard_blueprint(settings: Settings,
                 SESSION_COOKIE) else None)
         me = info.member
         status = request.args.get("status") or "open"
-        if status not in {value for value, _ in STATUS_OPTIONS}:
+        if status not in STATUS_FILTERS:
             status = "open"
         area = (request.args.get("area") or "").strip()[:120]
         stand = await run(dash.stand, me)
@@ -498,7 +501,10 @@ def dashboard_blueprint(settings: Settings,
         flash, flash_error = dash.flash(request)
         return dash.render(
             "list.html", me=me, csrf=info.csrf_token, requests=shown, status=status, area=area,
-            status_options=STATUS_OPTIONS, area_options=areas, stand=stand,
+            status_options=[(value, staff_label("status_filter" if value in ("open", "alle")
+                                                else "status", value))
+                            for value in STATUS_FILTERS],
+            area_options=areas, stand=stand,
             refresh_regions="queue-area",
             escalate_hours=f"{dash.settings.handoff_escalate_after_hours:g}",
             counts=[(s, counts[s]) for s in STATUSES if s in counts], message=flash,
@@ -521,7 +527,7 @@ def dashboard_blueprint(settings: Settings,
             return dash.error_page(404, me=me, csrf=info.csrf_token,
                                    heading=staff_text("error_404_heading"),
                                    text=staff_text("dash_not_found"))
-        stand = await run(dash.stand, me, ref)
+        stand = replace(await run(dash.stand, me), request_version=_request_version(found))
         flash, flash_error = dash.flash(request)
         r = found.request
         can_act = r.status in (OPGEPAKT, IN_CONTACT) and (
