@@ -90,4 +90,7 @@ def test_new_request_and_message_appear_without_reload_on_a_phone(phone, dashboa
     assert phone.execute_script("return window.notReloaded;") == "ja"
     assert phone.find_element(By.ID, "reply").get_attribute("value") == "Half getypt antwoord"
     assert "Bericht van bewoner" in phone.find_element(By.ID, "timeline").text
+    assert phone.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth;")
+    phone.save_screenshot(str(tmp_path / "vraag-telefoon.png"))
     engine.dispose()
