@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pytest
+
 from bot.config import Settings
 from bot.staff.dashboard import dashboard_app
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     _sqlite_template,
     new_request,
+    postgres_url,
     queue,
     sqlite_url,
     write_roster,
@@ -281,3 +284,50 @@ async def test_dutch_500_page_without_a_stack_trace(queue, tmp_path, caplog):
             assert r.headers["cache-control"] == "no-store"
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "RuntimeError" in logged and "secret-host" not in logged  # no message in the log
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_read_marks_two_tabs_at_once(database, request):
+    """Two tabs of one person opening the same request at the same moment: one
+    inserts the mark, the other updates it; the unread state stays right."""
+    import threading
+
+    from bot.db import make_engine
+    from bot.handoff.queue import HandoffQueue
+    from bot.staff.reads import ReadMarks
+
+    if database == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    url = request.getfixturevalue("postgres_url" if database == "postgres" else "sqlite_url")
+    engine = make_engine(url)
+    try:
+        queue = HandoffQueue(engine)
+        key = f"te-reads-{database}-{threading.get_ident()}"
+        ref = new_request(queue, resident_key=key).reference
+        queue.claim(ref, "ow-west")
+        queue.set_in_contact(ref, "ow-west", live=True)
+        queue.record_resident_message(key, "Hallo?")
+        reads = ReadMarks(engine)
+        assert reads.unread("ow-west", [ref]) == {ref}
+        start = threading.Barrier(4)
+        errors: list = []
+
+        def open_tab():
+            start.wait()
+            try:
+                reads.mark_seen("ow-west", ref)
+            except Exception as exc:  # a thread's error would go unseen
+                errors.append(exc)
+
+        tabs = [threading.Thread(target=open_tab) for _ in range(4)]
+        for tab in tabs:
+            tab.start()
+        for tab in tabs:
+            tab.join()
+        assert errors == []
+        assert reads.unread("ow-west", [ref]) == set()
+        queue.record_resident_message(key, "Bent u er nog?")
+        assert reads.unread("ow-west", [ref]) == {ref}
+        assert reads.unread("ow-west2", [ref]) == {ref}  # per person
+    finally:
+        engine.dispose()
