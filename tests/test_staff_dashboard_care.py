@@ -111,7 +111,7 @@ async def test_the_age_against_the_promised_time(env):  # noqa: F811
         await login(c, "ow-west")
         page = (await c.get(f"/staff/r/{ref}")).text
         assert "zonder contact (beloofd: binnen 48 uur)" in page and 'id="overdue"' not in page
-        assert "Europe/Amsterdam" in page
+        assert "Nederlandse tijd" in page
         queue.test_clock.advance(hours=50)
         queue.escalate_overdue(after=timedelta(hours=48))
         await login(c, "ow-west")  # the session ended meanwhile

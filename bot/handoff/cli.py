@@ -45,7 +45,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, List, Optional
 
 from bot.config import Settings, load_settings
-from bot.handoff.texts import dashboard_link, staff_text, status_label
+from bot.handoff.texts import dashboard_link, staff_label, staff_text
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_UNKNOWN_STAFF = range(6)
 STAFF_COMMANDS = ("claim", "note", "reply", "contact", "close", "reopen", "release")
@@ -103,7 +103,8 @@ def _when(value: Optional[datetime]) -> str:
 
 
 def _print_view(view) -> None:
-    print(f"{view.reference}  {status_label(view.status):<11} {view.area:<28} {view.kind:<18} "
+    status = staff_label("status", view.status)
+    print(f"{view.reference}  {status:<11} {view.area:<28} {view.kind:<18} "
           f"{view.assigned_to or '-':<20} {_when(view.created_at)}")
 
 
@@ -119,10 +120,11 @@ def _print_detail(detail, settings: Settings, queue_now: datetime) -> None:
     marks = (" · te laat" if clock.overdue else "") + (
         " · gemeld bij coördinator" if clock.escalated else "")
     rows = [
-        ("Vraag", r.reference), ("Status", status_label(r.status)),
-        ("In de woorden van de bewoner", r.reason or "-"), ("Soort", r.kind),
-        ("Buurt", r.area), ("Taal", r.language), ("Beste moment", r.best_moment or "-"),
-        ("Contact", describe_contact(r)), ("Kanaal", r.channel),
+        ("Vraag", r.reference), ("Status", staff_label("status", r.status)),
+        ("In de woorden van de bewoner", r.reason or "-"),
+        ("Soort", staff_label("kind", r.kind)), ("Buurt", r.area),
+        ("Taal", staff_label("language", r.language)), ("Beste moment", r.best_moment or "-"),
+        ("Contact", describe_contact(r)), ("Kanaal", staff_label("channel", r.channel)),
         ("Toestemming", f"ja ({_when(r.consent_at)})" if r.consent else "nee"),
         ("Bij", r.assigned_to or "-"), ("Ontvangen", _when(r.created_at)),
         ("Wachttijd", f"{waited} (beloofd: binnen {clock.promised_text}){marks}"),
@@ -179,7 +181,7 @@ def _staff_action(args: argparse.Namespace, settings: Settings, queue, roster) -
                    request=view.to_dict() if view else None))
     else:
         print(staff_text(outcome.key, reference=outcome.reference, owner=outcome.owner or "-",
-                         status=status_label(outcome.status or ""),
+                         status=staff_label("status", outcome.status or ""),
                          area=view.area if view else "", channel=view.channel if view else "",
                          link=dashboard_link(settings.dashboard_url_resolved,
                                              outcome.reference)))
@@ -274,7 +276,7 @@ def _not_allowed_text(exc, reference: str) -> str:
     status = exc.details.get("status") or ""
     if status in ("opgepakt", "in_contact") and owner:
         return staff_text("not_owner", reference=reference, owner=owner)
-    return staff_text("wrong_status", reference=reference, status=status_label(status))
+    return staff_text("wrong_status", reference=reference, status=staff_label("status", status))
 
 
 def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> int:

@@ -5,7 +5,8 @@
     ho_event            audit trail: every change, who, what, when, old -> new
 
 The staff dashboard's tables (ho_staff_account, ho_staff_session,
-ho_login_attempt) are in bot/staff/models.py, on the same declarative Base.
+ho_login_attempt, ho_read_mark) are in bot/staff/models.py, on the same
+declarative Base.
 
 Contact details (`channel_address`, `contact_phone`) are only stored with the
 resident's consent (`consent` + `consent_at`). The resident is known by a
@@ -91,7 +92,10 @@ class HandoffRequest(Base):
     in_contact_at = Column(DateTime)
     closed_at = Column(DateTime)
     escalated_at = Column(DateTime)
-    announced_at = Column(DateTime)  # staff notified of the new request (outbox marker)
+    # An alert about the new request reached someone (Telegram or e-mail); the
+    # outbox marker is announce_attempted_at (retried while nobody was reached).
+    announced_at = Column(DateTime)
+    announce_attempted_at = Column(DateTime)
     # Live chat: when it started or an opbouwwerker last wrote (the pause has a
     # maximum length counted from here), and the Rasa pause/resume the service
     # still has to apply ("pause", "resume", "resume:ended", "resume:expired").

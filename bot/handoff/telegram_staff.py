@@ -36,7 +36,7 @@ from bot.handoff.queue import (
     parse_reference,
 )
 from bot.handoff.routing import Roster, StaffMember
-from bot.handoff.texts import dashboard_link, staff_text, status_label
+from bot.handoff.texts import dashboard_link, staff_label, staff_text
 from bot.staff.actions import Outcome, StaffActions, can_act
 
 QUEUE_COMMANDS = ("wachtrij", "oppakken", "notitie", "antwoord", "afronden", "vrijgeven",
@@ -165,7 +165,7 @@ class TelegramStaffCommands:
         owner = exc.details.get("owner")
         if status in ("opgepakt", "in_contact") and owner:
             return staff_text("not_owner", reference=ref, owner=self._display(owner))
-        return staff_text("wrong_status", reference=ref, status=status_label(status or "?"))
+        return staff_text("wrong_status", reference=ref, status=staff_label("status", status or "?"))
 
     @staticmethod
     def _split(rest: str, need_text: bool, command: str) -> Tuple[str, str]:
@@ -189,7 +189,7 @@ class TelegramStaffCommands:
         for view in views[: self.max_list]:
             owner = f" · {self._display(view.assigned_to)}" if view.assigned_to else ""
             lines.append(staff_text("queue_line", reference=view.reference,
-                                    status=status_label(view.status),
+                                    status=staff_label("status", view.status),
                                     area=view.area, kind=view.kind, owner=owner))
         if len(views) > self.max_list:
             lines.append(staff_text("queue_more", count=len(views) - self.max_list))
@@ -200,7 +200,7 @@ class TelegramStaffCommands:
         r = outcome.request
         values = dict(reference=outcome.reference, link=self.link(outcome.reference),
                       owner=self._display(outcome.owner),
-                      status=status_label(outcome.status or "") or "?",
+                      status=staff_label("status", outcome.status),
                       area=r.area if r else "", channel=r.channel if r else "")
         key = outcome.key
         if key == "live_started" and not self.live_relay:

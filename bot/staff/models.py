@@ -3,12 +3,13 @@
     ho_staff_account    dashboard logins (argon2 hash), role and werkgebied
     ho_staff_session    dashboard sessions (only a hash of the cookie is stored)
     ho_login_attempt    failed/successful logins, for rate limiting
+    ho_read_mark        the last note of a request a staff member saw ("ongelezen")
 
 Timestamps are naive UTC datetimes, as in bot/handoff/models.py.
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.sql.expression import true
 
 from bot.handoff.models import ROLE_OPBOUWWERKER, Base
@@ -51,3 +52,14 @@ class LoginAttempt(Base):
     remote = Column(String(64), nullable=False, index=True)
     at = Column(DateTime, nullable=False, index=True)
     success = Column(Boolean, nullable=False)
+
+
+class ReadMark(Base):
+    """The last note of a request a staff member saw in the dashboard (for "ongelezen")."""
+
+    __tablename__ = "ho_read_mark"
+
+    username = Column(String(80), primary_key=True)
+    request_id = Column(Integer, ForeignKey("ho_request.id", ondelete="CASCADE"),
+                        primary_key=True)
+    seen_note_id = Column(Integer, nullable=False, default=0, server_default="0")

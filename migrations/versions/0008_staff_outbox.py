@@ -1,7 +1,7 @@
 """staff actions: the outbox for messages to residents stored by the CLI
 
-Revision ID: 0007_staff_outbox
-Revises: 0006_insights
+Revision ID: 0008_staff_outbox
+Revises: 0007_dashboard_alerts
 Create Date: 2026-12-03
 
 ho_note.pending_delivery: a reply (or closing message) stored by `ontmoet queue
@@ -13,8 +13,8 @@ niet bereikt, afspraak) are audit events.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_staff_outbox'
-down_revision = '0006_insights'
+revision = '0008_staff_outbox'
+down_revision = '0007_dashboard_alerts'
 branch_labels = None
 depends_on = None
 
