@@ -326,11 +326,21 @@ def test_the_response_clock_marks_what_is_overdue(queue):  # noqa: F811
 
 
 # -- issue 19.7: the CLI's messages go through the service ---------------------------------------
-async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_path):  # noqa: F811
+async def service_reaching_the_resident(queue, tmp_path, telegram_sender):  # noqa: F811
+    """A service runtime whose directory reaches te-resident-1 on Telegram."""
     from bot.channels.stores import ResidentAddress, ResidentDirectory
     from bot.handoff.routing import RecordingNotifier
     from bot.handoff.runtime import HandoffRuntime
 
+    service = HandoffRuntime(Settings(var_dir=tmp_path), queue=queue,
+                             notifier=RecordingNotifier())
+    service.directory = ResidentDirectory()
+    service.directory.register_sender("telegram", telegram_sender)
+    await service.directory.remember("te-resident-1", ResidentAddress("telegram", "555001"))
+    return service
+
+
+async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_path):  # noqa: F811
     ref = new_request(queue).reference
     cli_side = StaffActions(queue)
     await cli_side.claim(ref, WEST)
@@ -344,11 +354,7 @@ async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_
         sent.append(text)
         return True
 
-    service = HandoffRuntime(Settings(var_dir=tmp_path), queue=queue,
-                             notifier=RecordingNotifier())
-    service.directory = ResidentDirectory()
-    service.directory.register_sender("telegram", telegram_sender)
-    await service.directory.remember("te-resident-1", ResidentAddress("telegram", "555001"))
+    service = await service_reaching_the_resident(queue, tmp_path, telegram_sender)
     assert await service.deliver_pending() == 2
     assert [t.splitlines()[-1] for t in sent] == ["Ik kom donderdag langs", "Tot donderdag"]
     assert await service.deliver_pending() == 0  # each message once
@@ -372,10 +378,6 @@ async def test_an_undeliverable_stored_message_is_told_to_the_opbouwwerker(queue
 
 async def test_the_services_loop_delivers_what_the_cli_stored(queue, tmp_path):  # noqa: F811
     """The round the service runs every few seconds includes the outbox."""
-    from bot.channels.stores import ResidentAddress, ResidentDirectory
-    from bot.handoff.routing import RecordingNotifier
-    from bot.handoff.runtime import HandoffRuntime
-
     ref = new_request(queue).reference
     await StaffActions(queue).claim(ref, WEST)
     await StaffActions(queue).reply(ref, WEST, "Tot morgen")
@@ -385,11 +387,7 @@ async def test_the_services_loop_delivers_what_the_cli_stored(queue, tmp_path): 
         arrived.set()
         return True
 
-    service = HandoffRuntime(Settings(var_dir=tmp_path), queue=queue,
-                             notifier=RecordingNotifier())
-    service.directory = ResidentDirectory()
-    service.directory.register_sender("telegram", telegram_sender)
-    await service.directory.remember("te-resident-1", ResidentAddress("telegram", "555001"))
+    service = await service_reaching_the_resident(queue, tmp_path, telegram_sender)
     loop = asyncio.create_task(service.escalation_loop(announce_every_seconds=0.01))
     try:
         await asyncio.wait_for(arrived.wait(), timeout=60)  # a guard, not a measurement

@@ -39,7 +39,7 @@ FORM_SLOTS = (
 # Not an answer to the question asked inside a form: the form rejects, so
 # digression rules and the generic way-out rules can run.
 NOT_AN_ANSWER = frozenset({
-    "goodbye", "help", "bot_challenge", "crisis", "privacy_info", "start_over",
+    "goodbye", "help", "bot_challenge", "crisis", "crisis_check", "privacy_info", "start_over",
     "handoff_status", "cancel_request", "delete_my_data", "ask_place_details",
     "find_meeting_place", "find_activity", "ask_subsidy", "express_loneliness",
     "other_language", "speak_dutch", "speak_english",
