@@ -251,9 +251,13 @@ def incoming_text(registry: ButtonRegistry, sender: str, text: str, max_chars: i
     """What the assistant should process for a resident's message.
 
     A button token offered to this sender becomes its payload (which may use
-    Rasa's `/intent{...}` syntax, because we produced it); anything else is
-    cleaned plain text.
+    Rasa's `/intent{...}` syntax, because we produced it); a location object
+    `{"latitude": .., "longitude": ..}` (the web chat's "deel mijn locatie")
+    becomes the same `location_payload` the messaging channels send; anything
+    else is cleaned plain text.
     """
+    if isinstance(text, dict) and set(text) == {"latitude", "longitude"}:
+        return location_payload(text["latitude"], text["longitude"]) or ""
     if isinstance(text, str) and text.strip().startswith(BUTTON_TOKEN_PREFIX):
         payload = registry.resolve(sender, text)
         if payload is not None:
@@ -274,6 +278,9 @@ LOCATION_INTENT = "inform_location"
 # Coordinates are rounded (3 decimals is about 100 m) before they reach the
 # tracker store: close enough to find places nearby, not a front door.
 LOCATION_DECIMALS = 3
+# What opening a new conversation means to the NLU (Telegram's /start, the web
+# chat's first load): the greeting and the main buttons come from the domain.
+START_TEXT = "hallo"
 
 
 def location_payload(latitude: Any, longitude: Any) -> Optional[str]:

@@ -52,6 +52,7 @@ from bot import catalogue
 from bot.channels.action_failures import watching_actions
 from bot.channels.common import (
     LOCATION_REQUEST_PAYLOAD,
+    START_TEXT,
     ButtonRegistry,
     SenderRateLimiter,
     clean_text,
@@ -80,7 +81,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_TEXT = 4096  # Telegram counts UTF-16 code units
 MAX_BODY_BYTES = 1024 * 1024
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-START_TEXT = "hallo"  # what "/start" means to the NLU
 # Endpoints that put a message in a chat (counted by Telegram's flood limits).
 _LIMITED_ENDPOINTS = ("send", "edit", "copy", "forward")
 _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
