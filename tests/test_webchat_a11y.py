@@ -49,10 +49,9 @@ def wait(driver, seconds=120):
 
 def open_chat(driver, service_url):
     """The page, once the greeting's buttons are there (nothing typed)."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-
-    from selenium.common.exceptions import TimeoutException
 
     driver.get(f"{service_url}/chat")
     try:
@@ -193,7 +192,7 @@ def grant_location(driver, service_url, where=MARKT):
     driver.execute_cdp_cmd("Emulation.setGeolocationOverride", where)
 
 
-def test_deel_mijn_locatie_finds_places_nearby(phone, service_url, tmp_path):
+def test_deel_mijn_locatie_finds_places_nearby(phone, service, service_url, tmp_path):
     from selenium.webdriver.common.by import By
 
     grant_location(phone, service_url)
@@ -204,6 +203,8 @@ def test_deel_mijn_locatie_finds_places_nearby(phone, service_url, tmp_path):
     log = phone.find_element(By.ID, "log").text
     assert "Binnenstad" in log  # the places near the Markt, measured from the location itself
     assert "50.85" not in log and "5.69" not in log  # coordinates are not shown back
+    logged = service.log_text()
+    assert "50.851" not in logged and "5.691" not in logged  # nor written to the operator's log
     screenshot(phone, tmp_path, "webchat-390-location")
 
 
@@ -258,3 +259,26 @@ def test_no_wcag_22_aa_violations_on_a_desktop_in_both_themes(desktop, service_u
     desktop.find_element(By.ID, "contrast").click()
     assert_no_violations(desktop, "desktop, high contrast")
     screenshot(desktop, tmp_path, "webchat-desktop-contrast")
+
+
+def test_the_page_language_follows_the_conversation(phone, service_url):
+    """A resident who writes English gets an English page (lang="en", the page's own
+    buttons in English) and back to Dutch when asking for Dutch."""
+    from selenium.webdriver.common.by import By
+
+    open_chat(phone, service_url)
+    box = phone.find_element(By.ID, "text")
+    box.send_keys("Hello, I feel very lonely and I do not know anyone here")
+    phone.find_element(By.ID, "send").click()
+    wait(phone).until(lambda d: "Being alone is hard" in d.find_element(By.ID, "log").text)
+    assert phone.execute_script("return document.documentElement.lang") == "en"
+    assert phone.find_element(By.ID, "send").text == "Send"
+    assert phone.find_element(By.ID, "contrast").text == "High contrast"
+    assert phone.find_element(By.ID, "text").get_attribute("placeholder") == "Type your question here"
+    assert phone.find_elements(By.CSS_SELECTOR, ".msg.bot")[-1].get_attribute("lang") == "en"
+    assert_no_violations(phone, "390 px, English")
+    box.send_keys("Nederlands graag")
+    phone.find_element(By.ID, "send").click()
+    wait(phone).until(lambda d: "vanaf nu praat ik Nederlands" in d.find_element(By.ID, "log").text)
+    assert phone.execute_script("return document.documentElement.lang") == "nl"
+    assert phone.find_element(By.ID, "send").text == "Stuur"
