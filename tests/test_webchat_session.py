@@ -273,3 +273,11 @@ async def test_answers_say_the_conversation_language_for_the_page_lang_attribute
         Agent.tracker_store.language = "<script>"
         r = await say(c, "hello")
         assert r.headers["content-language"] == "nl"
+
+        async def broken(sender_id):
+            raise ConnectionError("tracker store down")
+
+        Agent.tracker_store.retrieve = broken
+        r = await say(c, "hello")
+        assert r.status_code == 200 and r.json()[0]["text"] == "Hallo!"
+        assert r.headers["content-language"] == "nl"

@@ -418,7 +418,11 @@ class WebChatInput(ResidentRestInput):
         store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
         if store is None:
             return "nl"
-        tracker = await store.retrieve(pseudonym)
+        try:
+            tracker = await store.retrieve(pseudonym)
+        except Exception:  # the answer is ready: a store hiccup must not cost it
+            logger.warning("webchat: conversation language unknown for %s", pseudonym)
+            return "nl"
         language = tracker.get_slot("language") if tracker is not None else None
         return language if isinstance(language, str) and _LANGUAGE_CODE.match(language) else "nl"
 
