@@ -251,13 +251,9 @@ def incoming_text(registry: ButtonRegistry, sender: str, text: str, max_chars: i
     """What the assistant should process for a resident's message.
 
     A button token offered to this sender becomes its payload (which may use
-    Rasa's `/intent{...}` syntax, because we produced it); a location object
-    `{"latitude": .., "longitude": ..}` (the web chat's "deel mijn locatie")
-    becomes the same `location_payload` the messaging channels send; anything
-    else is cleaned plain text.
+    Rasa's `/intent{...}` syntax, because we produced it); anything else is
+    cleaned plain text.
     """
-    if isinstance(text, dict) and set(text) == {"latitude", "longitude"}:
-        return location_payload(text["latitude"], text["longitude"]) or ""
     if isinstance(text, str) and text.strip().startswith(BUTTON_TOKEN_PREFIX):
         payload = registry.resolve(sender, text)
         if payload is not None:
