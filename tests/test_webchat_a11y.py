@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import chromium_driver, close_driver
+from tests.conftest import chromium_driver, close_driver, phone_driver
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
@@ -22,10 +22,7 @@ GREETING_BUTTON = "//div[@class='buttons']/button[contains(., 'Plek om mensen te
 
 @pytest.fixture
 def phone():
-    driver = chromium_driver("390,844")
-    # a phone's viewport, whatever the smallest headless window is
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    driver = phone_driver()
     try:
         yield driver
     finally:
