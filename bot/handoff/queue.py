@@ -60,6 +60,9 @@ MAX_REASON_CHARS = 1000
 MAX_NOTE_CHARS = 4000
 _REFERENCE_RE = re.compile(r"^\s*(?:t\s*-?\s*)?0*(\d{1,9})\s*$", re.IGNORECASE)
 _NOTE_ACTIONS = ("note", "reply", "resident_message")
+# Steps by staff that start or end "the opbouwwerker wrote to the resident"
+# (HandoffQueue.reply_context); a note is internal and changes nothing.
+_STAFF_STEPS = ("reply", "claimed", "released", "closed", "live_started", "live_ended")
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
 
 Actor = Union[StaffMember, str]
@@ -247,6 +250,15 @@ class ActionResult:
     request: RequestView
     relay: Optional[Relay] = None
     live_changed: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """A request whose opbouwwerker wrote to the resident last (or closed it a
+    short while ago: after_close)."""
+
+    request: RequestView
+    after_close: bool
 
 
 @dataclass(frozen=True)
@@ -535,15 +547,67 @@ class HandoffQueue:
             ).scalar_one_or_none()
         return _view(row) if row else None
 
-    def record_resident_message(self, resident_key: str, text: str,
-                                now: Optional[datetime] = None) -> Optional[StaffForward]:
-        """Store a resident's message during live contact; None when not live."""
-        live = self.live_request(resident_key)
-        text = _clean(text, MAX_NOTE_CHARS) or ""
-        if live is None or not text:
+    def reply_context(self, resident_key: str, followup: timedelta = timedelta(days=14),
+                      now: Optional[datetime] = None) -> Optional[ReplyContext]:
+        """The request whose opbouwwerker the resident may be answering, if any.
+
+        An open request (not in live chat) whose last step by staff is a message
+        to the resident (a reply after the claim, not undone by a release, a
+        live chat or a close); else a request an opbouwwerker closed less than
+        `followup` ago (after_close). The newest such request wins; an open one
+        before a closed one."""
+        if not resident_key:
             return None
         now = self._now(now)
-        row = self._load(live.reference)
+        with self._sessions() as session:
+            rows = session.execute(
+                select(HandoffRequest).where(
+                    HandoffRequest.resident_key == resident_key,
+                    HandoffRequest.anonymised_at.is_(None),
+                    HandoffRequest.assigned_to.is_not(None),
+                    HandoffRequest.live.is_(False),
+                    HandoffRequest.status.in_((OPGEPAKT, IN_CONTACT))
+                    | ((HandoffRequest.status == AFGEROND)
+                       & (HandoffRequest.closed_at >= now - followup)),
+                ).order_by(HandoffRequest.id.desc())
+            ).scalars().all()
+            last_steps = {}
+            for row in rows:
+                last_steps[row.id] = session.execute(
+                    select(HandoffEvent.action).where(
+                        HandoffEvent.request_id == row.id,
+                        HandoffEvent.action.in_(_STAFF_STEPS),
+                        HandoffEvent.actor.not_in(("resident", "system")),
+                    ).order_by(HandoffEvent.id.desc()).limit(1)
+                ).scalar_one_or_none()
+        for row in rows:
+            if row.status != AFGEROND and last_steps[row.id] == "reply":
+                return ReplyContext(_view(row), after_close=False)
+        if followup > timedelta(0):
+            for row in rows:
+                if row.status == AFGEROND and last_steps[row.id] == "closed":
+                    return ReplyContext(_view(row), after_close=True)
+        return None
+
+    def record_resident_message(self, resident_key: str, text: str,
+                                now: Optional[datetime] = None,
+                                reference: Optional[str] = None) -> Optional[StaffForward]:
+        """Store a resident's message for the opbouwwerker: during live contact,
+        or with `reference` on that request of theirs (an answer to a message
+        from the opbouwwerker, see reply_context). None when there is nowhere
+        to put it."""
+        text = _clean(text, MAX_NOTE_CHARS) or ""
+        if not text or not resident_key:
+            return None
+        if reference is None:
+            live = self.live_request(resident_key)
+            if live is None:
+                return None
+            reference = live.reference
+        row = self._load(reference)
+        if row.resident_key != resident_key or row.anonymised_at is not None:
+            return None
+        now = self._now(now)
 
         def work():
             with self._sessions() as session, session.begin():
