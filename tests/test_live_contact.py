@@ -208,3 +208,59 @@ def test_the_follow_up_time_ends(tmp_path):
         assert queue.reply_context("someone else", week, now=start) is None
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------
+# Honest delivery (issue 19.3): each staff message has a delivery state
+# --------------------------------------------------------------------------
+async def test_a_web_chat_answer_waits_until_the_resident_fetches_it(setup):
+    import asyncio
+
+    from bot.handoff.queue import deliver_state
+
+    channel, runtime, directory = setup
+    agent = Agent()
+    pseudonym = await _pseudonym_of(channel, agent, "r7")
+    request = _request_with_reply(runtime.queue, pseudonym, text="eerste")
+    result = runtime.queue.reply(request.reference, "coordinator", "Ik bel u morgen.")
+    assert await deliver_state(result.relay, directory, runtime.queue) == "waiting"
+    reply = runtime.queue.show(request.reference).notes[-1]
+    assert (reply.text, reply.delivery, reply.delivered_at) == ("Ik bel u morgen.", "waiting", None)
+    # the page fetches its inbox (from a worker thread here: the receipt then
+    # records at once instead of in the loop's executor)
+    status, waiting = await asyncio.to_thread(channel.inbox, "r7")
+    assert waiting[0]["text"].endswith("Ik bel u morgen.")
+    reply = runtime.queue.show(request.reference).notes[-1]
+    assert reply.delivery == "delivered" and reply.delivered_at is not None
+    # never backwards
+    assert not runtime.queue.set_delivery(result.relay.note_id, "waiting")
+
+
+async def test_a_failed_send_is_marked_failed(setup):
+    from bot.handoff.queue import deliver_state
+
+    _, runtime, directory = setup
+    request = _request_with_reply(runtime.queue, "nobody-knows-me")
+    result = runtime.queue.reply(request.reference, "coordinator", "Hallo?")
+    assert await deliver_state(result.relay, directory, runtime.queue) == "failed"
+    assert runtime.queue.show(request.reference).notes[-1].delivery == "failed"
+
+
+async def test_a_telegram_send_that_succeeded_is_delivered(setup):
+    from bot.channels.stores import ResidentAddress
+    from bot.handoff.queue import deliver_state
+
+    _, runtime, directory = setup
+    sent = []
+
+    async def telegram(pseudonym, address, text, receipt=None):
+        sent.append(text)
+        return True
+
+    directory.register_sender("telegram", telegram)
+    await directory.remember("te-1", ResidentAddress(channel="telegram", address="42"))
+    request = _request_with_reply(runtime.queue, "te-1")
+    result = runtime.queue.reply(request.reference, "coordinator", "Tot donderdag!")
+    assert await deliver_state(result.relay, directory, runtime.queue) == "delivered"
+    assert sent[-1].endswith("Tot donderdag!")
+    assert runtime.queue.show(request.reference).notes[-1].delivery == "delivered"

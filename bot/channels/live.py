@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable, Deque, List, Optional, Tuple
 
+from bot.handoff.models import WAITING
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,28 +40,40 @@ class Outbox:
         self.ttl_seconds = ttl_seconds
         self._boxes: "OrderedDict[str, Deque[tuple]]" = OrderedDict()
 
-    def put(self, pseudonym: str, text: str) -> None:
+    def put(self, pseudonym: str, text: str,
+            receipt: Optional[Callable[[], None]] = None) -> None:
+        """Hold `text`; `receipt()` is called when the resident's channel takes it."""
         box = self._boxes.setdefault(pseudonym, deque(maxlen=self.per_resident))
-        box.append((time.time(), text))
+        box.append((time.time(), text, receipt))
         self._boxes.move_to_end(pseudonym)
         while len(self._boxes) > self.max_residents:
             self._boxes.popitem(last=False)
 
     def take(self, pseudonym: str) -> List[str]:
+        """The waiting texts (the caller hands them to the resident now)."""
         box = self._boxes.pop(pseudonym, None)
         if not box:
             return []
         cutoff = time.time() - self.ttl_seconds
-        return [text for stamp, text in box if stamp >= cutoff]
+        taken = [(text, receipt) for stamp, text, receipt in box if stamp >= cutoff]
+        for _, receipt in taken:
+            if receipt is not None:
+                try:
+                    receipt()
+                except Exception:  # the message is handed over all the same
+                    logger.exception("outbox: recording a delivery failed")
+        return [text for text, _ in taken]
 
     def forget(self, pseudonym: str) -> None:
         """"Verwijder mijn gegevens": waiting messages are dropped unread."""
         self._boxes.pop(pseudonym, None)
 
-    async def send(self, pseudonym: str, address, text: str) -> bool:
-        """A ResidentDirectory sender for the web chat and REST channels."""
-        self.put(pseudonym, text)
-        return True
+    async def send(self, pseudonym: str, address, text: str,
+                   receipt: Optional[Callable[[], None]] = None) -> str:
+        """A ResidentDirectory sender for the web chat and REST channels: the
+        message waits until the page fetches it or the resident writes."""
+        self.put(pseudonym, text, receipt)
+        return WAITING
 
 
 @dataclass(frozen=True)

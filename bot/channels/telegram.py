@@ -645,7 +645,8 @@ class TelegramInput(InputChannel):
                  for part in split_text(text, MAX_TEXT, utf16_len)]
         await self.execute(chat_id, calls)
 
-    async def _send_to_address(self, pseudonym: str, address: ResidentAddress, text: str) -> bool:
+    async def _send_to_address(self, pseudonym: str, address: ResidentAddress, text: str,
+                               receipt=None) -> bool:
         chat_id = _int(address.address)
         if chat_id is None:
             return False
@@ -829,9 +830,11 @@ class TelegramInput(InputChannel):
     async def _deliver(self, relay: Any) -> bool:
         if isinstance(relay, tuple):
             return await self.directory.send_to_resident(relay[0], relay[1])
-        from bot.handoff.queue import deliver_relay
+        from bot.handoff.models import FAILED
+        from bot.handoff.queue import deliver_state
 
-        return await deliver_relay(relay, self.directory)
+        queue = getattr(self.runtime, "queue", None) if self.runtime is not None else None
+        return await deliver_state(relay, self.directory, queue) != FAILED
 
     def _agent(self):
         app = self._app

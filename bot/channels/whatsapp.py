@@ -55,6 +55,7 @@ from bot.channels.common import (
     pseudonymise,
     split_text,
 )
+from bot.channels.live import Outbox
 from bot.channels.output import MessageOutputChannel
 from bot.channels.stores import (
     DedupStore,
@@ -66,6 +67,7 @@ from bot.channels.stores import (
     make_dedup_store,
 )
 from bot.config import Settings, load_settings
+from bot.handoff.models import WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -579,6 +581,9 @@ class WhatsAppInput(InputChannel):
         self.rate_limiter = SenderRateLimiter(self.settings.rate_limit_per_minute)
         self._key: Optional[bytes] = None
         self._pages: Dict[str, Paged] = {}
+        # opbouwwerkers' messages outside the 24-hour window with no template
+        # configured: sent when the resident writes again (the window reopens)
+        self.held = Outbox()
         self.directory.register_sender(CHANNEL, self._send_to_address)
 
     @classmethod
@@ -607,6 +612,7 @@ class WhatsAppInput(InputChannel):
         """Per-resident state of this channel ("verwijder mijn gegevens"):
         the rest of a long answer (pages) and the rate-limit counter."""
         self._pages.pop(pseudonym, None)
+        self.held.forget(pseudonym)
         self.rate_limiter.forget(pseudonym)
 
     # --- sending ---------------------------------------------------------
@@ -634,9 +640,16 @@ class WhatsAppInput(InputChannel):
         return await self._send_to_address(resident, address, text, as_result=True)
 
     async def _send_to_address(self, pseudonym: str, address: ResidentAddress, text: str,
-                               as_result: bool = False):
+                               as_result: bool = False, receipt=None):
+        """A ResidentDirectory sender: True (sent), False (failed), or, outside
+        the window with no template configured, WAITING (held until the resident
+        writes again; `receipt()` is called when it goes out)."""
         result = SendResult(False)
-        if window_open(address.last_inbound, self._clock()):
+        in_window = window_open(address.last_inbound, self._clock())
+        if not in_window and not self.settings.whatsapp_template_name and not as_result:
+            self.held.put(pseudonym, text, receipt)
+            return WAITING
+        if in_window:
             for item in text_message(text):
                 result = await self.client.send(address.address, item)
                 if not result.ok:
@@ -697,6 +710,8 @@ class WhatsAppInput(InputChannel):
         now = self._clock()
         inbound = min(event.timestamp, now) if event.timestamp else now
         await self.directory.remember(pseudonym, ResidentAddress(CHANNEL, event.wa_id, inbound))
+        for held in self.held.take(pseudonym):  # the window is open again
+            await self._send_plain(event.wa_id, held)
         if event.kind == "reply":
             await self._say(event.wa_id, event.reply_key)
             return "replied"

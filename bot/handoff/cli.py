@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import List, Optional
 
 from bot.config import Settings, load_settings
+from bot.handoff.texts import staff_text
 
 
 def _json(data) -> None:
@@ -85,7 +86,10 @@ def cmd_queue(args: argparse.Namespace) -> int:
                 print("tijdlijn:")
                 for at, kind, item in detail.timeline():
                     if kind == "note":
-                        print(f"  {at:%Y-%m-%d %H:%M} [{item.kind}] {item.author}: {item.text}")
+                        delivery = (f" ({staff_text('delivery_' + item.delivery)})"
+                                    if item.kind == "reply" and item.delivery else "")
+                        print(f"  {at:%Y-%m-%d %H:%M} [{item.kind}] {item.author}: "
+                              f"{item.text}{delivery}")
                     else:
                         print(f"  {at:%Y-%m-%d %H:%M} {item.action} ({item.actor}) "
                               f"{item.old_value or ''} -> {item.new_value or ''}")

@@ -52,6 +52,12 @@ CONTACT_METHODS = (CONTACT_CHAT, CONTACT_PHONE, CONTACT_CALL_ME)
 # Why the request was made (the dialogue's entry point).
 KINDS = ("toeleiding", "mens", "subsidie_aanvraag", "eenzaamheid", "anders")
 
+# Delivery state of a staff message to the resident (HandoffNote.delivery, replies).
+DELIVERED = "delivered"  # the send succeeded, or the web chat page fetched it
+WAITING = "waiting"  # waits until the resident writes again (or the page fetches it)
+FAILED = "failed"  # the send failed
+DELIVERY_STATES = (DELIVERED, WAITING, FAILED)
+
 ROLE_OPBOUWWERKER = "opbouwwerker"
 ROLE_COORDINATOR = "coordinator"
 ROLES = (ROLE_OPBOUWWERKER, ROLE_COORDINATOR)
@@ -117,6 +123,9 @@ class HandoffNote(Base):
     author = Column(String(80), nullable=False)
     text = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
+    # replies: delivered | waiting | failed (DELIVERY_STATES); NULL: not a reply or unknown
+    delivery = Column(String(20))
+    delivered_at = Column(DateTime)
 
     request = relationship("HandoffRequest", back_populates="notes")
 

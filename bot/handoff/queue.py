@@ -37,6 +37,8 @@ from bot.handoff.models import (
     CONTACT_CHAT,
     CONTACT_METHODS,
     CONTACT_PHONE,
+    DELIVERED,
+    FAILED,
     GEANNULEERD,
     IN_CONTACT,
     KINDS,
@@ -44,6 +46,7 @@ from bot.handoff.models import (
     OPEN_STATUSES,
     OPGEPAKT,
     STATUSES,
+    WAITING,
     HandoffEvent,
     HandoffNote,
     HandoffRequest,
@@ -166,9 +169,13 @@ class NoteView:
     author: str
     text: str
     created_at: datetime
+    # replies: delivered | waiting | failed (models.DELIVERY_STATES), None: unknown
+    delivery: Optional[str] = None
+    delivered_at: Optional[datetime] = None
 
     def to_dict(self) -> dict:
-        return {**self.__dict__, "created_at": self.created_at.isoformat()}
+        return {**self.__dict__, "created_at": self.created_at.isoformat(),
+                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None}
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,7 @@ class Relay:
     address: Optional[str]
     language: str
     text: str
+    note_id: Optional[int] = None  # the reply in the timeline whose delivery state this sets
 
 
 @dataclass(frozen=True)
@@ -667,7 +675,8 @@ class HandoffQueue:
             ).scalars().all()
         return RequestDetail(
             request=_view(row),
-            notes=tuple(NoteView(n.kind, n.author, n.text, n.created_at) for n in notes),
+            notes=tuple(NoteView(n.kind, n.author, n.text, n.created_at, n.delivery,
+                                 n.delivered_at) for n in notes),
             events=tuple(EventView(e.at, e.actor, e.action, e.field, e.old_value, e.new_value)
                          for e in events),
         )
@@ -787,17 +796,47 @@ class HandoffQueue:
         if row.live:
             values["live_since"] = now  # the pause's maximum counts from the last answer
 
+        note_ids: List[int] = []
+
         def extra(session):
-            session.execute(insert(HandoffNote).values(
+            inserted = session.execute(insert(HandoffNote).values(
                 request_id=row.id, kind="reply", author=username, text=text, created_at=now))
+            note_ids.append(inserted.inserted_primary_key[0])
             self._event(session, row.id, row.reference, username, "reply", now)
 
         updated = self._transition(row, staff, "in_contact", from_statuses=(OPGEPAKT, IN_CONTACT),
                                    values=values, require_owner=True, now=now, extra=extra,
                                    write_event=row.status == OPGEPAKT)
         relay = self._relay(updated, resident_text("handoff_reply_from_staff", updated.language,
-                                                   reference=updated.reference, text=text))
+                                                   reference=updated.reference, text=text),
+                            note_id=note_ids[-1] if note_ids else None)
         return ActionResult(_view(updated), relay)
+
+    def set_delivery(self, note_id: int, state: str, now: Optional[datetime] = None) -> bool:
+        """Record how far a reply got (DELIVERED, WAITING, FAILED). Never backwards:
+        "waiting" and "failed" only on a reply without a state, "delivered" also
+        on a waiting one (the resident's channel handed it over later)."""
+        if state not in (DELIVERED, WAITING, FAILED):
+            raise InvalidInput(f"unknown delivery state {state!r}")
+        now = self._now(now)
+        allowed = [HandoffNote.delivery.is_(None)]
+        if state == DELIVERED:
+            allowed.append(HandoffNote.delivery == WAITING)
+        values: Dict[str, Any] = dict(delivery=state)
+        if state == DELIVERED:
+            values["delivered_at"] = now
+
+        def work():
+            with self._sessions() as session, session.begin():
+                return session.execute(
+                    update(HandoffNote).where(HandoffNote.id == note_id,
+                                              HandoffNote.kind == "reply",
+                                              allowed[0] if len(allowed) == 1
+                                              else allowed[0] | allowed[1])
+                    .values(**values).execution_options(synchronize_session=False)
+                ).rowcount == 1
+
+        return bool(self._retry(work))
 
     def close(self, reference: str, staff: Actor, note: Optional[str] = None,
               now: Optional[datetime] = None, tell_resident_later: bool = False) -> ActionResult:
@@ -1135,28 +1174,62 @@ class HandoffQueue:
         return out
 
     # -- relays ---------------------------------------------------------------
-    def _relay(self, row, text: str) -> Optional[Relay]:
+    def _relay(self, row, text: str, note_id: Optional[int] = None) -> Optional[Relay]:
         if not row.resident_key:
             return None
         return Relay(reference=row.reference, channel=row.channel, resident_key=row.resident_key,
                      address=row.channel_address if row.consent else None,
-                     language=row.language, text=text)
+                     language=row.language, text=text, note_id=note_id)
 
     def _live_ended_relay(self, row) -> Optional[Relay]:
         return self._relay(row, resident_text("handoff_live_ended", row.language))
 
 
 async def deliver_relay(relay: Relay, directory) -> bool:
-    """Send a Relay through a bot.channels.stores.ResidentDirectory.
+    """Send a Relay through a bot.channels.stores.ResidentDirectory; True unless
+    the send failed (a web chat message waiting in its outbox counts as sent)."""
+    return await deliver_state(relay, directory) != FAILED
+
+
+async def deliver_state(relay: Relay, directory, queue: Optional["HandoffQueue"] = None) -> str:
+    """Send a Relay and say how far it got: DELIVERED, WAITING or FAILED.
 
     When the directory no longer knows the address (e.g. after a restart) and
-    the resident consented to keep it, the stored address is registered again."""
-    if await directory.send_to_resident(relay.resident_key, relay.text):
-        return True
-    if relay.address and relay.channel in ("telegram", "whatsapp"):
+    the resident consented to keep it, the stored address is registered again.
+    With `queue` and a reply behind the relay (`note_id`), the state is stored on
+    the reply, and a waiting message becomes DELIVERED when the resident's
+    channel hands it over (the web chat page fetches it, the resident writes)."""
+    import asyncio
+
+    receipt = None
+    if queue is not None and relay.note_id is not None:
+        receipt = _delivered_receipt(queue, relay.note_id)
+    state = await directory.deliver(relay.resident_key, relay.text, receipt)
+    if state == FAILED and relay.address and relay.channel in ("telegram", "whatsapp"):
         from bot.channels.stores import ResidentAddress
 
         await directory.remember(relay.resident_key, ResidentAddress(
             channel=relay.channel, address=relay.address, language=relay.language))
-        return await directory.send_to_resident(relay.resident_key, relay.text)
-    return False
+        state = await directory.deliver(relay.resident_key, relay.text, receipt)
+    if queue is not None and relay.note_id is not None:
+        try:
+            await asyncio.to_thread(queue.set_delivery, relay.note_id, state)
+        except Exception:  # the message went (or not); only the state is missing
+            logger.exception("storing the delivery state of %s failed", relay.reference)
+    return state
+
+
+def _delivered_receipt(queue: "HandoffQueue", note_id: int) -> Callable[[], None]:
+    """Called by an outbox when the resident's channel hands the message over:
+    marks the reply delivered, in a worker thread when an event loop runs."""
+    def delivered() -> None:
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            queue.set_delivery(note_id, DELIVERED)
+            return
+        loop.run_in_executor(None, queue.set_delivery, note_id, DELIVERED)
+
+    return delivered

@@ -22,14 +22,23 @@ import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, Optional, Tuple
+from typing import Awaitable, Callable, Dict, Optional, Tuple, Union
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
 
 from bot.config import Settings
-from bot.handoff.models import CONTACT_CHAT, IN_CONTACT, OPGEPAKT, STATUSES
+from bot.handoff.models import (
+    CONTACT_CHAT,
+    DELIVERED,
+    DELIVERY_STATES,
+    FAILED,
+    IN_CONTACT,
+    OPGEPAKT,
+    STATUSES,
+    WAITING,
+)
 from bot.handoff.queue import (
     ActionResult,
     HandoffQueue,
@@ -37,7 +46,7 @@ from bot.handoff.queue import (
     NotAllowed,
     NotFound,
     Relay,
-    deliver_relay,
+    deliver_state,
     parse_reference,
 )
 from bot.handoff.routing import RosterCache
@@ -52,7 +61,8 @@ LOGIN_CSRF_COOKIE = "ontmoet_login_csrf"
 STATUS_OPTIONS = [("open", "open (nieuw, opgepakt, in contact)")] + [(s, s) for s in STATUSES] + [
     ("alle", "alle")]
 FLASH_KEYS = {
-    "claimed", "claim_lost", "note_saved", "reply_sent", "reply_not_delivered", "closed",
+    "claimed", "claim_lost", "note_saved", "reply_sent", "reply_waiting", "reply_not_delivered",
+    "closed",
     "released", "live_started", "live_ended", "not_allowed", "empty_text", "logged_out",
     "login_failed", "login_blocked", "session_expired", "csrf", "not_found", "anonymised",
     "sync_failed",
@@ -71,7 +81,9 @@ EVENT_LABELS = {
 }
 _USERNAME_RE = re.compile(r"^[\w.\-]{1,80}$")
 
-RelaySender = Callable[[Relay], Awaitable[bool]]
+# returns a delivery state (models.DELIVERY_STATES) or True/False (delivered/failed)
+RelaySender = Callable[[Relay], Awaitable[Union[bool, str]]]
+REPLY_FLASH = {DELIVERED: "reply_sent", WAITING: "reply_waiting", FAILED: "reply_not_delivered"}
 AssistantPauser = Callable[[object, str, bool], Awaitable[None]]
 
 
@@ -94,15 +106,24 @@ async def agent_pauser(request, resident_key: str, paused: bool) -> bool:
     return True
 
 
-async def directory_relay_sender(relay: Relay) -> bool:
-    """Deliver through the channels' process-wide ResidentDirectory."""
+async def directory_relay_sender(relay: Relay, queue: Optional[HandoffQueue] = None) -> str:
+    """Deliver through the channels' process-wide ResidentDirectory; with `queue`
+    the reply's delivery state is kept up to date (a web chat message becomes
+    delivered when the page fetches it)."""
     from bot.channels.stores import default_directory
 
     try:
-        return await deliver_relay(relay, default_directory())
+        return await deliver_state(relay, default_directory(), queue)
     except Exception:
         logger.exception("delivering a reply for %s failed", relay.reference)
-        return False
+        return FAILED
+
+
+def delivery_state(outcome: Union[bool, str, None]) -> str:
+    """A relay sender's answer as a delivery state."""
+    if isinstance(outcome, str) and outcome in DELIVERY_STATES:
+        return outcome
+    return DELIVERED if outcome is True else FAILED
 
 
 def add_security_headers(resp) -> None:
@@ -159,7 +180,8 @@ class _Dashboard:
         self._queue: Optional[HandoffQueue] = None
         self._accounts: Optional[StaffAccounts] = None
         self.roster = RosterCache(settings.staff_file)
-        self.relay_sender = relay_sender
+        self.relay_sender: RelaySender = relay_sender or (
+            lambda relay: directory_relay_sender(relay, self.queue))
         self.assistant_pauser = assistant_pauser or agent_pauser
         self.prefix = prefix
         self.secure_cookies = secure_cookies
@@ -258,9 +280,8 @@ def dashboard_blueprint(settings: Settings,
     assistant_pauser: async (request, resident_key, paused) applying live chat
     to Rasa (default: the Agent in request.app.ctx.agent).
     """
-    dash = _Dashboard(settings, queue_factory, accounts_factory,
-                      relay_sender or directory_relay_sender, prefix, secure_cookies,
-                      assistant_pauser)
+    dash = _Dashboard(settings, queue_factory, accounts_factory, relay_sender, prefix,
+                      secure_cookies, assistant_pauser)
     bp = Blueprint(name, url_prefix=prefix)
     run = asyncio.to_thread
 
@@ -362,7 +383,9 @@ def dashboard_blueprint(settings: Settings,
             "detail.html", me=me, csrf=info.csrf_token, r=r, timeline=found.timeline(),
             contact=describe_contact(r), can_act=can_act,
             live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
-            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, message=dash.flash(request))
+            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS,
+            delivery_labels={state: staff_text(f"delivery_{state}") for state in DELIVERY_STATES},
+            message=dash.flash(request))
 
     async def act(request, reference: str, action: str):
         info = await current(request)
@@ -389,9 +412,12 @@ def dashboard_blueprint(settings: Settings,
                 return dash.redirect(f"/r/{ref}", m="note_saved")
             if action == "reply":
                 result = await run(queue.reply, ref, me, text)
-                delivered = bool(result.relay) and await dash.relay_sender(result.relay)
-                return dash.redirect(f"/r/{ref}", m="reply_sent" if delivered
-                                     else "reply_not_delivered")
+                state = FAILED
+                if result.relay is not None:
+                    state = delivery_state(await dash.relay_sender(result.relay))
+                    if result.relay.note_id is not None:  # never backwards (set_delivery)
+                        await run(queue.set_delivery, result.relay.note_id, state)
+                return dash.redirect(f"/r/{ref}", m=REPLY_FLASH[state])
             methods: Dict[str, Tuple[Callable[..., ActionResult], str]] = {
                 "close": (queue.close, "closed"),
                 "release": (queue.release, "released"),
