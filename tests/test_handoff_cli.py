@@ -80,3 +80,21 @@ def test_registers_into_the_ontmoet_cli():
     assert args.queue_command == "list" and args.json
     args = build_parser().parse_args(["staff", "add", "x", "--password-stdin"])
     assert args.staff_command == "add"
+
+
+def test_queue_show_says_how_far_each_reply_got(cli_env, capsys):
+    main(["queue", "list"])
+    queue = HandoffQueue(make_engine(cli_env))
+    ref = new_request(queue).reference
+    queue.claim(ref, "ow-west")
+    waiting = queue.reply(ref, "ow-west", "Ik bel u morgen.").relay
+    failed = queue.reply(ref, "ow-west", "Hallo?").relay
+    queue.set_delivery(waiting.note_id, "waiting")
+    queue.set_delivery(failed.note_id, "failed")
+    capsys.readouterr()
+    assert main(["queue", "show", ref]) == 0
+    out = capsys.readouterr().out
+    assert "Ik bel u morgen. (wacht tot de bewoner weer schrijft)" in out
+    assert "Hallo? (mislukt)" in out
+    code, detail = run_json(capsys, "queue", "show", ref, "--json")
+    assert [n["delivery"] for n in detail["notes"]] == ["waiting", "failed"]
