@@ -115,7 +115,8 @@ async def test_an_answer_to_the_opbouwwerker_reaches_the_timeline_not_the_assist
                                                        sender="r3"))
     texts = [r["text"] for r in replies]
     assert status == 200 and len(agent.messages) == 1, "the assistant does not get the answer"
-    assert len(texts) == 1 and "doorgegeven aan de opbouwwerker" in texts[-1] and request.reference in texts[-1]
+    assert len(texts) == 1 and "doorgegeven aan de opbouwwerker" in texts[-1]
+    assert request.reference in texts[-1]
     notes = runtime.queue.show(request.reference).notes
     assert (notes[-1].kind, notes[-1].text) == ("resident", "Ja graag, donderdag om 14 uur is goed!")
     # the coordinator owns it and is told, through the live-chat notification
