@@ -581,6 +581,8 @@ class HandoffQueue:
             ).scalars().all()
             last_steps = {}
             for row in rows:
+                if row.status == AFGEROND:
+                    continue
                 last_steps[row.id] = session.execute(
                     select(HandoffEvent.action).where(
                         HandoffEvent.request_id == row.id,
@@ -593,7 +595,7 @@ class HandoffQueue:
                 return ReplyContext(_view(row), after_close=False)
         if followup > timedelta(0):
             for row in rows:
-                if row.status == AFGEROND and last_steps[row.id] == "closed":
+                if row.status == AFGEROND:  # a closing message may come after the close
                     return ReplyContext(_view(row), after_close=True)
         return None
 
