@@ -560,10 +560,10 @@ class HandoffQueue:
         """The request whose opbouwwerker the resident may be answering, if any.
 
         An open request (not in live chat) whose last step by staff is a message
-        to the resident (a reply after the claim, not undone by a release, a
-        live chat or a close); else a request an opbouwwerker closed less than
-        `followup` ago (after_close). The newest such request wins; an open one
-        before a closed one."""
+        to the resident (a reply after the claim, not undone by a release or a
+        live chat; a note does not count); else a request an opbouwwerker closed
+        less than `followup` ago (after_close; 0 switches that off). The newest
+        such request wins; an open one before a closed one."""
         if not resident_key:
             return None
         now = self._now(now)
