@@ -201,3 +201,17 @@ def test_the_resident_is_told_when_their_words_go_through_telegram(tmp_path, sql
         started = queue.set_in_contact(view.reference, WEST, live=True)
         assert ("Telegram" in started.relay.text) is says_telegram
         queue.engine.dispose()
+
+
+def test_the_opbouwwerker_hears_how_far_a_message_got(commands):
+    """Issue 19.3: "afgeleverd", "wacht tot de bewoner weer schrijft" or "mislukt"."""
+    from bot.handoff.queue import Relay
+
+    reply = Relay(reference="T-0001", channel="rest", resident_key="re-1", address=None,
+                  language="nl", text="x", note_id=7)
+    assert "Afgeleverd" in commands.delivery_text(reply, "delivered")
+    assert "wacht tot de bewoner weer schrijft" in commands.delivery_text(reply, "waiting")
+    assert "niet bezorgd" in commands.delivery_text(reply, "failed")
+    live_ended = Relay(reference="T-0001", channel="rest", resident_key="re-1", address=None,
+                       language="nl", text="x")  # not a message of theirs: only a failure
+    assert commands.delivery_text(live_ended, "delivered") is None

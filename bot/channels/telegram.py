@@ -72,6 +72,7 @@ from bot.channels.stores import (
     make_dedup_store,
 )
 from bot.config import Settings, load_settings
+from bot.handoff.models import FAILED
 
 logger = logging.getLogger(__name__)
 
@@ -806,12 +807,13 @@ class TelegramInput(InputChannel):
         for reply in outcome.replies:
             await self.send_text(event.chat_id, reply)
         for relay in outcome.relays:
-            if await self._deliver(relay):
-                continue
-            logger.info("telegram: a relay to a resident was not delivered")
-            undelivered = getattr(getattr(self.runtime, "telegram", None), "undelivered_text", None)
-            if undelivered is not None and not isinstance(relay, tuple):
-                await self.send_text(event.chat_id, undelivered(relay))
+            state = await self._deliver(relay)
+            if state == FAILED:
+                logger.info("telegram: a relay to a resident was not delivered")
+            told = getattr(getattr(self.runtime, "telegram", None), "delivery_text", None)
+            said = told(relay, state) if told is not None and not isinstance(relay, tuple) else None
+            if said:
+                await self.send_text(event.chat_id, said)
         agent = self._agent()
         if getattr(agent, "processor", None) is not None and (outcome.pause or outcome.resume):
             from bot.handoff.runtime import set_assistant_paused
@@ -827,14 +829,14 @@ class TelegramInput(InputChannel):
                     await self.send_text(event.chat_id, staff_text("dash_sync_failed"))
         return True
 
-    async def _deliver(self, relay: Any) -> bool:
+    async def _deliver(self, relay: Any) -> str:
+        """Send a relay to the resident; its delivery state (stored on the reply)."""
         if isinstance(relay, tuple):
-            return await self.directory.send_to_resident(relay[0], relay[1])
-        from bot.handoff.models import FAILED
+            return await self.directory.deliver(relay[0], relay[1])
         from bot.handoff.queue import deliver_state
 
         queue = getattr(self.runtime, "queue", None) if self.runtime is not None else None
-        return await deliver_state(relay, self.directory, queue) != FAILED
+        return await deliver_state(relay, self.directory, queue)
 
     def _agent(self):
         app = self._app

@@ -7,8 +7,8 @@ sends back what `handle` returns. Nothing here talks to Telegram.
     reply = commands.handle(update.effective_user.id, update.effective_chat.type, text)
     if reply is None:      -> not a staff command: treat the message as a resident's
     else: send reply.texts to the chat; deliver each reply.relays[i] to the
-          resident (bot.handoff.queue.deliver_relay) and report failures with
-          commands.undelivered_text(relay).
+          resident (bot.handoff.queue.deliver_state) and report how far it got
+          with commands.delivery_text(relay, state).
 
 Only Telegram user ids in the staff file (the allowlist) get queue data. Anyone
 else who types a queue command gets one polite refusal and nothing more; group
@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional, Tuple, Union
 
+from bot.handoff.models import FAILED
 from bot.handoff.queue import (
     HandoffError,
     HandoffQueue,
@@ -135,8 +136,15 @@ class TelegramStaffCommands:
         """`handle` in a worker thread (the queue does blocking database I/O)."""
         return await asyncio.to_thread(self.handle, telegram_user_id, chat_type, text)
 
-    def undelivered_text(self, relay: Relay) -> str:
-        return staff_text("reply_not_delivered", reference=relay.reference, channel=relay.channel)
+    def delivery_text(self, relay: Relay, state: str) -> Optional[str]:
+        """What the opbouwwerker hears after a relay was sent: failed always; for
+        a message of theirs (a reply) also delivered or waiting."""
+        if state == FAILED:
+            return staff_text("reply_not_delivered", reference=relay.reference,
+                              channel=relay.channel)
+        if relay.note_id is None:
+            return None
+        return staff_text(f"reply_{state}", reference=relay.reference, channel=relay.channel)
 
     def forward_for_staff(self, forward: StaffForward) -> Tuple[Optional[StaffMember], str]:
         """Who gets a resident's live-chat message, and the text to send them."""
