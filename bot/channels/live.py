@@ -162,10 +162,10 @@ class LiveContact:
         from bot.channels.in_context import ANSWER, decide
         from bot.handoff.texts import resident_text
 
-        days = getattr(self.runtime.settings, "handoff_followup_days", 0.0)
+        days = max(0.0, self.runtime.settings.handoff_followup_days)
         try:
-            context = await self.runtime.queue_async.reply_context(
-                pseudonym, timedelta(days=max(0.0, days)))
+            context = await self.runtime.queue_async.reply_context(pseudonym,
+                                                                   timedelta(days=days))
         except Exception:  # the assistant still answers when the queue is down
             logger.exception("replies in context: queue unavailable")
             return Screened(False)
