@@ -1,7 +1,7 @@
 """handoff queue: the delivery state of each staff message to a resident
 
-Revision ID: 0007_delivery
-Revises: 0006_insights
+Revision ID: 0008_delivery
+Revises: 0007_dashboard_alerts
 Create Date: 2026-12-03
 
 ho_note.delivery (replies only): "delivered" (the channel's send succeeded, or
@@ -12,8 +12,8 @@ reached the resident. Replies stored before this revision keep NULL ("unknown").
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_delivery'
-down_revision = '0006_insights'
+revision = '0008_delivery'
+down_revision = '0007_dashboard_alerts'
 branch_labels = None
 depends_on = None
 
