@@ -25,20 +25,15 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import catalogue
-from bot.channels.action_failures import watching_actions
-from bot.channels.common import (
-    ButtonRegistry,
-    SenderRateLimiter,
-    incoming_text,
-    pseudonymise,
-)
-from bot.channels.erasure import default_eraser, is_erase_marker
+from bot.channels.common import ButtonRegistry, SenderRateLimiter
+from bot.channels.output import CollectedOutput
+from bot.channels.pipeline import Incoming, ResidentPipeline
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -96,6 +91,30 @@ def format_replies(
     return out
 
 
+def language_hint(metadata: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The client's `metadata.language`, when it is a language of the catalogue."""
+    value = (metadata or {}).get("language")
+    return value if isinstance(value, str) and value in catalogue.languages() else None
+
+
+class _CollectedReply:
+    """The pipeline's answers for one request, returned in the JSON body."""
+
+    def __init__(self) -> None:
+        self.said: List[str] = []
+        self.collected: Optional[CollectedOutput] = None
+
+    async def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def output(self, pseudonym: str, language: str) -> OutputChannel:
+        self.collected = CollectedOutput()
+        return self.collected
+
+    async def handled_by_channel(self, pseudonym: str, text: str) -> bool:
+        return False
+
+
 class ResidentRestInput(InputChannel):
     """Rasa's REST channel, made safe for residents."""
 
@@ -116,7 +135,7 @@ class ResidentRestInput(InputChannel):
         self.live = live  # bot.channels.live.LiveContact, when the handoff queue runs
         self.outbox = outbox  # bot.channels.live.Outbox for opbouwwerkers' answers
         self.directory = directory  # bot.channels.stores.ResidentDirectory
-        self._key: Optional[bytes] = None
+        self.pipeline = ResidentPipeline(self)
 
     @classmethod
     def name(cls) -> Text:
@@ -127,9 +146,7 @@ class ResidentRestInput(InputChannel):
         return cls()
 
     def _pseudonym(self, sender: str) -> str:
-        if self._key is None:
-            self._key = self.settings.pseudonym_key_bytes()
-        return pseudonymise(self.name(), sender, self._key)
+        return self.pipeline.pseudonym(sender)
 
     async def handle(
         self,
@@ -147,75 +164,19 @@ class ResidentRestInput(InputChannel):
         except BadRequest as exc:
             logger.info("%s: rejected request (%s)", self.name(), exc)
             return 400, {"error": catalogue.text("bad_request")}
+        reply = _CollectedReply()
+        outcome = await self.pipeline.handle(
+            Incoming(sender, text=message, language=language_hint(metadata), metadata=metadata),
+            reply, on_new_message)
         pseudonym = self._pseudonym(sender)
-        if not self.rate_limiter.allow(pseudonym):
-            logger.info("%s: rate limit reached for %s", self.name(), pseudonym)
-            return 429, [{"recipient_id": sender, "text": catalogue.text("slow_down")}]
-        text = incoming_text(
-            self.registry, pseudonym, message, self.settings.max_message_chars
-        )
-        if not text:
-            return 200, [
-                {"recipient_id": sender, "text": catalogue.text("empty_message")}
-            ]
-        if self.directory is not None:
-            from bot.channels.stores import ResidentAddress
-
-            await self.directory.remember(
-                pseudonym, ResidentAddress(channel=self.name(), address=pseudonym)
-            )
-        if self.live is not None:
-            screened = await self.live.screen(pseudonym, text)
-            if screened.handled:
-                # An opbouwwerker is live with this resident: the assistant is
-                # quiet; a crisis message still gets the helplines at once.
-                return 200, self._waiting(sender, pseudonym) + [
-                    {"recipient_id": sender, "text": reply} for reply in screened.replies]
-        collector = CollectingOutputChannel()
-        failed: List[str] = []
-
-        async def run() -> bool:
-            with watching_actions() as failed_now:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        pseudonym,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                    )
-                )
-                failed.extend(failed_now)
-            return not failed_now and bool(collector.messages)
-
-        try:
-            answered = await run()
-            if not answered and not failed and self.live is not None:
-                # Silence: a conversation left paused is resumed and run again.
-                fallback = await self.live.after_silence(pseudonym, text, "nl", run)
-                if fallback:
-                    return 200, self._waiting(sender, pseudonym) + [
-                        {"recipient_id": sender, "text": reply} for reply in fallback]
-        except Exception:  # never a stack trace to a resident
-            logger.exception("%s: message handling failed for %s", self.name(), pseudonym)
-            return 200, [
-                {"recipient_id": sender, "text": catalogue.text("technical_problem")}
-            ]
-        if failed or not collector.messages:
-            # An action failed or timed out: never leave the resident in silence.
-            logger.warning("%s: no reply produced for %s", self.name(), pseudonym)
-            return 200, [
-                {"recipient_id": sender, "text": catalogue.text("technical_problem")}
-            ]
-        messages = [m for m in collector.messages if not is_erase_marker(m)]
-        if len(messages) != len(collector.messages):
-            # "verwijder mijn gegevens" was done: the service forgets this resident too
-            # (address, waiting messages, button tokens, counters), before this reply
-            await default_eraser().erase(pseudonym)
-        replies = format_replies(messages, self.registry, pseudonym)
-        for reply in replies:
-            reply["recipient_id"] = sender
-        return 200, self._waiting(sender, pseudonym) + replies
+        said = [{"recipient_id": sender, "text": text} for text in reply.said]
+        if outcome == "limited":
+            return 429, said
+        collected = reply.collected.messages if reply.collected is not None else []
+        replies = format_replies(collected, self.registry, pseudonym)
+        for formatted in replies:
+            formatted["recipient_id"] = sender
+        return 200, self._waiting(sender, pseudonym) + said + replies
 
     def forget_resident(self, pseudonym: str) -> None:
         """Per-resident state of this channel ("verwijder mijn gegevens")."""
