@@ -63,9 +63,11 @@ MAX_REASON_CHARS = 1000
 MAX_NOTE_CHARS = 4000
 _REFERENCE_RE = re.compile(r"^\s*(?:t\s*-?\s*)?0*(\d{1,9})\s*$", re.IGNORECASE)
 _NOTE_ACTIONS = ("note", "reply", "resident_message")
-# Steps by staff that start or end "the opbouwwerker wrote to the resident"
-# (HandoffQueue.reply_context); a note is internal and changes nothing.
-_STAFF_STEPS = ("reply", "claimed", "released", "closed", "live_started", "live_ended")
+# Steps that start or end "the opbouwwerker wrote to the resident"
+# (HandoffQueue.reply_context); a note is internal and changes nothing. After a
+# live chat (ended or expired) the resident talks to the assistant again.
+_STAFF_STEPS = ("reply", "claimed", "released", "closed", "live_started", "live_ended",
+                "live_expired")
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
 # A new request whose alert reached nobody is tried again after this long.
 ANNOUNCE_RETRY = timedelta(minutes=10)
@@ -596,7 +598,6 @@ class HandoffQueue:
                     select(HandoffEvent.action).where(
                         HandoffEvent.request_id == row.id,
                         HandoffEvent.action.in_(_STAFF_STEPS),
-                        HandoffEvent.actor.not_in(("resident", "system")),
                     ).order_by(HandoffEvent.id.desc()).limit(1)
                 ).scalar_one_or_none()
         for row in rows:
