@@ -341,8 +341,9 @@ def _the_loop(resident, telegram: FakeTelegramApi, queue: HandoffQueue, request,
     about the request still reaches them instead of starting a new form."""
     staff_command(telegram, STAFF_WEST, f"/antwoord {request.reference} {PROPOSAL}")
     assert wait_until(lambda: any(PROPOSAL in t for t in received()), timeout=30), received()
-    reply = queue.show(request.reference).notes[-1]
-    assert (reply.kind, reply.delivery) == ("reply", "delivered")  # the platform took it
+    # the platform took it (stored just after the send returned)
+    assert wait_until(lambda: queue.show(request.reference).notes[-1].delivery == "delivered",
+                      timeout=30), queue.show(request.reference).notes[-1]
     before = len(telegram.texts_to(STAFF_WEST))
     answer = resident.says(ANSWER, expect="doorgegeven aan de opbouwwerker")
     assert "begreep ik niet" not in answer
