@@ -273,3 +273,22 @@ async def test_contact_commands(commands, queue):
         "contact_niet_bereikt", "contact_afspraak"]
     # the queue list says statuses in plain words
     assert "in contact" in (await commands.handle(WEST_ID, "private", "/wachtrij")).texts[0]
+
+
+@pytest.mark.parametrize("state, said", [
+    ("delivered", "Afgeleverd bij de bewoner"),
+    ("waiting", "wacht tot de bewoner weer schrijft"),
+    ("failed", "niet bezorgd"),
+])
+async def test_the_opbouwwerker_hears_how_far_a_message_got(queue, state, said):
+    """Issue 19.3: after /antwoord, "afgeleverd", "wacht tot de bewoner weer
+    schrijft" or "mislukt", and the state is stored on the reply."""
+    async def deliver(relay):
+        return state
+
+    commands = TelegramStaffCommands(StaffActions(queue, deliver=deliver), roster())
+    ref = new_request(queue).reference
+    await commands.handle(WEST_ID, "private", f"/oppakken {ref}")
+    reply = await commands.handle(WEST_ID, "private", f"/antwoord {ref} Ik bel u morgen")
+    assert said in reply.texts[0]
+    assert [n.delivery for n in queue.show(ref).notes] == [state]
