@@ -1,5 +1,6 @@
 """Live contact in the channel layer: relay to the opbouwwerker, answers via the outbox."""
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -188,7 +189,7 @@ async def test_after_a_close_a_message_about_the_request_reaches_the_opbouwwerke
 
 
 def test_the_follow_up_time_ends(tmp_path):
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     url = f"sqlite:///{tmp_path / 'q.db'}"
     upgrade_database(url)
@@ -265,3 +266,29 @@ async def test_a_telegram_send_that_succeeded_is_delivered(setup):
     assert await deliver_state(result.relay, directory, runtime.queue) == "delivered"
     assert sent[-1].endswith("Tot donderdag!")
     assert runtime.queue.show(request.reference).notes[-1].delivery == "delivered"
+
+
+def test_which_staff_steps_keep_or_end_the_reply_context(tmp_path):
+    """A call or an appointment does not end the context of a written reply; a
+    reopen ends it until the opbouwwerker writes again."""
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    queue = HandoffQueue(engine)
+    try:
+        ref = queue.create_request(channel="rest", resident_key="p", consent=True,
+                                   reason="x").reference
+        queue.claim(ref, "coordinator")
+        assert queue.reply_context("p") is None  # nothing written to the resident yet
+        queue.reply(ref, "coordinator", "Zullen we donderdag wandelen?")
+        for outcome in ("gebeld", "niet_bereikt", "afspraak"):
+            queue.log_contact(ref, "coordinator", outcome)
+            context = queue.reply_context("p")
+            assert context is not None and not context.after_close, outcome
+        queue.close(ref, "coordinator")
+        queue.reopen(ref, "coordinator", timedelta(days=14))
+        assert queue.reply_context("p") is None
+        queue.reply(ref, "coordinator", "Toch nog een vraag")
+        assert not queue.reply_context("p").after_close
+    finally:
+        engine.dispose()

@@ -226,6 +226,24 @@ async def test_closing_note_and_closing_message(queue):  # noqa: F811
     assert [e.action for e in detail.events][-3:] == ["note", "reply", "closed"]
 
 
+@pytest.mark.parametrize("answer, state, key", [
+    (True, "delivered", "reply_delivered"), ("delivered", "delivered", "reply_delivered"),
+    ("waiting", "waiting", "reply_waiting"), (False, "failed", "reply_not_delivered"),
+    (RuntimeError("down"), "failed", "reply_not_delivered"),
+])
+async def test_every_staff_message_stores_how_far_it_got(queue, answer, state, key):  # noqa: F811
+    """Issue 19.3 in the one place messages leave (StaffActions._send): a reply
+    and the closing message each keep their delivery state on the timeline."""
+    actions = Effects(delivered=answer).actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    replied = await actions.reply(ref, WEST, "Zullen we donderdag wandelen?")
+    closed = await actions.close(ref, WEST, note="Afspraak do", message="Tot donderdag!")
+    assert (replied.key, replied.delivery, closed.delivery) == (key, state, state)
+    assert [(n.kind, n.delivery) for n in queue.show(ref).notes] == [
+        ("reply", state), ("closing", None), ("reply", state)]
+
+
 async def test_a_closing_message_in_live_chat_also_says_the_assistant_is_back(queue):  # noqa: F811
     effects = Effects()
     actions = effects.actions(queue)
@@ -346,8 +364,9 @@ async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_
     cli_side = StaffActions(queue)
     await cli_side.claim(ref, WEST)
     queued = await cli_side.reply(ref, WEST, "Ik kom donderdag langs")
-    assert (queued.key, queued.delivered) == ("reply_queued", None)
+    assert (queued.key, queued.delivery) == ("reply_queued", None)
     await cli_side.close(ref, WEST, message="Tot donderdag")
+    assert [n.delivery for n in queue.show(ref).notes] == [None, None]  # not sent yet
 
     sent = []
 
@@ -359,6 +378,8 @@ async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_
     assert await service.deliver_pending() == 2
     assert [t.splitlines()[-1] for t in sent] == ["Ik kom donderdag langs", "Tot donderdag"]
     assert await service.deliver_pending() == 0  # each message once
+    # the reply and the closing message carry their honest state (issue 19.3)
+    assert [n.delivery for n in queue.show(ref).notes] == ["delivered", "delivered"]
 
 
 async def test_an_undeliverable_stored_message_is_told_to_the_opbouwwerker(queue, tmp_path):  # noqa: F811
@@ -375,6 +396,7 @@ async def test_an_undeliverable_stored_message_is_told_to_the_opbouwwerker(queue
     service.directory = ResidentDirectory()  # does not know the resident
     assert await service.deliver_pending() == 0
     assert [(who, ref in text) for who, text in notifier.sent] == [("ow-west", True)]
+    assert [n.delivery for n in queue.show(ref).notes] == ["failed"]
 
 
 async def test_the_services_loop_delivers_what_the_cli_stored(queue, tmp_path):  # noqa: F811

@@ -19,6 +19,7 @@ deduplication one exists already (`RedisDedupStore`).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections import OrderedDict
@@ -197,7 +198,8 @@ class ResidentDirectory:
         outbox; `receipt()` is called then) or "failed" (bot.handoff.models).
 
         A sender returns True (delivered), False (failed) or one of those states;
-        `receipt` is passed to it only when given."""
+        `receipt` is passed to it only when given and the sender takes it (a
+        sender that never holds a message need not)."""
         address = await self.addresses.lookup(pseudonym)
         if address is None:
             logger.info("directory: no address for %s", pseudonym)
@@ -206,13 +208,22 @@ class ResidentDirectory:
         if sender is None:
             logger.warning("directory: channel %s not running for %s", address.channel, pseudonym)
             return FAILED
-        if receipt is None:
+        if receipt is None or not _takes_receipt(sender):
             result = await sender(pseudonym, address, text)
         else:
             result = await sender(pseudonym, address, text, receipt=receipt)
         if isinstance(result, str):
             return result
         return DELIVERED if result else FAILED
+
+
+def _takes_receipt(sender: ChannelSender) -> bool:
+    """Does this sender accept `receipt=` (a channel that holds messages does)?"""
+    try:
+        parameters = inspect.signature(sender).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "receipt" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 _default_directory: Optional[ResidentDirectory] = None
