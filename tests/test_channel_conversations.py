@@ -331,14 +331,19 @@ def _staff_picks_up_and_answers(telegram: FakeTelegramApi, request) -> None:
 
 PROPOSAL = "Zullen we donderdagmiddag samen wandelen vanaf het gemeenschapshuis?"
 ANSWER = "Ja graag, donderdag om 14 uur is goed!"
+MOMENT = "donderdag 14 uur bij het gemeenschapshuis"
+CLOSING_NOTE = "Samen gewandeld"
+CLOSING_MESSAGE = "Fijn dat we donderdag gaan wandelen. Tot dan!"
 LATER = "kunt u haar een bericht sturen?"
 
 
 def _the_loop(resident, telegram: FakeTelegramApi, queue: HandoffQueue, request,
               received) -> None:
     """Issue 19: the opbouwwerker proposes a walk, the resident answers in plain words,
-    the answer reaches the timeline and the opbouwwerker; after /afronden a message
-    about the request still reaches them instead of starting a new form."""
+    the answer reaches the timeline and the opbouwwerker; they agree a moment
+    (/afspraak), the opbouwwerker closes with a note and a closing message
+    (/afronden, confirmed) that reaches the resident, and a message about the
+    request still reaches them instead of starting a new form."""
     staff_command(telegram, STAFF_WEST, f"/antwoord {request.reference} {PROPOSAL}")
     assert wait_until(lambda: any(PROPOSAL in t for t in received()), timeout=30), received()
     # the platform took it (stored just after the send returned)
@@ -353,11 +358,25 @@ def _the_loop(resident, telegram: FakeTelegramApi, queue: HandoffQueue, request,
                                   for t in telegram.texts_to(STAFF_WEST)[before:]), timeout=30)
     assert ANSWER not in "\n".join(telegram.texts_to(STAFF_WEST)), "no text into Telegram"
 
-    assert request.reference in staff_command(telegram, STAFF_WEST,
-                                              f"/afronden {request.reference}")
+    # they agree a moment; closing asks first, then closes with a note and a message
+    assert "afspraak gemaakt" in staff_command(telegram, STAFF_WEST,
+                                               f"/afspraak {request.reference} {MOMENT}")
+    assert f"/afronden {request.reference} ja" in staff_command(
+        telegram, STAFF_WEST, f"/afronden {request.reference}")
+    assert queue.get(request.reference).status == "in_contact"
+    assert "afgerond" in staff_command(
+        telegram, STAFF_WEST,
+        f"/afronden {request.reference} ja {CLOSING_NOTE} bericht: {CLOSING_MESSAGE}")
+    assert wait_until(lambda: any(CLOSING_MESSAGE in t for t in received()), timeout=30), \
+        received()
+    assert wait_until(lambda: queue.show(request.reference).notes[-1].delivery == "delivered",
+                      timeout=30), queue.show(request.reference).notes[-1]
     answer = resident.says(LATER, expect="afgerond")
     assert "Klopt dit" not in answer and "bewaren" not in answer, "no new request form"
-    assert queue.show(request.reference).notes[-1].text == LATER
+    notes = queue.show(request.reference).notes
+    assert [(n.kind, n.text) for n in notes][-4:] == [
+        ("note", MOMENT), ("closing", CLOSING_NOTE), ("reply", CLOSING_MESSAGE),
+        ("resident", LATER)]
     assert [r.reference for r in queue.list() if r.channel == request.channel] == \
         [request.reference]
 

@@ -6,8 +6,9 @@ opbouwwerker on the dashboard. The resident asks for a person (the toeleiding
 form), the request appears on the open dashboard without a reload, the
 opbouwwerker claims it and writes, the resident answers in plain
 words, the answer appears in the timeline without a reload (and the message
-shows as delivered once the chat fetched it), the opbouwwerker closes, and a later message about
-the request still reaches the timeline instead of starting a new form.
+shows as delivered once the chat fetched it), they agree a moment ("afspraak gemaakt"), the
+opbouwwerker closes with a closing note and a closing message that the web chat shows, and a
+later message about the request still reaches the timeline instead of starting a new form.
 """
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ pytestmark = [pytest.mark.model, pytest.mark.browser]
 PASSWORD = "loop-test-wachtwoord"
 PROPOSAL = "Zullen we donderdagmiddag samen wandelen vanaf het gemeenschapshuis?"
 ANSWER = "Ja graag, donderdag om 14 uur is goed!"
+MOMENT = "donderdag 14 uur bij het gemeenschapshuis"
+CLOSING_NOTE = "Samen gewandeld; komt voortaan naar de koffieochtend"
+CLOSING_MESSAGE = "Fijn dat we donderdag gaan wandelen. Tot dan!"
 LATER = "kunt u haar een bericht sturen?"
 
 
@@ -133,11 +137,25 @@ def test_resident_and_opbouwwerker_talk_through_the_request(loop):
     assert [(n.kind, n.text) for n in notes][-2:] == [("reply", PROPOSAL), ("resident", ANSWER)]
     assert notes[-2].delivery == "delivered"
 
-    # -- the opbouwwerker closes; a later message about it still reaches them ----------
+    # -- they agree a moment; the opbouwwerker closes with a note and a closing message -
+    driver.find_element(By.ID, "contact-note").send_keys(MOMENT)
+    driver.find_element(By.ID, "contact-afspraak").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "timeline"), "Afspraak gemaakt"))
     driver.find_element(By.ID, "close").click()
+    wait.until(ec.presence_of_element_located((By.ID, "close-form")))
+    driver.find_element(By.ID, "close-note").send_keys(CLOSING_NOTE)
+    driver.find_element(By.ID, "close-message").send_keys(CLOSING_MESSAGE)
+    driver.find_element(By.ID, "confirm-close").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "afgerond"))
+
+    # -- the resident gets the closing message; a later message still reaches them -----
     driver.switch_to.window(resident_tab)
+    chat.until(re.escape(CLOSING_MESSAGE))
     chat.says(LATER, expect="afgerond")
     assert "Klopt dit" not in chat.log().split(LATER)[-1], "no new request form"
     assert len(queue.list()) == 1
-    assert queue.show(reference).notes[-1].text == LATER
+    notes = queue.show(reference).notes
+    assert [(n.kind, n.text) for n in notes][-4:] == [
+        ("note", MOMENT), ("closing", CLOSING_NOTE), ("reply", CLOSING_MESSAGE),
+        ("resident", LATER)]
+    assert notes[-2].delivery == "delivered"  # the web chat fetched the closing message
