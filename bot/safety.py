@@ -176,7 +176,7 @@ CONCEPTS: Dict[str, Set[str]] = {
         "slaan", "schoppen", "mishandelen", "bedreigen", "vermoorden", "doodmaken", "doodslaan",
         "wurgen", "opsluiten", "verkrachten", "steken", "aanvallen", "hit", "beat", "kick",
         "abuse", "threaten", "strangle", "rape", "stab", "hurt", "kill", "vermoordt",
-        "duwen", "knijpen", "trappen", "stompen", "wurgen", "push", "shove", "lock", "choke", "punch",
+        "duwen", "knijpen", "trappen", "stompen", "push", "shove", "lock", "choke", "punch",
     },
     # self-harm verbs with mezelf/myself ("ik bewerk mezelf", "ik kras mezelf")
     "self_harm": {"snijden", "krassen", "kras", "krast", "bewerken", "branden", "verwonden",
@@ -248,7 +248,7 @@ EXPRESSIONS = [
     r"\b(?:er ?uit|uit het leven) (?:te )?stappen" + END,
     r"\b(?:stop|kap|stoppen|kappen|ophouden) (?:\w+ ){0,2}(?:er ?mee|met alles|met leven|met het leven)"
     r" (?:[\w|]+ ){0,2}(?:voorgoed|voor altijd|voor goed|definitief)\b",
-    r"\b(?:stop|kap|stoppen|kappen) (?:ik |ermee |er mee )?met (?:alles|leven|het leven)" + END,
+    r"\b(?:stop|kap|stoppen|kappen) (?:ik |(?:ermee|er mee)(?: \|)? )?met (?:alles|leven|het leven)" + END,
     r"\b(?:zet|zetten|zette) (?:ik )?er (?:\w+ ){0,2}een punt achter" + END,
     r"\ber (?:\w+ ){0,2}een punt achter (?:te )?(?:zetten|zet)" + END,
     r"\bvan kant (?:te )?(?:maken|maak)\b|\bmaak (?:ik )?(?:me|mij|mezelf) (?:\w+ ){0,2}van kant\b",
@@ -259,7 +259,8 @@ EXPRESSIONS = [
     r"|\bafscheidsbericht\b",
     r"\bben ik er (?:\w+ )?niet meer\b(?! bij)"
     r"|\bik ben er (?:morgen|vannacht|vanavond|straks|binnenkort|dan|snel|zo) niet meer\b(?! bij)",
-    r"\b(?:bang|angst) (?:dat|om) (?:ik )?(?:\w+ ){0,2}iets (?:doms|stoms|ergs) (?:\w+ ){0,2}(?:doe|doen|ga)\b",
+    r"\b(?:bang|angst) (?:dat|om) (?:ik )?(?:\w+ ){0,2}iets (?:doms|stoms|ergs) "
+    r"(?:\w+ ){0,2}(?:doe|doen|ga)\b",
     r"\b(?:me|mij|mezelf) (?:van kant|van het leven)\b|\bvan het leven beroven\b",
     r"\b(?:stoppen|ophouden) met leven\b",
     r"\b(?:was|ware|ben) ik (?:maar|toch) (?:dood|nooit geboren)\b",
@@ -293,7 +294,8 @@ _UNDER_A_VEHICLE = re.compile(r"\b(?:onder|voor) (?:een|de|het) "
                               r"|\bin front of (?:a|the) (?:train|bus|car|truck)\b")
 # Going to a height, the water or the track with the means to fall: "ik loop naar
 # de Maas en laat me erin vallen", "ik ga de Maas in".
-_GO_TO = re.compile(r"\b(?:loop|lopen|liep|ga|gaan|ging|fiets|rijd|wandel)\w* (?:\w+ ){0,3}naar (?:de|het|the) \w+")
+_GO_TO = re.compile(r"\b(?:loop|lopen|liep|ga|gaan|ging|fiets|rijd|wandel)\w* "
+                    r"(?:\w+ ){0,3}naar (?:de|het|the) \w+")
 _INTO_IT = re.compile(r"\b(?:erin|eraf|erop|eronder|erover|er in|er af|er onder)\b"
                       r"|\blaat (?:ik )?(?:me|mij|mezelf) (?:\w+ ){0,2}vallen\b")
 _WALK_INTO_WATER = re.compile(r"\b(?:loop|lopen|ga|gaan|wandel|wandelen|stap|stappen) (?:\w+ ){0,2}"
@@ -341,7 +343,8 @@ CHECK_IN_PATTERNS = {
         r"\b(?:niemand|nobody) (?:heeft|needs) (?:me|mij) (?:nodig)?\b|\btot last\b",
     ],
     "near-a-height": [r"\b(?:sta|zit|ben) (?:nu )?bij (?:de|het) (?:brug|spoor|rand)\b",
-                      r"\b(?:loop|ga|fiets|rijd)\w* (?:\w+ ){0,2}naar (?:het|de) (?:spoor|rails|spoorlijn)\b"],
+                      r"\b(?:loop|ga|fiets|rijd)\w* (?:\w+ ){0,2}naar (?:het|de) "
+                      r"(?:spoor|rails|spoorlijn)\b"],
     # euphemisms not clear on their own: "ik stop ermee", "ik kap ermee", "klaar met alles"
     "ending-euphemism": [r"\b(?:stop|kap|stoppen|kappen|ophouden|hou|houd) (?:ik )?(?:er ?mee)" + END
                          + r"|\ber ?mee (?:stoppen|kappen|ophouden)" + END,
@@ -458,7 +461,8 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
     for word in words:
         found |= _concepts_of(word)
     lemmas = {EXTRA_LEMMAS.get(w, w) for w in words} | {
-        lemma for w in words for table in _lemma_tables() for lemma in [table.get(w)] if isinstance(lemma, str)}
+        lemma for w in words for table in _lemma_tables()
+        for lemma in [table.get(w)] if isinstance(lemma, str)}
 
     def has(*names: str) -> bool:
         return all(n in found for n in names)
@@ -587,6 +591,9 @@ START_OVER_COMMANDS = {
     "naar het menu", "terug naar het menu", "terug naar menu", "terug naar het hoofdmenu",
     "opnieuw", "begin opnieuw", "opnieuw beginnen", "start opnieuw", "opnieuw starten",
     "stop", "stoppen", "stop maar", "stop ermee", "ik wil stoppen",
+    # also a check-in phrasing of the net ("ik stop ermee"): as the whole message,
+    # wanting to stop is the way out of the conversation (nlu_data start_over)
+    "ik wil ermee stoppen", "ik wil er mee stoppen",
     "reset", "restart", "start over", "start again", "back to the menu",
 }
 # "menu" asks what the assistant can do (the intent contract: help); the help
