@@ -151,7 +151,8 @@ CONCEPTS: Dict[str, Set[str]] = {
     "amount": {"alle", "al", "allemaal", "veel", "teveel", "hele", "heel", "strip", "doos", "pot",
                "handvol", "all", "lot", "whole", "bunch", "many", "much"},
     "routine": {"dokter", "huisarts", "apotheek", "ophalen", "recept", "altijd", "elke", "iedere",
-                "glas", "vergeten", "bijwerking", "doctor", "pharmacy", "prescription", "every"},
+                "glas", "vergeten", "bijwerking", "doctor", "pharmacy", "prescription", "every",
+                "mag", "mogen"},
     "cut": {"snijden", "opensnijden", "kerven", "krassen", "cut", "slash"},
     "wrist": {"pols", "arm", "armen", "wrist", "wrists"},
     "knife": {"mes", "scheermes", "scheermesje", "knife", "blade", "razor"},
@@ -189,7 +190,8 @@ CONCEPTS: Dict[str, Set[str]] = {
                   "clothesline", "washing"},
     "track": {"spoor", "rails", "spoorlijn", "spoorbaan", "tracks", "railway"},
     "wait": {"wachten", "wacht", "wachtte", "liggen", "wait", "waiting", "lie"},
-    "alcohol": {"drank", "alcohol", "wijn", "wodka", "whisky", "jenever", "bier", "drink", "booze"},
+    "alcohol": {"drank", "alcohol", "wijn", "wodka", "whisky", "jenever", "bier", "drink", "booze",
+                "fles", "drinken"},
     "gun": {"pistool", "wapen", "geweer", "revolver", "gun"},
     "throat": {"keel", "hals", "hoofd", "kop", "hart", "throat", "head"},
     "money": {"geld", "pinpas", "bankpas", "pensioen", "uitkering", "money", "card", "pension"},
@@ -238,7 +240,7 @@ EXPRESSIONS = [
     r"\b(?:wil|wou|ga) er (?:\w+ ){0,2}niet meer zijn\b|\bals ik er niet meer (?:ben|was|zou zijn)\b",
     r"\b(?:morgen|vannacht|vanavond|straks|binnenkort) ben ik er niet meer\b(?! bij)",
     r"\bniet meer (?:op|in) (?:deze|de) (?:wereld|aarde)\b",
-    r"\bverdwijnen voor altijd\b|\bvoor altijd (?:verdwijnen|weg|slapen|inslapen)\b",
+    r"\b(?:verdwijnen|slapen|inslapen) voor (?:altijd|eeuwig|goed)\b|\bvoor altijd (?:verdwijnen|weg|slapen|inslapen)\b",
     r"\b(?:weg|stappen|stap|gaan|te stappen) uit (?:het|dit|mijn) leven\b",
     r"\buit het leven (?:stappen|stap|gaan|te stappen)\b",
     # euphemisms of ending one's life: "stap ik eruit", "ik kap ermee, voorgoed"
@@ -267,6 +269,10 @@ EXPRESSIONS = [
     r"\bwish i (?:was|were) (?:dead|never born)\b",
     r"\bhoeft (?:voor mij )?(?:echt )?allemaal niet meer\b",
     r"\bik kan (?:het )?(?:echt )?niet meer" + END,
+    r"\bbrief\w* (?:\w+ ){0,6}(?:als|wanneer) ik (?:weg|dood|er niet meer) (?:ben|zou zijn|ga)\b",
+    r"\b(?:ga|spring|stap|val)\w* (?:\w+ ){0,2}(?:van|off) (?:de|het|the) "
+    r"(?:brug|dak|flat|balkon|toren|parkeergarage|bridge|roof)\b(?! (?:naar|af|richting|tot|en))",
+    r"\bvan alles (?:en iedereen )?(?:af|vanaf) (?:zijn|te zijn)\b",
     r"\bbeter af (?:is |zijn |zou zijn )?zonder (?:mij|me)\b|\bbetter off without me\b",
     r"\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
     r"\bniemand mist (?:me|mij)\b|\bnobody would (?:care|miss me)\b",
@@ -304,9 +310,11 @@ _WALK_INTO_WATER = re.compile(r"\b(?:loop|lopen|ga|gaan|wandel|wandelen|stap|sta
 _NOT_ALLOWED_OUT = re.compile(r"\b(?:mag|mogen|mocht) (?:\w+ ){0,4}niet (?:meer )?(?:\w+ )?"
                               r"(?:naar buiten|de deur uit|weg|bellen|alleen weg|buiten)\b"
                               r"|\b(?:not allowed|never allowed) to (?:go out|leave|go outside|call)\b")
+_NOT_LET_OUT = re.compile(r"\blaat (?:me|mij) (?:\w+ ){0,3}niet (?:meer )?(?:\w+ )?"
+                          r"(?:naar buiten|de deur uit|weg|buiten)\b|\bdoesn'?t let me (?:go out|leave)\b")
 _LOCKED_IN = re.compile(r"\bsluit\w* (?:me|mij) (?:\w+ ){0,3}op\b|\blocks? me (?:in|up)\b")
 _TAKES_MONEY = re.compile(r"\b(?:pakt|pakken|pakte|neemt|nam|afpakken|afgepakt) (?:\w+ ){0,3}"
-                          r"(?:geld|pinpas|bankpas|pensioen|uitkering)(?: \w+){0,3} af\b"
+                          r"(?:geld|pinpas|bankpas|pensioen|uitkering|telefoon|mobiel|sleutels?)(?: \w+){0,3} af\b"
                           r"|\b(?:geld|pinpas|bankpas|pensioen) (?:\w+ ){0,3}(?:afgepakt|afpakken|af)\b"
                           r"|\b(?:takes|took|steals|stole) my (?:money|pension|card|bank card)\b")
 _BRUISES = re.compile(r"\bblauwe plekken\b|\bbruises?\b")
@@ -340,6 +348,9 @@ CHECK_IN_PATTERNS = {
         r"\bik wil niet meer" + END + r"|\bik ben er klaar mee\b|\bik geef het op\b",
         r"\bwhat'?s the point\b|\bno point\b|\bcan'?t go on\b|\bi give up\b",
         r"\bwil (?:alleen nog )?(?:maar )?slapen\b.{0,20}\bnooit\b",
+        r"\bhou (?:het )?(?:echt )?niet meer vol\b|\bkan het (?:echt )?niet meer aan\b"
+        r"|\bzorgen dat het (?:allemaal )?(?:stopt|ophoudt)\b",
+        r"\bwil (?:er|het) (?:\w+ ){0,2}(?:vanaf|van af) (?:zijn|te zijn)\b",
         r"\b(?:niemand|nobody) (?:heeft|needs) (?:me|mij) (?:nodig)?\b|\btot last\b",
     ],
     "near-a-height": [r"\b(?:sta|zit|ben) (?:nu )?bij (?:de|het) (?:brug|spoor|rand)\b",
@@ -415,6 +426,10 @@ def _always(norm: str) -> bool:
     return False
 
 
+# "m'n eigen" (spoken and Limburg Dutch for mezelf) before what one does to oneself
+_OWN_SELF = re.compile(r"\bmijn eigen (?=(?:iets|wat|pijn|op|van kant|aan|kapot|dood|snijden)\b)")
+
+
 @lru_cache(maxsize=1)
 def _fuzzy_vocabulary() -> Tuple[str, ...]:
     """The long words the rules read (8+ letters): a one-edit slip of one of
@@ -445,6 +460,7 @@ def _sentences(text: str) -> List[str]:
     for part in re.split(r"[.!?;\n]+", text or ""):
         clauses = [" ".join(_chat_form(t) for t in normalise(c).split()) for c in part.split(",")]
         norm = " | ".join(c for c in clauses if c)
+        norm = _OWN_SELF.sub("mezelf ", norm)
         for pattern in FALSE_FRIENDS:
             norm = re.sub(pattern, " ~ ", norm)
         norm = re.sub(r"\s+", " ", norm).strip()
@@ -512,7 +528,7 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
                                                   and _INTO_IT.search(sentence)):
             fired.append((CRISIS, "method:go-to-fall"))
         # overdose: pills with alcohol, or "alles/een hele strip ingenomen"
-        if has("take") and not has("routine") and (
+        if (has("take") or has("amount")) and not has("routine") and not has("not") and (
                 (has("pills") and has("alcohol"))
                 or (bool({"alles", "allemaal"} & set(words)) and bool({"slikken", "innemen"} & lemmas))
                 or (bool({"strip", "strips", "doos", "handvol"} & set(words))
@@ -536,10 +552,13 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
     other = has("other")
     if other and has("victim") and "pijn" in words and ("doen" in lemmas or "doet" in words):
         fired.append((CRISIS, "violence:hurts-me"))
-    if _LOCKED_IN.search(sentence) or (other and _NOT_ALLOWED_OUT.search(sentence)):
+    if _LOCKED_IN.search(sentence) or (other and (_NOT_ALLOWED_OUT.search(sentence)
+                                                  or _NOT_LET_OUT.search(sentence))):
         fired.append((CRISIS, "coercion:confined"))
     if other and _TAKES_MONEY.search(sentence):
         fired.append((CRISIS, "coercion:money"))
+    if other and has("violence") and has("throat") and "mijn" in words:
+        fired.append((CRISIS, "violence"))
     if other and (has("knife") or has("gun")) and (has("victim") or has("throat")) and not has("kitchen"):
         fired.append((CRISIS, "violence:weapon"))
     if _BRUISES.search(sentence) and not has("accident"):
