@@ -14,11 +14,12 @@ Flow (dialogue/handoff.yml):
 In an action `tracker.sender_id` is the pseudonymous resident key (the channel
 layer pseudonymises the platform id before Rasa). Every text is a domain
 response (domain.yml, handoff sections) or comes from bot/catalogue.yml via the queue.
+What an answer means and whether it is valid is decided in bot/handoff/form.py
+(plain, unit-tested Python); this module reads slots, calls it and dispatches.
 """
 from __future__ import annotations
 
 import logging
-import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
@@ -28,138 +29,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import knowledge_base, settings
+from bot.handoff import form
+from bot.handoff.form import answers_question, is_answer
 from bot.handoff.promises import Promises, intro_replies, language_reply, promises_from, stored_reply
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("toeleiding", "mens", "subsidie_aanvraag", "eenzaamheid", "anders")
-NO_BUURT = "-"
-CHAT, PHONE = "chat", "telefoon"
-MOMENTS = ("ochtend", "middag", "avond", "maakt_niet_uit")
-FIX_FIELDS = {
-    "fix_contact": ("handoff_contact_method", "handoff_phone"),
-    "fix_buurt": ("handoff_buurt",),
-    "fix_reason": ("handoff_reason",),
-    "fix_language": ("preferred_language",),
-    "fix_moment": ("handoff_best_moment",),
-}
-FORM_SLOTS = (
-    "handoff_consent", "handoff_contact_method", "handoff_phone", "handoff_buurt",
-    "handoff_reason", "handoff_best_moment", "handoff_confirm",
-)
-# Intents that mean "not an answer to the question" inside a form: the form
-# rejects, so digression rules and the generic way-out rules can run.
-NOT_AN_ANSWER = frozenset({
-    "stop", "menu", "restart", "opnieuw", "way_out", "start_over", "main_menu",
-    "cancel", "goodbye", "help", "bot_challenge", "crisis", "privacy_info",
-    "handoff_status", "cancel_request", "delete_my_data", "ask_place_details",
-    "find_meeting_place", "find_activity", "ask_subsidy", "switch_language",
-    "change_language", "express_loneliness", "other_language", "speak_dutch", "speak_english",
-})
-LANGUAGE_WORDS = {
-    "nl": ("nederlands", "dutch", "nl", "hollands"),
-    "en": ("engels", "english", "en", "engelstalig"),
-    "de": ("duits", "deutsch", "german", "de"),
-    "fr": ("frans", "français", "francais", "french", "fr"),
-    "ar": ("arabisch", "arabic", "ar"),
-    "tr": ("turks", "türkçe", "turkce", "turkish", "tr"),
-    "pl": ("pools", "polish", "polski", "pl"),
-    "uk": ("oekraïens", "oekraiens", "ukrainian", "uk"),
-}
-YES_WORDS = ("ja", "jawel", "jazeker", "ok", "oké", "oke", "goed", "prima", "klopt", "yes",
-             "graag", "dat mag", "mag", "akkoord", "verstuur", "zeker")
-NO_WORDS = ("nee", "neen", "no", "niet", "liever niet", "nooit")
-
 
 # --------------------------------------------------------------------------
-# Helpers (pure, unit-tested)
+# Reading the tracker (the rules themselves are in bot/handoff/form.py)
 # --------------------------------------------------------------------------
-# The phone recogniser lives in bot/phone.py (also used to keep numbers out of
-# stored conversations when consent was refused).
-from bot.phone import _PHONE_IN_TEXT, find_phone, normalise_phone  # noqa: E402,F401
-
-
-def _words(text: str) -> List[str]:
-    return re.findall(r"[\wÀ-ÿ']+", text.lower())
-
-
-def _has_word(text: str, options) -> bool:
-    lowered = " " + " ".join(_words(text)) + " "
-    return any(f" {option} " in lowered for option in options)
-
-
-def yes_or_no(intent: Optional[str], text: Optional[str]) -> Optional[str]:
-    """"ja" / "nee" from an affirm/deny button or typed words; None otherwise."""
-    if intent == "affirm":
-        return "ja"
-    if intent == "deny":
-        return "nee"
-    text = (text or "").strip()
-    if not text or len(text) > 40:
-        return None
-    if _has_word(text, NO_WORDS):
-        return "nee"
-    if _has_word(text, YES_WORDS):
-        return "ja"
-    return None
-
-
-def contact_method_from_text(text: Optional[str]) -> Optional[str]:
-    lowered = (text or "").lower()
-    if any(word in lowered for word in ("bel", "telefo", "nummer", "call", "phone")):
-        return PHONE
-    if any(word in lowered for word in ("chat", "hier", "app", "bericht", "typ", "schrijf", "message")):
-        return CHAT
-    return None
-
-
-def language_from_text(text: Optional[str]) -> Optional[str]:
-    """A language code for the usual languages; the typed word for others."""
-    cleaned = (text or "").strip()
-    if not cleaned:
-        return None
-    for code, words in LANGUAGE_WORDS.items():
-        if _has_word(cleaned, words):
-            return code
-    return cleaned[:30] if len(cleaned) >= 2 else None
-
-
-def moment_from_text(text: Optional[str]) -> Optional[str]:
-    cleaned = (text or "").strip()
-    if not cleaned:
-        return None
-    lowered = cleaned.lower()
-    bare = re.sub(r"^'?s'?\s*", "", lowered).rstrip("s. ")
-    for moment in ("ochtend", "middag", "avond"):
-        if bare in (moment, moment + "s"):
-            return moment
-    if lowered in ("maakt niet uit", "maakt niks uit", "altijd", "geen voorkeur"):
-        return "maakt_niet_uit"
-    return cleaned[:200]
-
-
-def fix_from_text(text: Optional[str]) -> Optional[str]:
-    lowered = (text or "").lower()
-    for fix, words in (
-        ("fix_contact", ("contact", "nummer", "telefoon", "bel")),
-        ("fix_buurt", ("buurt", "wijk")),
-        ("fix_language", ("taal", "language")),
-        ("fix_moment", ("moment", "tijd", "wanneer")),
-        ("fix_reason", ("vraag", "reden")),
-    ):
-        if any(word in lowered for word in words):
-            return fix
-    return None
-
-
-def kind_for(intent: Optional[str], entity: Optional[str]) -> str:
-    if entity in KINDS:
-        return entity
-    if intent == "request_human":
-        return "mens"
-    return "toeleiding"
-
-
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
     return next(tracker.get_latest_entity_values(name), None)
 
@@ -179,14 +58,8 @@ def _answering(tracker: Tracker, slot: str, allow=()) -> bool:
     the message), nor for a message with a way-out or digression intent."""
     if tracker.get_slot("requested_slot") != slot:
         return False
-    form = (tracker.active_loop or {}).get("name")
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "user":
-            break
-        if event.get("event") == "action" and event.get("name") not in (form, "action_listen"):
-            return False  # coming back to the form after a digression
-    intent = _intent(tracker)
-    return intent in allow or intent not in NOT_AN_ANSWER
+    active = (tracker.active_loop or {}).get("name")
+    return answers_question(tracker.events or [], active) and is_answer(_intent(tracker), allow)
 
 
 def _channel(tracker: Tracker) -> str:
@@ -203,10 +76,6 @@ def handoff_runtime():
     return HandoffRuntime.from_settings(settings(), announces=False)
 
 
-def expected_time() -> str:
-    return settings().handoff_expected_time
-
-
 def current_promises() -> Promises:
     """What may be promised now: the operator's settings, and whether the staff file is demo."""
     try:
@@ -219,25 +88,24 @@ def current_promises() -> Promises:
 
 def language_words(domain: DomainDict, promises: Promises, lang: Optional[str]) -> str:
     """The languages a person speaks, in words of the conversation language."""
-    words = [word(domain, f"utter_handoff_word_{code}", lang) or code for code in promises.languages]
+    words = [form.word(domain, f"utter_handoff_word_{code}", lang) or code for code in promises.languages]
     return ", ".join(words)
 
 
 def _resolve_buurt(text: str) -> Optional[str]:
     try:
         kb = knowledge_base()
-        match = kb.resolve_buurt(text)
-        if match:
-            return match.name
-        digits = re.sub(r"\D", "", text)
-        if len(digits) == 4:
-            buurten = kb.buurten_for_postcode(digits)
-            if len(buurten) == 1:
-                return buurten[0]
-        return None
+        return form.resolve_buurt(text, kb.resolve_buurt, kb.buurten_for_postcode)
     except Exception:  # knowledge unavailable: keep what the resident wrote
         logger.exception("buurt lookup failed")
         return text.strip()[:60] or None
+
+
+def _apply(check: form.Check, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    """Utter the check's response (if any) and return its slot values."""
+    if check.response:
+        dispatcher.utter_message(response=check.response)
+    return check.slots
 
 
 # --------------------------------------------------------------------------
@@ -251,10 +119,10 @@ class ActionStartToeleiding(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        kind = kind_for(_intent(tracker), _entity(tracker, "handoff_kind"))
+        kind = form.kind_for(_intent(tracker), _entity(tracker, "handoff_kind"))
         for response, values in intro_replies(current_promises(), kind):
             dispatcher.utter_message(response=response, **values)
-        events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS
+        events: List[EventType] = [SlotSet(slot, None) for slot in form.FORM_SLOTS
                                    if tracker.get_slot(slot) is not None]
         if tracker.get_slot("requested_slot") is not None:
             events.append(SlotSet("requested_slot", None))
@@ -274,45 +142,31 @@ class ValidateToeleidingForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        if tracker.get_slot("handoff_consent") is False:
-            return ["handoff_consent"]
-        slots = list(domain_slots)
-        if tracker.get_slot("handoff_contact_method") == CHAT and "handoff_phone" in slots:
-            slots.remove("handoff_phone")
-        return slots
+        return form.required_slots(domain_slots, tracker.get_slot("handoff_consent"),
+                                   tracker.get_slot("handoff_contact_method"))
 
     # -- extraction: only the answer to the question just asked ---------------
     async def extract_handoff_consent(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_consent"):
             return {}
-        answer = yes_or_no(_intent(tracker), _text(tracker))
-        consent: Any = {"ja": True, "nee": False}.get(answer or "", "?")
-        return {"handoff_consent": consent}
+        return form.consent_answer(_intent(tracker), _text(tracker))
 
     async def extract_handoff_contact_method(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_contact_method"):
             return {}
-        choice = _entity(tracker, "handoff_choice")
-        if choice in (CHAT, PHONE):
-            return {"handoff_contact_method": choice}
-        text = _text(tracker)
-        phone = find_phone(text)
-        if phone:  # they typed their number straight away
-            return {"handoff_contact_method": PHONE, "handoff_phone": phone}
-        return {"handoff_contact_method": contact_method_from_text(text) or "?"}
+        return form.contact_answer(_entity(tracker, "handoff_choice"), _text(tracker))
 
     async def extract_handoff_phone(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_phone"):
             return {}
-        return {"handoff_phone": _text(tracker) or "?"}
+        return {"handoff_phone": _text(tracker) or form.UNCLEAR}
 
     async def extract_handoff_buurt(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_buurt", allow=("find_meeting_place", "find_activity",
                                                          "inform_location")):
             return {}
-        if _entity(tracker, "handoff_choice") == "geen_buurt":
-            return {"handoff_buurt": NO_BUURT}
-        return {"handoff_buurt": _entity(tracker, "buurt") or _text(tracker) or "?"}
+        return form.buurt_answer(_entity(tracker, "handoff_choice"), _entity(tracker, "buurt"),
+                                 _text(tracker))
 
     async def extract_handoff_reason(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_reason", allow=("express_loneliness", "find_meeting_place",
@@ -323,134 +177,44 @@ class ValidateToeleidingForm(FormValidationAction):
     async def extract_preferred_language(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "preferred_language", allow=("speak_dutch", "speak_english")):
             return {}
-        choice = _entity(tracker, "handoff_choice")
-        if choice in LANGUAGE_WORDS:
-            return {"preferred_language": choice}
-        return {"preferred_language": language_from_text(_text(tracker)) or "?"}
+        return form.language_answer(_entity(tracker, "handoff_choice"), _text(tracker))
 
     async def extract_handoff_best_moment(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_best_moment"):
             return {}
-        choice = _entity(tracker, "handoff_choice")
-        if choice in MOMENTS:
-            return {"handoff_best_moment": choice}
-        return {"handoff_best_moment": moment_from_text(_text(tracker)) or "?"}
+        return form.moment_answer(_entity(tracker, "handoff_choice"), _text(tracker))
 
     async def extract_handoff_confirm(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_confirm"):
             return {}
-        choice = _entity(tracker, "handoff_choice")
-        if choice in FIX_FIELDS:
-            return {"handoff_confirm": choice}
-        text = _text(tracker)
-        return {"handoff_confirm": fix_from_text(text) or yes_or_no(_intent(tracker), text) or "?"}
+        return form.confirm_answer(_entity(tracker, "handoff_choice"), _intent(tracker),
+                                   _text(tracker))
 
-    # -- validation -------------------------------------------------------------
+    # -- validation (bot/handoff/form.py) -------------------------------------------
     def validate_handoff_consent(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None:  # cleared, not answered
-            return {}
-        if value in (True, False):
-            return {"handoff_consent": value}
-        dispatcher.utter_message(response="utter_handoff_consent_unclear")
-        return {"handoff_consent": None}
+        return _apply(form.check_consent(value), dispatcher)
 
     def validate_handoff_contact_method(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None:  # cleared, not answered
-            return {}
-        if value in (CHAT, PHONE):
-            return {"handoff_contact_method": value}
-        dispatcher.utter_message(response="utter_handoff_contact_unclear")
-        return {"handoff_contact_method": None}
+        return _apply(form.check_contact_method(value), dispatcher)
 
     def validate_handoff_phone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None:  # cleared, not answered
-            return {}
-        phone = normalise_phone(value) or find_phone(value)
-        if phone:
-            return {"handoff_phone": phone}
-        dispatcher.utter_message(response="utter_handoff_phone_invalid")
-        return {"handoff_phone": None}
+        return _apply(form.check_phone(value), dispatcher)
 
     def validate_handoff_buurt(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None:  # cleared, not answered
-            return {}
-        if value == NO_BUURT:
-            return {"handoff_buurt": NO_BUURT}
-        name = _resolve_buurt(str(value)) if value and value != "?" else None
-        if name:
-            return {"handoff_buurt": name}
-        dispatcher.utter_message(response="utter_handoff_buurt_unknown")
-        return {"handoff_buurt": None}
+        return _apply(form.check_buurt(value, _resolve_buurt), dispatcher)
 
     def validate_handoff_reason(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None:  # cleared, not answered
-            return {}
-        text = (value or "").strip()
-        if len(text) >= 3 and yes_or_no(None, text) is None:
-            return {"handoff_reason": text[:1000]}
-        dispatcher.utter_message(response="utter_handoff_reason_too_short")
-        return {"handoff_reason": None}
+        return _apply(form.check_reason(value), dispatcher)
 
     def validate_preferred_language(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None:  # cleared, not answered
-            return {}
-        if value and value != "?":
-            return {"preferred_language": value}
-        return {"preferred_language": None}  # the form asks again (action_ask_preferred_language)
+        # not understood: the form asks again (action_ask_preferred_language)
+        return _apply(form.check_chosen("preferred_language", value), dispatcher)
 
     def validate_handoff_best_moment(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None:  # cleared, not answered
-            return {}
-        if value and value != "?":
-            return {"handoff_best_moment": value}
-        return {"handoff_best_moment": None}
+        return _apply(form.check_chosen("handoff_best_moment", value), dispatcher)
 
     def validate_handoff_confirm(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value is None:  # cleared, not answered
-            return {}
-        if value in ("ja", "nee"):
-            return {"handoff_confirm": value}
-        if value in FIX_FIELDS:
-            # empty the field: the form asks it again, then shows the summary again
-            return {"handoff_confirm": None, **{slot: None for slot in FIX_FIELDS[value]}}
-        dispatcher.utter_message(response="utter_handoff_confirm_unclear")
-        return {"handoff_confirm": None}
-
-
-def word(domain: DomainDict, key: str, language: Optional[str] = None, **values) -> str:
-    """A domain response's text in the conversation language (its variant with
-    `condition: slot language = ..`), else the Dutch default, filled in."""
-    variants = (domain or {}).get("responses", {}).get(key) or []
-    chosen = next((v for v in variants if any(
-        c.get("name") == "language" and c.get("value") == language for c in v.get("condition") or [])), None)
-    default: Dict[str, Any] = next((v for v in variants if not v.get("condition")), {})
-    text = (chosen or default).get("text", "")
-    try:
-        return text.format(**values) if values else text
-    except (KeyError, IndexError):
-        return text
-
-
-def summary_values(tracker: Tracker, domain: DomainDict) -> Dict[str, str]:
-    """The words of the summary, from domain responses, in the conversation language."""
-    lang = tracker.get_slot("language")
-    if tracker.get_slot("handoff_contact_method") == PHONE:
-        contact = word(domain, "utter_handoff_word_phone", lang,
-                       phone=tracker.get_slot("handoff_phone") or "")
-    else:
-        contact = word(domain, "utter_handoff_word_chat", lang)
-    buurt = tracker.get_slot("handoff_buurt")
-    if not buurt or buurt == NO_BUURT:
-        buurt = word(domain, "utter_handoff_word_no_buurt", lang)
-    language = tracker.get_slot("preferred_language") or "nl"
-    language = word(domain, f"utter_handoff_word_{language}", lang) or language
-    moment = tracker.get_slot("handoff_best_moment") or "maakt_niet_uit"
-    if moment == "maakt_niet_uit":
-        moment = word(domain, "utter_handoff_word_any_moment", lang)
-    else:
-        moment = word(domain, f"utter_handoff_word_{moment}", lang) or moment
-    return {"contact": contact, "buurt": buurt, "reason": tracker.get_slot("handoff_reason") or "",
-            "language": language, "moment": moment}
+        return _apply(form.check_confirm(value), dispatcher)
 
 
 class ActionAskHandoffConfirm(Action):
@@ -465,7 +229,8 @@ class ActionAskHandoffConfirm(Action):
                               language_words(domain, promises, tracker.get_slot("language")))
         if note:
             dispatcher.utter_message(response=note[0], **note[1])
-        dispatcher.utter_message(response="utter_handoff_summary", **summary_values(tracker, domain))
+        dispatcher.utter_message(response="utter_handoff_summary",
+                                 **form.summary_values(tracker.slots, domain))
         return []
 
 
@@ -478,32 +243,11 @@ class ActionAskPreferredLanguage(Action):
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         promises = current_promises()
         lang = tracker.get_slot("language")
-        buttons = [{"title": word(domain, f"utter_handoff_word_{code}", lang) or code,
+        buttons = [{"title": form.word(domain, f"utter_handoff_word_{code}", lang) or code,
                     "payload": f'/inform_handoff{{"handoff_choice": "{code}"}}'}
                    for code in promises.languages]
         dispatcher.utter_message(response="utter_ask_preferred_language", buttons=buttons)
         return []
-
-
-def request_fields(tracker: Tracker) -> Dict[str, Any]:
-    """The keyword arguments of HandoffQueue.create_request for this conversation."""
-    method = tracker.get_slot("handoff_contact_method") or CHAT
-    buurt = tracker.get_slot("handoff_buurt")
-    language = tracker.get_slot("preferred_language") or "nl"
-    moment = tracker.get_slot("handoff_best_moment")
-    return dict(
-        channel=_channel(tracker),
-        resident_key=tracker.sender_id,
-        consent=True,
-        kind=tracker.get_slot("handoff_kind") if tracker.get_slot("handoff_kind") in KINDS else "toeleiding",
-        contact_method=method,
-        channel_address=None,  # the channel layer keeps pseudonym -> address
-        contact_phone=tracker.get_slot("handoff_phone") if method == PHONE else None,
-        buurt=None if buurt in (None, NO_BUURT) else buurt,
-        reason=tracker.get_slot("handoff_reason"),
-        language=language,
-        best_moment=None if moment in (None, "maakt_niet_uit") else moment.replace("_", " "),
-    )
 
 
 # How long after the reply the conversation is scrubbed once more: Rasa saves the
@@ -546,7 +290,7 @@ class ActionSubmitToeleiding(Action):
         return "action_submit_toeleiding"
 
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        reset = [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("handoff_kind", None)]
+        reset = [SlotSet(slot, None) for slot in form.FORM_SLOTS] + [SlotSet("handoff_kind", None)]
         if tracker.get_slot("handoff_consent") is not True:
             await forget_typed_phone(tracker.sender_id)
             dispatcher.utter_message(response="utter_handoff_no_consent")
@@ -556,7 +300,8 @@ class ActionSubmitToeleiding(Action):
             dispatcher.utter_message(response="utter_handoff_not_sent")
             return reset
         try:
-            view = await handoff_runtime().submit_request(**request_fields(tracker))
+            view = await handoff_runtime().submit_request(**form.request_fields(
+                tracker.slots, channel=_channel(tracker), resident_key=tracker.sender_id))
         except Exception:
             logger.exception("storing a handoff request failed")
             dispatcher.utter_message(response="utter_handoff_store_failed")
@@ -593,15 +338,6 @@ async def _open_references(tracker: Tracker) -> List[str]:
     return [v.reference for v in views]
 
 
-def _reference_in(tracker: Tracker, open_refs: List[str]) -> Optional[str]:
-    from bot.handoff.queue import parse_reference
-
-    candidate = _entity(tracker, "handoff_reference") or _text(tracker)
-    match = re.search(r"t\s*-?\s*\d{1,9}", candidate or "", re.IGNORECASE)
-    reference = parse_reference(match.group(0) if match else candidate)
-    return reference if reference in open_refs else None
-
-
 class ValidateCancelRequestForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_cancel_request_form"
@@ -616,22 +352,24 @@ class ValidateCancelRequestForm(FormValidationAction):
         if not activating and not _answering(tracker, "handoff_cancel_ref", allow=("cancel_request",)):
             return {}
         open_refs = await _open_references(tracker)
-        reference = _reference_in(tracker, open_refs)
+        reference = form.reference_in(
+            _entity(tracker, "handoff_reference") or _text(tracker), open_refs)
         if reference:
             return {"handoff_cancel_ref": reference}
         if activating:
             return {"handoff_cancel_ref": open_refs[0]} if len(open_refs) == 1 else {}
-        return {"handoff_cancel_ref": "?"}
+        return {"handoff_cancel_ref": form.UNCLEAR}
 
     async def extract_handoff_cancel_confirm(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_cancel_confirm"):
             return {}
-        return {"handoff_cancel_confirm": yes_or_no(_intent(tracker), _text(tracker)) or "?"}
+        return {"handoff_cancel_confirm": form.yes_or_no(_intent(tracker), _text(tracker))
+                or form.UNCLEAR}
 
     def validate_handoff_cancel_ref(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value is None:  # cleared, not answered
             return {}
-        return {"handoff_cancel_ref": value if value and value != "?" else None}
+        return {"handoff_cancel_ref": value if value and value != form.UNCLEAR else None}
 
     def validate_handoff_cancel_confirm(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value is None:  # cleared, not answered

@@ -22,8 +22,9 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.common import settings
-from actions.handoff import _answering, _intent, _text, handoff_runtime, yes_or_no
+from actions.handoff import _answering, _intent, _text, handoff_runtime
 from bot.channels.erasure import erase_marker
+from bot.handoff.form import yes_or_no
 
 logger = logging.getLogger(__name__)
 

@@ -72,7 +72,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return int(args.func(args) or 0)
+    from bot.handoff.cli import run_quietly_on_closed_pipe
+
+    return run_quietly_on_closed_pipe(lambda: int(args.func(args) or 0))
 
 
 if __name__ == "__main__":  # pragma: no cover

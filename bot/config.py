@@ -61,6 +61,9 @@ class Settings:
     handoff_interpreter: bool = False  # an interpreter can be arranged
     handoff_languages: str = "nl"  # languages a person can speak with the resident (codes, comma separated)
     handoff_escalate_after_hours: float = 48.0
+    # An opbouwwerker (or coordinator) may reopen a request they closed for this
+    # many days after the close (0: never).
+    handoff_reopen_days: float = 14.0
     staff_file: Path = PROJECT_ROOT / "knowledge" / "data" / "opbouwwerkers.yml"
     # --- safety and privacy of live contact (issue 15) -----------------------
     # A live chat (assistant paused) ends by itself after this many hours without
@@ -218,6 +221,7 @@ ENV_VARS = {
     "ONTMOET_HANDOFF_INTERPRETER": "handoff_interpreter",
     "ONTMOET_HANDOFF_LANGUAGES": "handoff_languages",
     "ONTMOET_HANDOFF_ESCALATE_AFTER_HOURS": "handoff_escalate_after_hours",
+    "ONTMOET_HANDOFF_REOPEN_DAYS": "handoff_reopen_days",
     "ONTMOET_STAFF_FILE": "staff_file",
     "ONTMOET_LIVE_MAX_HOURS": "live_max_hours",
     "ONTMOET_TELEGRAM_LIVE_RELAY": "telegram_live_relay",

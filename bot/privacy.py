@@ -117,6 +117,9 @@ def run_retention(
             open_older_than=dt.timedelta(days=open_request_days) if open_request_days else None)
         report.requests_purged = int(purged.get("requests", 0))
         report.open_requests_expired = int(purged.get("expired_open", 0))
+        from bot.staff.accounts import purge_staff
+
+        purge_staff(engine, now=queue_now)
     finally:
         engine.dispose()
     logger.info(

@@ -31,11 +31,19 @@ def text_from(user_id, text):
     return update
 
 
-async def test_staff_commands_relays_and_live_contact(fake_api, tmp_path, queue):  # noqa: F811
+def staff_channel(fake_api, tmp_path, queue, **commands):  # noqa: F811
+    """The Telegram channel with a handoff runtime wired as bot/service.py does
+    (one ResidentDirectory), and staff commands for the test roster."""
     channel, agent = make_channel(fake_api, tmp_path), ScriptedAgent()
     runtime = HandoffRuntime(channel.settings, queue=queue)
-    runtime._telegram = TelegramStaffCommands(queue, roster())
+    runtime.directory = channel.directory
+    runtime._telegram = TelegramStaffCommands(runtime.staff_actions(), roster(), **commands)
     channel.runtime = runtime
+    return channel, agent
+
+
+async def test_staff_commands_relays_and_live_contact(fake_api, tmp_path, queue):  # noqa: F811
+    channel, agent = staff_channel(fake_api, tmp_path, queue)
     async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
         # A resident talks to the assistant and asks for a person.
         await post(client, base, fixture("telegram", "update_text"))
@@ -78,11 +86,8 @@ async def test_staff_commands_relays_and_live_contact(fake_api, tmp_path, queue)
 async def test_live_relay_through_telegram_is_an_operator_setting(fake_api, tmp_path, queue):  # noqa: F811
     """With ONTMOET_TELEGRAM_LIVE_RELAY on, the words go through Telegram and the
     resident is told so when live chat starts."""
-    channel, agent = make_channel(fake_api, tmp_path), ScriptedAgent()
-    runtime = HandoffRuntime(channel.settings, queue=queue)
-    runtime._telegram = TelegramStaffCommands(queue, roster(), live_relay=True)
+    channel, agent = staff_channel(fake_api, tmp_path, queue, live_relay=True)
     queue.live_started_key = "handoff_live_started_telegram"
-    channel.runtime = runtime
     async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
         await post(client, base, fixture("telegram", "update_text"))
         resident = agent.messages[0].sender_id
@@ -92,3 +97,25 @@ async def test_live_relay_through_telegram_is_an_operator_setting(fake_api, tmp_
         assert "Telegram" in fake_api.texts_to(CHAT)[-1]
         await post(client, base, text_from(CHAT, "Ik ben om 10 uur thuis"))
         assert "Ik ben om 10 uur thuis" in fake_api.texts_to(WEST_ID)[-1]
+
+
+async def test_closing_with_care_through_telegram(fake_api, tmp_path, queue):  # noqa: F811
+    """Issue 19.5 through the channel: confirm, then close with a note and a last
+    message that reaches the resident's chat; then reopen."""
+    channel, agent = staff_channel(fake_api, tmp_path, queue)
+    async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
+        await post(client, base, fixture("telegram", "update_text"))
+        resident = agent.messages[0].sender_id
+        ref = new_request(queue, resident_key=resident, channel_address=str(CHAT)).reference
+        await post(client, base, text_from(WEST_ID, f"/oppakken {ref}"))
+        await post(client, base, text_from(WEST_ID, f"/afronden {ref}"))
+        assert f"/afronden {ref} ja" in fake_api.texts_to(WEST_ID)[-1]
+        assert queue.get(ref).status == "opgepakt"
+        await post(client, base, text_from(
+            WEST_ID, f"/afronden {ref} ja Samen gewandeld bericht: Tot volgende week!"))
+        assert "afgerond" in fake_api.texts_to(WEST_ID)[-1]
+        assert fake_api.texts_to(CHAT)[-1].endswith("Tot volgende week!")
+        await post(client, base, text_from(WEST_ID, f"/heropenen {ref}"))
+        assert "weer open" in fake_api.texts_to(WEST_ID)[-1]
+    assert queue.get(ref).status == "opgepakt"
+    assert [n.kind for n in queue.show(ref).notes] == ["closing", "reply"]

@@ -347,11 +347,10 @@ def test_updates_serialised_by_ptb_parse_the_same():
 
 
 def test_normalise_handoff_staff_reply():
-    from bot.handoff.queue import Relay
+    """The handoff's StaffReply carries texts only: its staff actions delivered
+    the messages and paused the assistant themselves (bot/staff/actions.py)."""
     from bot.handoff.telegram_staff import StaffReply
 
-    relay = Relay("T-0001", "telegram", "te-abc", None, "nl", "Tot morgen!")
-    out = normalise_staff_outcome(StaffReply(("Verstuurd",), (relay,), pause=("te-abc",)))
+    out = normalise_staff_outcome(StaffReply(("Verstuurd",)))
     assert out.replies == ["Verstuurd"]
-    assert out.relays == [relay]
-    assert out.pause == ["te-abc"] and out.resume == []
+    assert out.relays == [] and out.pause == [] and out.resume == []

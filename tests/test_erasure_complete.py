@@ -216,14 +216,15 @@ def test_retention_anonymised_requests_take_no_notes_either(queue):  # noqa: F81
         queue.add_note(view.reference, WEST, "terugbellen?")
 
 
-def test_telegram_staff_hear_why_a_note_is_refused(queue):  # noqa: F811
+async def test_telegram_staff_hear_why_a_note_is_refused(queue):  # noqa: F811
     from bot.handoff.telegram_staff import TelegramStaffCommands
+    from bot.staff.actions import StaffActions
     from tests.test_handoff_support import roster
 
     view = new_request(queue, resident_key=SENDER)
     queue.delete_resident_data(SENDER)
-    commands = TelegramStaffCommands(queue, roster())
-    reply = commands.handle(WEST.telegram_user_id, "private", f"/notitie {view.reference} hallo")
+    commands = TelegramStaffCommands(StaffActions(queue), roster())
+    reply = await commands.handle(WEST.telegram_user_id, "private", f"/notitie {view.reference} hallo")
     assert "wissen" in reply.texts[0] and view.reference in reply.texts[0]
     assert not queue.show(view.reference).notes
 

@@ -153,48 +153,6 @@ def stored(queue) -> List[HandoffRequest]:  # noqa: F811
         return session.execute(select(HandoffRequest)).scalars().all()
 
 
-# ---------------------------------------------------------------------------
-# pure helpers
-# ---------------------------------------------------------------------------
-@pytest.mark.parametrize("typed, expected", [
-    ("06 12345678", "+31612345678"),
-    ("06-12345678", "+31612345678"),
-    ("0612345678", "+31612345678"),
-    ("043 123 45 67", "+31431234567"),
-    ("+31 6 12345678", "+31612345678"),
-    ("+31 (0)6 12345678", "+31612345678"),
-    ("0031612345678", "+31612345678"),
-    ("+32 470 12 34 56", "+32470123456"),
-    ("06 1234", None),
-    ("12345678901", None),
-    ("bel mij maar", None),
-    ("", None),
-])
-def test_phone_numbers_are_validated(typed, expected):
-    assert handoff.normalise_phone(typed) == expected
-
-
-def test_phone_number_inside_a_sentence():
-    assert handoff.find_phone("mijn nummer is 06 12345678, bel na tienen") == "+31612345678"
-    assert handoff.find_phone("ik ben 83 jaar") is None
-
-
-def test_yes_no_and_choices_from_typed_words():
-    assert handoff.yes_or_no(None, "Ja, dat mag") == "ja"
-    assert handoff.yes_or_no(None, "nee liever niet") == "nee"
-    assert handoff.yes_or_no("affirm", "") == "ja"
-    assert handoff.yes_or_no(None, "misschien") is None
-    assert handoff.contact_method_from_text("bel me maar") == "telefoon"
-    assert handoff.contact_method_from_text("hier in de chat") == "chat"
-    assert handoff.language_from_text("Engels graag") == "en"
-    assert handoff.language_from_text("Tigrinya") == "Tigrinya"
-    assert handoff.moment_from_text("'s ochtends") == "ochtend"
-    assert handoff.moment_from_text("Avond") == "avond"
-    assert handoff.moment_from_text("dinsdag na 10 uur") == "dinsdag na 10 uur"
-    assert handoff.kind_for("request_human", None) == "mens"
-    assert handoff.kind_for("request_toeleiding", "subsidie_aanvraag") == "subsidie_aanvraag"
-
-
 def test_all_texts_are_domain_responses():
     responses = domain()["responses"]
     for key in ("utter_handoff_intro", "utter_ask_handoff_consent", "utter_handoff_summary",
@@ -251,15 +209,6 @@ async def test_full_request_in_this_chat_is_stored_and_confirmed_with_reference(
     assert confirmation["response"] == "utter_handoff_stored"
     assert confirmation["reference"] == row.reference
     assert conv.slots.get("handoff_consent") is None, "the form slots are cleared"
-
-
-def test_summary_words_follow_the_conversation_language():
-    tracker = Conversation(language="en", handoff_contact_method="telefoon",
-                           handoff_phone="+31612345678", handoff_buurt="-",
-                           preferred_language="de", handoff_best_moment="avond").tracker()
-    values = handoff.summary_values(tracker, domain())
-    assert values["contact"] == "call +31612345678"
-    assert (values["buurt"], values["language"], values["moment"]) == ("not given", "German", "evening")
 
 
 async def test_by_phone_with_a_wrong_number_first(runtime, queue):  # noqa: F811

@@ -99,10 +99,10 @@ def test_full_lifecycle_with_audit_trail(queue):
         ("note", "ow-west", None, None),
         ("in_contact", "ow-west", "opgepakt", "in_contact"),
         ("reply", "ow-west", None, None),
-        ("note", "ow-west", None, None),
+        ("note", "ow-west", None, None),  # the closing note, in the close's transaction
         ("closed", "ow-west", "in_contact", "afgerond"),
     ]
-    assert [n.kind for n in detail.notes] == ["note", "reply", "note"]
+    assert [n.kind for n in detail.notes] == ["note", "reply", "closing"]
     assert all(e.at is not None for e in detail.events)
     # Timeline shows notes instead of their duplicate events, in time order.
     kinds = [kind for _, kind, _ in detail.timeline()]

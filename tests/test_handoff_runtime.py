@@ -95,25 +95,27 @@ class _FakeAgent:
 
 
 async def test_live_chat_pauses_and_resumes_rasa(runtime):
-    from bot.handoff.runtime import set_assistant_paused, sync_assistant
+    """The runtime's staff actions (Telegram's) pause and resume the service's Agent."""
+    from types import SimpleNamespace
+
+    from bot.handoff.runtime import set_assistant_paused
 
     agent = _FakeAgent()
+    runtime.app = SimpleNamespace(ctx=SimpleNamespace(agent=agent))
+    actions = runtime.staff_actions()
     view = await runtime.submit_request(channel="telegram", resident_key="te-live", consent=True,
                                         contact_method="chat", reason="Praten", buurt="Mariaberg")
-    runtime.queue.claim(view.reference, WEST)
-    started = runtime.queue.set_in_contact(view.reference, WEST, live=True)
-    assert started.live_changed is True
-    assert await sync_assistant(agent, started)
+    await actions.claim(view.reference, WEST)
+    started = await actions.start_live(view.reference, WEST)
+    assert not started.sync_failed
     assert agent.processor.saved["te-live"].is_paused()
-    ended = runtime.queue.end_live(view.reference, WEST)
-    assert ended.live_changed is False
-    await sync_assistant(agent, ended)
+    await actions.end_live(view.reference, WEST)
     assert not agent.processor.saved["te-live"].is_paused()
     # Idempotent: resuming a running conversation adds no event.
     events = len(agent.processor.saved["te-live"].events)
     await set_assistant_paused(agent, "te-live", False)
+    await actions.close(view.reference, WEST)
     assert len(agent.processor.saved["te-live"].events) == events
-    assert not await sync_assistant(agent, runtime.queue.close(view.reference, WEST))
 
 
 async def test_requests_stored_by_the_action_server_are_announced_by_the_service(runtime):

@@ -158,7 +158,8 @@ async def test_closing_from_the_cli_resumes_the_assistant_and_tells_the_resident
     ref, pseudonym = await start_live(world)
     monkeypatch.setenv("ONTMOET_DATABASE_URL", world.sqlite_url)
     monkeypatch.setenv("ONTMOET_STAFF_FILE", str(world.settings.staff_file))
-    assert cli.main(["queue", "close", ref, "--as", "ow-west"]) == 0
+    # main() runs its own event loop, as in a shell: here in a worker thread
+    assert await asyncio.to_thread(cli.main, ["queue", "close", ref, "--as", "ow-west"]) == 0
     assert world.processor.paused(pseudonym)  # the CLI could not touch Rasa
 
     assert await world.runtime.apply_assistant_syncs() == 1
@@ -176,7 +177,8 @@ async def test_releasing_from_the_cli_resumes_the_assistant(world, monkeypatch):
     ref, pseudonym = await start_live(world)
     monkeypatch.setenv("ONTMOET_DATABASE_URL", world.sqlite_url)
     monkeypatch.setenv("ONTMOET_STAFF_FILE", str(world.settings.staff_file))
-    assert cli.main(["queue", "release", ref, "--as", "ow-west"]) == 0
+    # main() runs its own event loop, as in a shell: here in a worker thread
+    assert await asyncio.to_thread(cli.main, ["queue", "release", ref, "--as", "ow-west"]) == 0
     await world.runtime.apply_assistant_syncs()
     assert not world.processor.paused(pseudonym)
     assert world.queue.get(ref).status == "nieuw"

@@ -110,6 +110,11 @@ def test_opbouwwerker_logs_in_claims_and_notes(browser, dashboard, tmp_path):
     browser.find_element(By.ID, "note").send_keys("Morgen bellen <b>om 10 uur</b>")
     browser.find_element(By.ID, "add-note").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "timeline"), "Morgen bellen <b>om 10 uur</b>"))
-    browser.find_element(By.ID, "close").click()
+    browser.find_element(By.ID, "close").click()  # the confirmation step
+    wait.until(ec.element_to_be_clickable((By.ID, "confirm-close")))
+    browser.find_element(By.ID, "close-note").send_keys("Samen naar de huiskamer geweest")
+    browser.find_element(By.ID, "confirm-close").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "afgerond"))
+    assert "Samen naar de huiskamer geweest" in browser.find_element(By.ID, "timeline").text
+    assert browser.find_element(By.ID, "reopen").is_displayed()
     browser.save_screenshot(str(tmp_path / "detail.png"))

@@ -176,7 +176,7 @@ async def test_claim_note_reply_close_in_the_dashboard(env):
         page = (await c.get(f"/staff/r/{ref}")).text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
         assert "Ik bel u morgen." in page and "Opgepakt" in page
-        r = await c.post(f"/staff/r/{ref}/close", data={"csrf_token": csrf})
+        r = await c.post(f"/staff/r/{ref}/close", data={"csrf_token": csrf, "confirm": "ja"})
         assert "m=closed" in r.headers["location"]
     assert [r.text for r in relays] == [f"Bericht van de opbouwwerker (vraag {ref}):\nIk bel u morgen."]
     view = queue.get(ref)
@@ -219,7 +219,7 @@ async def test_security_headers(env):
 def test_accounts_hash_passwords_and_refuse_weak_ones(queue):
     from sqlalchemy import select
 
-    from bot.handoff.models import StaffAccount
+    from bot.staff.models import StaffAccount
     from tests.test_handoff_support import roster
 
     accounts = StaffAccounts(queue.engine, roster, hasher=FAST_HASHER)
@@ -251,7 +251,7 @@ async def test_live_chat_from_the_dashboard_pauses_the_assistant(env):
         r = await c.post(f"/staff/r/{ref}/live", data={"csrf_token": csrf})
         assert "live_started" in r.headers["location"]
         assert "live chat" in (await c.get(f"/staff/r/{ref}")).text
-        await c.post(f"/staff/r/{ref}/close", data={"csrf_token": csrf})
+        await c.post(f"/staff/r/{ref}/close", data={"csrf_token": csrf, "confirm": "ja"})
     assert calls[0].text.startswith("U chat nu met een opbouwwerker")
     assert calls[1] == ("paused", "te-resident-1")
     assert "assistent" in calls[2].text

@@ -200,7 +200,7 @@ async def test_no_system_words_on_the_dashboard(env):
         for ref in refs:
             pages[ref] = (await c.get(f"/staff/r/{ref}")).text
         csrf = hidden(pages[refs[1]])
-        r = await c.post(f"/staff/r/{refs[5]}/close", data={"csrf_token": csrf})
+        r = await c.post(f"/staff/r/{refs[5]}/close", data={"csrf_token": csrf, "confirm": "ja"})
         pages["flash"] = (await c.get(r.headers["location"])).text  # "de vraag is ingetrokken"
         pages["404"] = (await c.get("/staff/r/T-9999")).text
     for name, html in pages.items():

@@ -31,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import catalogue
-from bot.channels.common import ButtonRegistry, SenderRateLimiter
+from bot.channels.common import LOCATION_REQUEST_PAYLOAD, START_TEXT, ButtonRegistry, SenderRateLimiter
 from bot.channels.output import CollectedOutput
 from bot.channels.pipeline import Incoming, ResidentPipeline
 from bot.config import Settings, load_settings
@@ -77,7 +77,10 @@ def parse_body(raw: bytes, sender_required: bool = True) -> Tuple[str, Any, Opti
 def format_replies(
     messages: List[Dict[str, Any]], registry: ButtonRegistry, sender: str
 ) -> List[Dict[str, Any]]:
-    """Rasa's collected bot messages with button payloads replaced by tokens."""
+    """Rasa's collected bot messages with button payloads replaced by tokens.
+
+    A location request ("deel mijn locatie") is marked `"location": true`: the
+    web chat then asks the browser for the location instead of sending the token."""
     out = []
     for message in messages:
         message = dict(message)
@@ -85,7 +88,9 @@ def format_replies(
         if buttons:
             offered = registry.offer(sender, buttons)
             message["buttons"] = [
-                {"title": item.title, "payload": item.token} for item in offered
+                {"title": item.title, "payload": item.token,
+                 **({"location": True} if item.payload.strip() == LOCATION_REQUEST_PAYLOAD else {})}
+                for item in offered
             ]
         out.append(message)
     return out
@@ -165,9 +170,14 @@ class ResidentRestInput(InputChannel):
             logger.info("%s: rejected request (%s)", self.name(), exc)
             return 400, {"error": catalogue.text("bad_request")}
         reply = _CollectedReply()
-        outcome = await self.pipeline.handle(
-            Incoming(sender, text=message, language=language_hint(metadata), metadata=metadata),
-            reply, on_new_message)
+        if isinstance(message, dict) and set(message) == {"latitude", "longitude"}:
+            # the web chat's "deel mijn locatie": the pipeline makes the channels' location payload
+            incoming = Incoming(sender, kind="location", latitude=message["latitude"],
+                                longitude=message["longitude"], language=language_hint(metadata),
+                                metadata=metadata)
+        else:
+            incoming = Incoming(sender, text=message, language=language_hint(metadata), metadata=metadata)
+        outcome = await self.pipeline.handle(incoming, reply, on_new_message)
         pseudonym = self._pseudonym(sender)
         said = [{"recipient_id": sender, "text": text} for text in reply.said]
         if outcome == "limited":
@@ -316,7 +326,10 @@ class WebChatInput(ResidentRestInput):
                 for reply in body:  # the id stays in the HttpOnly cookie only
                     if isinstance(reply, dict):
                         reply.pop("recipient_id", None)
-            resp = response.json(body, status=status, headers={"Cache-Control": "no-store"})
+            # The page sets its lang attribute from this header (screen readers).
+            language = await self._conversation_language(request, self._pseudonym(chat_id))
+            resp = response.json(body, status=status, headers={
+                "Cache-Control": "no-store", "Content-Language": language})
             self._set_cookie(request, resp, cookie_value, int(self.sessions.max_age_seconds))
             return resp
 
@@ -350,8 +363,9 @@ class WebChatInput(ResidentRestInput):
 
         @bp.route("/chat", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
+            ongoing = self.sessions.verify(request.cookies.get(CHAT_COOKIE)) is not None
             return response.html(
-                chat_page(),
+                chat_page(new_conversation=not ongoing),
                 headers={
                     "Content-Security-Policy": "default-src 'self'; "
                     "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
@@ -363,14 +377,43 @@ class WebChatInput(ResidentRestInput):
         return bp
 
 
-# Catalogue texts the page shows (filled in on the server, HTML-escaped).
+    async def _conversation_language(self, request: Request, pseudonym: str) -> str:
+        """The conversation's language slot ("nl" when unknown): Rasa's tracker store."""
+        store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
+        if store is None:
+            return "nl"
+        try:
+            tracker = await store.retrieve(pseudonym)
+        except Exception:  # the answer is ready: a store hiccup must not cost it
+            logger.warning("webchat: conversation language unknown for %s", pseudonym)
+            return "nl"
+        language = tracker.get_slot("language") if tracker is not None else None
+        return language if isinstance(language, str) and _LANGUAGE_CODE.match(language) else "nl"
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+# Catalogue texts the page shows: filled in on the server (Dutch, HTML-escaped)
+# and in every PAGE_LANGUAGES as JSON, for the page to follow the conversation.
 PAGE_TEXTS = ("webchat_new_conversation", "webchat_new_conversation_hint",
-              "webchat_conversation_ended", "webchat_connection_problem")
+              "webchat_conversation_ended", "webchat_connection_problem",
+              "webchat_title", "webchat_subtitle", "webchat_log_label",
+              "webchat_message_label", "webchat_message_placeholder", "webchat_send",
+              "webchat_settings_label", "webchat_large_text", "webchat_high_contrast",
+              "channel_share_location", "webchat_location_shared",
+              "webchat_location_refused", "webchat_location_unavailable",
+              "webchat_welcome_back")
+PAGE_LANGUAGES = ("nl", "en")
 
 
-def chat_page() -> str:
-    """webchat.html with its texts from the catalogue."""
+def chat_page(new_conversation: bool = True) -> str:
+    """webchat.html with its texts from the catalogue.
+
+    `new_conversation`: no valid cookie came with the request, so the page opens
+    the conversation (START_TEXT) and shows the assistant's greeting."""
     page = (STATIC_DIR / "webchat.html").read_text(encoding="utf-8")
     for key in PAGE_TEXTS:
         page = page.replace("{{" + key + "}}", html.escape(catalogue.text(key), quote=True))
-    return page
+    texts = {lang: {key: catalogue.text(key, lang) for key in PAGE_TEXTS} for lang in PAGE_LANGUAGES}
+    config = {"texts": texts, "start": START_TEXT if new_conversation else ""}
+    # JSON inside <script>: "<" escaped so no text can close the element.
+    return page.replace("{{page_config}}", json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"))

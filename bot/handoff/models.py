@@ -1,12 +1,12 @@
-"""Tables of the toeleiding handoff queue and the staff dashboard.
+"""Tables of the toeleiding handoff queue.
 
     ho_request          one request of a resident for a person (reference "T-0042")
-    ho_note             internal notes, replies to the resident, resident messages
+    ho_note             internal notes, closing notes, replies to the resident, resident messages
     ho_event            audit trail: every change, who, what, when, old -> new
-    ho_staff_account    dashboard logins (argon2 hash), role and werkgebied
-    ho_staff_session    dashboard sessions (only a hash of the cookie is stored)
-    ho_login_attempt    failed/successful logins, for rate limiting
-    ho_read_mark        the last note of a request a staff member saw ("ongelezen")
+
+The staff dashboard's tables (ho_staff_account, ho_staff_session,
+ho_login_attempt, ho_read_mark) are in bot/staff/models.py, on the same
+declarative Base.
 
 Contact details (`channel_address`, `contact_phone`) are only stored with the
 resident's consent (`consent` + `consent_at`). The resident is known by a
@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -29,7 +28,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import declarative_base, relationship
-from sqlalchemy.sql.expression import true
+from sqlalchemy.sql.expression import false
 
 # Any: SQLAlchemy 1.4 has no type hints, its declarative base is a runtime class.
 Base: Any = declarative_base()
@@ -49,6 +48,9 @@ CONTACT_CHAT = "chat"  # in this chat (the channel they wrote in)
 CONTACT_PHONE = "telefoon"  # by phone, at the number they gave
 CONTACT_CALL_ME = "bel_mij"  # "bel mij": call me back at the number of this channel
 CONTACT_METHODS = (CONTACT_CHAT, CONTACT_PHONE, CONTACT_CALL_ME)
+
+# What an opbouwwerker records about trying to reach the resident (timeline actions).
+CONTACT_OUTCOMES = ("gebeld", "niet_bereikt", "afspraak")
 
 # Why the request was made (the dialogue's entry point).
 KINDS = ("toeleiding", "mens", "subsidie_aanvraag", "eenzaamheid", "anders")
@@ -121,6 +123,10 @@ class HandoffNote(Base):
     author = Column(String(80), nullable=False)
     text = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
+    # A message to the resident stored where no channel is at hand (`ontmoet
+    # queue reply`): the service's loop still has to deliver it (the outbox).
+    pending_delivery = Column(Boolean, nullable=False, default=False, server_default=false(),
+                              index=True)
 
     request = relationship("HandoffRequest", back_populates="notes")
 
@@ -141,53 +147,3 @@ class HandoffEvent(Base):
     new_value = Column(Text)
 
     request = relationship("HandoffRequest", back_populates="events")
-
-
-class StaffAccount(Base):
-    __tablename__ = "ho_staff_account"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    username = Column(String(80), nullable=False, unique=True)
-    display_name = Column(String(120), nullable=False)
-    role = Column(String(20), nullable=False, default=ROLE_OPBOUWWERKER)
-    stadsdelen = Column(Text, nullable=False, default="")  # comma separated
-    buurten = Column(Text, nullable=False, default="")  # comma separated
-    telegram_user_id = Column(BigInteger)
-    password_hash = Column(String(255), nullable=False)
-    active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime, nullable=False)
-    password_changed_at = Column(DateTime, nullable=False)
-    # made for someone in the staff file: removed from the file = no dashboard
-    in_staff_file = Column(Boolean, nullable=False, default=True, server_default=true())
-
-
-class StaffSession(Base):
-    __tablename__ = "ho_staff_session"
-
-    token_hash = Column(String(64), primary_key=True)  # sha256 of the cookie value
-    username = Column(String(80), nullable=False, index=True)
-    csrf_token = Column(String(64), nullable=False)
-    created_at = Column(DateTime, nullable=False)
-    expires_at = Column(DateTime, nullable=False)
-    last_seen = Column(DateTime, nullable=False)
-
-
-class LoginAttempt(Base):
-    __tablename__ = "ho_login_attempt"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    username = Column(String(80), nullable=False, index=True)
-    remote = Column(String(64), nullable=False, index=True)
-    at = Column(DateTime, nullable=False, index=True)
-    success = Column(Boolean, nullable=False)
-
-
-class ReadMark(Base):
-    """The last note of a request a staff member saw in the dashboard (for "ongelezen")."""
-
-    __tablename__ = "ho_read_mark"
-
-    username = Column(String(80), primary_key=True)
-    request_id = Column(Integer, ForeignKey("ho_request.id", ondelete="CASCADE"),
-                        primary_key=True)
-    seen_note_id = Column(Integer, nullable=False, default=0, server_default="0")

@@ -36,6 +36,7 @@ from bot.handoff.models import (
     CONTACT_CALL_ME,
     CONTACT_CHAT,
     CONTACT_METHODS,
+    CONTACT_OUTCOMES,
     CONTACT_PHONE,
     GEANNULEERD,
     IN_CONTACT,
@@ -47,8 +48,6 @@ from bot.handoff.models import (
     HandoffEvent,
     HandoffNote,
     HandoffRequest,
-    LoginAttempt,
-    StaffSession,
 )
 from bot.handoff.routing import StaffMember, normalise_area
 from bot.handoff.texts import resident_text
@@ -251,7 +250,7 @@ class Relay:
 class ActionResult:
     """The request after a change, a message for the resident (if any), and
     whether live chat started (True) or ended (False): pause or resume the
-    assistant for `request.resident_key` accordingly (runtime.sync_assistant)."""
+    assistant for `request.resident_key` accordingly (bot/staff/actions.py does)."""
 
     request: RequestView
     relay: Optional[Relay] = None
@@ -348,6 +347,10 @@ class HandoffQueue:
     def _now(self, now: Optional[datetime]) -> datetime:
         return now if now is not None else self._clock()
 
+    def now(self) -> datetime:
+        """The queue's clock (naive UTC): what "now" is for its time limits."""
+        return self._clock()
+
     def _retry(self, fn):
         """Run a write transaction, retrying transient database errors."""
         for attempt in range(self._retries):
@@ -395,10 +398,14 @@ class HandoffQueue:
     def _transition(self, row: HandoffRequest, actor: Actor, action: str, *,
                     from_statuses: Sequence[str], values: dict, require_owner: bool,
                     now: datetime, field: str = "status", old=None, new=None,
-                    extra=None, write_event: bool = True) -> HandoffRequest:
-        """A conditional UPDATE; 0 rows means somebody else changed it first."""
+                    extra=None, write_event: bool = True, where=(),
+                    before_event=None) -> HandoffRequest:
+        """A conditional UPDATE; 0 rows means somebody else changed it first.
+        `where`: more conditions the row must meet. `before_event(session)` and
+        `extra(session)` run in the same transaction, before and after the event."""
         username = _username(actor)
-        conditions = [HandoffRequest.id == row.id, HandoffRequest.status.in_(from_statuses)]
+        conditions = [HandoffRequest.id == row.id, HandoffRequest.status.in_(from_statuses),
+                      *where]
         if require_owner and not _is_coordinator(actor):
             conditions.append(HandoffRequest.assigned_to == username)
 
@@ -411,6 +418,8 @@ class HandoffQueue:
                 )
                 if result.rowcount != 1:
                     return False
+                if before_event is not None:
+                    before_event(session)
                 if write_event:
                     self._event(session, row.id, row.reference, username, action, now,
                                 field=field,
@@ -712,11 +721,13 @@ class HandoffQueue:
         return NoteView("note", username, text, now)
 
     def reply(self, reference: str, staff: Actor, text: str,
-              now: Optional[datetime] = None) -> ActionResult:
+              now: Optional[datetime] = None, deliver_later: bool = False) -> ActionResult:
         """Record a message to the resident and return the Relay to deliver.
 
         Only the owner (or a coordinator) of a claimed request may reply; the
-        first reply moves the request to in_contact."""
+        first reply moves the request to in_contact. With `deliver_later` (no
+        channel at hand, e.g. the CLI) the service's loop delivers it
+        (take_pending_deliveries)."""
         row = self._load_visible(reference, staff)
         text = _clean(text, MAX_NOTE_CHARS) or ""
         if not text:
@@ -733,30 +744,136 @@ class HandoffQueue:
             values["live_since"] = now  # the pause's maximum counts from the last answer
 
         def extra(session):
-            session.execute(insert(HandoffNote).values(
-                request_id=row.id, kind="reply", author=username, text=text, created_at=now))
-            self._event(session, row.id, row.reference, username, "reply", now)
+            self._reply_note(session, row, username, text, now, deliver_later)
 
         updated = self._transition(row, staff, "in_contact", from_statuses=(OPGEPAKT, IN_CONTACT),
                                    values=values, require_owner=True, now=now, extra=extra,
                                    write_event=row.status == OPGEPAKT)
-        relay = self._relay(updated, resident_text("handoff_reply_from_staff", updated.language,
-                                                   reference=updated.reference, text=text))
-        return ActionResult(_view(updated), relay)
+        return ActionResult(_view(updated), self._reply_relay(updated, text))
+
+    def _reply_note(self, session, row, username: str, text: str, now: datetime,
+                    deliver_later: bool) -> None:
+        session.execute(insert(HandoffNote).values(
+            request_id=row.id, kind="reply", author=username, text=text, created_at=now,
+            pending_delivery=deliver_later))
+        self._event(session, row.id, row.reference, username, "reply", now)
+
+    def _reply_relay(self, row, text: str) -> Optional[Relay]:
+        return self._relay(row, resident_text("handoff_reply_from_staff", row.language,
+                                              reference=row.reference, text=text))
+
+    def take_pending_deliveries(self, limit: int = 50) -> List[Relay]:
+        """Messages to residents stored without a channel at hand (`ontmoet queue
+        reply`), each taken by one caller only; the caller delivers them. A
+        message of an anonymised request is dropped."""
+        with self._sessions() as session:
+            candidates = session.execute(
+                select(HandoffNote.id).where(HandoffNote.pending_delivery.is_(True))
+                .order_by(HandoffNote.id).limit(limit)
+            ).scalars().all()
+        relays = []
+        for note_id in candidates:
+            def work(note_id=note_id):
+                with self._sessions() as session, session.begin():
+                    taken = session.execute(
+                        update(HandoffNote).where(HandoffNote.id == note_id,
+                                                  HandoffNote.pending_delivery.is_(True))
+                        .values(pending_delivery=False)
+                        .execution_options(synchronize_session=False)
+                    ).rowcount == 1
+                    if not taken:
+                        return None
+                    note = session.get(HandoffNote, note_id)
+                    return self._reply_relay(note.request, note.text)
+
+            relay = self._retry(work)
+            if relay is not None:
+                relays.append(relay)
+        return relays
 
     def close(self, reference: str, staff: Actor, note: Optional[str] = None,
-              now: Optional[datetime] = None, tell_resident_later: bool = False) -> ActionResult:
-        """Close a claimed request (owner or coordinator); ends live chat."""
+              now: Optional[datetime] = None, tell_resident_later: bool = False,
+              message: Optional[str] = None) -> ActionResult:
+        """Close a claimed request (owner or coordinator); ends live chat.
+
+        `note`: a closing note for the timeline (internal). `message`: a last
+        message to the resident (a reply; in the relay, with the news that the
+        live chat ended when it was live). With `tell_resident_later` the
+        service delivers both (take_pending_deliveries, assistant_sync)."""
         row = self._load_visible(reference, staff)
         now = self._now(now)
-        if note:
-            self.add_note(reference, staff, note, now=now)
+        note = _clean(note, MAX_NOTE_CHARS)
+        message = _clean(message, MAX_NOTE_CHARS)
+        username = _username(staff)
+
+        def before_event(session):  # so "closed" stays the last step on the timeline
+            if note:
+                session.execute(insert(HandoffNote).values(
+                    request_id=row.id, kind="closing", author=username, text=note,
+                    created_at=now))
+                self._event(session, row.id, row.reference, username, "note", now)
+            if message:
+                self._reply_note(session, row, username, message, now, tell_resident_later)
+
         updated = self._transition(row, staff, "closed", from_statuses=(OPGEPAKT, IN_CONTACT),
                                    values=dict(status=AFGEROND, closed_at=now, live=False,
                                                **_resume(row.live, tell_resident_later)),
-                                   require_owner=True, now=now)
-        return ActionResult(_view(updated), self._live_ended_relay(updated) if row.live else None,
-                            False if row.live else None)
+                                   require_owner=True, now=now, before_event=before_event)
+        texts = []
+        if message:
+            texts.append(resident_text("handoff_reply_from_staff", updated.language,
+                                       reference=updated.reference, text=message))
+        if row.live:
+            texts.append(resident_text("handoff_live_ended", updated.language))
+        relay = self._relay(updated, "\n\n".join(texts)) if texts else None
+        return ActionResult(_view(updated), relay, False if row.live else None)
+
+    def reopen(self, reference: str, staff: Actor, within: timedelta,
+               now: Optional[datetime] = None) -> ActionResult:
+        """Open a closed request again, within `within` of the close (owner or
+        coordinator). Back to in contact (or opgepakt when there was no contact
+        yet), with the same owner. Not a withdrawn or anonymised request."""
+        row = self._load_visible(reference, staff)
+        now = self._now(now)
+        if row.status != AFGEROND or row.anonymised_at is not None or row.closed_at is None \
+                or row.closed_at < now - within:
+            raise NotAllowed(f"{row.reference} cannot be reopened", status=row.status,
+                             owner=row.assigned_to, reopen_expired=row.status == AFGEROND)
+        status = IN_CONTACT if row.in_contact_at is not None else OPGEPAKT
+        updated = self._transition(row, staff, "reopened", from_statuses=(AFGEROND,),
+                                   values=dict(status=status, closed_at=None),
+                                   require_owner=True, now=now,
+                                   where=(HandoffRequest.anonymised_at.is_(None),
+                                          HandoffRequest.closed_at >= now - within))
+        return ActionResult(_view(updated), None)
+
+    def log_contact(self, reference: str, staff: Actor, outcome: str,
+                    text: Optional[str] = None, now: Optional[datetime] = None) -> RequestView:
+        """Record a contact attempt on the timeline: "gebeld", "niet_bereikt" or
+        "afspraak" (CONTACT_OUTCOMES), with an optional note (e.g. when and
+        where the appointment is). Called or an appointment made: in contact."""
+        if outcome not in CONTACT_OUTCOMES:
+            raise InvalidInput(f"unknown contact outcome {outcome!r}; one of {CONTACT_OUTCOMES}")
+        row = self._load_visible(reference, staff)
+        now = self._now(now)
+        text = _clean(text, MAX_NOTE_CHARS)
+        username = _username(staff)
+        values: Dict[str, Any] = {}
+        if outcome != "niet_bereikt":
+            values["status"] = IN_CONTACT
+            if row.in_contact_at is None:
+                values["in_contact_at"] = now
+
+        def extra(session):
+            if text:
+                session.execute(insert(HandoffNote).values(
+                    request_id=row.id, kind="note", author=username, text=text, created_at=now))
+
+        updated = self._transition(row, staff, f"contact_{outcome}",
+                                   from_statuses=(OPGEPAKT, IN_CONTACT), values=values,
+                                   require_owner=True, now=now, extra=extra, field="contact",
+                                   where=(HandoffRequest.anonymised_at.is_(None),))
+        return _view(updated)
 
     def release(self, reference: str, staff: Actor, now: Optional[datetime] = None,
                 tell_resident_later: bool = False) -> ActionResult:
@@ -1042,11 +1159,9 @@ class HandoffQueue:
 
     def purge(self, now: Optional[datetime] = None,
               closed_older_than: timedelta = timedelta(days=180),
-              sessions: bool = True,
-              login_attempts_older_than: timedelta = timedelta(days=30),
               open_older_than: Optional[timedelta] = None) -> Dict[str, int]:
-        """Retention: anonymise requests closed longer ago than `closed_older_than`,
-        drop expired dashboard sessions and old login attempts. With
+        """Retention: anonymise requests closed longer ago than `closed_older_than`
+        (the dashboard's sessions and login attempts: bot.staff.accounts.purge_staff). With
         `open_older_than`, requests still open after that long are closed
         (geannuleerd, event `expired`) and anonymised at once: an open request
         has a maximum age."""
@@ -1077,12 +1192,6 @@ class HandoffQueue:
                 ).scalars().all()
                 counts = self._anonymise(session, list(ids) + expired, now, "system")
                 counts["expired_open"] = len(expired)
-                counts["sessions"] = session.execute(
-                    delete(StaffSession).where(StaffSession.expires_at <= now)
-                ).rowcount if sessions else 0
-                counts["login_attempts"] = session.execute(
-                    delete(LoginAttempt).where(LoginAttempt.at <= now - login_attempts_older_than)
-                ).rowcount
                 return counts
 
         return self._retry(work)

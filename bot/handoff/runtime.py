@@ -3,7 +3,7 @@
     runtime = HandoffRuntime.from_settings(settings)          # no I/O until used
     view = await runtime.submit_request(channel=..., resident_key=..., consent=True, ...)
     await runtime.queue_async.status_for_resident(pseudonym)  # any queue method, async
-    reply = await runtime.telegram.handle_async(user_id, chat_type, text)
+    reply = await runtime.telegram.handle(user_id, chat_type, text)
     task = asyncio.create_task(runtime.escalation_loop())     # in the service
 
 `submit_request` stores the request (committed). A runtime that `announces`
@@ -124,9 +124,33 @@ class HandoffRuntime:
             from bot.handoff.telegram_staff import TelegramStaffCommands
 
             self._telegram = TelegramStaffCommands(
-                self.queue, self.roster, dashboard_url=self.settings.dashboard_url_resolved,
+                self.staff_actions(), self.roster,
+                dashboard_url=self.settings.dashboard_url_resolved,
                 live_relay=self.settings.telegram_live_relay)
         return self._telegram
+
+    def staff_actions(self):
+        """The staff actions (bot/staff/actions.py) of this process: messages go to
+        residents through the service's ResidentDirectory, live chat pauses the
+        service's Agent."""
+        from bot.staff.actions import StaffActions
+
+        return StaffActions.for_settings(self.queue, self.settings,
+                                         deliver=self.deliver_to_resident,
+                                         pause=self.pause_assistant)
+
+    async def deliver_to_resident(self, relay) -> bool:
+        if self.directory is None:
+            return False
+        return await deliver_relay(relay, self.directory)
+
+    async def pause_assistant(self, resident_key: str, paused: bool) -> Optional[bool]:
+        """Pause/resume now; without an Agent the loop applies it (assistant_sync)."""
+        agent = self.agent
+        if agent is None or getattr(agent, "processor", None) is None:
+            return None
+        await set_assistant_paused(agent, resident_key, paused)
+        return True
 
     def stadsdeel_for(self, buurt: Optional[str]) -> Optional[str]:
         """The stadsdeel of a buurt, from knowledge/data/buurten.yml."""
@@ -186,6 +210,28 @@ class HandoffRuntime:
                                         view.channel, address.address)
         except Exception:  # the request stays; the in-memory address still works
             logger.exception("keeping the address of %s failed", view.reference)
+
+    async def deliver_pending(self) -> int:
+        """Deliver the messages to residents stored without a channel at hand
+        (`ontmoet queue reply`, `close --message`); each is taken once. Returns
+        the number delivered."""
+        if self.directory is None:
+            return 0
+        delivered = 0
+        for relay in await asyncio.to_thread(self.queue.take_pending_deliveries):
+            try:
+                if await self.deliver_to_resident(relay):
+                    delivered += 1
+                    continue
+            except Exception:
+                logger.exception("delivering a stored message for %s failed", relay.reference)
+            from bot.handoff.texts import staff_text
+
+            view = await asyncio.to_thread(self.queue.get, relay.reference)
+            await self._tell_staff(view, staff_text("reply_not_delivered",
+                                                    reference=relay.reference,
+                                                    channel=relay.channel))
+        return delivered
 
     async def escalate_once(self) -> list:
         after = timedelta(hours=self.settings.handoff_escalate_after_hours)
@@ -349,6 +395,7 @@ class HandoffRuntime:
                 await self.expire_live_once()
                 await self.announce_crisis_signals()
                 await self.apply_assistant_syncs()
+                await self.deliver_pending()
                 if loop.time() >= next_escalation:
                     next_escalation = loop.time() + interval_seconds
                     await self.escalate_once()
@@ -376,12 +423,3 @@ async def set_assistant_paused(agent, sender_id: str, paused: bool) -> None:
     tracker.update(ConversationPaused() if paused else ConversationResumed())
     await agent.processor.save_tracker(tracker)
 
-
-async def sync_assistant(agent, result) -> bool:
-    """Apply an ActionResult's live_changed to Rasa; True when something changed."""
-    change = getattr(result, "live_changed", None)
-    resident_key = result.request.resident_key
-    if change is None or agent is None or not resident_key:
-        return False
-    await set_assistant_paused(agent, resident_key, bool(change))
-    return True

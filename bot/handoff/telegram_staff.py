@@ -1,22 +1,24 @@
 """Queue commands for opbouwwerkers in a private Telegram chat with the bot.
 
-Pure logic: the Telegram channel passes (telegram_user_id, chat_type, text) and
-sends back what `handle` returns. Nothing here talks to Telegram.
+The Telegram channel passes (telegram_user_id, chat_type, text) and sends back
+what `handle` returns. Nothing here talks to Telegram. The commands are the
+staff actions of bot/staff/actions.py (the dashboard's and the CLI's too), which
+deliver messages to the resident and pause or resume the assistant themselves.
 
-    commands = TelegramStaffCommands(queue, roster)
-    reply = commands.handle(update.effective_user.id, update.effective_chat.type, text)
+    commands = TelegramStaffCommands(StaffActions(queue, deliver=..., pause=...), roster)
+    reply = await commands.handle(update.effective_user.id, update.effective_chat.type, text)
     if reply is None:      -> not a staff command: treat the message as a resident's
-    else: send reply.texts to the chat; deliver each reply.relays[i] to the
-          resident (bot.handoff.queue.deliver_relay) and report failures with
-          commands.undelivered_text(relay).
+    else: send reply.texts to the chat.
 
 Only Telegram user ids in the staff file (the allowlist) get queue data. Anyone
 else who types a queue command gets one polite refusal and nothing more; group
 chats are refused for everyone.
 
 Commands: /wachtrij, /oppakken REF, /notitie REF tekst, /antwoord REF tekst,
-/afronden REF, /vrijgeven REF, plus /live REF and /stoplive REF (live chat with
-the resident: the assistant pauses meanwhile) and /help (staff only).
+/afronden REF (asks to confirm: /afronden REF ja [note] [bericht: message]),
+/heropenen REF, /vrijgeven REF, /gebeld REF, /nietbereikt REF, /afspraak REF
+tekst, plus /live REF and /stoplive REF (live chat with the resident: the
+assistant pauses meanwhile) and /help (staff only).
 """
 from __future__ import annotations
 
@@ -27,19 +29,21 @@ from typing import Callable, Optional, Tuple, Union
 
 from bot.handoff.queue import (
     HandoffError,
-    HandoffQueue,
     InvalidInput,
     NotAllowed,
     NotFound,
-    Relay,
     StaffForward,
     parse_reference,
 )
 from bot.handoff.routing import Roster, StaffMember
-from bot.handoff.texts import dashboard_link, staff_text
+from bot.handoff.texts import dashboard_link, staff_label, staff_text
+from bot.staff.actions import Outcome, StaffActions, can_act
 
 QUEUE_COMMANDS = ("wachtrij", "oppakken", "notitie", "antwoord", "afronden", "vrijgeven",
-                  "live", "stoplive")
+                  "live", "stoplive", "heropenen", "gebeld", "nietbereikt", "afspraak")
+CONTACT_COMMANDS = {"gebeld": "gebeld", "nietbereikt": "niet_bereikt", "afspraak": "afspraak"}
+_CONFIRM_RE = re.compile(r"^(?:ja|bevestig)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_MESSAGE_RE = re.compile(r"\bbericht:\s*", re.IGNORECASE)
 STAFF_ONLY_COMMANDS = ("help",)
 _COMMAND_RE = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 MAX_LIST = 20
@@ -48,7 +52,11 @@ USAGE = {
     "oppakken": "/oppakken T-0042",
     "notitie": "/notitie T-0042 tekst",
     "antwoord": "/antwoord T-0042 tekst",
-    "afronden": "/afronden T-0042",
+    "afronden": "/afronden T-0042 ja [afsluitnotitie] [bericht: afsluitbericht]",
+    "heropenen": "/heropenen T-0042",
+    "gebeld": "/gebeld T-0042 [tekst]",
+    "nietbereikt": "/nietbereikt T-0042 [tekst]",
+    "afspraak": "/afspraak T-0042 donderdag 14 uur bij het gemeenschapshuis",
     "vrijgeven": "/vrijgeven T-0042",
     "live": "/live T-0042",
     "stoplive": "/stoplive T-0042",
@@ -58,21 +66,13 @@ USAGE = {
 @dataclass(frozen=True)
 class StaffReply:
     texts: Tuple[str, ...]
-    relays: Tuple[Relay, ...] = ()
     staff: Optional[StaffMember] = None  # None: the sender is not staff
-    # Resident keys whose Rasa conversation must be paused / resumed
-    # (runtime.set_assistant_paused) because live chat started / ended.
-    pause: Tuple[str, ...] = ()
-    resume: Tuple[str, ...] = ()
 
 
-def _from_result(texts, result, staff) -> StaffReply:
-    """A StaffReply carrying an ActionResult's relay and live change."""
-    relays = (result.relay,) if result.relay else ()
-    key = result.request.resident_key
-    pause = (key,) if result.live_changed is True and key else ()
-    resume = (key,) if result.live_changed is False and key else ()
-    return StaffReply(tuple(texts), relays, staff=staff, pause=pause, resume=resume)
+def split_closing(text: str) -> Tuple[str, str]:
+    """"Samen gewandeld bericht: Tot ziens!" -> ("Samen gewandeld", "Tot ziens!")."""
+    parts = _MESSAGE_RE.split(text or "", maxsplit=1)
+    return parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
 
 
 def parse_command(text: str) -> Optional[Tuple[str, str]]:
@@ -84,15 +84,17 @@ def parse_command(text: str) -> Optional[Tuple[str, str]]:
 
 
 class TelegramStaffCommands:
-    def __init__(self, queue: HandoffQueue, roster: Union[Roster, Callable[[], Roster]],
+    def __init__(self, actions: StaffActions, roster: Union[Roster, Callable[[], Roster]],
                  max_list: int = MAX_LIST, dashboard_url: str = "",
                  live_relay: bool = False) -> None:
-        """roster: a Roster, or a callable such as routing.RosterCache(settings.staff_file).
+        """actions: the staff actions (bot/staff/actions.py) over the queue.
+        roster: a Roster, or a callable such as routing.RosterCache(settings.staff_file).
 
         Resident words stay on the server: Telegram gets references, buurten and
         dashboard links. Only with `live_relay` (the operator setting
         ONTMOET_TELEGRAM_LIVE_RELAY) are a resident's live-chat messages forwarded."""
-        self.queue = queue
+        self.actions = actions
+        self.queue = actions.queue
         self._roster = roster
         self.max_list = max_list
         self.dashboard_url = dashboard_url
@@ -106,7 +108,7 @@ class TelegramStaffCommands:
         return self._roster if isinstance(self._roster, Roster) else self._roster()
 
     # -- entry points -------------------------------------------------------
-    def handle(self, telegram_user_id, chat_type: str, text: str) -> Optional[StaffReply]:
+    async def handle(self, telegram_user_id, chat_type: str, text: str) -> Optional[StaffReply]:
         """The answer to a staff command, or None when `text` is not one."""
         parsed = parse_command(text)
         if parsed is None:
@@ -122,7 +124,7 @@ class TelegramStaffCommands:
         if chat_type != "private":
             return StaffReply((staff_text("private_only"),), staff=staff)
         try:
-            return getattr(self, f"_cmd_{command}")(staff, rest)
+            return await getattr(self, f"_cmd_{command}")(staff, rest)
         except NotFound as exc:
             ref = exc.details.get("reference") or rest.split(" ")[0]
             return StaffReply((staff_text("not_found", reference=ref),), staff=staff)
@@ -130,13 +132,6 @@ class TelegramStaffCommands:
             return StaffReply((self._not_allowed_text(exc, rest),), staff=staff)
         except InvalidInput:
             return StaffReply((staff_text("usage", usage=USAGE.get(command, "/help")),), staff=staff)
-
-    async def handle_async(self, telegram_user_id, chat_type: str, text: str) -> Optional[StaffReply]:
-        """`handle` in a worker thread (the queue does blocking database I/O)."""
-        return await asyncio.to_thread(self.handle, telegram_user_id, chat_type, text)
-
-    def undelivered_text(self, relay: Relay) -> str:
-        return staff_text("reply_not_delivered", reference=relay.reference, channel=relay.channel)
 
     def forward_for_staff(self, forward: StaffForward) -> Tuple[Optional[StaffMember], str]:
         """Who gets a resident's live-chat message, and the text to send them."""
@@ -164,11 +159,13 @@ class TelegramStaffCommands:
         ref = parse_reference(rest.split(" ")[0]) or rest
         if exc.details.get("anonymised"):
             return staff_text("anonymised", reference=ref)
+        if exc.details.get("reopen_expired"):
+            return staff_text("reopen_expired", reference=ref)
         status = exc.details.get("status")
         owner = exc.details.get("owner")
         if status in ("opgepakt", "in_contact") and owner:
             return staff_text("not_owner", reference=ref, owner=self._display(owner))
-        return staff_text("wrong_status", reference=ref, status=status or "?")
+        return staff_text("wrong_status", reference=ref, status=staff_label("status", status or "?"))
 
     @staticmethod
     def _split(rest: str, need_text: bool, command: str) -> Tuple[str, str]:
@@ -184,71 +181,91 @@ class TelegramStaffCommands:
         return reference, text
 
     # -- commands -----------------------------------------------------------
-    def _cmd_wachtrij(self, staff: StaffMember, rest: str) -> StaffReply:
-        views = self.queue.list(status="open", for_staff=staff)
+    async def _cmd_wachtrij(self, staff: StaffMember, rest: str) -> StaffReply:
+        views = await asyncio.to_thread(self.queue.list, status="open", for_staff=staff)
         if not views:
             return StaffReply((staff_text("queue_empty"),), staff=staff)
         lines = [staff_text("queue_header", count=len(views))]
         for view in views[: self.max_list]:
             owner = f" · {self._display(view.assigned_to)}" if view.assigned_to else ""
-            lines.append(staff_text("queue_line", reference=view.reference, status=view.status,
+            lines.append(staff_text("queue_line", reference=view.reference,
+                                    status=staff_label("status", view.status),
                                     area=view.area, kind=view.kind, owner=owner))
         if len(views) > self.max_list:
             lines.append(staff_text("queue_more", count=len(views) - self.max_list))
         return StaffReply(("\n".join(lines),), staff=staff)
 
-    def _cmd_oppakken(self, staff: StaffMember, rest: str) -> StaffReply:
+    def _reply(self, outcome: Outcome, staff: StaffMember) -> StaffReply:
+        """The staff text for an Outcome (plus a warning when the pause failed)."""
+        r = outcome.request
+        values = dict(reference=outcome.reference, link=self.link(outcome.reference),
+                      owner=self._display(outcome.owner),
+                      status=staff_label("status", outcome.status),
+                      area=r.area if r else "", channel=r.channel if r else "")
+        key = outcome.key
+        if key == "live_started" and not self.live_relay:
+            key = "live_started_dashboard"
+        texts = [staff_text(key, **values)]
+        if outcome.sync_failed:
+            texts.append(staff_text("dash_sync_failed"))
+        return StaffReply(tuple(texts), staff=staff)
+
+    async def _cmd_oppakken(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "oppakken")
-        result = self.queue.claim(reference, staff)
-        if result.won:
-            view = self.queue.get(reference, staff)
-            text = staff_text("claimed", reference=reference, area=view.area,
-                              link=self.link(reference))
-            return StaffReply((text,), staff=staff)
-        if result.already_owner:
-            return StaffReply((staff_text("claim_already_yours", reference=reference),), staff=staff)
-        if result.status in ("afgerond", "geannuleerd"):
-            return StaffReply((staff_text("claim_closed", reference=reference,
-                                          status=result.status),), staff=staff)
-        return StaffReply((staff_text("claim_lost", reference=reference,
-                                      owner=self._display(result.owner)),), staff=staff)
+        return self._reply(await self.actions.claim(reference, staff), staff)
 
-    def _cmd_notitie(self, staff: StaffMember, rest: str) -> StaffReply:
+    async def _cmd_notitie(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, text = self._split(rest, True, "notitie")
-        self.queue.add_note(reference, staff, text)
-        return StaffReply((staff_text("note_saved", reference=reference),), staff=staff)
+        return self._reply(await self.actions.note(reference, staff, text), staff)
 
-    def _cmd_antwoord(self, staff: StaffMember, rest: str) -> StaffReply:
+    async def _cmd_antwoord(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, text = self._split(rest, True, "antwoord")
-        result = self.queue.reply(reference, staff, text)
-        relays = (result.relay,) if result.relay else ()
-        if not relays:
-            return StaffReply((staff_text("reply_not_delivered", reference=reference,
-                                          channel=result.request.channel),), staff=staff)
-        return StaffReply((staff_text("reply_sent", reference=reference,
-                                      channel=result.request.channel),), relays, staff=staff)
+        return self._reply(await self.actions.reply(reference, staff, text), staff)
 
-    def _cmd_afronden(self, staff: StaffMember, rest: str) -> StaffReply:
-        reference, note = self._split(rest, False, "afronden")
-        result = self.queue.close(reference, staff, note=note or None)
-        return _from_result([staff_text("closed", reference=reference)], result, staff)
+    async def _cmd_afronden(self, staff: StaffMember, rest: str) -> StaffReply:
+        """`/afronden REF` asks to confirm; `/afronden REF ja [note] [bericht: text]` closes."""
+        reference, rest_text = self._split(rest, False, "afronden")
+        confirmed = _CONFIRM_RE.match(rest_text)
+        if confirmed is None:
+            view = await asyncio.to_thread(self.queue.get, reference, staff)
+            if not can_act(view, staff):  # say now what closing would answer
+                raise NotAllowed(reference, status=view.status, owner=view.assigned_to)
+            days = f"{self.actions.reopen_within.total_seconds() / 86400:g}"
+            return StaffReply((staff_text("close_confirm", reference=reference, days=days),),
+                              staff=staff)
+        note, message = split_closing(confirmed.group(1))
+        return self._reply(await self.actions.close(reference, staff, note=note or None,
+                                                    message=message or None), staff)
 
-    def _cmd_vrijgeven(self, staff: StaffMember, rest: str) -> StaffReply:
+    async def _cmd_heropenen(self, staff: StaffMember, rest: str) -> StaffReply:
+        reference, _ = self._split(rest, False, "heropenen")
+        return self._reply(await self.actions.reopen(reference, staff), staff)
+
+    async def _contact(self, staff: StaffMember, rest: str, command: str) -> StaffReply:
+        reference, text = self._split(rest, command == "afspraak", command)
+        return self._reply(await self.actions.contact(reference, staff, CONTACT_COMMANDS[command],
+                                                      text or None), staff)
+
+    async def _cmd_gebeld(self, staff: StaffMember, rest: str) -> StaffReply:
+        return await self._contact(staff, rest, "gebeld")
+
+    async def _cmd_nietbereikt(self, staff: StaffMember, rest: str) -> StaffReply:
+        return await self._contact(staff, rest, "nietbereikt")
+
+    async def _cmd_afspraak(self, staff: StaffMember, rest: str) -> StaffReply:
+        return await self._contact(staff, rest, "afspraak")
+
+    async def _cmd_vrijgeven(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "vrijgeven")
-        result = self.queue.release(reference, staff)
-        return _from_result([staff_text("released", reference=reference)], result, staff)
+        return self._reply(await self.actions.release(reference, staff), staff)
 
-    def _cmd_live(self, staff: StaffMember, rest: str) -> StaffReply:
+    async def _cmd_live(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "live")
-        result = self.queue.set_in_contact(reference, staff, live=True)
-        key = "live_started" if self.live_relay else "live_started_dashboard"
-        return _from_result([staff_text(key, reference=reference, link=self.link(reference))],
-                            result, staff)
+        return self._reply(await self.actions.start_live(reference, staff), staff)
 
-    def _cmd_stoplive(self, staff: StaffMember, rest: str) -> StaffReply:
+    async def _cmd_stoplive(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "stoplive")
-        result = self.queue.end_live(reference, staff)
-        return _from_result([staff_text("live_ended", reference=reference)], result, staff)
+        return self._reply(await self.actions.end_live(reference, staff), staff)
 
 
 __all__ = ["TelegramStaffCommands", "StaffReply", "parse_command", "QUEUE_COMMANDS",

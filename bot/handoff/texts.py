@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import yaml
 
@@ -60,3 +60,15 @@ def describe_contact(view, dashboard: bool = False) -> str:
     if view.contact_method == "chat" or view.resident_key:
         return staff_text("contact_chat", channel=channel)
     return staff_text("dash_contact_unknown" if dashboard else "contact_unknown")
+
+
+def contact_number(view) -> Optional[str]:
+    """The number to call for a request (for a tap-to-call link), if any: the
+    number the resident gave, or their WhatsApp number when they asked to be
+    called back on it ("bel mij")."""
+    if view.contact_phone:
+        return str(view.contact_phone).replace(" ", "")
+    if view.contact_method == "bel_mij" and view.channel == "whatsapp" and view.channel_address:
+        digits = "".join(ch for ch in str(view.channel_address) if ch.isdigit())
+        return f"+{digits}" if digits else None
+    return None

@@ -1,1 +1,3 @@
-"""The opbouwwerkers' side on the web: accounts (accounts.py) and the dashboard (dashboard.py)."""
+"""The opbouwwerkers' side: the staff actions every interface uses (actions.py),
+the web dashboard (dashboard.py), accounts and their retention (accounts.py) and
+their tables (models.py)."""

@@ -34,7 +34,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, List, Optional, Tuple
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -42,15 +43,21 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.handoff.models import ROLE_OPBOUWWERKER, ROLES, LoginAttempt, StaffAccount, StaffSession
+from bot.handoff.models import ROLE_OPBOUWWERKER, ROLES
 from bot.handoff.queue import utcnow
-from bot.handoff.routing import Roster, StaffMember
+from bot.handoff.routing import Roster, StaffMember, normalise_area
+from bot.handoff.texts import staff_text
+from bot.staff.models import LoginAttempt, StaffAccount, StaffSession
 
 MIN_PASSWORD_CHARS = 10
 
 
 class AccountError(ValueError):
     pass
+
+
+class NoAccount(AccountError):
+    """There is no account with that username."""
 
 
 class TooManyAttempts(Exception):
@@ -77,6 +84,41 @@ class SessionInfo:
     csrf_token: str
     member: StaffMember
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AreaNames:
+    """The stadsdelen and buurten of the knowledge base, to check a werkgebied."""
+
+    stadsdelen: Tuple[str, ...]
+    buurten: Dict[str, str]  # normalised name or variant -> the buurt's name
+
+    @classmethod
+    def from_knowledge(cls, knowledge_dir: Path) -> "AreaNames":
+        from knowledge.datafiles import load_dataset
+
+        dataset = load_dataset(knowledge_dir, include_demo=False)
+        buurten = {}
+        for record in dataset.buurten:
+            for name in (record.name, *record.variants):
+                buurten[normalise_area(name)] = record.name
+        return cls(tuple(dataset.stadsdelen), buurten)
+
+    def check(self, name: str, kind: str) -> str:
+        """The knowledge base's spelling of `name` ("stadsdeel" or "buurt"), else
+        AccountError with the closest name as a suggestion (rapidfuzz)."""
+        from rapidfuzz import process
+
+        known = ({normalise_area(s): s for s in self.stadsdelen} if kind == "stadsdeel"
+                 else self.buurten)
+        found = known.get(normalise_area(name))
+        if found:
+            return found
+        best = process.extractOne(normalise_area(name), list(known), score_cutoff=60)
+        if best is None:
+            raise AccountError(staff_text("account_unknown_area", kind=kind, name=name))
+        raise AccountError(staff_text("account_area_typo", kind=kind, name=name,
+                                      suggestion=known[best[0]]))
 
 
 def _split(value: str) -> Tuple[str, ...]:
@@ -116,21 +158,27 @@ class StaffAccounts:
     # -- accounts -------------------------------------------------------------
     def add(self, username: str, password: str, *, display_name: Optional[str] = None,
             role: Optional[str] = None, stadsdelen: Iterable[str] = (),
-            buurten: Iterable[str] = (), telegram_user_id: Optional[int] = None) -> AccountView:
-        """Create a login. Defaults (name, role, werkgebied) come from the roster."""
+            buurten: Iterable[str] = (), telegram_user_id: Optional[int] = None,
+            areas: Optional["AreaNames"] = None) -> AccountView:
+        """Create a login. Defaults (name, role, werkgebied) come from the roster.
+        With `areas` every stadsdeel and buurt must be one of its names (a typo
+        is refused with a suggestion)."""
         username = (username or "").strip()
         if not username or len(username) > 80 or not username.replace("-", "").replace(
                 "_", "").replace(".", "").isalnum():
-            raise AccountError("username: letters, digits, '-', '_' or '.' (max 80)")
+            raise AccountError(staff_text("account_bad_username"))
         self._check_password(password)
         member = self._roster_source().by_username(username)
         role = role or (member.role if member else ROLE_OPBOUWWERKER)
         if role not in ROLES:
-            raise AccountError(f"role must be one of {ROLES}")
+            raise AccountError(staff_text("account_bad_role", roles=", ".join(ROLES)))
         stadsdelen = tuple(stadsdelen) or (member.stadsdelen if member else ())
         buurten = tuple(buurten) or (member.buurten if member else ())
+        if areas is not None:
+            stadsdelen = tuple(areas.check(name, "stadsdeel") for name in stadsdelen)
+            buurten = tuple(areas.check(name, "buurt") for name in buurten)
         if role != "coordinator" and not member and not (stadsdelen or buurten):
-            raise AccountError("an opbouwwerker outside the staff file needs --stadsdeel or --buurt")
+            raise AccountError(staff_text("account_needs_area"))
         now = self._clock()
         try:
             with self._sessions() as session, session.begin():
@@ -144,7 +192,7 @@ class StaffAccounts:
                     created_at=now, password_changed_at=now, in_staff_file=member is not None,
                 ))
         except IntegrityError as exc:
-            raise AccountError(f"account {username!r} already exists") from exc
+            raise AccountError(staff_text("account_exists", username=username)) from exc
         return self.get(username)
 
     def set_password(self, username: str, password: str) -> None:
@@ -155,7 +203,7 @@ class StaffAccounts:
                                      .values(password_hash=self._hasher.hash(password),
                                              password_changed_at=now))
             if result.rowcount != 1:
-                raise AccountError(f"no account {username!r}")
+                raise NoAccount(staff_text("account_unknown", username=username))
             session.execute(delete(StaffSession).where(StaffSession.username == username))
 
     def set_active(self, username: str, active: bool) -> None:
@@ -163,13 +211,21 @@ class StaffAccounts:
             result = session.execute(update(StaffAccount).where(StaffAccount.username == username)
                                      .values(active=active))
             if result.rowcount != 1:
-                raise AccountError(f"no account {username!r}")
+                raise NoAccount(staff_text("account_unknown", username=username))
             if not active:
                 session.execute(delete(StaffSession).where(StaffSession.username == username))
 
+    def unlock(self, username: str) -> int:
+        """End a login block: forget the failed attempts for this username (from
+        every address). Returns how many were forgotten."""
+        self.get(username)  # NoAccount for an unknown username
+        with self._sessions() as session, session.begin():
+            return session.execute(delete(LoginAttempt).where(
+                LoginAttempt.username == username, LoginAttempt.success.is_(False))).rowcount
+
     def _check_password(self, password: str) -> None:
         if not password or len(password) < MIN_PASSWORD_CHARS:
-            raise AccountError(f"password: at least {MIN_PASSWORD_CHARS} characters")
+            raise AccountError(staff_text("account_short_password", chars=MIN_PASSWORD_CHARS))
 
     def _row(self, username: str) -> Optional[StaffAccount]:
         with self._sessions() as session:
@@ -191,7 +247,7 @@ class StaffAccounts:
     def get(self, username: str) -> AccountView:
         row = self._row(username)
         if row is None:
-            raise AccountError(f"no account {username!r}")
+            raise NoAccount(staff_text("account_unknown", username=username))
         return self._view(row)
 
     def list(self) -> List[AccountView]:
@@ -326,3 +382,21 @@ class StaffAccounts:
             return
         with self._sessions() as session, session.begin():
             session.execute(delete(StaffSession).where(StaffSession.token_hash == _hash_token(token)))
+
+
+def purge_staff(engine: Engine, now: Optional[datetime] = None,
+                login_attempts_older_than: timedelta = timedelta(days=30)) -> dict:
+    """Retention for the dashboard: drop expired sessions and old login attempts.
+
+    Part of every retention round (bot.privacy.run_retention, `ontmoet queue purge`)."""
+    from bot.db import make_session_factory
+
+    now = now or utcnow()
+    with make_session_factory(engine)() as session, session.begin():
+        return {
+            "sessions": session.execute(
+                delete(StaffSession).where(StaffSession.expires_at <= now)).rowcount,
+            "login_attempts": session.execute(
+                delete(LoginAttempt).where(LoginAttempt.at <= now - login_attempts_older_than)
+            ).rowcount,
+        }

@@ -11,9 +11,12 @@ hold); a coordinator sees all. Anyone without a session gets the login page
 and no queue data.
 
 Routes (relative to the prefix): GET /login, POST /login, POST /logout, GET /,
-GET /r/<ref>, POST /r/<ref>/{claim,note,reply,close,release,live,stoplive},
-GET /api/stand (polling: counts and versions, JSON), GET /static/dashboard.{css,js};
-anything else under the prefix gets the Dutch 404 page (403 and 500 likewise).
+GET /r/<ref>, GET /r/<ref>/close (the confirmation step: closing note, last
+message), POST /r/<ref>/{claim,note,reply,close,release,live,stoplive,reopen,
+contact}, GET /api/stand (polling: counts and versions, JSON), GET
+/static/dashboard.{css,js}; anything else under the prefix gets the Dutch 404
+page (403 and 500 likewise). Every action is a staff action
+(bot/staff/actions.py), the same as in Telegram and the CLI.
 
 Knowing what came in (issue 19): the list and the detail page poll /api/stand
 every REFRESH_SECONDS (static/dashboard.js, allowed by the CSP's script-src
@@ -26,13 +29,14 @@ in Europe/Amsterdam.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
 import secrets
 import traceback
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, FrozenSet, Optional, Tuple
 from urllib.parse import urlencode
@@ -43,9 +47,8 @@ from sanic.exceptions import NotFound as RouteNotFound
 from sanic.exceptions import SanicException
 
 from bot.config import Settings
-from bot.handoff.models import CONTACT_CHAT, IN_CONTACT, NIEUW, OPGEPAKT, STATUSES
+from bot.handoff.models import CONTACT_CHAT, NIEUW, STATUSES
 from bot.handoff.queue import (
-    ActionResult,
     HandoffQueue,
     InvalidInput,
     NotAllowed,
@@ -57,8 +60,17 @@ from bot.handoff.queue import (
     parse_reference,
 )
 from bot.handoff.routing import RosterCache, StaffMember
-from bot.handoff.texts import describe_contact, staff_label, staff_text
+from bot.handoff.texts import contact_number, describe_contact, staff_label, staff_text
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
+from bot.staff.actions import (
+    Outcome,
+    RelaySender,
+    StaffActions,
+    can_act,
+    can_reopen,
+    reopen_until,
+)
+from bot.staff.clock import local_time, promised_hours, response_clock
 from bot.staff.reads import ReadMarks
 
 logger = logging.getLogger(__name__)
@@ -78,9 +90,11 @@ FLASH_KEYS = {
     "claimed", "claim_lost", "note_saved", "reply_sent", "reply_not_delivered", "closed",
     "released", "live_started", "live_ended", "not_allowed", "empty_text", "logged_out",
     "login_failed", "login_blocked", "session_expired", "csrf", "not_found", "anonymised",
-    "sync_failed",
+    "sync_failed", "reopened", "reopen_expired", "contact_gebeld", "contact_niet_bereikt",
+    "contact_afspraak", "close_confirm",
 }
-NOTE_LABELS = {"note": "Notitie", "reply": "Bericht aan bewoner", "resident": "Bericht van bewoner"}
+NOTE_LABELS = {"note": "Notitie", "closing": "Afsluitnotitie", "reply": "Bericht aan bewoner",
+               "resident": "Bericht van bewoner"}
 EVENT_LABELS = {
     "created": "Vraag ontvangen", "claimed": "Opgepakt", "in_contact": "In contact",
     "closed": "Afgerond", "released": "Vrijgegeven", "cancelled": "Ingetrokken door bewoner",
@@ -91,11 +105,17 @@ EVENT_LABELS = {
     "crisis_signal": "Let op: bericht dat op een crisis wijst (113 en 112 gegeven)",
     "live_expired": "Live chat vanzelf gestopt (te lang geen antwoord)",
     "expired": "Gesloten: stond te lang open",
+    "reopened": "Heropend",
+    "contact_gebeld": "Gebeld",
+    "contact_niet_bereikt": "Gebeld, niet bereikt",
+    "contact_afspraak": "Afspraak gemaakt",
 }
+CONTACT_BUTTONS = (("gebeld", "Gebeld"), ("niet_bereikt", "Niet bereikt"),
+                   ("afspraak", "Afspraak gemaakt"))
 _USERNAME_RE = re.compile(r"^[\w.\-]{1,80}$")
 
-RelaySender = Callable[[Relay], Awaitable[bool]]
-AssistantPauser = Callable[[object, str, bool], Awaitable[None]]
+# async (request, resident_key, paused): live chat applied to the Agent of the app
+AssistantPauser = Callable[[object, str, bool], Awaitable[Optional[bool]]]
 
 
 async def agent_pauser(request, resident_key: str, paused: bool) -> bool:
@@ -159,19 +179,6 @@ def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_pr
     return hops[-trusted_proxies][:64]
 
 
-def _local_time(value: Optional[datetime]) -> str:
-    """A naive UTC time in Dutch time (Europe/Amsterdam), e.g. "02-03-2026 10:00"."""
-    if value is None:
-        return "-"
-    try:
-        from zoneinfo import ZoneInfo
-
-        local = value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Europe/Amsterdam"))
-        return local.strftime("%d-%m-%Y %H:%M")
-    except Exception:  # pragma: no cover - no tz database
-        return value.strftime("%d-%m-%Y %H:%M UTC")
-
-
 def _change(event) -> str:
     """An audit event's old -> new in Dutch ("nieuw → in contact", "aan → uit")."""
     def word(value: Optional[str]) -> str:
@@ -180,7 +187,7 @@ def _change(event) -> str:
         if event.field in ("status", "live"):
             return staff_label(event.field, value)
         try:
-            return _local_time(datetime.fromisoformat(value).replace(tzinfo=None))
+            return local_time(datetime.fromisoformat(value).replace(tzinfo=None))
         except ValueError:
             return staff_label("boolean", value)
     return f"{word(event.old_value)} \u2192 {word(event.new_value)}"
@@ -188,7 +195,7 @@ def _change(event) -> str:
 
 def add_staff_filters(env: Environment) -> None:
     """The filters and texts every staff template uses (dashboard and insights)."""
-    env.filters["when"] = _local_time
+    env.filters["when"] = local_time
     env.filters["label"] = lambda value, group: staff_label(group, value)  # value|label('status')
     env.filters["change"] = _change
     env.globals["t"] = staff_text
@@ -228,7 +235,7 @@ def error_texts(http_status: int) -> Dict[str, str]:
     else the general "dat ging niet goed")."""
     kind = http_status if http_status in (403, 404, 500) else (500 if http_status >= 500
                                                                 else 400)
-    values = {"time": _local_time(datetime.now(timezone.utc).replace(tzinfo=None))} \
+    values = {"time": local_time(datetime.now(timezone.utc).replace(tzinfo=None))} \
         if kind == 500 else {}
     return {"heading": staff_text(f"error_{kind}_heading"),
             "text": staff_text(f"error_{kind}", **values)}
@@ -316,6 +323,25 @@ class _Dashboard:
             else:
                 self._accounts = StaffAccounts(self.queue.engine, self.roster)
         return self._accounts
+
+    def actions(self, request) -> StaffActions:
+        """The staff actions for one web request: replies go out through the
+        relay sender, live chat pauses the Agent of this app."""
+        return StaffActions.for_settings(self.queue, self.settings, deliver=self.relay_sender,
+                                         pause=functools.partial(self.assistant_pauser, request))
+
+    def detail_context(self, found, me) -> dict:
+        """What the detail page shows of a request (queue RequestDetail)."""
+        r = found.request
+        within = timedelta(days=self.settings.handoff_reopen_days)
+        now = self.queue.now()
+        return dict(
+            r=r, timeline=found.timeline(), contact=describe_contact(r, dashboard=True),
+            phone=contact_number(r), can_act=can_act(r, me),
+            can_reopen=can_reopen(r, me, within, now), reopen_until=reopen_until(r, within),
+            clock=response_clock(r, promised_hours(self.settings), now),
+            live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
+            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, contact_buttons=CONTACT_BUTTONS)
 
     def _person(self, username: Optional[str]) -> str:
         if not username:
@@ -529,16 +555,30 @@ def dashboard_blueprint(settings: Settings,
                                    text=staff_text("dash_not_found"))
         stand = replace(await run(dash.stand, me), request_version=_request_version(found))
         flash, flash_error = dash.flash(request)
-        r = found.request
-        can_act = r.status in (OPGEPAKT, IN_CONTACT) and (
-            me.is_coordinator or r.assigned_to == me.username)
         return dash.render(
-            "detail.html", me=me, csrf=info.csrf_token, r=r, timeline=found.timeline(),
-            contact=describe_contact(r, dashboard=True), can_act=can_act,
-            live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
-            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, message=flash,
-            message_error=flash_error, stand=stand, stand_reference=r.reference,
-            refresh_regions="status timeline")
+            "detail.html", me=me, csrf=info.csrf_token, message=flash,
+            message_error=flash_error, stand=stand, stand_reference=found.request.reference,
+            refresh_regions="status timeline", **dash.detail_context(found, me))
+
+    @bp.get("/r/<reference>/close")
+    async def close_form(request, reference: str):
+        """The confirmation step of closing: a closing note and a last message."""
+        info = await current(request)
+        if info is None:
+            return dash.redirect("/login")
+        try:
+            found = await run(dash.queue.show, reference, info.member)
+        except NotFound:
+            return dash.error_page(404, me=info.member, csrf=info.csrf_token,
+                                   heading=staff_text("error_404_heading"),
+                                   text=staff_text("dash_not_found"))
+        if not can_act(found.request, info.member):
+            return dash.redirect(f"/r/{found.request.reference}", m="not_allowed",
+                                 s=found.request.status, o=found.request.assigned_to)
+        flash, flash_error = dash.flash(request)
+        return dash.render("close.html", me=info.member, csrf=info.csrf_token, r=found.request,
+                           reopen_days=f"{dash.settings.handoff_reopen_days:g}",
+                           message=flash, message_error=flash_error)
 
     async def act(request, reference: str, action: str):
         info = await current(request)
@@ -551,51 +591,52 @@ def dashboard_blueprint(settings: Settings,
             return dash.redirect(f"/r/{ref}", m="csrf")
         me = info.member
         text = (request.form.get("text") or "").strip()
-        queue = dash.queue
+        if action in ("note", "reply") and not text:
+            return dash.redirect(f"/r/{ref}", m="empty_text")
+        actions = dash.actions(request)
         try:
             if action == "claim":
-                claim = await run(queue.claim, ref, me)
-                if claim.won or claim.already_owner:
+                outcome = await actions.claim(ref, me)
+                if outcome.key in ("claimed", "claim_already_yours"):
                     return dash.redirect(f"/r/{ref}", m="claimed")
-                return dash.redirect(f"/r/{ref}", m="claim_lost", o=claim.owner)
-            if action in ("note", "reply") and not text:
-                return dash.redirect(f"/r/{ref}", m="empty_text")
-            if action == "note":
-                await run(queue.add_note, ref, me, text)
-                return dash.redirect(f"/r/{ref}", m="note_saved")
-            if action == "reply":
-                result = await run(queue.reply, ref, me, text)
-                delivered = bool(result.relay) and await dash.relay_sender(result.relay)
-                return dash.redirect(f"/r/{ref}", m="reply_sent" if delivered
-                                     else "reply_not_delivered")
-            methods: Dict[str, Tuple[Callable[..., ActionResult], str]] = {
-                "close": (queue.close, "closed"),
-                "release": (queue.release, "released"),
-                "live": (lambda r, s: queue.set_in_contact(r, s, live=True), "live_started"),
-                "stoplive": (queue.end_live, "live_ended"),
+                if outcome.key == "claim_closed":
+                    return dash.redirect(f"/r/{ref}", m="not_allowed", s=outcome.status,
+                                         o=outcome.owner)
+                return dash.redirect(f"/r/{ref}", m="claim_lost", o=outcome.owner)
+            if action == "close" and request.form.get("confirm") != "ja":
+                return dash.redirect(f"/r/{ref}/close", m="close_confirm")
+            form = request.form or {}
+            calls: Dict[str, Callable[[], Awaitable[Outcome]]] = {
+                "note": lambda: actions.note(ref, me, text),
+                "reply": lambda: actions.reply(ref, me, text),
+                "close": lambda: actions.close(ref, me, note=(form.get("note") or "").strip(),
+                                               message=(form.get("message") or "").strip()),
+                "reopen": lambda: actions.reopen(ref, me),
+                "contact": lambda: actions.contact(ref, me, form.get("outcome") or "", text),
+                "release": lambda: actions.release(ref, me),
+                "live": lambda: actions.start_live(ref, me),
+                "stoplive": lambda: actions.end_live(ref, me),
             }
-            method, flash = methods[action]
-            result = await run(method, ref, me)
-            if result.relay is not None:
-                await dash.relay_sender(result.relay)
-            if result.live_changed is not None and result.request.resident_key:
-                applied = await dash.assistant_pauser(request, result.request.resident_key,
-                                                      result.live_changed)
-                if applied is False:
-                    flash = "sync_failed"
-            return dash.redirect(f"/r/{ref}" if action != "release" or me.can_see(
-                result.request.buurt, result.request.stadsdeel) else "/", m=flash)
+            outcome = await calls[action]()
+            flash = "sync_failed" if outcome.sync_failed else outcome.key
+            stays_visible = outcome.request is None or me.can_see(
+                outcome.request.buurt, outcome.request.stadsdeel)
+            return dash.redirect(f"/r/{ref}" if action != "release" or stays_visible else "/",
+                                 m=flash)
         except NotFound:
             return dash.redirect("/", m="not_found")
         except NotAllowed as exc:
             if exc.details.get("anonymised"):
                 return dash.redirect(f"/r/{ref}", m="anonymised")
+            if action == "reopen" and exc.details.get("reopen_expired"):
+                return dash.redirect(f"/r/{ref}", m="reopen_expired")
             return dash.redirect(f"/r/{ref}", m="not_allowed", s=exc.details.get("status"),
                                  o=exc.details.get("owner"))
         except InvalidInput:
             return dash.redirect(f"/r/{ref}", m="empty_text")
 
-    for action_name in ("claim", "note", "reply", "close", "release", "live", "stoplive"):
+    for action_name in ("claim", "note", "reply", "close", "release", "live", "stoplive",
+                        "reopen", "contact"):
         async def handler(request, reference: str, _action=action_name):
             return await act(request, reference, _action)
 

@@ -18,7 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import make_session_factory
-from bot.handoff.models import HandoffNote, HandoffRequest, ReadMark
+from bot.handoff.models import HandoffNote, HandoffRequest
+from bot.staff.models import ReadMark
 
 RESIDENT_NOTE = "resident"
 

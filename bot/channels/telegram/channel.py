@@ -84,7 +84,9 @@ class StaffOutcome:
 # The hook: hook(telegram_user_id, chat_type, text) -> StaffOutcome-like or None
 # ("not a staff command": the message is a resident's). It may be a coroutine
 # function. By default it is the handoff runtime's TelegramStaffCommands
-# (`runtime.telegram.handle_async`), whose StaffReply has texts/relays/pause/resume.
+# (`runtime.telegram.handle`), whose StaffReply has texts only: its staff actions
+# (bot/staff/actions.py) delivered the relays and paused/resumed the assistant.
+# Relays and pause/resume here are for a custom hook.
 StaffHook = Callable[[int, str, str], Any]
 
 
@@ -365,7 +367,7 @@ class TelegramInput(InputChannel):
         commands = getattr(self.runtime, "telegram", None) if self.runtime is not None else None
         if commands is None:
             return None
-        return getattr(commands, "handle_async", None) or getattr(commands, "handle", None)
+        return getattr(commands, "handle", None)
 
     async def _staff(self, event: TelegramEvent) -> bool:
         """Route a /command to the staff module; False when it is not a staff command."""

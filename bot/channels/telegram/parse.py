@@ -16,11 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
-from bot.channels.common import location_payload
+from bot.channels.common import START_TEXT, location_payload
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-START_TEXT = "hallo"  # what "/start" means to the NLU
 _START = re.compile(r"^/start(@\w+)?(\s|$)")
 _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Message content keys -> catalogue key of the kind answer.
