@@ -240,7 +240,8 @@ EXPRESSIONS = [
     r"\b(?:wil|wou|ga) er (?:\w+ ){0,2}niet meer zijn\b|\bals ik er niet meer (?:ben|was|zou zijn)\b",
     r"\b(?:morgen|vannacht|vanavond|straks|binnenkort) ben ik er niet meer\b(?! bij)",
     r"\bniet meer (?:op|in) (?:deze|de) (?:wereld|aarde)\b",
-    r"\b(?:verdwijnen|slapen|inslapen) voor (?:altijd|eeuwig|goed)\b|\bvoor altijd (?:verdwijnen|weg|slapen|inslapen)\b",
+    r"\b(?:verdwijnen|slapen|inslapen) voor (?:altijd|eeuwig|goed)\b"
+    r"|\bvoor altijd (?:verdwijnen|weg|slapen|inslapen)\b",
     r"\b(?:weg|stappen|stap|gaan|te stappen) uit (?:het|dit|mijn) leven\b",
     r"\buit het leven (?:stappen|stap|gaan|te stappen)\b",
     # euphemisms of ending one's life: "stap ik eruit", "ik kap ermee, voorgoed"
@@ -314,7 +315,8 @@ _NOT_LET_OUT = re.compile(r"\blaat (?:me|mij) (?:\w+ ){0,3}niet (?:meer )?(?:\w+
                           r"(?:naar buiten|de deur uit|weg|buiten)\b|\bdoesn'?t let me (?:go out|leave)\b")
 _LOCKED_IN = re.compile(r"\bsluit\w* (?:me|mij) (?:\w+ ){0,3}op\b|\blocks? me (?:in|up)\b")
 _TAKES_MONEY = re.compile(r"\b(?:pakt|pakken|pakte|neemt|nam|afpakken|afgepakt) (?:\w+ ){0,3}"
-                          r"(?:geld|pinpas|bankpas|pensioen|uitkering|telefoon|mobiel|sleutels?)(?: \w+){0,3} af\b"
+                          r"(?:geld|pinpas|bankpas|pensioen|uitkering|telefoon|mobiel|sleutels?)"
+                          r"(?: \w+){0,3} af\b"
                           r"|\b(?:geld|pinpas|bankpas|pensioen) (?:\w+ ){0,3}(?:afgepakt|afpakken|af)\b"
                           r"|\b(?:takes|took|steals|stole) my (?:money|pension|card|bank card)\b")
 _BRUISES = re.compile(r"\bblauwe plekken\b|\bbruises?\b")
