@@ -339,6 +339,9 @@ FALSE_FRIENDS = [
     r"\bdoe (?:me|mij) (?:een )?(?:plezier|lol)\b",
     r"\bsla\w* (?:me|mij|mezelf) (?:\w+ ){0,2}voor (?:de|m'n|mijn) (?:kop|kanis|hoofd)\b",
     r"\b(?:in|this|last|next) (?:the )?spring\b",  # the season
+    # a question about getting off ("waar stap ik eruit?", "bij welke halte moet ik eruit")
+    r"^(?:waar|wanneer|bij welke \w+|op welke \w+) (?:moet |kan |stap )?(?:ik |je |we |u )?(?:\w+ )?"
+    r"(?:er ?uit|uit)(?: te)?(?: stappen| stap)?\b",
 ]
 
 # Despair without a clear danger: a check-in, not the crisis reply.
