@@ -5,6 +5,7 @@ knowledge/data/helplines.yml through bot.safety.helpline_values().
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Dict, List, Text
 
@@ -105,6 +106,55 @@ class ActionCrisis(Action):
         count("crisis_keyword" if by_net else "crisis")
         await tell_opbouwwerker(tracker.sender_id)
         return leave_form(tracker)
+
+
+def original_payload(parse: Dict[str, Any]) -> str:
+    """The resident's own message as a payload (`/intent{"entity": "value"}`),
+    from what the safety net kept of it (bot/nlu/safety.py, `safety_check`)."""
+    original = parse.get("safety_check") or {}
+    intent = original.get("intent") or "nlu_fallback"
+    entities = {e["entity"]: e["value"] for e in original.get("entities") or []
+                if e.get("entity") and e.get("value") is not None}
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def with_payload(variant: Dict[str, Any], payload: str) -> List[Dict[str, Any]]:
+    """The variant's buttons, the answer that means 'no' (/deny) sent as `payload`."""
+    return [{**button, "payload": payload} if button.get("payload") == "/deny" else dict(button)
+            for button in variant.get("buttons") or []]
+
+
+class ActionCrisisCheckIn(Action):
+    """The safety net was not sure (bot/safety.py CHECK_IN): ask kindly.
+
+    "Ja" gives the crisis reply; "Nee" sends the resident's own message again
+    as a payload, so it gets its usual answer. A form in progress is set aside
+    by the rules (dialogue/safety.yml). Counted without personal data."""
+
+    def name(self) -> Text:
+        return "action_crisis_check_in"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        payload = original_payload(tracker.latest_message or {})
+        variant = response_variant(domain, "utter_crisis_check_in", tracker.get_slot("language"))
+        dispatcher.utter_message(text=variant.get("text", ""), buttons=with_payload(variant, payload))
+        count("crisis_check_in")
+        return leave_form(tracker) + [SlotSet("crisis_check_payload", payload)]
+
+
+class ActionCrisisCheckNo(Action):
+    """"nee" typed after the check-in: thanks, and one button back to the question."""
+
+    def name(self) -> Text:
+        return "action_crisis_check_no"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        payload = tracker.get_slot("crisis_check_payload") or "/nlu_fallback"
+        variant = response_variant(domain, "utter_crisis_check_no", tracker.get_slot("language"))
+        dispatcher.utter_message(text=variant.get("text", ""), buttons=with_payload(variant, payload))
+        return [SlotSet("crisis_check_payload", None)]
 
 
 # A story (bot/nlu/story.py) that also asks for a place or an activity

@@ -88,15 +88,68 @@ def drop_near_duplicates(test: List[dict], training: List[dict],
     return kept, removed
 
 
-def crisis_tuning() -> List[dict]:
+CRISIS_TUNING_SETS = ("crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
+                      "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml")
+FALSE_FRIENDS = ROOT / "bench" / "data" / "crisis_false_friends.yml"
+
+
+def crisis_tuning(measured: Optional[Path] = None) -> List[dict]:
     """The crisis phrasings the safety net was tuned on: the test list and the
-    earlier held-out sets (tuned on since they found misses)."""
+    earlier held-out sets (tuned on since they found misses; the sixth was
+    written by the engineer who then restructured the net). `measured` itself
+    is left out, so a set is not removed as a near-duplicate of itself."""
     from tests.test_safety_crisis import CRISIS_PHRASINGS
 
-    tuned = [ROOT / "bench" / "data" / name
-             for name in ("crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml")]
-    return [{"text": t} for t in CRISIS_PHRASINGS] + [e for path in tuned if path.exists()
-                                                      for e in load_examples(path)]
+    tuned = [ROOT / "bench" / "data" / name for name in CRISIS_TUNING_SETS]
+    tuned = [path for path in tuned if path.exists()
+             and (measured is None or path.resolve() != Path(measured).resolve())]
+    return [{"text": t} for t in CRISIS_PHRASINGS] + [e for path in tuned for e in load_examples(path)]
+
+
+def is_tuning_set(path: Path) -> bool:
+    return Path(path).resolve() in {(ROOT / "bench" / "data" / n).resolve() for n in CRISIS_TUNING_SETS}
+
+
+def crisis_net_only(crisis_file: Path, false_friends: Path = FALSE_FRIENDS) -> dict:
+    """The keyword safety net alone (bot.safety.assess, no model): recall of the
+    crisis reply on `crisis_file` (near-duplicates of tuning phrasings removed),
+    how many misses at least get the check-in question, and the false-alarm
+    rate (crisis or check-in) on the false-friends file."""
+    from bot.safety import CHECK_IN, CRISIS, assess
+
+    crisis, duplicates = drop_near_duplicates(load_examples(crisis_file), crisis_tuning(crisis_file))
+    verdicts = [(e["text"], assess(e["text"])) for e in crisis]
+    missed = [{"text": t, "level": v.level} for t, v in verdicts if v.level != CRISIS]
+    friends = load_examples(false_friends) if Path(false_friends).exists() else []
+    alarms = [{"text": e["text"], "level": v.level, "reasons": list(v.reasons)}
+              for e in friends for v in [assess(e["text"])] if v.level]
+    n = len(crisis)
+    return {
+        "file": os.path.relpath(crisis_file, ROOT),
+        "tuning_set": is_tuning_set(crisis_file),
+        "n": n,
+        "recall": round(1 - len(missed) / max(1, n), 4),
+        "check_in_or_crisis": round(1 - sum(1 for m in missed if m["level"] != CHECK_IN) / max(1, n), 4),
+        "missed": missed,
+        "near_duplicates_of_tuning_removed": duplicates,
+        "false_friends": {"n": len(friends), "false_alarm_rate": round(len(alarms) / max(1, len(friends)), 4),
+                          "alarms": alarms},
+    }
+
+
+def print_crisis_net_only(result: dict) -> None:
+    tuned = " (a TUNING set: not a blind measure)" if result["tuning_set"] else ""
+    print(f"crisis net only, {result['file']}{tuned}: recall {result['recall']:.3f} "
+          f"({result['n'] - len(result['missed'])} of {result['n']}); crisis reply or check-in "
+          f"{result['check_in_or_crisis']:.3f}")
+    for miss in result["missed"]:
+        print(f"  missed ({miss['level'] or 'silent'}): {miss['text']}")
+    for dup in result["near_duplicates_of_tuning_removed"]:
+        print(f"  removed, near-duplicate of a tuning phrasing ({dup['similarity']}): {dup['text']}")
+    ff = result["false_friends"]
+    print(f"false friends ({ff['n']}): false-alarm rate {ff['false_alarm_rate']:.3f}")
+    for alarm in ff["alarms"]:
+        print(f"  alarm ({alarm['level']}, {', '.join(alarm['reasons'])}): {alarm['text']}")
 
 
 def seen_typos(typos: List[dict], training: List[dict], lookups_text: str) -> List[str]:
@@ -437,8 +490,9 @@ def markdown(report: dict) -> str:
         lines.append(f"| long stories: fallback rate | {sl['long_stories']['fallback_rate']:.3f} |")
         lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `bench/data/buurt_typos_2.yml`): "
                      f"buurt accuracy | {sl['buurt_typos']['accuracy']:.3f} |")
+        crisis_file = sl["crisis_untuned"].get("file", "bench/data/crisis_untuned_4.yml")
         lines.append(f"| crisis phrasings never used for tuning ({sl['crisis_untuned']['n']}, "
-                     "`bench/data/crisis_untuned_4.yml`, near-duplicates of tuning phrasings removed): "
+                     f"`{crisis_file}`, near-duplicates of tuning phrasings removed): "
                      "recall | "
                      f"{sl['crisis_untuned']['recall']:.3f} |")
     removed = report.get("near_duplicates_removed") or []
@@ -519,8 +573,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     # sets now, and the second sets (written before those fixes) are the measure.
     parser.add_argument("--typos", default=str(ROOT / "bench" / "data" / "buurt_typos_2.yml"),
                         help="held-out buurt typos that appear nowhere in training data or lookups")
-    parser.add_argument("--crisis", default=str(ROOT / "bench" / "data" / "crisis_untuned_4.yml"),
+    # No never-tuned crisis set is left in the repository (the lead keeps the fifth
+    # apart): pass it with --crisis. The default is the last tuning set.
+    parser.add_argument("--crisis", default=str(ROOT / "bench" / "data" / "crisis_untuned_6.yml"),
                         help="crisis phrasings never used to tune the safety net")
+    parser.add_argument("--crisis-net-only", action="store_true",
+                        help="only the safety net on --crisis and the false friends (seconds, no model)")
+    parser.add_argument("--false-friends", default=str(FALSE_FRIENDS),
+                        help="ordinary messages with tricky words: the net must stay quiet")
     parser.add_argument("--model", help="evaluate this model instead of training one")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--cv-config", help="config for the cross-validation (default: --config)")
@@ -531,6 +591,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--from-json", action="store_true",
                         help="only write docs/BENCHMARKS.md again from bench/results/nlu_eval.json")
     args = parser.parse_args(argv)
+    if args.crisis_net_only:
+        print_crisis_net_only(crisis_net_only(Path(args.crisis), Path(args.false_friends)))
+        return 0
     if args.from_json:
         write_benchmarks(markdown(json.loads(RESULTS.read_text(encoding="utf-8"))))
         return 0
@@ -548,7 +611,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     lookups = ROOT / "nlu_data" / "generated" / "lookups.yml"
     typos_seen = seen_typos(typos, training, lookups.read_text(encoding="utf-8") if lookups.exists() else "")
     typos = [e for e in typos if not set(e["surfaces"]) & set(typos_seen)]
-    crisis, crisis_duplicates = drop_near_duplicates(load_examples(Path(args.crisis)), crisis_tuning())
+    crisis, crisis_duplicates = drop_near_duplicates(load_examples(Path(args.crisis)),
+                                                     crisis_tuning(Path(args.crisis)))
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     base = baseline(training, evaluated, args.folds)
     print(f"baseline held-out: accuracy {base['held_out']['accuracy']:.3f} "
@@ -578,6 +642,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         slices["long_stories"]["near_duplicates_removed"] = story_duplicates
         slices["buurt_typos"]["seen_and_removed"] = typos_seen
         slices["crisis_untuned"]["near_duplicates_of_tuning_removed"] = crisis_duplicates
+        slices["crisis_untuned"]["file"] = os.path.relpath(args.crisis, ROOT)
         print(json.dumps({k: {m: v for m, v in d.items() if not isinstance(v, (list, dict))}
                           for k, d in slices.items()}), flush=True)
         cv_config = Path(args.cv_config or args.config)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
+from typing import Dict, FrozenSet
 
 import yaml
 
@@ -24,3 +24,9 @@ def text(key: str, language: str = "nl") -> str:
 
 def keys():
     return list(_catalogue())
+
+
+@lru_cache(maxsize=1)
+def languages() -> FrozenSet[str]:
+    """The language codes that have at least one text in the catalogue."""
+    return frozenset(code for entry in _catalogue().values() for code in entry)

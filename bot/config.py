@@ -71,6 +71,16 @@ class Settings:
     telegram_live_relay: bool = False
     # Where staff read requests; empty: http://<host>:<port>/staff
     dashboard_url: str = ""
+    # --- e-mail alerts for staff (issue 19): off while smtp_host is empty ------
+    # Recipients: the `email` of each person in the staff file. An alert holds
+    # only the reference, the buurt and a dashboard link.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""  # empty: smtp_user
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 10.0
     # --- retention, run by the service itself (issue 15) --------------------
     retention_interval_hours: float = 24.0  # 0: the service does not purge
     conversation_retention_days: int = 30
@@ -212,6 +222,13 @@ ENV_VARS = {
     "ONTMOET_LIVE_MAX_HOURS": "live_max_hours",
     "ONTMOET_TELEGRAM_LIVE_RELAY": "telegram_live_relay",
     "ONTMOET_DASHBOARD_URL": "dashboard_url",
+    "ONTMOET_SMTP_HOST": "smtp_host",
+    "ONTMOET_SMTP_PORT": "smtp_port",
+    "ONTMOET_SMTP_USER": "smtp_user",
+    "ONTMOET_SMTP_PASSWORD": "smtp_password",
+    "ONTMOET_SMTP_FROM": "smtp_from",
+    "ONTMOET_SMTP_STARTTLS": "smtp_starttls",
+    "ONTMOET_SMTP_TIMEOUT_SECONDS": "smtp_timeout_seconds",
     "ONTMOET_RETENTION_INTERVAL_HOURS": "retention_interval_hours",
     "ONTMOET_CONVERSATION_RETENTION_DAYS": "conversation_retention_days",
     "ONTMOET_REQUEST_RETENTION_DAYS": "request_retention_days",

@@ -22,7 +22,7 @@ class TimedEndpointConfig(EndpointConfig):
     Rasa 3.6 waits up to 300 s for a custom action. A resident must not wait
     that long: after `timeout_seconds` the action fails, Rasa continues without
     its events, and the channel layer answers with a kind message instead of
-    silence (bot/channels/rest.py).
+    silence (bot/channels/pipeline.py).
     """
 
     def __init__(self, url: str, timeout_seconds: float, **kwargs: Any) -> None:

@@ -11,10 +11,11 @@ import json
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import yaml
 
@@ -61,145 +62,377 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-# --- the crisis keyword safety net ------------------------------------------
-# Runs after the classifiers (bot/nlu/safety.py): when one of these matches, the
-# intent becomes `crisis` whatever the classifier said. Err on the side of
-# safety: a false alarm costs one kind message, a miss can cost a life.
-_ME = r"(?:me|mij|mezelf|mijzelf|m'n leven|mijn leven|myself|my life)"
-CRISIS_PATTERNS = [
-    # words that are always a crisis signal (with common misspellings)
-    r"\b(?:zelf ?moor[dt]\w*|zelmoord\w*|zelfmord\w*|selfmoord\w*|zelf ?doding\w*)",
-    r"\b(?:suicid\w*|suicide\w*|suizid\w*|sucide\w*|suiside\w*)",
-    r"\b(?:zelf ?beschadig\w*|self ?harm\w*)",
-    # wanting to die / not wanting to live
-    r"\b(?:ik )?(?:wil|wou|ga|zou|zal) (?:graag |echt |liever |gewoon )?(?:"
-    + _ME
-    + r" )?dood\b(?! ?(?:van|aan) (?:het|de) (?:lachen|honger|dorst|verveling|kou|hitte|warmte))",
-    r"\bdood (?:wil|willen|gaan wil)\b",
-    r"\b(?:liever|beter) dood\b",
-    r"\bwas ik (?:maar|toch) dood\b",
-    r"\bwil(?:de)? (?:niet|nie) meer (?:leven|verder|wakker worden|bestaan|zijn)\b",
-    r"\b(?:niet|nie) meer (?:willen )?leven\b",
-    r"\bgeen zin (?:meer )?(?:in|om te) (?:het |mijn )?leven\b",
-    r"\bleven (?:heeft|is) (?:geen zin|zinloos)\b",
-    r"\bwil er (?:niet meer zijn|niet meer)\b",
-    r"\b(?:een )?eind(?:e)? (?:aan|maken aan) (?:" + _ME + r"|het|alles)\b",
-    r"\b(?:er|het) (?:een )?eind(?:e)? aan maken\b",
-    r"\bmaak (?:er|het) een eind(?:e)? aan\b",
-    # "ik maak er vandaag een eind aan": a few words between, ending the sentence
-    r"\bmaak (?:ik )?(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan"
-    r"(?: (?:mijn leven|alles|het leven))?\s*$",
-    r"\b(?:"
-    + _ME
-    + r") (?:iets )?(?:aandoen|aan doen|van kant maken|ophangen|snijden|verdrinken|vergiftigen|doden"
-    r"|om het leven brengen)\b",
-    r"\b(?:van|voor) (?:het dak|de trein|een trein|de brug|een brug) (?:springen|spring|gooien)\b",
-    r"\bvoor de trein\b",
-    r"\b(?:alle|al mijn|een hoop|veel) (?:pillen|medicijnen|slaappillen)\b.*\b(?:slikken|innemen|nemen)\b",
-    r"\bik zie het (?:echt |allemaal |niet )?(?:niet )?meer zitten\b",
-    r"\biedereen (?:is )?beter af zonder mij\b",
-    r"\bafscheidsbrief\b",
-    r"\bik kan (?:het )?niet meer\b$",
-    r"\bhoeft (?:voor mij )?(?:echt )?allemaal niet meer\b",
-    r"\bleven hoeft (?:voor mij )?(?:echt )?niet meer\b",
-    r"\bgeen (?:reden|zin|doel) (?:meer )?(?:om|in) (?:te )?(?:leven|verder te gaan)\b",
-    r"\b(?:niet|nooit) meer wakker (?:word|worden|te worden)\b",
-    r"\bals ik dood (?:ben|was|zou zijn|ga)\b",
-    r"\b(?:het|mijn) leven (?:zat|moe)\b",
-    r"\bals ik er niet meer (?:ben|was|zou zijn)\b",
-    r"\b(?:niet|nie) (?:meer |langer )+(?:willen |wil )?(?:leven|leve|verder leven)\b",
-    r"\b(?:stoppen|ophouden) met leven\b",
-    r"\b(?:niet|nie) (?:meer |langer )?verder (?:leven|kunnen|willen)\b",
-    r"\ber\b.{0,30}\beind(?:e)? aan (?:maken|te maken)\b",
-    r"\b(?:me|mij|mezelf|mijzelf) (?:op (?:te )?hangen|te snijden|pijn (?:doen|te doen|doe)"
-    r"|van het leven (?:beroven|te beroven))\b",
-    r"\b(?:doe|deed) (?:ik )?(?:me|mij|mezelf|mijzelf) (?:pijn|iets aan)\b",
-    r"\bvan het leven beroven\b",
-    r"\b(?:pillen|medicijnen|slaappillen) (?:gespaard|verzameld|opgespaard)\b",
-    # learned from the second never-tuned set (bench/data/crisis_untuned_2.yml)
-    r"\b(?:neem|slik|nemen|slikken)\b.{0,25}\b(?:alle|al mijn|al m'n) "
-    r"(?:pillen|medicijnen|slaappillen|tabletten)\b",
-    r"\b(?:een )?(?:touw|strop)\b.{0,15}\b(?:gekocht|gehaald|klaar|klaargelegd|opgehangen)\b",
-    r"\b(?:dreigt|dreigde|bedreigt|bedreigde) (?:me|mij)\b.{0,15}"
-    r"\b(?:aan te doen|te slaan|te vermoorden|dood te maken|pijn te doen)\b",
-    # learned from the third never-tuned set (bench/data/crisis_untuned_3.yml):
-    # a method with the intent to use it, the wish not to exist, violence at home
-    r"\b(?:alle|al mijn|al m'n|een hele? (?:strip|doos|pot)|veel) "
-    r"(?:pillen|medicijnen|slaappillen|tabletten)\b.{0,40}"
-    r"\b(?:opmaken|op maken|op te maken|slikken|innemen|in te nemen|nemen)\b",
-    r"\bpills?\b.{0,30}\btake (?:them|it|all)\b|\btake all (?:my|the|of my) pills\b",
-    r"\b(?:onder|voor) (?:een|de) (?:auto|bus|trein|vrachtwagen|tram) "
-    r"(?:lopen|springen|gaan liggen|stappen|gooien)\b",
-    r"\b(?:mes|scheermes|touw|strop|pillen)\b.{0,30}\b(?:wil|ga|zal) (?:het|ermee) (?:doen|gebruiken)\b",
-    r"\bwil (?:er )?(?:\w+ ){0,2}niet meer (?:zijn|bestaan|leven)\b",
+# --- the crisis safety net: a small model of first-person danger ------------
+# Runs after the classifiers (bot/nlu/safety.py) and in the channel layer.
+# Err on the side of safety: a false alarm costs one kind message, a miss can
+# cost a life. Not a phrase list: each message is cut into sentences, every
+# word gets its lemma (spacy-lookups-data, Dutch and English lookup tables, so
+# "sprong", "gesprongen", "springt" are all `springen`) and its concepts
+# (CONCEPTS below), and a few named rules combine them:
+#   always     a word that is always a signal (zelfmoord, suicide, ... and typos)
+#   expression a fixed expression of wanting to end or not to exist
+#   wish       wanting to die / not wanting to live (want + die, not + live)
+#   method     first person + a method (jump + a height, water or track; pills
+#              in a quantity or saved up; a rope made or bought; cutting the
+#              wrists or oneself; drowning; gas opened; hanging oneself)
+#   violence   someone hurts, threatens or beats ME (me/mij as the object, or
+#              "ik word/ben ..." passive), or "bang voor mijn leven"
+# Before that, false friends are blanked out ("dood van het lachen", "spring even
+# binnen", "wat een strop", "op de trein"), so the rest is still read. A signal
+# that is not clear enough (a method word or despair without a clear danger) is
+# `check_in`: the assistant asks kindly instead of staying silent.
+CRISIS = "crisis"
+CHECK_IN = "check_in"
+CHECK_IN_INTENT = "crisis_check"
+
+# Words whose lemma is missing or wrong in the lookup tables (irregular forms,
+# imperatives, plurals): word -> lemma. Everything else comes from the tables.
+EXTRA_LEMMAS = {
+    "spring": "springen", "sprong": "springen", "sprongen": "springen", "spring'": "springen",
+    "geslagen": "slaan", "sla": "slaan", "slaat": "slaan", "slaan": "slaan",
+    "slik": "slikken", "spaar": "sparen", "pillen": "pil", "pilletjes": "pil", "polsen": "pols",
+    "vermoordde": "vermoorden", "vermoord": "vermoorden", "hang": "hangen",
+    "snij": "snijden", "snijd": "snijden", "verdrink": "verdrinken", "cut": "cut",
+    "opgesloten": "opsluiten", "dood": "dood", "doodgaan": "doodgaan", "leve": "leven",
+    "medicijnen": "medicijn", "neem": "nemen", "genomen": "nemen",
+    "opengedraaid": "opendraaien", "wil": "willen", "wou": "willen", "wilde": "willen",
+    "will": "willen", "mochte": "willen", "want": "want", "wanna": "want",
+}
+
+CONCEPTS: Dict[str, Set[str]] = {
+    # the resident: subject, object (reflexive), possessive
+    "i": {"ik", "'k", "i", "i'm", "im", "ive", "i've", "ich"},
+    "me": {"me", "mij", "mezelf", "mijzelf", "myself", "mich", "mir", "mijn", "m'n", "mn", "my"},
+    "myself": {"mezelf", "mijzelf", "myself", "mich"},
+    "victim": {"me", "mij", "mich", "mir"},
+    "passive": {"word", "wordt", "werd", "worden", "ben", "was", "am", "get", "got"},
+    "other": {
+        "man", "vrouw", "partner", "vriend", "vriendin", "ex", "vader", "pa", "papa", "moeder",
+        "ma", "mama", "zoon", "dochter", "broer", "zus", "stiefvader", "oom", "buurman",
+        "hij", "zij", "ze", "iemand", "husband", "wife", "boyfriend", "girlfriend", "he", "she",
+        "someone", "father", "dad", "mother", "son", "brother",
+    },
+    "home": {"thuis", "huis", "home"},
+    # wishes
+    "want": {"willen", "want", "hopen", "liever", "liefst", "beter", "wish", "rather"},
+    "die": {"dood", "doodgaan", "sterven", "overlijden", "dead", "sterben"},
+    "not": {"niet", "nie", "geen", "nooit", "not", "dont", "don't", "never", "no", "nicht", "kein"},
+    "more": {"meer", "langer", "anymore", "more", "mehr", "longer"},
+    "live": {"leven", "bestaan", "live", "living", "alive", "leben"},
+    "wake": {"wakker", "opstaan", "ontwaken", "wake"},
+    # methods
+    "jump": {"springen", "jump", "afspringen", "gooien"},
+    "height": {
+        "brug", "dak", "flat", "balkon", "raam", "toren", "parkeergarage", "spoor", "trein",
+        "bus", "auto", "tram", "vrachtwagen", "metro", "maas", "water", "kanaal", "rivier",
+        "bridge", "roof", "building", "window", "train", "tracks", "river", "flatgebouw",
+    },
+    "pills": {
+        "pil", "medicijn", "medicatie", "slaappil", "paracetamol", "oxazepam",
+        "pillen", "tabletten", "medicijnen", "pills", "pill", "tablets", "meds", "medication",
+    },
+    "take": {"slikken", "innemen", "nemen", "opmaken", "take", "swallow", "took", "taken"},
+    "hoard": {"sparen", "opsparen", "verzamelen", "bewaren", "save", "collect", "hoard", "stockpile"},
+    "amount": {"alle", "al", "allemaal", "veel", "hele", "heel", "strip", "doos", "pot", "handvol",
+               "all", "lot", "whole", "bunch"},
+    "routine": {"dokter", "huisarts", "apotheek", "ophalen", "recept", "altijd", "elke", "iedere",
+                "glas", "vergeten", "bijwerking", "doctor", "pharmacy", "prescription", "every"},
+    "cut": {"snijden", "opensnijden", "kerven", "krassen", "cut", "slash"},
+    "wrist": {"pols", "arm", "armen", "wrist", "wrists"},
+    "knife": {"mes", "scheermes", "scheermesje", "knife", "blade", "razor"},
+    "kitchen": {"ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees",
+                "aardappel", "taart", "kaas", "cooking", "bread", "kitchen", "pan", "soep"},
+    "hang": {"ophangen", "verhangen", "hangen", "hang"},
+    "rope": {"strop", "touw", "rope", "noose"},
+    "make": {"maken", "kopen", "halen", "klaarleggen", "hebben", "knopen", "make", "buy", "bought",
+             "made", "tie", "tied", "have", "gekocht", "gemaakt", "gehaald"},
+    "drown": {"verdrinken", "drown"},
+    "gas": {"gas"},
+    "open": {"opendraaien", "openzetten", "aanzetten", "aandraaien", "open"},
+    "hurt": {"aandoen", "doden", "doodmaken", "vergiftigen", "verwonden", "beschadigen",
+             "kill", "hurt", "harm"},
+    "overdose": {"overdosis", "overdose", "od"},
+    # violence against the resident
+    "violence": {
+        "slaan", "schoppen", "mishandelen", "bedreigen", "vermoorden", "doodmaken", "doodslaan",
+        "wurgen", "opsluiten", "verkrachten", "steken", "aanvallen", "hit", "beat", "kick",
+        "abuse", "threaten", "strangle", "rape", "stab", "hurt", "kill", "vermoordt",
+    },
+    "despair": {"zinloos", "hopeloos", "uitzichtloos", "waardeloos", "hopeless", "pointless",
+                "worthless", "opgeven"},
+}
+
+# Always a signal (fuzzy: two slips in a long word, one in a short one; also at
+# the start of a compound: "zelfmoordgedachten").
+ALWAYS_WORDS = ("zelfmoord", "zelfdoding", "suicide", "suicidaal", "suicidal", "selbstmord",
+                "suizid", "zelfbeschadiging", "afscheidsbrief", "zelfmoordgedachten")
+ALWAYS_PATTERNS = [
+    r"\bzelf ?(?:moor[dt]|doding|beschadig)",
+    r"\bself ?harm",
+    r"\bkill(?:ing)? (?:my ?self|me)\b",
+    r"\b(?:(?:want|going|have|need) to|wanna|gonna|wish i could|i'd rather|id rather) die\b",
+    r"\bbetter off dead\b",
+]
+
+# Fixed expressions of wanting to end or not to exist (any person: they are
+# about one's own life in the way residents write).
+EXPRESSIONS = [
+    r"\b(?:een )?eind(?:e)? (?:aan|maken aan) "
+    r"(?:me|mij|mezelf|mijn leven|m'n leven|het leven|het|alles)\b",
+    r"\b(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan (?:maken|te maken|maak)\b",
+    r"\bmaak (?:ik )?(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan\b",
+    r"\beind(?:e)? (?:aan|maken aan) alles\b|\beinde? aan alles maken\b",
+    r"\b(?:een )?punt (?:achter|aan) (?:het|mijn|m'n) (?:leven|alles)\b|\ber een punt achter zetten\b",
+    r"\b(?:mijn|m'n|het) leven (?:te )?(?:beeindigen|stoppen|nemen)\b",
+    r"\b(?:het|mijn|m'n) leven (?:zat|moe|beu)\b|\bklaar met (?:het |mijn |m'n )?leven\b",
+    r"\b(?:disappear|vanish) (?:for ?ever|for good)\b|\bdone with (?:life|living)\b",
+    r"\b(?:tegen|op) een (?:boom|muur|pilaar) (?:\w+ )?(?:rijden|rijd|aan rijden|te rijden|knallen)\b"
+    r"|\b(?:rijd|rijden|knal)\b.{0,30}\btegen een (?:boom|muur|pilaar)\b",
+    r"\b(?:het )?leven (?:heeft|is) (?:voor mij )?(?:geen zin|zinloos|over|klaar|voorbij)\b",
+    r"\b(?:mijn|m'n) leven (?:is )?(?:klaar|over|voorbij)\b",
+    r"\bzie het (?:echt |allemaal |gewoon )?(?:niet )?meer zitten\b",
+    r"\bhet leven niet meer zien zitten\b",
+    r"\b(?:wil|wou|ga) er (?:\w+ ){0,2}niet meer zijn\b|\bals ik er niet meer (?:ben|was|zou zijn)\b",
+    r"\b(?:morgen|vannacht|vanavond|straks|binnenkort) ben ik er niet meer\b(?! bij)",
     r"\bniet meer (?:op|in) (?:deze|de) (?:wereld|aarde)\b",
+    r"\bverdwijnen voor altijd\b|\bvoor altijd (?:verdwijnen|weg|slapen|inslapen)\b",
+    r"\b(?:weg|stappen|stap|gaan|te stappen) uit (?:het|dit|mijn) leven\b",
     r"\buit het leven (?:stappen|stap|gaan|te stappen)\b",
     r"\bstap (?:er ?uit|eruit)\s*$",
-    r"\b(?:(?:gaat|gaan|zal|wil) (?:me|mij)|(?:me|mij) (?:gaat|gaan|zal|wil)) "
-    r"(?:slaan|vermoorden|pijn doen|iets aandoen|doodmaken|doden)\b",
-    r"\b(?:me|mij) (?:\w+ ){0,2}(?:slaat|schopt|mishandelt|bedreigt)\b",
-    r"\b(?:voor|van) (?:het spoor|de flat|het balkon|het raam|de toren)\b.{0,20}\bspring\w*",
-    r"\b(?:ervoor|eraf|eraf|erin|ervan ?af) (?:te )?springen\b",
-    r"\bspringen\b.{0,20}\b(?:flat|dak|brug|spoor|trein|balkon)\b",
-    r"\b(?:van|uit) (?:de|het|een) (?:flat|balkon|raam|toren) (?:te )?spring\w*",
-    # immediate danger
-    r"\bik ben in (?:levens)?gevaar\b",
-    r"\b(?:hij|zij|ze|iemand) (?:wil|gaat) mij (?:vermoorden|dood maken|doden|iets aandoen)\b",
-    r"\bin danger\b",
-    r"\b(?:bang|angst) dat (?:hij|zij|ze|iemand|mijn \w+) (?:me|mij) "
-    r"(?:vermoord\w*|doodmaakt|dood maakt|doodslaat|iets aandoet)\b",
-    r"\b(?:me|mij) (?:vermoorden|vermoordt|doodslaan|doodmaken)\b",
-    r"\b(?:word|wordt|ben) (?:\w+ )?bedreigd\b",
-    r"\b(?:slaat|schopt|mishandelt) (?:me|mij)\b",
-    # English
-    r"\bkill(?:ing)? (?:my ?self|me)\b",
-    r"\bend(?:ing)? (?:my life|it all|everything)\b",
-    # "want to die", not the Dutch "want die hebben" (because they have)
-    r"\b(?:(?:want|going) to|wanna|gonna) die\b",
-    r"\b(?:don'?t|do not|dont) want to (?:live|be alive|wake up)\b",
-    r"\bno (?:reason|point) (?:to|in) (?:live|living)\b",
-    r"\bbetter off dead\b",
-    r"\bend(?:ing)? it (?:all|tonight|today|now)\b",
+    r"\b(?:me|mij|mezelf) (?:van kant|van het leven)\b|\bvan het leven beroven\b",
+    r"\b(?:stoppen|ophouden) met leven\b",
+    r"\b(?:was|ware|ben) ik (?:maar|toch) (?:dood|nooit geboren)\b",
+    r"\bwish i (?:was|were) (?:dead|never born)\b",
+    r"\bhoeft (?:voor mij )?(?:echt )?allemaal niet meer\b",
+    r"\bik kan (?:het )?(?:echt )?niet meer\s*$",
+    r"\bbeter af (?:is |zijn |zou zijn )?zonder (?:mij|me)\b|\bbetter off without me\b",
+    r"\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
+    r"\bniemand mist (?:me|mij)\b|\bnobody would (?:care|miss me)\b",
+    r"\b(?:doe|deed) (?:ik )?(?:me|mij|mezelf|mijzelf) (?:pijn|iets aan)\b",
+    r"\b(?:me|mij|mezelf|mijzelf) (?:iets )?(?:aan ?doen|aan te doen|pijn (?:doen|te doen))\b",
+    r"\bhang\w* (?:me|mij|mezelf|mijzelf) op\b",
+    r"\bdenk\w* (?:\w+ ){0,2}aan (?:doodgaan|dood gaan|sterven)\b",
+    r"\bik ben in (?:levens)?gevaar\b|\bin danger\b|\bbang voor mijn leven\b|\bfear for my life\b",
+    r"\bend(?:ing)? (?:my life|it all|everything|it tonight|it today|it now)\b",
+    r"\btake my (?:own )?life\b|\bhurt(?:ing)? my ?self\b",
+    r"\b(?:want|wish) (?:it|it all|everything|the pain|all of it) to (?:stop|end)\b",
     r"\b(?:point|reason) (?:of|in|to) (?:living|live|go on|going on)\b",
     r"\bif i (?:died|was dead|were dead|was gone|were gone)\b",
-    r"\btake my (?:own )?life\b",
-    r"\bhurt(?:ing)? my ?self\b",
+    r"\bafscheid (?:genomen|nemen|neem)\b.{0,60}\b(?:ben ik|ik ben) (?:er niet meer|weg|dood)\b",
 ]
-_CRISIS_RE = [re.compile(p) for p in CRISIS_PATTERNS]
-# fuzzy single words for misspellings the patterns above do not catch
-_CRISIS_WORDS = ("zelfmoord", "zelfdoding", "suicide", "suicidaal")
 
+# A method with the intent to use it ("wil het doen", "dan is het klaar").
+_DO_IT = re.compile(r"\b(?:wil|ga|zal|gaat) (?:\w+ )?(?:het|ermee) (?:\w+ )?(?:doen|gebruiken)\b"
+                    r"|\bdan is het (?:klaar|over|voorbij|gedaan)\b|\bi will (?:do it|use it|take them)\b")
 
-# Idioms that sound like a crisis but are not ("ik ga dood van het lachen").
-# Only used to overrule the CLASSIFIER's crisis guess when no crisis phrase
-# matches; a message with a real crisis phrase always stays a crisis.
-IDIOM_PATTERNS = [
+# Where a method is: into water, under a vehicle, standing at a height.
+_INTO_WATER = re.compile(r"\b(?:in|into) (?:de |het |the )?(?:maas|water|kanaal|rivier|river)\b")
+_UNDER_A_VEHICLE = re.compile(r"\b(?:onder|voor) (?:een|de|het) "
+                              r"(?:auto|bus|trein|vrachtwagen|tram|metro|spoor)\b"
+                              r"|\bin front of (?:a|the) (?:train|bus|car|truck)\b")
+_AT_HEIGHT = re.compile(r"\b(?:sta|zit|ben|i'm|am) (?:nu |now )?(?:op|on) (?:de|het|the) "
+                        r"(?:brug|dak|spoor|rand|bridge|roof|ledge)\b")
+
+# False friends: blanked out before anything else is read.
+FALSE_FRIENDS = [
     r"\bdood (?:van|aan) (?:het|de) (?:lachen|honger|dorst|verveling|kou|hitte|warmte|schrik)\b",
     r"\bdood ?(?:moe|op|gewoon|stil|eenvoudig|normaal|leuk|saai|ziek|bang)\b",
-    r"\bme (?:dood|een ongeluk) (?:gelachen|geschrokken|verveeld|gezocht|gewerkt)\b",
+    r"\bme (?:dood|een ongeluk|rot) (?:gelachen|geschrokken|verveeld|gezocht|gewerkt)\b",
     r"\bdying (?:of|to) (?:laughter|laughing|hunger|boredom|know|see|meet)\b",
+    r"\b(?:is|are|was) killing me\b",
+    r"\bwant die\b",  # Dutch "want die hebben" (because they have)
+    r"\bspring\w* (?:\w+ )?(?:binnen|langs|bij|in de bres|over|aan)\b",
+    r"\b(?:op|in|uit) de (?:bus|trein|tram|metro|fiets)\b",
+    r"\bde (?:trein|bus) naar\b",
+    r"\b(?:wat een|een flinke|een grote|is een) strop\b",
+    r"\bsla (?:mijn|m'n|de|een) (?:\w+ )?(?:bal|slag)\b",
+    r"\bdoe (?:me|mij) (?:een )?(?:plezier|lol)\b",
+    r"\b(?:in|this|last|next) (?:the )?spring\b",  # the season
 ]
-_IDIOM_RE = [re.compile(p) for p in IDIOM_PATTERNS]
+
+# Despair without a clear danger: a check-in, not the crisis reply.
+CHECK_IN_PATTERNS = {
+    "despair": [
+        r"\bik ben het (?:allemaal |echt |zo )?zat\b\s*$",
+        r"\b(?:alles|het|mijn leven) (?:is|lijkt) (?:zo )?(?:zinloos|hopeloos|uitzichtloos)\b",
+        r"\b(?:het )?heeft (?:allemaal )?geen zin meer\b|\bgeen uitweg\b",
+        r"\bik wil niet meer\s*$|\bik ben er klaar mee\b|\bik geef het op\b",
+        r"\bwhat'?s the point\b|\bno point\b|\bcan'?t go on\b|\bi give up\b",
+        r"\bwil (?:alleen nog )?(?:maar )?slapen\b.{0,20}\bnooit\b",
+        r"\b(?:niemand|nobody) (?:heeft|needs) (?:me|mij) (?:nodig)?\b|\btot last\b",
+    ],
+    "near-a-height": [r"\b(?:sta|zit|ben) (?:nu )?bij (?:de|het) (?:brug|spoor|rand)\b"],
+    "afraid-of-someone": [
+        r"\bbang (?:voor|van) (?:mijn|m'n|hem|haar|die|my|him|her) ?(?:man|vrouw|partner|vriend|vriendin|ex|"
+        r"vader|moeder|zoon|dochter|husband|wife|boyfriend|father)?\b",
+    ],
+}
 
 
-def is_idiom(text: str) -> bool:
-    norm = normalise(text)
-    return any(rx.search(norm) for rx in _IDIOM_RE)
+@dataclass(frozen=True)
+class CrisisSignal:
+    """What the net found: `level` is CRISIS, CHECK_IN or None; `reasons` names
+    the rules that fired ("method:jump+height"), for tests and for review (never
+    logged with the text)."""
+
+    level: Optional[str]
+    reasons: Tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _lemma_tables() -> tuple:
+    """The Dutch and English lemma lookup tables of spacy-lookups-data
+    (spacy Tables: keys are hashed, so read them with .get(word))."""
+    from spacy.lookups import load_lookups
+
+    tables = []
+    for lang in ("nl", "en"):
+        try:
+            tables.append(load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup"))
+        except (ValueError, KeyError, ImportError):  # pragma: no cover - data package missing
+            logger.warning("crisis net: no %s lemma table, exact words only", lang)
+    return tuple(tables)
+
+
+@lru_cache(maxsize=4096)
+def _concepts_of(word: str) -> FrozenSet[str]:
+    """The concepts of one word, by the word itself or its lemma; long lexicon
+    words also as the end of a compound ("slaappil" in "slaappillen")."""
+    keys = {word, EXTRA_LEMMAS.get(word, word)}
+    for table in _lemma_tables():
+        lemma = table.get(word)
+        if isinstance(lemma, str):
+            keys.add(lemma)
+    found = set()
+    for name, words in CONCEPTS.items():
+        for key in keys:
+            shortest = 4 if name == "height" else 5  # "spoorbrug"; not "springtouw"
+            if key in words or any(len(w) >= shortest and len(key) > len(w) and key.endswith(w)
+                                   for w in words):
+                found.add(name)
+                break
+    return frozenset(found)
+
+
+def _always(norm: str) -> bool:
+    if any(re.search(p, norm) for p in ALWAYS_PATTERNS):
+        return True
+    from rapidfuzz.distance import Levenshtein
+
+    for token in norm.replace("'", " ").split():
+        for word in ALWAYS_WORDS:
+            if len(token) >= len(word) - 2 and len(word) >= 7:
+                slips = 2 if len(word) >= 8 else 1
+                if Levenshtein.distance(token[: len(word)], word) <= slips:
+                    return True
+    return False
+
+
+def _sentences(text: str) -> List[str]:
+    """Normalised sentences, false friends blanked out."""
+    out = []
+    for part in re.split(r"[.!?;\n]+", text or ""):
+        norm = normalise(part)
+        for pattern in FALSE_FRIENDS:
+            norm = re.sub(pattern, " ~ ", norm)
+        norm = re.sub(r"\s+", " ", norm).strip()
+        if norm.strip(" ~"):
+            out.append(norm)
+    return out
+
+
+def _rules(sentence: str) -> List[Tuple[str, str]]:
+    """(level, reason) of every rule that fires on one normalised sentence."""
+    fired: List[Tuple[str, str]] = []
+    words = [w.strip("'") or w for w in sentence.replace("~", " ").split()]
+    found: Set[str] = set()
+    for word in words:
+        found |= _concepts_of(word)
+
+    def has(*names: str) -> bool:
+        return all(n in found for n in names)
+
+    first_person = has("i") or has("me")
+    if _always(sentence):
+        fired.append((CRISIS, "always"))
+    if any(re.search(p, sentence) for p in EXPRESSIONS):
+        fired.append((CRISIS, "expression"))
+    # wish: want + die; not + live (+ want / more / reason); want + not + wake
+    if has("want", "die") and first_person:
+        fired.append((CRISIS, "wish:die"))
+    if has("not", "live") and (has("want") or has("more") or "reden" in words or "zin" in words
+                               or "kan" in words or "point" in words):
+        fired.append((CRISIS, "wish:not-live"))
+    if has("not", "wake") and (has("want") or "hoop" in words or "hope" in words):
+        fired.append((CRISIS, "wish:not-wake"))
+    # methods, with the resident as the one at risk
+    if first_person:
+        if has("jump", "height"):
+            fired.append((CRISIS, "method:jump+height"))
+        if has("pills") and (has("hoard") or (has("take") and has("amount"))):
+            fired.append((CRISIS, "method:pills"))
+        if has("overdose"):
+            fired.append((CRISIS, "method:overdose"))
+        if has("rope") and has("make"):
+            fired.append((CRISIS, "method:rope"))
+        if has("hang", "myself"):
+            fired.append((CRISIS, "method:hang"))
+        if has("cut") and (has("wrist") or has("myself")):
+            fired.append((CRISIS, "method:cut"))
+        if has("drown") or (has("jump") and _INTO_WATER.search(sentence)):
+            fired.append((CRISIS, "method:drown"))
+        if has("gas", "open") and not has("kitchen"):
+            fired.append((CRISIS, "method:gas"))
+        if has("hurt", "myself"):
+            fired.append((CRISIS, "method:hurt-self"))
+        if (has("knife") or has("rope") or has("pills") or has("height")) and _DO_IT.search(sentence) \
+                and not has("kitchen"):
+            fired.append((CRISIS, "method:with-intent"))
+    if first_person and _UNDER_A_VEHICLE.search(sentence):
+        fired.append((CRISIS, "method:vehicle"))
+    if _AT_HEIGHT.search(sentence):
+        fired.append((CRISIS, "place:at-height"))
+    # violence against the resident: me/mij as the object, or "ik word ... mishandeld"
+    if has("violence") and (has("victim") or (has("i") and has("passive"))):
+        fired.append((CRISIS, "violence"))
+    for reason, patterns in CHECK_IN_PATTERNS.items():
+        if any(re.search(p, sentence) for p in patterns):
+            fired.append((CHECK_IN, reason))
+    if first_person and not has("routine") and not has("kitchen") and (
+            has("pills") or has("knife") or has("rope") or has("jump") or has("overdose")):
+        fired.append((CHECK_IN, "method-word"))
+    if has("despair"):
+        fired.append((CHECK_IN, "despair"))
+    if has("die") and first_person and re.search(r"\b(?:denk|wens|hoop|verlang)\w*\b", sentence):
+        fired.append((CHECK_IN, "thinks-of-death"))
+    return fired
+
+
+def assess(text: str) -> CrisisSignal:
+    """The net's verdict on a message: CRISIS, CHECK_IN or nothing, with the reasons."""
+    fired = [rule for sentence in _sentences(text) for rule in _rules(sentence)]
+    for level in (CRISIS, CHECK_IN):
+        reasons = tuple(dict.fromkeys(r for lv, r in fired if lv == level))
+        if reasons:
+            return CrisisSignal(level, reasons)
+    return CrisisSignal(None)
 
 
 def is_crisis(text: str) -> bool:
-    """True when the message contains a crisis phrase (the keyword safety net)."""
-    norm = normalise(text)
-    if not norm:
-        return False
-    if any(rx.search(norm) for rx in _CRISIS_RE):
-        return True
-    from rapidfuzz import fuzz
+    """True when the message is a clear crisis (the crisis reply, at once)."""
+    return assess(text).level == CRISIS
 
-    for token in norm.replace("'", " ").split():
-        if len(token) >= 7 and any(fuzz.ratio(token, word) >= 85 for word in _CRISIS_WORDS):
-            return True
-    return False
+
+def crisis_level(text: str) -> Optional[str]:
+    """For the channel pipeline: CRISIS (give the helplines), CHECK_IN (ask
+    kindly first: `check_in_question`), or None."""
+    return assess(text).level
+
+
+def is_idiom(text: str) -> bool:
+    """A false friend of a crisis ("ik ga dood van het lachen")."""
+    norm = normalise(text)
+    return any(re.search(p, norm) for p in FALSE_FRIENDS[:5])
 
 
 # --- always a way out -------------------------------------------------------
@@ -236,7 +469,7 @@ def way_out_intent(text: str) -> Optional[str]:
 
 
 # --- counting safety events without personal data ---------------------------
-SAFETY_EVENT_KINDS = {"crisis", "crisis_keyword", "loneliness", "other_language"}
+SAFETY_EVENT_KINDS = {"crisis", "crisis_keyword", "crisis_check_in", "loneliness", "other_language"}
 
 
 def record_event(kind: str, var_dir: Path, day: Optional[date] = None) -> None:

@@ -67,11 +67,11 @@ def _register_erasure(registry, outbox, directory, channels) -> None:
 def _optional_channels(settings: Settings, registry) -> list:
     extra = []
     if settings.telegram_bot_token:
-        from bot.channels.telegram import TelegramInput
+        from bot.channels.telegram.channel import TelegramInput
 
         extra.append(TelegramInput.from_settings(settings, registry))
     if settings.whatsapp_token and settings.whatsapp_app_secret:
-        from bot.channels.whatsapp import WhatsAppInput
+        from bot.channels.whatsapp.channel import WhatsAppInput
 
         extra.append(WhatsAppInput.from_settings(settings, registry))
     return extra

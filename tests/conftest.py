@@ -288,6 +288,15 @@ def chromium_driver(window_size: str = "390,844"):
     return driver
 
 
+def phone_driver():
+    """chromium_driver with a 390 x 844 phone viewport (headless chromium's window is
+    at least 500 px wide, so the phone is emulated)."""
+    driver = chromium_driver("390,844")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    return driver
+
+
 def close_driver(driver) -> None:
     import shutil
 

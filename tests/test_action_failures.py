@@ -95,8 +95,8 @@ async def test_output_is_held_back_after_a_failure(probed):
 
 
 async def test_the_telegram_and_whatsapp_outputs_hold_back_on_rasas_path(probed):
-    from bot.channels.telegram import TelegramOutput
-    from bot.channels.whatsapp import WhatsAppOutput
+    from bot.channels.telegram.channel import TelegramOutput
+    from bot.channels.whatsapp.channel import WhatsAppOutput
 
     for cls in (TelegramOutput, WhatsAppOutput):
         delivered = []

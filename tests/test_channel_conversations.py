@@ -23,7 +23,7 @@ import httpx
 import pytest
 import yaml
 
-from bot.channels.whatsapp import signature_for
+from bot.channels.whatsapp.parse import signature_for
 from bot.config import load_settings
 from bot.handoff.queue import HandoffQueue
 from tests.conftest import ActionServer, ServiceProcess, require_test_model

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from bot.channels.whatsapp import signature_for
+from bot.channels.whatsapp.parse import signature_for
 from tests.conftest import ServiceProcess, require_test_model
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.harness import fixture

@@ -99,9 +99,9 @@ def test_gcra_burst_then_steady_rate():
 
 
 def test_bot_token_is_redacted_from_http_logs(caplog):
-    from bot.channels.telegram import _redact_token_in_http_logs
+    from bot.channels.telegram.client import redact_token_in_http_logs
 
-    _redact_token_in_http_logs()
+    redact_token_in_http_logs()
     with caplog.at_level(logging.INFO, logger="httpx"):
         logging.getLogger("httpx").info('HTTP Request: %s %s "%s"', "POST",
                                         "https://api.telegram.org/bot123456:AAH-secret_x/sendMessage", "200")

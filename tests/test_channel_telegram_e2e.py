@@ -12,7 +12,9 @@ from telegram.ext import ExtBot
 
 from bot.channels.common import ButtonRegistry
 from bot.channels.stores import ResidentDirectory
-from bot.channels.telegram import SECRET_HEADER, TelegramInput, TelegramRateLimiter
+from bot.channels.telegram.channel import TelegramInput
+from bot.channels.telegram.client import TelegramRateLimiter
+from bot.channels.telegram.parse import SECRET_HEADER
 from bot.config import Settings
 from tests.fakes.harness import ScriptedAgent, fixture, sanic_server
 from tests.fakes.telegram_api import FakeTelegramApi

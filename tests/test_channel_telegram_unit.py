@@ -8,12 +8,11 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.error import RetryAfter
 
 from bot.channels.common import ButtonRegistry, split_text, utf16_len
-from bot.channels.telegram import (
-    MAX_TEXT,
-    TelegramRateLimiter,
-    _looks_like_command,
-    format_message,
-    normalise_staff_outcome,
+from bot.channels.telegram.channel import normalise_staff_outcome
+from bot.channels.telegram.client import TelegramRateLimiter
+from bot.channels.telegram.format import MAX_TEXT, format_message
+from bot.channels.telegram.parse import (
+    looks_like_command,
     parse_update,
     valid_secret_format,
     verify_secret_token,
@@ -135,11 +134,11 @@ def test_invalid_location_gets_a_kind_reply_not_the_nlu():
 
 
 def test_commands_are_offered_to_the_staff_module_except_start():
-    assert _looks_like_command("/wachtrij")
-    assert _looks_like_command("/antwoord T-0042 Hallo mevrouw")
-    assert not _looks_like_command("wachtrij")
-    assert not _looks_like_command("/start")
-    assert not _looks_like_command("/start@ontmoet_test_bot")
+    assert looks_like_command("/wachtrij")
+    assert looks_like_command("/antwoord T-0042 Hallo mevrouw")
+    assert not looks_like_command("wachtrij")
+    assert not looks_like_command("/start")
+    assert not looks_like_command("/start@ontmoet_test_bot")
 
 
 def test_normalise_staff_outcome_shapes():

@@ -11,7 +11,9 @@ import pytest
 
 from bot.channels.common import ButtonRegistry
 from bot.channels.stores import MemoryDedupStore, ResidentAddress, ResidentDirectory
-from bot.channels.whatsapp import GraphClient, WhatsAppInput, signature_for
+from bot.channels.whatsapp.channel import WhatsAppInput
+from bot.channels.whatsapp.client import GraphClient
+from bot.channels.whatsapp.parse import signature_for
 from bot.config import Settings
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.harness import ScriptedAgent, fixture, sanic_server

@@ -7,17 +7,9 @@ import json
 import pytest
 
 from bot.channels.common import ButtonRegistry
-from bot.channels.whatsapp import (
-    MORE_PAYLOAD,
-    build_messages,
-    interactive_for,
-    parse_webhook,
-    signature_for,
-    template_message,
-    verify_signature,
-    verify_subscription,
-    window_open,
-)
+from bot.channels.whatsapp.client import window_open
+from bot.channels.whatsapp.format import MORE_PAYLOAD, build_messages, interactive_for, template_message
+from bot.channels.whatsapp.parse import parse_webhook, signature_for, verify_signature, verify_subscription
 from tests.fakes.graph_api import _validate
 from tests.fakes.harness import fixture
 

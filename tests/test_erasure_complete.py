@@ -104,11 +104,10 @@ async def test_the_marker_makes_the_rest_channel_forget_the_resident(tmp_path, r
     if redis:
         assert rest.registry.client.exists(f"ontmoet:knoppen:{pseudonym}") == 1
 
-    async def assistant(message):  # what Rasa does after the erasure action
-        message.output_channel.messages.append({"recipient_id": message.sender_id,
-                                                "text": "Klaar. Ik heb gewist: ..."})
-        message.output_channel.messages.append({"recipient_id": message.sender_id,
-                                                "custom": erase_marker()})
+    async def assistant(message):  # what Rasa's processor does after the erasure action
+        await message.output_channel.send_response(message.sender_id,
+                                                   {"text": "Klaar. Ik heb gewist: ..."})
+        await message.output_channel.send_response(message.sender_id, {"custom": erase_marker()})
 
     status, replies = await rest.handle(assistant, json.dumps(
         {"sender": "bewoner-1", "message": "ja"}).encode())
@@ -127,33 +126,45 @@ async def test_the_marker_makes_the_rest_channel_forget_the_resident(tmp_path, r
 
 
 async def test_whatsapp_pages_and_telegram_state_are_forgotten_and_nothing_is_sent(tmp_path):
-    from bot.channels.telegram import TelegramOutput
-    from bot.channels.whatsapp import Paged, WhatsAppOutput
+    from bot.channels.whatsapp.client import SendResult
+    from bot.channels.whatsapp.format import Paged
+    from bot.channels.whatsapp.parse import WhatsAppEvent
 
     _, channels = _service_channels(tmp_path)
     whatsapp, telegram = channels["whatsapp"], channels["telegram"]
+
+    async def assistant(message):  # what Rasa's processor does after the erasure action
+        await message.output_channel.send_text_message(message.sender_id, "Klaar.")
+        await message.output_channel.send_custom_json(message.sender_id, erase_marker())
+
     pseudonym = whatsapp._pseudonym("31612345678")
     whatsapp._pages[pseudonym] = Paged("Kies een plek", [{"title": "meer", "payload": "/x"}])
-    whatsapp.rate_limiter.allow(pseudonym)
-    await whatsapp.directory.remember(pseudonym, ResidentAddress("whatsapp", "31612345678"))
     sent = []
 
     async def send(to, message):
-        sent.append(to)
+        sent.append(message)
+        return SendResult(True)
 
     whatsapp.client.send = send
-    await WhatsAppOutput(whatsapp, "31612345678", pseudonym).send_custom_json(
-        pseudonym, erase_marker())
-    assert sent == []
+    await whatsapp.handle_event(assistant, WhatsAppEvent(
+        "text", message_id="wamid.1", wa_id="31612345678", text="ja"))
+    assert [m["text"]["body"] for m in sent] == ["Klaar."]  # the marker is never sent
     assert pseudonym not in whatsapp._pages and pseudonym not in whatsapp.rate_limiter._hits
     assert await whatsapp.directory.lookup(pseudonym) is None
 
     tg = telegram._pseudonym(4242)
-    telegram.rate_limiter.allow(tg)
     calls = []
-    telegram.execute = lambda chat_id, c: calls.append(chat_id)
-    await TelegramOutput(telegram, 4242, tg).send_custom_json(tg, erase_marker())
-    assert calls == [] and tg not in telegram.rate_limiter._hits
+
+    async def execute(chat_id, c):
+        calls.extend(c)
+
+    telegram.execute = execute
+    await telegram.handle_update(assistant, {"update_id": 7, "message": {
+        "message_id": 1, "chat": {"id": 4242, "type": "private"}, "from": {"id": 4242},
+        "text": "ja"}})
+    assert [c.kwargs["text"] for c in calls] == ["Klaar."]
+    assert tg not in telegram.rate_limiter._hits
+    assert await telegram.directory.lookup(tg) is None
 
 
 def test_every_part_with_per_resident_state_is_registered(tmp_path):

@@ -126,3 +126,15 @@ def test_the_story_reader_names_only_intents_and_actions_of_the_domain():
     assert set(PRIORITY) <= intents, set(PRIORITY) - intents
     assert set(FOLLOW_UPS.values()) <= intents
     assert set(FOLLOW_UPS) <= actions, set(FOLLOW_UPS) - actions
+
+
+def test_a_check_in_in_one_clause_is_asked_and_no_answers_the_story():
+    """'... alles is zinloos. Is er een huiskamer in Heer?': the kind question
+    first; its 'Nee' carries the story's own answer (place search in Heer)."""
+    heer = {"entity": "buurt", "value": "Heer", "start": 0, "end": 4}
+    merged = merge_parses(parse("nlu_fallback", 0.3), [
+        ((0, 10), parse("crisis_check", 1.0, safety_net="check_in")),
+        ((11, 40), parse("find_meeting_place", 0.9, [heer]))])
+    assert merged["intent"]["name"] == "crisis_check"
+    assert merged["safety_check"] == {"intent": "find_meeting_place",
+                                      "entities": [{"entity": "buurt", "value": "Heer"}]}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety import is_crisis
+from bot.safety import CHECK_IN, CRISIS, assess, crisis_level, is_crisis
 from tests.conftest import ServiceProcess, post_message, reply_text, tracker_of
 
 CRISIS_PHRASINGS = [
@@ -68,6 +68,25 @@ CRISIS_PHRASINGS += [
     "mijn ex staat voor de deur en heeft gezegd dat hij me gaat slaan",
     "ik ben bang dat mijn zoon mij weer slaat", "i have pills and i will take them all",
     "ik heb er genoeg van, ik stap eruit"]
+# The fourth (bench/data/crisis_untuned_4.yml) and the sixth (crisis_untuned_6.yml,
+# written by the engineer who then restructured the net into a model of
+# first-person danger, bot/safety.py) are tuning sets too: every phrasing of
+# every tuning set is asserted below (TUNING_SETS).
+ROOT = Path(__file__).resolve().parent.parent
+TUNING_SETS = ["crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
+               "crisis_untuned_4.yml", "crisis_untuned_6.yml"]
+
+
+def _examples(name: str):
+    import yaml
+
+    data = yaml.safe_load((ROOT / "bench" / "data" / name).read_text(encoding="utf-8"))
+    return [line.strip()[2:] for block in data["nlu"] for line in block["examples"].splitlines()
+            if line.strip().startswith("- ")]
+
+
+TUNING_PHRASINGS = [(name, text) for name in TUNING_SETS for text in _examples(name)]
+FALSE_FRIENDS = _examples("crisis_false_friends.yml")
 
 NOT_CRISIS = [
     "ik maak een eind aan de ruzie met mijn buurman",
@@ -107,6 +126,53 @@ def test_the_keyword_net_alone_catches_every_phrasing(phrase):
 @pytest.mark.parametrize("phrase", NOT_CRISIS)
 def test_idioms_are_no_crisis_for_the_net(phrase):
     assert not is_crisis(phrase)
+
+
+@pytest.mark.parametrize("name, phrase", TUNING_PHRASINGS)
+def test_the_net_catches_every_phrasing_of_every_tuning_set(name, phrase):
+    assert crisis_level(phrase) == CRISIS, (name, assess(phrase))
+
+
+@pytest.mark.parametrize("phrase", FALSE_FRIENDS + NOT_CRISIS)
+def test_the_net_stays_quiet_on_false_friends(phrase):
+    """No crisis reply and no check-in question on an ordinary message."""
+    assert crisis_level(phrase) is None, assess(phrase)
+
+
+def test_there_are_at_least_30_false_friends():
+    assert len(set(FALSE_FRIENDS)) >= 30
+
+
+# The model, not a list: verb forms through the lemma tables, a method with the
+# resident at risk, violence against the resident. None of these is a tuning
+# phrasing; each names the rule that must fire.
+@pytest.mark.parametrize("phrase, reason", [
+    ("gisteren sprong ik bijna van het dak", "method:jump+height"),      # sprong -> springen
+    ("ik ben van plan van de spoorbrug te springen", "method:jump+height"),  # a compound
+    ("ik heb twee strips slaappillen opgespaard", "method:pills"),       # opgespaard -> opsparen
+    ("ik heb een strop geknoopt", "method:rope"),
+    ("ik wil mezelf verhangen", "method:hang"),
+    ("mijn stiefvader heeft me geschopt", "violence"),
+    ("ik werd gisteren weer geslagen", "violence"),
+    ("my boyfriend threatens me every night", "violence"),
+    ("ich will nicht mehr leben, bitte", "wish:not-live"),
+    ("ik wil liever dood zijn dan zo verder", "wish:die"),
+    ("ik rijd straks met de auto tegen een boom", "expression"),
+    ("i want to disappear forever", "expression"),
+    ("zelfmoordd", "always"),
+    ("ik denk aan suiside", "always"),
+])
+def test_the_net_generalises_by_its_rules(phrase, reason):
+    signal = assess(phrase)
+    assert signal.level == CRISIS and reason in signal.reasons, signal
+
+
+@pytest.mark.parametrize("phrase", [
+    "ik ben het zat", "alles is zinloos", "ik heb pillen", "ik heb een mes", "ik wil springen",
+    "ik ben bang voor mijn man", "het heeft allemaal geen zin meer", "i give up",
+])
+def test_an_uncertain_signal_gets_a_check_in_not_silence(phrase):
+    assert crisis_level(phrase) == CHECK_IN, assess(phrase)
 
 
 # ---- end to end (test model) -------------------------------------------------
@@ -201,3 +267,26 @@ def test_typing_mens_as_the_disclosure_says_reaches_a_person(safety_url):
     post_message(safety_url.url, sender, "hallo")
     post_message(safety_url.url, sender, "mens")
     assert tracker_of(safety_url, sender)["latest_message"]["intent"]["name"] == "request_human"
+
+
+def test_the_net_only_benchmark_reports_recall_misses_and_false_alarms(tmp_path, capsys):
+    """`python -m bench.nlu_eval --crisis-net-only --crisis FILE`: no model."""
+    from bench import nlu_eval
+
+    crisis = tmp_path / "fifth.yml"
+    crisis.write_text('version: "3.1"\nnlu:\n  - intent: crisis\n    examples: |\n'
+                      "      - mijn buurman heeft me met een stok geslagen\n"
+                      "      - er ligt hier nu een stapel pillen voor mij\n"
+                      "      - de lucht is blauw vandaag\n", encoding="utf-8")
+    friends = tmp_path / "friends.yml"
+    friends.write_text('version: "3.1"\nnlu:\n  - intent: not_crisis\n    examples: |\n'
+                       "      - ik spring even binnen\n      - alles is zinloos\n", encoding="utf-8")
+    result = nlu_eval.crisis_net_only(crisis, friends)
+    assert result["n"] == 3 and not result["tuning_set"]
+    assert result["recall"] == round(1 / 3, 4) and result["check_in_or_crisis"] == round(2 / 3, 4)
+    assert [m["level"] for m in result["missed"]] == ["check_in", None]
+    assert result["false_friends"]["false_alarm_rate"] == 0.5
+    assert nlu_eval.main(["--crisis-net-only", "--crisis", str(crisis), "--false-friends", str(friends)]) == 0
+    out = capsys.readouterr().out
+    assert "recall 0.333 (1 of 3)" in out and "missed (silent): de lucht is blauw vandaag" in out
+    assert nlu_eval.is_tuning_set(ROOT / "bench" / "data" / "crisis_untuned_6.yml")

@@ -168,3 +168,36 @@ def test_a_closed_live_chat_is_resumed_and_the_resident_told(stack):
     waiting = httpx.get(f"{service.url}/webhooks/rest/inbox", params={"sender": resident.sender},
                         timeout=10).json()
     assert any("weer met mij, de assistent" in w["text"] for w in waiting), waiting
+
+
+# ---- the check-in: the net is not sure (bot/safety.py CHECK_IN) ---------------
+def buttons(replies) -> dict:
+    """Title -> what pressing sends (the channel gives each button an opaque token)."""
+    return {b["title"]: b["payload"] for r in replies for b in r.get("buttons") or []}
+
+
+def test_an_uncertain_message_gets_a_kind_check_in_and_yes_gives_the_helplines(stack):
+    resident = Resident(stack[0])
+    replies = post_message(resident.service.url, resident.sender, "alles is zinloos")
+    text = reply_text(replies)
+    assert "Bent u in gevaar?" in text and "0800-0113" not in text, text
+    assert set(buttons(replies)) == {"Ja", "Nee"}
+    assert_helplines(resident.say(buttons(replies)["Ja"]))
+
+
+def test_no_after_the_check_in_answers_the_message_itself(stack):
+    """Inside the place search: the check-in sets the form aside; 'Nee' gives the
+    resident's own message its answer (the buurt given in it)."""
+    resident = Resident(stack[0])
+    assert "buurt" in resident.say("ik zoek een plek om mensen te ontmoeten")
+    replies = post_message(resident.service.url, resident.sender, "ik woon in Malberg en ik heb pillen")
+    assert "Bent u in gevaar?" in reply_text(replies)
+    no_form(resident)
+    answer = resident.say(buttons(replies)["Nee"])
+    assert "Malberg" in answer and "0800-0113" not in answer, answer
+
+
+def test_typed_yes_after_the_check_in_gives_the_helplines(stack):
+    resident = Resident(stack[0])
+    assert "Bent u in gevaar?" in resident.say("ik heb een mes")
+    assert_helplines(resident.say("ja"))

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # intents for which every form must be set aside (a rule in any dialogue/ file;
 # dialogue/safety.yml and dialogue/language.yml hold the ones for place_search_form)
-REQUIRED = ["crisis", "express_loneliness", "start_over", "other_language"]
+REQUIRED = ["crisis", "crisis_check", "express_loneliness", "start_over", "other_language"]
 
 
 def forms():

@@ -150,3 +150,66 @@ def test_a_real_crisis_phrase_beats_an_idiom_in_the_same_message():
     message = _message("ik ga dood van het lachen, maar eigenlijk wil ik niet meer leven", intent="crisis")
     SafetyNet.process_one(message)
     assert message.get(INTENT)["name"] == "crisis"
+
+
+# ---- the check-in: the net is not sure ---------------------------------------
+def test_an_uncertain_message_becomes_a_check_in_keeping_the_original():
+    message = _message("ik woon in Malberg en ik heb pillen", intent="find_meeting_place")
+    assert SafetyNet.process_one(message) == "crisis_check"
+    assert message.get(INTENT) == {"name": "crisis_check", "confidence": 1.0}
+    assert message.get(ENTITIES) == []  # a form cannot carry on with the buurt
+    assert message.get("safety_check") == {
+        "intent": "find_meeting_place", "entities": [{"entity": "buurt", "value": "Malberg"}]}
+
+
+def test_a_classifier_crisis_is_not_weakened_into_a_check_in():
+    message = _message("ik heb pillen", intent="crisis")
+    SafetyNet.process_one(message)
+    assert message.get(INTENT)["name"] == "crisis"
+
+
+def _tracker(latest, slots=None):
+    from rasa_sdk import Tracker
+
+    return Tracker("t", dict(slots or {}), latest, [], False, None, {}, "action_listen")
+
+
+DOMAIN = {"responses": yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]}
+
+
+@pytest.mark.parametrize("language, yes, no", [("nl", "Ja", "Nee"), ("en", "Yes", "No")])
+def test_the_check_in_asks_with_yes_giving_the_helplines_and_no_the_own_answer(
+        language, yes, no, tmp_path, monkeypatch):
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions import safety as safety_actions
+
+    counted = []
+    monkeypatch.setattr(safety_actions, "count", counted.append)
+    latest = {"text": "ik woon in Malberg en ik heb pillen", "intent": {"name": "crisis_check"},
+              "safety_check": {"intent": "find_meeting_place",
+                               "entities": [{"entity": "buurt", "value": "Malberg"}]}}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(safety_actions.ActionCrisisCheckIn().run(
+        dispatcher, _tracker(latest, {"language": language}), DOMAIN))
+    [message] = dispatcher.messages
+    buttons = {b["title"]: b["payload"] for b in message["buttons"]}
+    assert buttons == {yes: "/crisis", no: '/find_meeting_place{"buurt": "Malberg"}'}
+    assert ("gevaar" if language == "nl" else "danger") in message["text"]
+    assert counted == ["crisis_check_in"]
+    payload = [e["value"] for e in events if e.get("name") == "crisis_check_payload"]
+    assert payload == ['/find_meeting_place{"buurt": "Malberg"}']
+    # "nee" typed afterwards: one button back to the own question
+    dispatcher = CollectingDispatcher()
+    asyncio.run(safety_actions.ActionCrisisCheckNo().run(
+        dispatcher, _tracker({"text": "nee"}, {"language": language, "crisis_check_payload": payload[0]}),
+        DOMAIN))
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [payload[0]]
+
+
+def test_a_check_in_without_an_understood_question_answers_no_with_the_fallback():
+    from actions.safety import original_payload
+
+    assert original_payload({"safety_check": {"intent": None, "entities": []}}) == "/nlu_fallback"

@@ -156,7 +156,9 @@ def test_the_page_has_the_button_and_keeps_nothing_in_the_browser():
     page = chat_page()
     assert 'id="new"' in page and "Nieuw gesprek" in page
     assert "{{" not in page
-    assert "localStorage.setItem" not in page and "sender:" not in page
+    # only the display choices are stored in the browser, never the conversation
+    assert page.count("localStorage.setItem(") == 1 and "localStorage.setItem(PREFS_KEY" in page
+    assert "sender:" not in page
     assert "/webhooks/webchat/nieuw" in page
 
 
@@ -173,3 +175,109 @@ async def test_production_cookie_is_secure(tmp_path):
     async with await client(app) as c:
         r = await say(c)
         assert "Secure" in chat_cookie_header(r)
+
+
+# --- issue 18, point 5: the welcoming web chat -------------------------------
+
+def page_config(page: str) -> dict:
+    start = page.index('<script type="application/json" id="config">') + len(
+        '<script type="application/json" id="config">')
+    return json.loads(page[start:page.index("</script>", start)])
+
+
+async def test_a_new_conversation_opens_with_the_start_message_an_ongoing_one_does_not(chat):
+    app, _, _, _, _ = chat
+    async with await client(app) as c:
+        first = await c.get("/webhooks/webchat/chat")
+        assert page_config(first.text)["start"] == "hallo"  # greeting through the pipeline
+        await say(c)
+        again = await c.get("/webhooks/webchat/chat")
+        assert page_config(again.text)["start"] == ""
+        assert "Welkom terug" in page_config(again.text)["texts"]["nl"]["webchat_welcome_back"]
+
+
+def test_the_page_texts_come_from_the_catalogue_in_dutch_and_english():
+    from bot import catalogue
+    from bot.channels.rest import PAGE_TEXTS
+
+    page = chat_page()
+    texts = page_config(page)["texts"]
+    for key in PAGE_TEXTS:
+        assert texts["nl"][key] == catalogue.text(key, "nl")
+        assert texts["en"][key] == catalogue.text(key, "en") != texts["nl"][key]
+    assert "Grotere letters" in page and "Hoog contrast" in page and "Deel mijn locatie" in page
+    assert 'aria-pressed="false"' in page and 'role="log"' in page and '<label for="text"' in page
+
+
+def test_page_json_cannot_close_its_script_element(monkeypatch):
+    from bot import catalogue
+
+    real = catalogue.text
+    monkeypatch.setattr(catalogue, "text", lambda key, lang="nl": "</script><b>" + real(key, lang))
+    page = chat_page()
+    assert "</script><b>" not in page
+    assert page_config(page)["texts"]["en"]["webchat_send"] == "</script><b>Send"
+
+
+async def test_a_shared_location_reaches_the_nlu_as_the_channels_location_payload(tmp_path):
+    settings = load_settings({"ONTMOET_VAR_DIR": str(tmp_path), "ONTMOET_PSEUDONYM_KEY": KEY})
+    channel = WebChatInput(settings, ButtonRegistry(), outbox=Outbox())
+    texts = []
+
+    async def assistant(message):
+        texts.append(message.text)
+        message.output_channel.messages.append({"text": "In de buurt:", "buttons": [
+            {"title": "Deel mijn locatie", "payload": "/share_location"},
+            {"title": "Ja", "payload": "/affirm"}]})
+
+    app = Sanic(f"webchat_test_{next(_names)}")
+    app.blueprint(channel.blueprint(assistant), url_prefix="/webhooks/webchat")
+    async with await client(app) as c:
+        r = await say(c, {"latitude": 50.85123, "longitude": 5.69087})
+        assert texts == ['/inform_location{"lat": 50.851, "lon": 5.691}']
+        # the page asks the browser for a location instead of sending this token
+        assert [b.get("location", False) for b in r.json()[0]["buttons"]] == [True, False]
+        # not a location: a resident cannot steer with other objects
+        r = await say(c, {"latitude": "x", "longitude": 5.7})
+        assert len(texts) == 1 and r.status_code == 200
+        r = await say(c, {"latitude": 50.85, "longitude": 5.69, "intent": "x"})
+        assert len(texts) == 1
+
+
+async def test_answers_say_the_conversation_language_for_the_page_lang_attribute(chat):
+    app, channel, seen, _, _ = chat
+
+    class Tracker:
+        def __init__(self, language):
+            self.language = language
+
+        def get_slot(self, name):
+            return self.language if name == "language" else None
+
+    class Store:
+        language = None
+
+        async def retrieve(self, sender_id):
+            return Tracker(self.language) if sender_id in seen else None
+
+    class Agent:
+        tracker_store = Store()
+
+    async with await client(app) as c:
+        r = await say(c)
+        assert r.headers["content-language"] == "nl"  # no agent (tests): Dutch
+        app.ctx.agent = Agent()
+        Agent.tracker_store.language = "en"
+        r = await say(c, "hello")
+        assert r.headers["content-language"] == "en"
+        Agent.tracker_store.language = "<script>"
+        r = await say(c, "hello")
+        assert r.headers["content-language"] == "nl"
+
+        async def broken(sender_id):
+            raise ConnectionError("tracker store down")
+
+        Agent.tracker_store.retrieve = broken
+        r = await say(c, "hello")
+        assert r.status_code == 200 and r.json()[0]["text"] == "Hallo!"
+        assert r.headers["content-language"] == "nl"

@@ -3,7 +3,7 @@
 When the action server is down or too slow, Rasa logs the error, drops the
 action's events and carries on predicting; the resident would then get the
 fallback "Sorry, dat begreep ik niet" for a question that was understood. The
-channels watch each message instead:
+resident-turn pipeline (bot/channels/pipeline.py) watches each message instead:
 
     with watching_actions() as failed:
         await on_new_message(UserMessage(...))

@@ -274,6 +274,9 @@ LOCATION_INTENT = "inform_location"
 # Coordinates are rounded (3 decimals is about 100 m) before they reach the
 # tracker store: close enough to find places nearby, not a front door.
 LOCATION_DECIMALS = 3
+# What opening a new conversation means to the NLU (Telegram's /start, the web
+# chat's first load): the greeting and the main buttons come from the domain.
+START_TEXT = "hallo"
 
 
 def location_payload(latitude: Any, longitude: Any) -> Optional[str]:

@@ -7,8 +7,9 @@ opbouwwerkers' messages waiting in the outbox, the button tokens offered, the
 rest of a long WhatsApp answer, the rate-limit counters. The action cannot
 reach those, so after its reply it sends one custom message, the erase marker
 (`{"ontmoet_erase_resident_state": true}`). The channel layer never shows it
-to the resident: on seeing it, it calls `default_eraser().erase(pseudonym)`,
-which runs every forgetter registered by the parts holding such state.
+to the resident: the output channel notes it (bot/channels/output.py) and the
+resident-turn pipeline then calls `default_eraser().erase(pseudonym)`, which
+runs every forgetter registered by the parts holding such state.
 
     eraser = default_eraser()
     eraser.register("buttons", registry.forget)       # sync or async, (pseudonym) -> any

@@ -1,33 +1,33 @@
-"""Shared base for output channels that format a whole bot message at once."""
+"""Output channels for one resident turn: the hold-back and the erase marker.
+
+Rasa's processor hands every bot message to `send_response`
+(MessageProcessor._send_bot_messages). There, for every channel:
+
+* the erase marker ("verwijder mijn gegevens" was done) is never shown; it is
+  noted (`erase_requested`) and the pipeline then forgets the resident;
+* once a custom action failed during this message (action server down or
+  slow), the rest of Rasa's replies (its fallback guesses) are held back; the
+  pipeline then says the catalogue's technical_problem instead.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
 
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel
 
 from bot.channels.action_failures import action_failed
-from bot.channels.erasure import default_eraser, is_erase_marker
+from bot.channels.erasure import is_erase_marker
 
 
-class MessageOutputChannel(OutputChannel):
-    """Every bot message arrives in `send_response` as one dict.
+class TurnWatch:
+    """The part of `send_response` every resident channel shares."""
 
-    Rasa splits a message over send_text_message, send_text_with_buttons, ...;
-    the Telegram and WhatsApp formatters need the whole message (text with its
-    buttons, or a custom venue) to choose the platform's message type.
-
-    Once a custom action failed during this message (action server down or
-    slow), the rest of Rasa's replies (its fallback guesses) are held back; the
-    channel then says the catalogue's technical_problem instead.
-    """
+    sent = 0  # bot messages produced (0 after a turn: the assistant said nothing)
+    erase_requested = False
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        """The path Rasa's processor takes for every bot message
-        (MessageProcessor._send_bot_messages): the erase marker and the
-        hold-back live here."""
         if is_erase_marker(message):
-            # "verwijder mijn gegevens": never shown; the service forgets the resident
-            await default_eraser().erase(recipient_id)
+            self.erase_requested = True
             return
         if action_failed():
             return
@@ -36,6 +36,15 @@ class MessageOutputChannel(OutputChannel):
     async def deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         """Format and send one whole bot message on the platform."""
         raise NotImplementedError
+
+
+class MessageOutputChannel(TurnWatch, OutputChannel):
+    """Every bot message arrives in `deliver` as one dict.
+
+    Rasa splits a message over send_text_message, send_text_with_buttons, ...;
+    the Telegram and WhatsApp formatters need the whole message (text with its
+    buttons, or a custom venue) to choose the platform's message type.
+    """
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -48,3 +57,16 @@ class MessageOutputChannel(OutputChannel):
 
     async def send_image_url(self, recipient_id, image, **kwargs) -> None:
         await self.send_response(recipient_id, {"image": image})
+
+
+class CollectedOutput(TurnWatch, CollectingOutputChannel):
+    """Rasa's collecting channel (REST, web chat) with the same hold-back."""
+
+    messages: List[Dict[Text, Any]]
+
+    @property  # type: ignore[override]  # counted from what was collected
+    def sent(self) -> int:
+        return len(self.messages)
+
+    async def deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        await CollectingOutputChannel.send_response(self, recipient_id, message)

@@ -25,20 +25,15 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import catalogue
-from bot.channels.action_failures import watching_actions
-from bot.channels.common import (
-    ButtonRegistry,
-    SenderRateLimiter,
-    incoming_text,
-    pseudonymise,
-)
-from bot.channels.erasure import default_eraser, is_erase_marker
+from bot.channels.common import LOCATION_REQUEST_PAYLOAD, START_TEXT, ButtonRegistry, SenderRateLimiter
+from bot.channels.output import CollectedOutput
+from bot.channels.pipeline import Incoming, ResidentPipeline
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -82,7 +77,10 @@ def parse_body(raw: bytes, sender_required: bool = True) -> Tuple[str, Any, Opti
 def format_replies(
     messages: List[Dict[str, Any]], registry: ButtonRegistry, sender: str
 ) -> List[Dict[str, Any]]:
-    """Rasa's collected bot messages with button payloads replaced by tokens."""
+    """Rasa's collected bot messages with button payloads replaced by tokens.
+
+    A location request ("deel mijn locatie") is marked `"location": true`: the
+    web chat then asks the browser for the location instead of sending the token."""
     out = []
     for message in messages:
         message = dict(message)
@@ -90,10 +88,36 @@ def format_replies(
         if buttons:
             offered = registry.offer(sender, buttons)
             message["buttons"] = [
-                {"title": item.title, "payload": item.token} for item in offered
+                {"title": item.title, "payload": item.token,
+                 **({"location": True} if item.payload.strip() == LOCATION_REQUEST_PAYLOAD else {})}
+                for item in offered
             ]
         out.append(message)
     return out
+
+
+def language_hint(metadata: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The client's `metadata.language`, when it is a language of the catalogue."""
+    value = (metadata or {}).get("language")
+    return value if isinstance(value, str) and value in catalogue.languages() else None
+
+
+class _CollectedReply:
+    """The pipeline's answers for one request, returned in the JSON body."""
+
+    def __init__(self) -> None:
+        self.said: List[str] = []
+        self.collected: Optional[CollectedOutput] = None
+
+    async def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def output(self, pseudonym: str, language: str) -> OutputChannel:
+        self.collected = CollectedOutput()
+        return self.collected
+
+    async def handled_by_channel(self, pseudonym: str, text: str) -> bool:
+        return False
 
 
 class ResidentRestInput(InputChannel):
@@ -116,7 +140,7 @@ class ResidentRestInput(InputChannel):
         self.live = live  # bot.channels.live.LiveContact, when the handoff queue runs
         self.outbox = outbox  # bot.channels.live.Outbox for opbouwwerkers' answers
         self.directory = directory  # bot.channels.stores.ResidentDirectory
-        self._key: Optional[bytes] = None
+        self.pipeline = ResidentPipeline(self)
 
     @classmethod
     def name(cls) -> Text:
@@ -127,9 +151,7 @@ class ResidentRestInput(InputChannel):
         return cls()
 
     def _pseudonym(self, sender: str) -> str:
-        if self._key is None:
-            self._key = self.settings.pseudonym_key_bytes()
-        return pseudonymise(self.name(), sender, self._key)
+        return self.pipeline.pseudonym(sender)
 
     async def handle(
         self,
@@ -147,75 +169,24 @@ class ResidentRestInput(InputChannel):
         except BadRequest as exc:
             logger.info("%s: rejected request (%s)", self.name(), exc)
             return 400, {"error": catalogue.text("bad_request")}
+        reply = _CollectedReply()
+        if isinstance(message, dict) and set(message) == {"latitude", "longitude"}:
+            # the web chat's "deel mijn locatie": the pipeline makes the channels' location payload
+            incoming = Incoming(sender, kind="location", latitude=message["latitude"],
+                                longitude=message["longitude"], language=language_hint(metadata),
+                                metadata=metadata)
+        else:
+            incoming = Incoming(sender, text=message, language=language_hint(metadata), metadata=metadata)
+        outcome = await self.pipeline.handle(incoming, reply, on_new_message)
         pseudonym = self._pseudonym(sender)
-        if not self.rate_limiter.allow(pseudonym):
-            logger.info("%s: rate limit reached for %s", self.name(), pseudonym)
-            return 429, [{"recipient_id": sender, "text": catalogue.text("slow_down")}]
-        text = incoming_text(
-            self.registry, pseudonym, message, self.settings.max_message_chars
-        )
-        if not text:
-            return 200, [
-                {"recipient_id": sender, "text": catalogue.text("empty_message")}
-            ]
-        if self.directory is not None:
-            from bot.channels.stores import ResidentAddress
-
-            await self.directory.remember(
-                pseudonym, ResidentAddress(channel=self.name(), address=pseudonym)
-            )
-        if self.live is not None:
-            screened = await self.live.screen(pseudonym, text)
-            if screened.handled:
-                # An opbouwwerker is live with this resident: the assistant is
-                # quiet; a crisis message still gets the helplines at once.
-                return 200, self._waiting(sender, pseudonym) + [
-                    {"recipient_id": sender, "text": reply} for reply in screened.replies]
-        collector = CollectingOutputChannel()
-        failed: List[str] = []
-
-        async def run() -> bool:
-            with watching_actions() as failed_now:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        pseudonym,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                    )
-                )
-                failed.extend(failed_now)
-            return not failed_now and bool(collector.messages)
-
-        try:
-            answered = await run()
-            if not answered and not failed and self.live is not None:
-                # Silence: a conversation left paused is resumed and run again.
-                fallback = await self.live.after_silence(pseudonym, text, "nl", run)
-                if fallback:
-                    return 200, self._waiting(sender, pseudonym) + [
-                        {"recipient_id": sender, "text": reply} for reply in fallback]
-        except Exception:  # never a stack trace to a resident
-            logger.exception("%s: message handling failed for %s", self.name(), pseudonym)
-            return 200, [
-                {"recipient_id": sender, "text": catalogue.text("technical_problem")}
-            ]
-        if failed or not collector.messages:
-            # An action failed or timed out: never leave the resident in silence.
-            logger.warning("%s: no reply produced for %s", self.name(), pseudonym)
-            return 200, [
-                {"recipient_id": sender, "text": catalogue.text("technical_problem")}
-            ]
-        messages = [m for m in collector.messages if not is_erase_marker(m)]
-        if len(messages) != len(collector.messages):
-            # "verwijder mijn gegevens" was done: the service forgets this resident too
-            # (address, waiting messages, button tokens, counters), before this reply
-            await default_eraser().erase(pseudonym)
-        replies = format_replies(messages, self.registry, pseudonym)
-        for reply in replies:
-            reply["recipient_id"] = sender
-        return 200, self._waiting(sender, pseudonym) + replies
+        said = [{"recipient_id": sender, "text": text} for text in reply.said]
+        if outcome == "limited":
+            return 429, said
+        collected = reply.collected.messages if reply.collected is not None else []
+        replies = format_replies(collected, self.registry, pseudonym)
+        for formatted in replies:
+            formatted["recipient_id"] = sender
+        return 200, self._waiting(sender, pseudonym) + said + replies
 
     def forget_resident(self, pseudonym: str) -> None:
         """Per-resident state of this channel ("verwijder mijn gegevens")."""
@@ -355,7 +326,10 @@ class WebChatInput(ResidentRestInput):
                 for reply in body:  # the id stays in the HttpOnly cookie only
                     if isinstance(reply, dict):
                         reply.pop("recipient_id", None)
-            resp = response.json(body, status=status, headers={"Cache-Control": "no-store"})
+            # The page sets its lang attribute from this header (screen readers).
+            language = await self._conversation_language(request, self._pseudonym(chat_id))
+            resp = response.json(body, status=status, headers={
+                "Cache-Control": "no-store", "Content-Language": language})
             self._set_cookie(request, resp, cookie_value, int(self.sessions.max_age_seconds))
             return resp
 
@@ -389,8 +363,9 @@ class WebChatInput(ResidentRestInput):
 
         @bp.route("/chat", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
+            ongoing = self.sessions.verify(request.cookies.get(CHAT_COOKIE)) is not None
             return response.html(
-                chat_page(),
+                chat_page(new_conversation=not ongoing),
                 headers={
                     "Content-Security-Policy": "default-src 'self'; "
                     "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
@@ -402,14 +377,43 @@ class WebChatInput(ResidentRestInput):
         return bp
 
 
-# Catalogue texts the page shows (filled in on the server, HTML-escaped).
+    async def _conversation_language(self, request: Request, pseudonym: str) -> str:
+        """The conversation's language slot ("nl" when unknown): Rasa's tracker store."""
+        store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
+        if store is None:
+            return "nl"
+        try:
+            tracker = await store.retrieve(pseudonym)
+        except Exception:  # the answer is ready: a store hiccup must not cost it
+            logger.warning("webchat: conversation language unknown for %s", pseudonym)
+            return "nl"
+        language = tracker.get_slot("language") if tracker is not None else None
+        return language if isinstance(language, str) and _LANGUAGE_CODE.match(language) else "nl"
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+# Catalogue texts the page shows: filled in on the server (Dutch, HTML-escaped)
+# and in every PAGE_LANGUAGES as JSON, for the page to follow the conversation.
 PAGE_TEXTS = ("webchat_new_conversation", "webchat_new_conversation_hint",
-              "webchat_conversation_ended", "webchat_connection_problem")
+              "webchat_conversation_ended", "webchat_connection_problem",
+              "webchat_title", "webchat_subtitle", "webchat_log_label",
+              "webchat_message_label", "webchat_message_placeholder", "webchat_send",
+              "webchat_settings_label", "webchat_large_text", "webchat_high_contrast",
+              "channel_share_location", "webchat_location_shared",
+              "webchat_location_refused", "webchat_location_unavailable",
+              "webchat_welcome_back")
+PAGE_LANGUAGES = ("nl", "en")
 
 
-def chat_page() -> str:
-    """webchat.html with its texts from the catalogue."""
+def chat_page(new_conversation: bool = True) -> str:
+    """webchat.html with its texts from the catalogue.
+
+    `new_conversation`: no valid cookie came with the request, so the page opens
+    the conversation (START_TEXT) and shows the assistant's greeting."""
     page = (STATIC_DIR / "webchat.html").read_text(encoding="utf-8")
     for key in PAGE_TEXTS:
         page = page.replace("{{" + key + "}}", html.escape(catalogue.text(key), quote=True))
-    return page
+    texts = {lang: {key: catalogue.text(key, lang) for key in PAGE_TEXTS} for lang in PAGE_LANGUAGES}
+    config = {"texts": texts, "start": START_TEXT if new_conversation else ""}
+    # JSON inside <script>: "<" escaped so no text can close the element.
+    return page.replace("{{page_config}}", json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"))

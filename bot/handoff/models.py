@@ -6,6 +6,7 @@
     ho_staff_account    dashboard logins (argon2 hash), role and werkgebied
     ho_staff_session    dashboard sessions (only a hash of the cookie is stored)
     ho_login_attempt    failed/successful logins, for rate limiting
+    ho_read_mark        the last note of a request a staff member saw ("ongelezen")
 
 Contact details (`channel_address`, `contact_phone`) are only stored with the
 resident's consent (`consent` + `consent_at`). The resident is known by a
@@ -89,7 +90,10 @@ class HandoffRequest(Base):
     in_contact_at = Column(DateTime)
     closed_at = Column(DateTime)
     escalated_at = Column(DateTime)
-    announced_at = Column(DateTime)  # staff notified of the new request (outbox marker)
+    # An alert about the new request reached someone (Telegram or e-mail); the
+    # outbox marker is announce_attempted_at (retried while nobody was reached).
+    announced_at = Column(DateTime)
+    announce_attempted_at = Column(DateTime)
     # Live chat: when it started or an opbouwwerker last wrote (the pause has a
     # maximum length counted from here), and the Rasa pause/resume the service
     # still has to apply ("pause", "resume", "resume:ended", "resume:expired").
@@ -176,3 +180,14 @@ class LoginAttempt(Base):
     remote = Column(String(64), nullable=False, index=True)
     at = Column(DateTime, nullable=False, index=True)
     success = Column(Boolean, nullable=False)
+
+
+class ReadMark(Base):
+    """The last note of a request a staff member saw in the dashboard (for "ongelezen")."""
+
+    __tablename__ = "ho_read_mark"
+
+    username = Column(String(80), primary_key=True)
+    request_id = Column(Integer, ForeignKey("ho_request.id", ondelete="CASCADE"),
+                        primary_key=True)
+    seen_note_id = Column(Integer, nullable=False, default=0, server_default="0")

@@ -61,6 +61,8 @@ MAX_NOTE_CHARS = 4000
 _REFERENCE_RE = re.compile(r"^\s*(?:t\s*-?\s*)?0*(\d{1,9})\s*$", re.IGNORECASE)
 _NOTE_ACTIONS = ("note", "reply", "resident_message")
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
+# A new request whose alert reached nobody is tried again after this long.
+ANNOUNCE_RETRY = timedelta(minutes=10)
 
 Actor = Union[StaffMember, str]
 
@@ -139,10 +141,17 @@ class RequestView:
     assistant_sync: Optional[str] = None
     sync_attempts: int = 0
     crisis_signal_at: Optional[datetime] = None
+    announce_attempted_at: Optional[datetime] = None
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def not_announced(self) -> bool:
+        """New, tried, and no alert reached anyone (the dashboard says "niet gemeld")."""
+        return (self.status == NIEUW and self.announced_at is None
+                and self.announce_attempted_at is not None)
 
     @property
     def area(self) -> str:
@@ -779,18 +788,38 @@ class HandoffQueue:
              HandoffRequest.created_at <= cutoff),
             dict(escalated_at=now, updated_at=now), on_taken=event)
 
-    def take_unannounced(self, now: Optional[datetime] = None,
-                         limit: int = 50) -> List[RequestView]:
-        """New requests nobody announced yet, each marked announced by this caller.
+    def take_unannounced(self, now: Optional[datetime] = None, limit: int = 50,
+                         retry_after: timedelta = ANNOUNCE_RETRY) -> List[RequestView]:
+        """New requests nobody has announced yet, each taken by this caller.
 
         The outbox for staff notifications: the action server stores requests,
-        the service that holds the staff channel announces them. A conditional
-        UPDATE decides the winner, so each request is taken by one caller only,
-        whatever number of service processes poll."""
+        the service that holds the staff channels announces them. A conditional
+        UPDATE of announce_attempted_at decides the winner, so each request is
+        taken by one caller only, whatever number of service processes poll.
+        A request whose alert reached nobody (announced_at still empty, see
+        mark_announced) is taken again after `retry_after`."""
         now = self._now(now)
         return self._take_each(
-            (HandoffRequest.status == NIEUW, HandoffRequest.announced_at.is_(None)),
-            dict(announced_at=now), limit=limit)
+            (HandoffRequest.status == NIEUW, HandoffRequest.announced_at.is_(None),
+             (HandoffRequest.announce_attempted_at.is_(None))
+             | (HandoffRequest.announce_attempted_at <= now - retry_after)),
+            dict(announce_attempted_at=now), limit=limit)
+
+    def mark_announced(self, reference: str, now: Optional[datetime] = None) -> bool:
+        """An alert about this request reached someone (Telegram or e-mail)."""
+        now = self._now(now)
+
+        def work():
+            with self._sessions() as session, session.begin():
+                return session.execute(
+                    update(HandoffRequest).where(HandoffRequest.reference == reference,
+                                                 HandoffRequest.announced_at.is_(None))
+                    .values(announced_at=now, announce_attempted_at=func.coalesce(
+                        HandoffRequest.announce_attempted_at, now))
+                    .execution_options(synchronize_session=False)
+                ).rowcount == 1
+
+        return bool(self._retry(work))
 
     def _take_each(self, conditions, values, limit: Optional[int] = None,
                    on_taken=None) -> List[RequestView]:

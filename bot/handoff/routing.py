@@ -1,16 +1,19 @@
 """Who works which area: the staff roster (a data file) and notifications.
 
 The roster (Settings.staff_file, default knowledge/data/opbouwwerkers.yml) lists
-the opbouwwerkers with their werkgebied (stadsdelen and/or buurten) and Telegram
-user id, and one or more coordinators. It is also the Telegram allowlist: only
-the Telegram user ids in this file get queue data from the bot.
+the opbouwwerkers with their werkgebied (stadsdelen and/or buurten), Telegram
+user id and e-mail address (both optional), and one or more coordinators. It is
+also the Telegram allowlist: only the Telegram user ids in this file get queue
+data from the bot.
 
     roster = load_roster(settings.staff_file)
     plan = roster.who_to_notify(buurt="Mariaberg", stadsdeel="West")
     await announce_new_request(view, roster, notifier)
 
-`Notifier` is the interface channels implement (`async notify(staff, text)`);
-`RecordingNotifier` keeps messages in memory (tests), `LoggingNotifier` only logs.
+`Notifier` is the interface channels implement (`async notify(staff, text)`,
+False when the person has no address on that channel); `FanoutNotifier` tries
+several (Telegram and e-mail); `RecordingNotifier` keeps messages in memory
+(tests), `LoggingNotifier` only logs (and so reaches nobody).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from bot.handoff.models import ROLE_COORDINATOR, ROLE_OPBOUWWERKER, ROLES
 from bot.handoff.texts import staff_text
 
 logger = logging.getLogger(__name__)
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class RosterError(ValueError):
@@ -52,6 +56,7 @@ class StaffMember:
     buurten: Tuple[str, ...] = ()
     telegram_user_id: Optional[int] = None
     demo: bool = False
+    email: Optional[str] = None  # for e-mail alerts (bot/handoff/email_alerts.py)
 
     @property
     def is_coordinator(self) -> bool:
@@ -156,6 +161,9 @@ def _member(entry: dict, role: str, demo: bool) -> StaffMember:
             raise RosterError(f"telegram_user_id of {entry['username']} is not a number") from exc
     else:
         telegram = None
+    email = str(entry.get("email") or "").strip() or None
+    if email is not None and not _EMAIL_RE.match(email):
+        raise RosterError(f"email of {entry['username']} is not an e-mail address")
     role = entry.get("role", role)
     if role not in ROLES:
         raise RosterError(f"unknown role {role!r} for {entry['username']}")
@@ -167,6 +175,7 @@ def _member(entry: dict, role: str, demo: bool) -> StaffMember:
         buurten=_as_tuple(werkgebied.get("buurten")),
         telegram_user_id=telegram,
         demo=bool(entry.get("demo", demo)),
+        email=email,
     )
 
 
@@ -236,7 +245,11 @@ def load_buurt_stadsdelen(knowledge_dir: Path) -> Dict[str, str]:
 # Notifications
 # --------------------------------------------------------------------------
 class Notifier(Protocol):
-    async def notify(self, staff: StaffMember, text: str) -> None: ...
+    """Sends a staff alert. Returns False when it could not reach this person
+    on its channel (no Telegram id, no e-mail address); raises when sending
+    failed. None (a notifier that returns nothing) counts as delivered."""
+
+    async def notify(self, staff: StaffMember, text: str) -> Optional[bool]: ...
 
 
 @dataclass
@@ -245,18 +258,21 @@ class RecordingNotifier:
 
     sent: List[Tuple[str, str]] = field(default_factory=list)
 
-    async def notify(self, staff: StaffMember, text: str) -> None:
+    async def notify(self, staff: StaffMember, text: str) -> bool:
         self.sent.append((staff.username, text))
+        return True
 
     def to(self, username: str) -> List[str]:
         return [text for user, text in self.sent if user == username]
 
 
 class LoggingNotifier:
-    """Logs that someone would be notified (no personal data in the log)."""
+    """Logs that someone would be notified (no personal data in the log); reaches nobody."""
 
-    async def notify(self, staff: StaffMember, text: str) -> None:
-        logger.info("notify %s: %d characters", staff.username, len(text))
+    async def notify(self, staff: StaffMember, text: str) -> bool:
+        logger.info("notify %s: %d characters (no staff channel configured)",
+                    staff.username, len(text))
+        return False
 
 
 class TelegramStaffNotifier:
@@ -269,19 +285,39 @@ class TelegramStaffNotifier:
     def __init__(self, send) -> None:
         self._send = send
 
-    async def notify(self, staff: StaffMember, text: str) -> None:
+    async def notify(self, staff: StaffMember, text: str) -> bool:
         if staff.telegram_user_id is None:
             logger.info("notify %s: no telegram_user_id in the staff file", staff.username)
-            return
+            return False
         await self._send(staff.telegram_user_id, text)
+        return True
+
+
+class FanoutNotifier:
+    """Tries every notifier (e.g. Telegram and e-mail); delivered when one reached
+    the person. A failing channel is logged and does not stop the others."""
+
+    def __init__(self, *notifiers: Notifier) -> None:
+        self.notifiers = notifiers
+
+    async def notify(self, staff: StaffMember, text: str) -> bool:
+        delivered = False
+        for notifier in self.notifiers:
+            try:
+                delivered = (await notifier.notify(staff, text) is not False) or delivered
+            except Exception:
+                logger.exception("notifying %s through %s failed", staff.username,
+                                 type(notifier).__name__)
+        return delivered
 
 
 async def _notify_all(notifier: Notifier, staff: Iterable[StaffMember], text: str) -> List[str]:
+    """The usernames the alert actually reached."""
     reached = []
     for member in staff:
         try:
-            await notifier.notify(member, text)
-            reached.append(member.username)
+            if await notifier.notify(member, text) is not False:
+                reached.append(member.username)
         except Exception:  # one failing channel must not stop the others
             logger.exception("notifying %s failed", member.username)
     return reached
@@ -293,7 +329,7 @@ async def announce_new_request(request, roster: Roster, notifier: Notifier,
 
     Only the reference, the buurt and a dashboard link: the reason, the phone
     number and the messages are read in the dashboard, never sent to Telegram.
-    `request` is a queue.RequestView. Returns the usernames notified."""
+    `request` is a queue.RequestView. Returns the usernames the alert reached."""
     from bot.handoff.texts import dashboard_link
 
     plan = roster.who_to_notify(request.buurt, request.stadsdeel)

@@ -10,10 +10,12 @@
 (the assistant service, which holds the staff's Telegram connection) then
 notifies the opbouwwerkers of the area, or the coordinator. The action server,
 where residents' requests are stored, does not announce: its requests wait in
-the outbox (`announced_at` is empty) until the service's loop takes them
-(`announce_pending`, every few seconds). A failing notification never loses the
-stored request. Plug a real notifier in with `runtime.notifier = ...`
-(e.g. TelegramStaffNotifier(send) from routing).
+the outbox (`announce_attempted_at` is empty) until the service's loop takes
+them (`announce_pending`, every few seconds). A request counts as announced
+(`announced_at`) only when an alert reached someone; a failing notification
+never loses the stored request. Plug a real notifier in with
+`runtime.notifier = ...` (e.g. TelegramStaffNotifier(send) from routing); with
+ONTMOET_SMTP_HOST set, alerts also go by e-mail (`staff_alerts`).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from bot.handoff.queue import (
     deliver_relay,
 )
 from bot.handoff.routing import (
+    FanoutNotifier,
     LoggingNotifier,
     Notifier,
     RosterCache,
@@ -70,7 +73,12 @@ class HandoffRuntime:
         self.announces = announces
         self._queue = queue
         self.roster = RosterCache(settings.staff_file)
+        # the staff's Telegram (set by the Telegram channel); e-mail besides it
+        # when ONTMOET_SMTP_HOST is set (staff_alerts uses both)
         self.notifier: Notifier = notifier or LoggingNotifier()
+        from bot.handoff.email_alerts import EmailStaffNotifier
+
+        self.email_notifier: Optional[Notifier] = EmailStaffNotifier.from_settings(settings)
         # the service's ResidentDirectory (pseudonym -> chat address), set by
         # bot/service.py; None in the action server
         self.directory = None
@@ -92,6 +100,13 @@ class HandoffRuntime:
                 self.settings.database_url_resolved,
                 telegram_live_relay=self.settings.telegram_live_relay)
         return self._queue
+
+    @property
+    def staff_alerts(self) -> Notifier:
+        """Telegram and (when configured) e-mail: delivered when either reached the person."""
+        if self.email_notifier is None:
+            return self.notifier
+        return FanoutNotifier(self.notifier, self.email_notifier)
 
     @property
     def agent(self):
@@ -137,15 +152,25 @@ class HandoffRuntime:
         """Announce every stored request nobody announced yet (the outbox).
 
         Each request is taken by one caller only (a conditional UPDATE), so two
-        service processes never announce the same request twice."""
+        service processes never announce the same request twice. It counts as
+        announced only when the alert reached someone (Telegram or e-mail);
+        otherwise the dashboard shows "niet gemeld", it is tried again later
+        (queue.ANNOUNCE_RETRY) and escalates to the coordinator like any
+        request nobody picks up."""
         views = await asyncio.to_thread(self.queue.take_unannounced)
         for view in views:
             await self._keep_address(view)
+            reached: list = []
             try:
-                await announce_new_request(view, self.roster(), self.notifier,
-                                           self.settings.dashboard_url_resolved)
-            except Exception:  # the request is stored; the escalation catches it later
+                reached = await announce_new_request(view, self.roster(), self.staff_alerts,
+                                                     self.settings.dashboard_url_resolved)
+            except Exception:  # the request is stored; the retry and escalation catch it
                 logger.exception("notifying staff about %s failed", view.reference)
+            if reached:
+                await asyncio.to_thread(self.queue.mark_announced, view.reference)
+            else:
+                logger.warning("new request %s: the alert reached nobody (niet gemeld)",
+                               view.reference)
         return views
 
     async def _keep_address(self, view) -> None:
@@ -165,9 +190,11 @@ class HandoffRuntime:
     async def escalate_once(self) -> list:
         after = timedelta(hours=self.settings.handoff_escalate_after_hours)
         views = await asyncio.to_thread(self.queue.escalate_overdue, None, after)
-        if views:
-            await announce_escalations(views, self.roster(), self.notifier,
-                                       self.settings.dashboard_url_resolved)
+        for view in views:
+            reached = await announce_escalations([view], self.roster(), self.staff_alerts,
+                                                 self.settings.dashboard_url_resolved)
+            if reached:  # a coordinator knows now: no need to retry the first alert
+                await asyncio.to_thread(self.queue.mark_announced, view.reference)
         return views
 
     # -- nobody left in silence: pause and resume, applied and retried ---------
@@ -232,7 +259,7 @@ class HandoffRuntime:
     async def _tell_staff(self, view: RequestView, text: str) -> None:
         for member in self._staff_for(view):
             try:
-                await self.notifier.notify(member, text)
+                await self.staff_alerts.notify(member, text)
             except Exception:
                 logger.exception("notifying %s failed", member.username)
 
@@ -264,7 +291,7 @@ class HandoffRuntime:
                                                   view.reference))
             for person in staff:
                 try:
-                    await self.notifier.notify(person, text)
+                    await self.staff_alerts.notify(person, text)
                 except Exception:
                     logger.exception("notifying %s failed", person.username)
         return views

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
+from typing import Any, Dict
 
 import yaml
 
@@ -14,7 +14,7 @@ STAFF_TEXTS_FILE = Path(__file__).with_name("staff_texts.yml")
 
 
 @lru_cache(maxsize=1)
-def _texts() -> Dict[str, str]:
+def _texts() -> Dict[str, Any]:
     with STAFF_TEXTS_FILE.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
@@ -23,6 +23,17 @@ def staff_text(key: str, **values) -> str:
     """The staff text for `key`, formatted with `values`."""
     template = _texts()[key]
     return template.format(**values) if values else template
+
+
+def staff_label(group: str, value: object) -> str:
+    """The Dutch word for a system value on the dashboard ("in_contact" -> "in contact").
+
+    The groups (status, channel, kind, language, role, boolean, live) are under
+    `labels` in staff_texts.yml; an unknown value shows without underscores."""
+    if value is None or value == "":
+        return "-"
+    labels = _texts()["labels"].get(group, {})
+    return labels.get(str(value)) or str(value).replace("_", " ")
 
 
 def resident_text(key: str, language: str = "nl", **values) -> str:
@@ -38,12 +49,14 @@ def dashboard_link(dashboard_url: str, reference: str) -> str:
     return f"{(dashboard_url or '/staff').rstrip('/')}/r/{reference}"
 
 
-def describe_contact(view) -> str:
-    """How staff can reach the resident of a request (queue.RequestView)."""
+def describe_contact(view, dashboard: bool = False) -> str:
+    """How staff can reach the resident of a request (queue.RequestView);
+    `dashboard`: the dashboard's words (no Telegram commands)."""
+    channel = staff_label("channel", view.channel)
     if view.contact_method == "telefoon" and view.contact_phone:
         return staff_text("contact_phone", phone=view.contact_phone)
     if view.contact_method == "bel_mij":
-        return staff_text("contact_call_me", channel=view.channel)
+        return staff_text("contact_call_me", channel=channel)
     if view.contact_method == "chat" or view.resident_key:
-        return staff_text("contact_chat", channel=view.channel)
-    return staff_text("contact_unknown")
+        return staff_text("contact_chat", channel=channel)
+    return staff_text("dash_contact_unknown" if dashboard else "contact_unknown")

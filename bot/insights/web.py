@@ -28,7 +28,13 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.handoff.texts import staff_text
-from bot.staff.dashboard import SESSION_COOKIE, add_security_headers
+from bot.staff.dashboard import (
+    SESSION_COOKIE,
+    add_security_headers,
+    add_staff_filters,
+    error_texts,
+    install_error_pages,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +56,7 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
                                            FileSystemLoader(str(STAFF_TEMPLATES))]),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
+    add_staff_filters(env)  # the staff base template's Dutch labels and texts
     base = f"{prefix}/inzicht"
     bp = Blueprint(name, url_prefix=base)
     run = asyncio.to_thread
@@ -81,6 +88,9 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
     @bp.middleware("response")
     async def security_headers(request, resp):
         add_security_headers(resp)
+
+    install_error_pages(bp, lambda http_status: render(
+        "error.html", status=http_status, **error_texts(http_status)))
 
     async def coordinator(request):
         """(session info, None) for a coordinator; else (None, response)."""

@@ -3,7 +3,11 @@
 It runs LAST in the pipeline (after the classifiers and the FallbackClassifier),
 so a misclassification cannot hide a crisis: when bot.safety.is_crisis matches,
 the intent becomes `crisis` with confidence 1.0 and the entities are dropped
-(a buurt in the same message must not let a form carry on). A message that is
+(a buurt in the same message must not let a form carry on). When the net is
+not sure (bot.safety CHECK_IN: "ik heb pillen", "alles is zinloos") and the
+classifier did not say crisis, the intent becomes `crisis_check` (a kind
+question, actions/safety.py) and the classifier's intent and entities are kept
+in `safety_check`, so "Nee" can answer the message as usual. A message that is
 only "opnieuw", "stop" or "terug naar het menu" becomes `start_over`, only
 "help" or "menu" becomes `help`, whatever the classifier thought. The other way round only for idioms:
 a classifier's `crisis` on "ik ga dood van het lachen" (no crisis phrase)
@@ -18,7 +22,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.rule_component import RuleComponent
-from bot.safety import CRISIS_INTENT, is_crisis, is_idiom, way_out_intent
+from bot.safety import CHECK_IN, CHECK_IN_INTENT, CRISIS, CRISIS_INTENT, assess, is_idiom, way_out_intent
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -44,11 +48,20 @@ class SafetyNet(RuleComponent):
         text = message.get(TEXT) or ""
         if not text or text.startswith("/"):
             return None
-        if is_crisis(text):
+        signal = assess(text)
+        intent = (message.get(INTENT) or {}).get("name")
+        if signal.level == CRISIS:
             force_intent(message, CRISIS_INTENT, keep_entities=False)
             message.set("safety_net", "crisis", add_to_output=True)
             return CRISIS_INTENT
-        if (message.get(INTENT) or {}).get("name") == CRISIS_INTENT and is_idiom(text):
+        if signal.level == CHECK_IN and intent != CRISIS_INTENT and not way_out_intent(text):
+            entities = [{"entity": e.get("entity"), "value": e.get("value")}
+                        for e in message.get(ENTITIES) or [] if e.get("entity")]
+            message.set("safety_check", {"intent": intent, "entities": entities}, add_to_output=True)
+            force_intent(message, CHECK_IN_INTENT, keep_entities=False)
+            message.set("safety_net", CHECK_IN, add_to_output=True)
+            return CHECK_IN_INTENT
+        if intent == CRISIS_INTENT and is_idiom(text):
             # "ik ga dood van het lachen": no crisis phrase, only an idiom
             ranking = [r for r in (message.get(INTENT_RANKING_KEY) or [])
                        if r.get("name") != CRISIS_INTENT]

@@ -25,12 +25,13 @@ Plain Python without Rasa types; tested in tests/test_nlu_story.py.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 # The most pressing first. Intents not listed (greet, thank, affirm, ...) only
 # count when nothing else is understood.
 PRIORITY: Tuple[str, ...] = (
     "crisis",
+    "crisis_check",  # the safety net's kind question (bot/nlu/safety.py)
     "request_human",
     "request_toeleiding",
     "delete_my_data",
@@ -142,12 +143,8 @@ def merge_parses(whole: Dict[str, Any], clauses: Sequence[Tuple[Span, Dict[str, 
         if name == "crisis" and confidence < CRISIS_CONFIDENCE and parse.get("safety_net") != "crisis":
             continue
         candidates.append((name, confidence))
-    ranked = [c for c in candidates if c[0] in PRIORITY]
-    if ranked:
-        best = min(ranked, key=lambda c: (PRIORITY.index(c[0]), -c[1]))
-    elif candidates:
-        best = max(candidates, key=lambda c: c[1])
-    else:
+    best = _most_pressing(candidates)
+    if best is None:
         return merged
     name = best[0]
     confidence = max(c[1] for c in candidates if c[0] == name)
@@ -155,7 +152,20 @@ def merge_parses(whole: Dict[str, Any], clauses: Sequence[Tuple[Span, Dict[str, 
     merged["intent"] = {"name": name, "confidence": confidence}
     merged["intent_ranking"] = [{"name": name, "confidence": confidence}] + ranking[:9]
     merged["entities"] = _merge_entities(whole, clauses)
+    if name == "crisis_check":  # "Nee" answers the story as it would have been answered
+        answer = _most_pressing([c for c in candidates if c[0] != name])
+        merged["safety_net"] = "check_in"
+        merged["safety_check"] = {"intent": answer[0] if answer else FALLBACK,
+                                  "entities": [{"entity": e.get("entity"), "value": e.get("value")}
+                                               for e in merged["entities"]]}
     return merged
+
+
+def _most_pressing(candidates: List[Tuple[str, float]]) -> Optional[Tuple[str, float]]:
+    ranked = [c for c in candidates if c[0] in PRIORITY]
+    if ranked:
+        return min(ranked, key=lambda c: (PRIORITY.index(c[0]), -c[1]))
+    return max(candidates, key=lambda c: c[1]) if candidates else None
 
 
 def _merge_entities(whole: Dict[str, Any], clauses: Sequence[Tuple[Span, Dict[str, Any]]]) -> List[dict]:

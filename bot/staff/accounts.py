@@ -295,8 +295,10 @@ class StaffAccounts:
                 created_at=now, expires_at=now + self.session_lifetime, last_seen=now))
         return token, csrf
 
-    def session(self, token: Optional[str], now: Optional[datetime] = None) -> Optional[SessionInfo]:
-        """The live session for a cookie token (refreshes its idle timer), else None."""
+    def session(self, token: Optional[str], now: Optional[datetime] = None,
+                touch: bool = True) -> Optional[SessionInfo]:
+        """The live session for a cookie token, else None. `touch` refreshes its
+        idle timer (not for the dashboard's own refreshes: they are no activity)."""
         if not token or len(token) > 200:
             return None
         now = now or self._clock()
@@ -310,8 +312,9 @@ class StaffAccounts:
             if row.expires_at <= now or row.last_seen + self.idle_timeout <= now:
                 session.execute(delete(StaffSession).where(StaffSession.token_hash == key))
                 return None
-            session.execute(update(StaffSession).where(StaffSession.token_hash == key)
-                            .values(last_seen=now))
+            if touch:
+                session.execute(update(StaffSession).where(StaffSession.token_hash == key)
+                                .values(last_seen=now))
             username, csrf, expires = row.username, row.csrf_token, row.expires_at
         member = self.member(username)
         if member is None:

@@ -12,24 +12,38 @@ and no queue data.
 
 Routes (relative to the prefix): GET /login, POST /login, POST /logout, GET /,
 GET /r/<ref>, POST /r/<ref>/{claim,note,reply,close,release,live,stoplive},
-GET /static/dashboard.css.
+GET /api/stand (polling: counts and versions, JSON), GET /static/dashboard.{css,js};
+anything else under the prefix gets the Dutch 404 page (403 and 500 likewise).
+
+Knowing what came in (issue 19): the list and the detail page poll /api/stand
+every REFRESH_SECONDS (static/dashboard.js, allowed by the CSP's script-src
+'self'); when a version changed they fetch the page again and swap the list, or
+the status and the timeline, in place. The tab title shows the number of new
+requests plus requests with an unread message of the resident ("(2) Wachtrij").
+All system values are shown in Dutch (staff_label, staff_texts.yml), all times
+in Europe/Amsterdam.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import secrets
+import traceback
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, Optional, Tuple
+from typing import Awaitable, Callable, Dict, FrozenSet, Optional, Tuple
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
+from sanic.exceptions import NotFound as RouteNotFound
+from sanic.exceptions import SanicException
 
 from bot.config import Settings
-from bot.handoff.models import CONTACT_CHAT, IN_CONTACT, OPGEPAKT, STATUSES
+from bot.handoff.models import CONTACT_CHAT, IN_CONTACT, NIEUW, OPGEPAKT, STATUSES
 from bot.handoff.queue import (
     ActionResult,
     HandoffQueue,
@@ -37,20 +51,29 @@ from bot.handoff.queue import (
     NotAllowed,
     NotFound,
     Relay,
+    RequestDetail,
+    RequestView,
     deliver_relay,
     parse_reference,
 )
-from bot.handoff.routing import RosterCache
-from bot.handoff.texts import describe_contact, staff_text
+from bot.handoff.routing import RosterCache, StaffMember
+from bot.handoff.texts import describe_contact, staff_label, staff_text
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
+from bot.staff.reads import ReadMarks
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).with_name("templates")
 SESSION_COOKIE = "ontmoet_staff"
 LOGIN_CSRF_COOKIE = "ontmoet_login_csrf"
-STATUS_OPTIONS = [("open", "open (nieuw, opgepakt, in contact)")] + [(s, s) for s in STATUSES] + [
-    ("alle", "alle")]
+STATUS_FILTERS = ("open",) + STATUSES + ("alle",)
+REFRESH_SECONDS = 5  # how often an open dashboard page asks /api/stand
+REFRESH_HEADER = "x-ontmoet-refresh"  # sent by dashboard.js when it fetches a page again
+# flash messages that say something did not work: shown in red, with "Let op:"
+ERROR_FLASHES = {
+    "claim_lost", "reply_not_delivered", "not_allowed", "empty_text", "login_failed",
+    "login_blocked", "session_expired", "csrf", "not_found", "anonymised", "sync_failed",
+}
 FLASH_KEYS = {
     "claimed", "claim_lost", "note_saved", "reply_sent", "reply_not_delivered", "closed",
     "released", "live_started", "live_ended", "not_allowed", "empty_text", "logged_out",
@@ -107,14 +130,15 @@ async def directory_relay_sender(relay: Relay) -> bool:
 
 def add_security_headers(resp) -> None:
     """The headers of every staff page (dashboard and insights): not cached, not
-    framed, no scripts, nothing loaded from elsewhere."""
+    framed, scripts only from our own static files (no inline script), nothing
+    loaded from elsewhere."""
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'")
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_proxies: int) -> str:
@@ -136,6 +160,7 @@ def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_pr
 
 
 def _local_time(value: Optional[datetime]) -> str:
+    """A naive UTC time in Dutch time (Europe/Amsterdam), e.g. "02-03-2026 10:00"."""
     if value is None:
         return "-"
     try:
@@ -145,6 +170,86 @@ def _local_time(value: Optional[datetime]) -> str:
         return local.strftime("%d-%m-%Y %H:%M")
     except Exception:  # pragma: no cover - no tz database
         return value.strftime("%d-%m-%Y %H:%M UTC")
+
+
+def _change(event) -> str:
+    """An audit event's old -> new in Dutch ("nieuw → in contact", "aan → uit")."""
+    def word(value: Optional[str]) -> str:
+        if value is None or value == "":
+            return "-"
+        if event.field in ("status", "live"):
+            return staff_label(event.field, value)
+        try:
+            return _local_time(datetime.fromisoformat(value).replace(tzinfo=None))
+        except ValueError:
+            return staff_label("boolean", value)
+    return f"{word(event.old_value)} \u2192 {word(event.new_value)}"
+
+
+def add_staff_filters(env: Environment) -> None:
+    """The filters and texts every staff template uses (dashboard and insights)."""
+    env.filters["when"] = _local_time
+    env.filters["label"] = lambda value, group: staff_label(group, value)  # value|label('status')
+    env.filters["change"] = _change
+    env.globals["t"] = staff_text
+
+
+@dataclass(frozen=True)
+class Stand:
+    """What needs attention, for the counts, the tab title and the polling."""
+
+    new: int
+    unread: FrozenSet[str]
+    visible: Tuple[RequestView, ...]
+    list_version: str
+    request_version: Optional[str] = None
+
+    @property
+    def count(self) -> int:
+        return self.new + len(self.unread)
+
+    def to_dict(self) -> dict:
+        return {"new": self.new, "unread": len(self.unread), "count": self.count,
+                "list": self.list_version, "request": self.request_version}
+
+
+def _version(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _request_version(found: RequestDetail) -> str:
+    """Changes with every note, event, status or live change of the request."""
+    return _version(found.request.updated_at, found.request.status, found.request.live,
+                    found.notes, found.events)
+
+
+def error_texts(http_status: int) -> Dict[str, str]:
+    """Heading and text of the Dutch error page for an HTTP status (404, 403, 500,
+    else the general "dat ging niet goed")."""
+    kind = http_status if http_status in (403, 404, 500) else (500 if http_status >= 500
+                                                                else 400)
+    values = {"time": _local_time(datetime.now(timezone.utc).replace(tzinfo=None))} \
+        if kind == 500 else {}
+    return {"heading": staff_text(f"error_{kind}_heading"),
+            "text": staff_text(f"error_{kind}", **values)}
+
+
+def install_error_pages(bp: Blueprint, page: Callable[[int], object]) -> None:
+    """Every error on the blueprint's routes gets the Dutch error page
+    (`page(http_status)` renders it), never a stack trace. Logged for the
+    operator with the kind of error and where, not its message (which may
+    hold what someone typed)."""
+    @bp.exception(SanicException, Exception)
+    async def error_page(request, exception):
+        http_status = getattr(exception, "status_code", 500) if isinstance(
+            exception, SanicException) else 500
+        if http_status >= 500:
+            logger.error("staff page %s failed: %s at\n%s", request.path,
+                         type(exception).__name__,
+                         "".join(traceback.format_tb(exception.__traceback__)))
+        resp = page(http_status)
+        add_security_headers(resp)
+        return resp
 
 
 class _Dashboard:
@@ -166,8 +271,9 @@ class _Dashboard:
         self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                                autoescape=select_autoescape(["html"]), trim_blocks=True,
                                lstrip_blocks=True)
-        self.env.filters["when"] = _local_time
+        add_staff_filters(self.env)
         self.env.filters["person"] = self._person
+        self._reads: Optional[ReadMarks] = None
 
     @property
     def queue(self) -> HandoffQueue:
@@ -177,6 +283,30 @@ class _Dashboard:
             else:
                 self._queue = HandoffQueue.from_url(self.settings.database_url_resolved)
         return self._queue
+
+    @property
+    def reads(self) -> ReadMarks:
+        if self._reads is None:
+            self._reads = ReadMarks(self.queue.engine)
+        return self._reads
+
+    def stand(self, me: StaffMember, reference: Optional[str] = None) -> Stand:
+        """New and unread for `me`, and versions that change when the list or
+        the request `reference` changes (blocking: run in a thread)."""
+        visible = tuple(self.queue.list(None, None, me))
+        mine = [v.reference for v in visible if v.is_open and v.assigned_to == me.username]
+        unread = frozenset(self.reads.unread(me.username, mine))
+        list_version = _version(sorted(unread), [
+            (v.reference, v.status, v.assigned_to, v.updated_at, v.announced_at,
+             v.announce_attempted_at, v.escalated_at, v.live) for v in visible])
+        request_version = None
+        if reference:
+            try:
+                request_version = _request_version(self.queue.show(reference, me))
+            except NotFound:
+                pass
+        return Stand(sum(1 for v in visible if v.status == NIEUW), unread, visible,
+                     list_version, request_version)
 
     @property
     def accounts(self) -> StaffAccounts:
@@ -198,6 +328,7 @@ class _Dashboard:
     def render(self, name: str, http_status: int = 200, **context):
         context.setdefault("prefix", self.prefix)
         context.setdefault("demo", self.roster().demo)
+        context.setdefault("refresh_seconds", REFRESH_SECONDS)
         html = self.env.get_template(name).render(**context)
         return response.html(html, status=http_status)
 
@@ -222,17 +353,23 @@ class _Dashboard:
         if self.secure(request):
             cookie["secure"] = True
 
-    def flash(self, request) -> Optional[str]:
+    def flash(self, request) -> Tuple[Optional[str], bool]:
+        """(the message after an action, whether it says something went wrong)."""
         key = request.args.get("m")
         if key not in FLASH_KEYS:
-            return None
+            return None, False
         owner = request.args.get("o") or ""
         status = request.args.get("s") or ""
         owner = self._person(owner) if _USERNAME_RE.match(owner) else "-"
-        status = status if status in STATUSES else "?"
-        return staff_text(f"dash_{key}", owner=owner,
-                          status=status) if key in ("claim_lost", "not_allowed") else staff_text(
-            f"dash_{key}")
+        status = staff_label("status", status) if status in STATUSES else "?"
+        text = staff_text(f"dash_{key}", owner=owner, status=status) if key in (
+            "claim_lost", "not_allowed") else staff_text(f"dash_{key}")
+        return text, key in ERROR_FLASHES
+
+    def error_page(self, http_status: int, **context):
+        """The Dutch error page of the staff pages (heading and text may be given)."""
+        return self.render("error.html", http_status=http_status,
+                           **{**error_texts(http_status), **context})
 
     def redirect(self, path: str, **params):
         query = {k: v for k, v in params.items() if v}
@@ -268,8 +405,12 @@ def dashboard_blueprint(settings: Settings,
     async def security_headers(request, resp):
         add_security_headers(resp)
 
-    async def current(request):
-        return await run(dash.accounts.session, request.cookies.get(SESSION_COOKIE))
+    async def current(request, touch: Optional[bool] = None):
+        """The session; the page's own refreshes (REFRESH_HEADER) do not count as
+        activity, so the idle timeout still ends a session nobody looks at."""
+        if touch is None:
+            touch = request.headers.get(REFRESH_HEADER) != "1"
+        return await run(dash.accounts.session, request.cookies.get(SESSION_COOKIE), None, touch)
 
     def csrf_ok(request, expected: Optional[str]) -> bool:
         given = request.form.get("csrf_token") if request.form else None
@@ -277,8 +418,9 @@ def dashboard_blueprint(settings: Settings,
 
     def login_page(request, message: Optional[str] = None, status: int = 200):
         token = secrets.token_urlsafe(24)
+        flash, flash_error = (message, True) if message else dash.flash(request)
         resp = dash.render("login.html", http_status=status, login_csrf=token,
-                           message=message or dash.flash(request))
+                           message=flash, message_error=flash_error)
         dash.set_cookie(request, resp, LOGIN_CSRF_COOKIE, token, 3600)
         return resp
 
@@ -286,6 +428,22 @@ def dashboard_blueprint(settings: Settings,
     async def stylesheet(request):
         return await response.file(TEMPLATES / "dashboard.css",
                                    mime_type="text/css; charset=utf-8")
+
+    @bp.get("/static/dashboard.js")
+    async def script(request):
+        return await response.file(TEMPLATES / "dashboard.js",
+                                   mime_type="text/javascript; charset=utf-8")
+
+    @bp.get("/api/stand")
+    async def api_stand(request):
+        """Polled by the open pages: counts, and versions of the list and of
+        request `r` (the page fetches itself again when one changed)."""
+        info = await current(request, touch=False)
+        if info is None:
+            return response.json({"login": True}, status=401)
+        reference = parse_reference(request.args.get("r"))
+        stand = await run(dash.stand, info.member, reference)
+        return response.json(stand.to_dict())
 
     @bp.get("/login")
     async def login_form(request):
@@ -329,20 +487,28 @@ def dashboard_blueprint(settings: Settings,
                 SESSION_COOKIE) else None)
         me = info.member
         status = request.args.get("status") or "open"
-        if status not in {value for value, _ in STATUS_OPTIONS}:
+        if status not in STATUS_FILTERS:
             status = "open"
         area = (request.args.get("area") or "").strip()[:120]
-        visible = await run(dash.queue.list, None, None, me)
+        stand = await run(dash.stand, me)
+        visible = stand.visible
         shown = await run(dash.queue.list, None if status == "alle" else status, area or None, me)
-        counts = {}
+        counts: Dict[str, int] = {}
         for view in visible:
             counts[view.status] = counts.get(view.status, 0) + 1
         areas = sorted({a for v in visible for a in (v.stadsdeel, v.buurt) if a}
                        | set(me.stadsdelen) | set(me.buurten))
+        flash, flash_error = dash.flash(request)
         return dash.render(
             "list.html", me=me, csrf=info.csrf_token, requests=shown, status=status, area=area,
-            status_options=STATUS_OPTIONS, area_options=areas,
-            counts=[(s, counts[s]) for s in STATUSES if s in counts], message=dash.flash(request))
+            status_options=[(value, staff_label("status_filter" if value in ("open", "alle")
+                                                else "status", value))
+                            for value in STATUS_FILTERS],
+            area_options=areas, stand=stand,
+            refresh_regions="queue-area",
+            escalate_hours=f"{dash.settings.handoff_escalate_after_hours:g}",
+            counts=[(s, counts[s]) for s in STATUSES if s in counts], message=flash,
+            message_error=flash_error)
 
     @bp.get("/r/<reference>")
     async def detail(request, reference: str):
@@ -350,19 +516,29 @@ def dashboard_blueprint(settings: Settings,
         if info is None:
             return dash.redirect("/login")
         me = info.member
+        ref = parse_reference(reference)
         try:
-            found = await run(dash.queue.show, reference, me)
+            if ref is None:
+                raise NotFound(reference=reference)
+            await run(dash.queue.get, ref, me)  # visible? (NotFound otherwise)
+            await run(dash.reads.mark_seen, me.username, ref)  # before reading: nothing lost
+            found = await run(dash.queue.show, ref, me)
         except NotFound:
-            return dash.render("error.html", http_status=404, me=me, csrf=info.csrf_token,
-                               heading="Niet gevonden", text=staff_text("dash_not_found"))
+            return dash.error_page(404, me=me, csrf=info.csrf_token,
+                                   heading=staff_text("error_404_heading"),
+                                   text=staff_text("dash_not_found"))
+        stand = replace(await run(dash.stand, me), request_version=_request_version(found))
+        flash, flash_error = dash.flash(request)
         r = found.request
         can_act = r.status in (OPGEPAKT, IN_CONTACT) and (
             me.is_coordinator or r.assigned_to == me.username)
         return dash.render(
             "detail.html", me=me, csrf=info.csrf_token, r=r, timeline=found.timeline(),
-            contact=describe_contact(r), can_act=can_act,
+            contact=describe_contact(r, dashboard=True), can_act=can_act,
             live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
-            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, message=dash.flash(request))
+            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, message=flash,
+            message_error=flash_error, stand=stand, stand_reference=r.reference,
+            refresh_regions="status timeline")
 
     async def act(request, reference: str, action: str):
         info = await current(request)
@@ -426,6 +602,12 @@ def dashboard_blueprint(settings: Settings,
         bp.add_route(handler, f"/r/<reference>/{action_name}", methods=["POST"],
                      name=f"action_{action_name}")
 
+    @bp.route(r"/<unknown:[^/](?:.*[^/])?>", methods=["GET", "POST"], name="unknown_page")
+    async def unknown_page(request, unknown: str):
+        """Any other address under the prefix: the Dutch 404 page (below)."""
+        raise RouteNotFound("no such staff page")
+
+    install_error_pages(bp, dash.error_page)
     return bp
 
 

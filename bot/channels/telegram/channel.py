@@ -1,4 +1,4 @@
-"""Telegram channel on python-telegram-bot 22 (not Rasa's aiogram channel).
+"""The Telegram channel on python-telegram-bot 22 (not Rasa's aiogram channel).
 
 Two ways in, one handler (`TelegramInput.handle_update`):
 
@@ -8,29 +8,19 @@ Two ways in, one handler (`TelegramInput.handle_update`):
 * long polling (local run: `TELEGRAM_BOT_TOKEN` set, no webhook URL): a background
   task on the Sanic server calls getUpdates.
 
-The pure functions (`parse_update`, `format_message`, `split_text`) do no I/O.
-Sending goes through PTB's `ExtBot` with `TelegramRateLimiter` (about 1 message a
-second per chat with short bursts, 20 a minute per group, 30 a second overall,
-`retry_after` honoured).
-
-What a resident sends:
-* text -> cleaned text (no `/intent{...}` steering); `/start` -> "hallo";
-* an inline button -> the payload of a token offered to that same resident;
-* a reply-keyboard button -> resolved by title (`ButtonRegistry.resolve_title`);
-* a location -> `/inform_location{"lat": .., "lon": ..}` (rounded, made by us);
-* voice, sticker, photo, video, document, other media, edited messages -> a short
-  kind answer saying what the assistant can handle; group chats -> "one to one only".
-Staff commands (/wachtrij, /oppakken ...) from private chats go to the staff hook.
+An update is parsed (`parse.py`), staff commands (/wachtrij, /oppakken ...) from
+private chats go to the staff hook, and a resident's message goes through the
+resident-turn pipeline (bot/channels/pipeline.py); replies are formatted
+(`format.py`) and sent through PTB's `ExtBot` with `TelegramRateLimiter`
+(`client.py`: about 1 message a second per chat with short bursts, 20 a minute
+per group, 30 a second overall, `retry_after` honoured).
 """
 from __future__ import annotations
 
 import asyncio
-import hmac
 import inspect
 import json
 import logging
-import re
-import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Sequence, Text, Tuple
 
@@ -38,408 +28,42 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-)
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.ext import BaseRateLimiter, ExtBot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot import catalogue
-from bot.channels.action_failures import watching_actions
-from bot.channels.common import (
-    LOCATION_REQUEST_PAYLOAD,
-    ButtonRegistry,
-    SenderRateLimiter,
-    clean_text,
-    location_payload,
-    parse_venue,
-    pseudonymise,
-    split_text,
-    utf16_len,
-)
+from bot.channels.common import ButtonRegistry, SenderRateLimiter, split_text, utf16_len
+from bot.channels.live import LiveContact
 from bot.channels.output import MessageOutputChannel
+from bot.channels.pipeline import Incoming, ResidentPipeline
 from bot.channels.stores import (
     DedupStore,
-    Gcra,
     MemoryDedupStore,
     ResidentAddress,
     ResidentDirectory,
     default_directory,
     make_dedup_store,
 )
+from bot.channels.telegram.client import TelegramRateLimiter, redact_token_in_http_logs, retry_after_seconds
+from bot.channels.telegram.format import MAX_TEXT, TelegramCall, format_message
+from bot.channels.telegram.parse import (
+    ALLOWED_UPDATES,
+    SECRET_HEADER,
+    TelegramEvent,
+    as_int,
+    looks_like_command,
+    nlu_text,
+    parse_update,
+    valid_secret_format,
+    verify_secret_token,
+)
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_TEXT = 4096  # Telegram counts UTF-16 code units
 MAX_BODY_BYTES = 1024 * 1024
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-START_TEXT = "hallo"  # what "/start" means to the NLU
-# Endpoints that put a message in a chat (counted by Telegram's flood limits).
-_LIMITED_ENDPOINTS = ("send", "edit", "copy", "forward")
-_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-# Message content keys -> catalogue key of the kind answer.
-_UNSUPPORTED = (
-    ("voice", "channel_unsupported_voice"),
-    ("audio", "channel_unsupported_voice"),
-    ("video_note", "channel_unsupported_video"),
-    ("sticker", "channel_unsupported_sticker"),
-    ("photo", "channel_unsupported_photo"),
-    ("video", "channel_unsupported_video"),
-    ("animation", "channel_unsupported_video"),
-    ("document", "channel_unsupported_document"),
-)
-# Service messages (someone joined, a title changed ...) are not for us.
-_SERVICE_KEYS = {
-    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
-    "delete_chat_photo", "group_chat_created", "supergroup_chat_created",
-    "channel_chat_created", "migrate_to_chat_id", "migrate_from_chat_id",
-    "pinned_message", "message_auto_delete_timer_changed", "forum_topic_created",
-    "forum_topic_closed", "forum_topic_reopened", "video_chat_started",
-    "video_chat_ended", "write_access_allowed", "users_shared", "chat_shared",
-}
-
-
-# ---------------------------------------------------------------------------
-# Pure: incoming updates
-# ---------------------------------------------------------------------------
-@dataclass
-class TelegramEvent:
-    """What one update means for us.
-
-    kind: "text" (typed text or a reply-keyboard title), "button" (inline button
-    token in `text`), "location", "reply" (answer with catalogue key `reply_key`,
-    nothing goes to the NLU) or "ignore".
-    """
-
-    kind: str
-    update_id: Optional[int] = None
-    chat_id: Optional[int] = None
-    user_id: Optional[int] = None
-    chat_type: str = ""
-    text: str = ""
-    reply_key: str = ""
-    latitude: Optional[float] = None
-    longitude: Optional[float] = None
-    callback_query_id: Optional[str] = None
-    message_id: Optional[int] = None
-    language: str = "nl"
-
-    @property
-    def private(self) -> bool:
-        return self.chat_type == "private"
-
-
-def _int(value: Any) -> Optional[int]:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,20}", value):
-        return int(value)
-    return None
-
-
-def _language(user: Any) -> str:
-    code = user.get("language_code") if isinstance(user, dict) else None
-    return "en" if isinstance(code, str) and code.lower().startswith("en") else "nl"
-
-
-def parse_update(update: Any) -> TelegramEvent:
-    """Interpret one Bot API Update (JSON object). Never raises."""
-    if not isinstance(update, dict):
-        return TelegramEvent("ignore")
-    update_id = _int(update.get("update_id"))
-
-    callback = update.get("callback_query")
-    if isinstance(callback, dict):
-        user: Dict[str, Any] = callback["from"] if isinstance(callback.get("from"), dict) else {}
-        message: Any = callback["message"] if isinstance(callback.get("message"), dict) else {}
-        chat: Dict[str, Any] = message["chat"] if isinstance(message.get("chat"), dict) else {}
-        data = callback.get("data")
-        return TelegramEvent(
-            kind="button" if isinstance(data, str) and data else "ignore",
-            update_id=update_id,
-            chat_id=_int(chat.get("id")) or _int(user.get("id")),
-            user_id=_int(user.get("id")),
-            chat_type=str(chat.get("type") or "private"),
-            text=data if isinstance(data, str) else "",
-            callback_query_id=str(callback.get("id")) if callback.get("id") is not None else None,
-            message_id=_int(message.get("message_id")),
-            language=_language(user),
-        )
-
-    edited = update.get("edited_message")
-    if isinstance(edited, dict):
-        event = _from_message(edited, update_id)
-        if event.kind == "ignore":
-            return event
-        # An edited location is a live-location update: not a new question.
-        if isinstance(edited.get("location"), dict):
-            return TelegramEvent("ignore", update_id=update_id)
-        event.kind, event.reply_key, event.text = "reply", "channel_edited", ""
-        return _group_guard(event)
-
-    message = update.get("message")
-    if isinstance(message, dict):
-        return _group_guard(_from_message(message, update_id))
-    # channel_post, my_chat_member, inline_query, poll ...: nothing to answer.
-    return TelegramEvent("ignore", update_id=update_id)
-
-
-def _group_guard(event: TelegramEvent) -> TelegramEvent:
-    if event.kind != "ignore" and not event.private:
-        event.kind, event.reply_key, event.text = "reply", "channel_group", ""
-        event.latitude = event.longitude = None
-    return event
-
-
-def _from_message(message: Dict[str, Any], update_id: Optional[int]) -> TelegramEvent:
-    chat: Dict[str, Any] = message["chat"] if isinstance(message.get("chat"), dict) else {}
-    user: Dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
-    chat_id = _int(chat.get("id"))
-    if chat_id is None:
-        return TelegramEvent("ignore", update_id=update_id)
-    base: Dict[str, Any] = dict(
-        update_id=update_id,
-        chat_id=chat_id,
-        user_id=_int(user.get("id")),
-        chat_type=str(chat.get("type") or ""),
-        message_id=_int(message.get("message_id")),
-        language=_language(user),
-    )
-    if user.get("is_bot") is True or any(message.get(key) for key in _SERVICE_KEYS):
-        return TelegramEvent("ignore", **base)
-    if base["user_id"] is None:  # anonymous group admin, channel sender
-        return TelegramEvent("reply", reply_key="channel_group", **base)
-    if isinstance(message.get("venue"), dict):
-        message = dict(message, location=message["venue"].get("location"))
-    if isinstance(message.get("location"), dict):
-        loc = message["location"]
-        if location_payload(loc.get("latitude"), loc.get("longitude")) is None:
-            return TelegramEvent("reply", reply_key="channel_unsupported_other", **base)
-        return TelegramEvent(
-            "location",
-            latitude=float(loc["latitude"]),
-            longitude=float(loc["longitude"]),
-            **base,
-        )
-    text = message.get("text")
-    if isinstance(text, str):
-        return TelegramEvent("text", text=text, **base)
-    for key, reply_key in _UNSUPPORTED:
-        if message.get(key):
-            return TelegramEvent("reply", reply_key=reply_key, **base)
-    return TelegramEvent("reply", reply_key="channel_unsupported_other", **base)
-
-
-def _looks_like_command(text: str) -> bool:
-    """A /command other than /start (the staff module decides whether it is its own)."""
-    raw = text.strip() if isinstance(text, str) else ""
-    return raw.startswith("/") and not re.match(r"^/start(@\w+)?(\s|$)", raw)
-
-
-class _TokenRedactingFilter(logging.Filter):
-    """httpx logs request URLs at INFO; Bot API URLs contain the bot token."""
-
-    _TOKEN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/bot" in message:
-            record.msg, record.args = self._TOKEN.sub("/bot<token>", message), ()
-        return True
-
-
-def _redact_token_in_http_logs() -> None:
-    for name in ("httpx", "httpcore", "telegram"):
-        log = logging.getLogger(name)
-        if not any(isinstance(f, _TokenRedactingFilter) for f in log.filters):
-            log.addFilter(_TokenRedactingFilter())
-
-
-def verify_secret_token(header_value: Optional[str], secret: str) -> bool:
-    """True only when a secret is configured and the header equals it (constant time)."""
-    if not secret or not isinstance(header_value, str):
-        return False
-    return hmac.compare_digest(header_value.encode("utf-8"), secret.encode("utf-8"))
-
-
-def valid_secret_format(secret: str) -> bool:
-    return bool(_SECRET_FORMAT.match(secret or ""))
-
-
-# ---------------------------------------------------------------------------
-# Pure: outgoing messages
-# ---------------------------------------------------------------------------
-@dataclass
-class TelegramCall:
-    """One Bot method call: `getattr(bot, method)(chat_id=..., **kwargs)`."""
-
-    method: str
-    kwargs: Dict[str, Any] = field(default_factory=dict)
-
-
-def _is_location_button(button: Dict[str, Any]) -> bool:
-    return str(button.get("payload", "")).strip() == LOCATION_REQUEST_PAYLOAD
-
-
-def keyboard_for(
-    buttons: Sequence[Dict[str, Any]], registry: ButtonRegistry, sender: str, language: str = "nl"
-):
-    """Reply markup for Rasa buttons.
-
-    With a location request: a reply keyboard ("deel mijn locatie" plus the other
-    titles, which come back as text and resolve by title). Otherwise inline
-    buttons carrying opaque tokens, one per row (big targets)."""
-    buttons = [b for b in buttons if isinstance(b, dict) and str(b.get("title", "")).strip()]
-    if not buttons:
-        return None
-    if any(_is_location_button(b) for b in buttons):
-        rows = []
-        others = [b for b in buttons if not _is_location_button(b)]
-        location_title = next(
-            str(b.get("title")).strip() for b in buttons if _is_location_button(b)
-        )
-        rows.append([KeyboardButton(location_title, request_location=True)])
-        if others:
-            registry.offer(sender, others)  # resolvable by title
-            rows.extend([KeyboardButton(str(b["title"]).strip())] for b in others)
-        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
-    offered = registry.offer(sender, buttons)
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(item.title, callback_data=item.token)] for item in offered]
-    )
-
-
-def format_message(
-    message: Dict[str, Any], registry: ButtonRegistry, sender: str, language: str = "nl"
-) -> List[TelegramCall]:
-    """Bot method calls for one Rasa bot message (text, buttons, custom, image)."""
-    calls: List[TelegramCall] = []
-    text: str = message["text"] if isinstance(message.get("text"), str) else ""
-    buttons = message.get("buttons") or message.get("quick_replies") or []
-    if not isinstance(buttons, list):
-        buttons = []
-    markup = keyboard_for(buttons, registry, sender, language) if buttons else None
-    if markup is not None and not text.strip():
-        text = catalogue.text("channel_choose", language)
-    parts = split_text(text, MAX_TEXT, utf16_len) if text.strip() else []
-    for index, part in enumerate(parts):
-        kwargs: Dict[str, Any] = {"text": part}
-        if markup is not None and index == len(parts) - 1:
-            kwargs["reply_markup"] = markup
-        calls.append(TelegramCall("send_message", kwargs))
-
-    image = message.get("image")
-    if isinstance(image, str) and image.startswith("https://"):
-        calls.append(TelegramCall("send_photo", {"photo": image}))
-
-    custom = message.get("custom")
-    venue = parse_venue(custom)
-    if venue is not None:
-        calls.extend(venue_calls(venue, language))
-    elif isinstance(custom, dict) and isinstance(custom.get("text"), str):
-        for part in split_text(custom["text"], MAX_TEXT, utf16_len):
-            calls.append(TelegramCall("send_message", {"text": part}))
-    return calls
-
-
-def venue_calls(venue, language: str = "nl") -> List[TelegramCall]:
-    title = venue.name
-    if venue.demo:
-        title = f"{title} {catalogue.text('channel_demo_marker', language)}"
-    if venue.has_pin:
-        return [
-            TelegramCall(
-                "send_venue",
-                {
-                    "latitude": venue.latitude,
-                    "longitude": venue.longitude,
-                    "title": title,
-                    "address": venue.address or title,
-                },
-            )
-        ]
-    text = title if not venue.address else f"{title}\n{venue.address}"
-    return [TelegramCall("send_message", {"text": text})]
-
-
-# ---------------------------------------------------------------------------
-# Rate limiter for PTB
-# ---------------------------------------------------------------------------
-class TelegramRateLimiter(BaseRateLimiter):
-    """Keeps sends within Telegram's limits and honours `retry_after`.
-
-    Written here instead of PTB's `AIORateLimiter` because that one needs the
-    `aiolimiter` extra and does not limit private chats (about one message a
-    second per chat); this one uses the GCRA gate from stores.py with an
-    injectable clock and sleep, so tests need no real waiting.
-    """
-
-    def __init__(
-        self,
-        per_chat_period: float = 1.0,
-        per_chat_burst: int = 3,
-        group_period: float = 3.0,
-        overall_period: float = 1 / 30,
-        max_retries: int = 3,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self._chat = Gcra(per_chat_period, per_chat_burst, clock)
-        self._group = Gcra(group_period, 1, clock)
-        self._overall = Gcra(overall_period, 1, clock)
-        self._clock = clock
-        self._sleep = sleep
-        self.max_retries = max_retries
-        self._paused_until = 0.0
-        self.waits: List[float] = []  # the delays applied, for monitoring and tests
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def _pause(self, seconds: float) -> None:
-        if seconds > 0:
-            self.waits.append(seconds)
-            await self._sleep(seconds)
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        chat_id = data.get("chat_id") if isinstance(data, dict) else None
-        if chat_id is not None and endpoint.startswith(_LIMITED_ENDPOINTS):
-            numeric = _int(chat_id) if not isinstance(chat_id, int) else chat_id
-            is_group = numeric is None or numeric < 0
-            gate = self._group if is_group else self._chat
-            await self._pause(max(gate.reserve(chat_id), self._overall.reserve()))
-        retries = self.max_retries if rate_limit_args is None else int(rate_limit_args)
-        attempt = 0
-        while True:
-            await self._pause(self._paused_until - self._clock())
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if attempt >= retries:
-                    raise
-                attempt += 1
-                seconds = _retry_after_seconds(exc) + 0.1
-                logger.info("telegram: flood control, waiting %.1f s (%s)", seconds, endpoint)
-                self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    value = getattr(exc, "_retry_after", None)
-    if value is None:
-        value = exc.retry_after
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 # ---------------------------------------------------------------------------
@@ -521,7 +145,7 @@ class TelegramOutput(MessageOutputChannel):
         address = await self.channel.directory.lookup(recipient_id)
         if address is None or address.channel != CHANNEL:
             return None
-        return _int(address.address)
+        return as_int(address.address)
 
     async def deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         chat_id = await self._chat_for(recipient_id)
@@ -531,6 +155,23 @@ class TelegramOutput(MessageOutputChannel):
         calls = format_message(message, self.channel.registry, recipient_id, self.language)
         self.sent += len(calls)
         await self.channel.execute(chat_id, calls)
+
+
+class _TelegramReply:
+    """The pipeline's way to answer one resident in their Telegram chat."""
+
+    def __init__(self, channel: "TelegramInput", chat_id: int) -> None:
+        self.channel = channel
+        self.chat_id = chat_id
+
+    async def say(self, text: str) -> None:
+        await self.channel.send_text(self.chat_id, text)
+
+    def output(self, pseudonym: str, language: str) -> OutputChannel:
+        return TelegramOutput(self.channel, self.chat_id, pseudonym, language)
+
+    async def handled_by_channel(self, pseudonym: str, text: str) -> bool:
+        return False
 
 
 # ---------------------------------------------------------------------------
@@ -561,10 +202,10 @@ class TelegramInput(InputChannel):
         self.runtime = runtime
         self._app = None
         self.rate_limiter = SenderRateLimiter(self.settings.rate_limit_per_minute)
+        self.pipeline = ResidentPipeline(self, resolve_titles=True)  # reply keyboards send titles
         self.poll_timeout = poll_timeout
         self._bot = bot
         self._bot_ready = False
-        self._key: Optional[bytes] = None
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self._polling_task: Optional[asyncio.Task] = None
         self.directory.register_sender(CHANNEL, self._send_to_address)
@@ -621,9 +262,7 @@ class TelegramInput(InputChannel):
         self.rate_limiter.forget(pseudonym)
 
     def _pseudonym(self, user_id: int) -> str:
-        if self._key is None:
-            self._key = self.settings.pseudonym_key_bytes()
-        return pseudonymise(CHANNEL, str(user_id), self._key)
+        return self.pipeline.pseudonym(str(user_id))
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return TelegramOutput(self)
@@ -646,7 +285,7 @@ class TelegramInput(InputChannel):
         await self.execute(chat_id, calls)
 
     async def _send_to_address(self, pseudonym: str, address: ResidentAddress, text: str) -> bool:
-        chat_id = _int(address.address)
+        chat_id = as_int(address.address)
         if chat_id is None:
             return False
         try:
@@ -688,86 +327,23 @@ class TelegramInput(InputChannel):
             return "ignored"
         if event.callback_query_id:
             await self._acknowledge_button(event)
-        if event.kind == "reply":
+        if event.kind == "reply" and (not event.private or event.user_id is None):
+            # a group chat is not a resident's conversation: the channel answers
             await self.send_text(event.chat_id, catalogue.text(event.reply_key, event.language))
             return "replied"
-        if event.kind == "text" and event.private and _looks_like_command(event.text):
+        if event.kind == "text" and event.private and looks_like_command(event.text):
             if await self._staff(event):
                 return "staff"
-
         if event.user_id is None:  # text and locations always have a sender; a button without one
             return "ignored"
-        pseudonym = self._pseudonym(event.user_id)
-        await self.directory.remember(
-            pseudonym,
-            ResidentAddress(CHANNEL, str(event.chat_id), time.time(), event.language),
-        )
-        text = self._nlu_text(event, pseudonym)
-        if text is None:
-            await self.send_text(event.chat_id, catalogue.text("channel_button_expired", event.language))
-            return "replied"
-        if not text:
-            await self.send_text(event.chat_id, catalogue.text("empty_message", event.language))
-            return "replied"
-        if not self.rate_limiter.allow(pseudonym):
-            logger.info("telegram: rate limit reached for %s", pseudonym)
-            await self.send_text(event.chat_id, catalogue.text("slow_down", event.language))
-            return "replied"
-        live = self._live()
-        if live is not None:
-            screened = await live.screen(pseudonym, text, event.language)
-            for reply in screened.replies:  # the crisis reply, at once
-                await self.send_text(event.chat_id, reply)
-            if screened.handled:
-                return "live"
-        output = TelegramOutput(self, event.chat_id, pseudonym, event.language)
-        logger.debug("telegram: message from %s", pseudonym)
-        failed: List[str] = []
-
-        async def run() -> bool:
-            with watching_actions() as failed_now:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        output,
-                        pseudonym,
-                        input_channel=CHANNEL,
-                        metadata={"language": event.language},
-                    )
-                )
-                failed.extend(failed_now)
-            return not failed_now and output.sent > 0
-
-        try:
-            answered = await run()
-            if not answered and not failed and live is not None:
-                # Silence: a conversation left paused is resumed and run again.
-                for reply in await live.after_silence(pseudonym, text, event.language, run):
-                    await self.send_text(event.chat_id, reply)
-                return "processed"
-        except Exception:
-            logger.exception("telegram: message handling failed for %s", pseudonym)
-            await self.send_text(event.chat_id, catalogue.text("technical_problem", event.language))
-            return "failed"
-        if failed or output.sent == 0:
-            # An action failed or timed out: never leave the resident in silence.
-            logger.warning("telegram: no reply produced for %s", pseudonym)
-            await self.send_text(event.chat_id, catalogue.text("technical_problem", event.language))
-        return "processed"
-
-    def _nlu_text(self, event: TelegramEvent, pseudonym: str) -> Optional[str]:
-        """Text for the NLU; None for a button that was not offered (expired)."""
-        if event.kind == "location":
-            return location_payload(event.latitude, event.longitude) or ""
-        if event.kind == "button":
-            return self.registry.resolve(pseudonym, event.text)
-        raw = event.text.strip()
-        if re.match(r"^/start(@\w+)?(\s|$)", raw):
-            return START_TEXT
-        by_title = self.registry.resolve_title(pseudonym, raw) if raw else None
-        if by_title is not None:
-            return by_title
-        return clean_text(raw, self.settings.max_message_chars)
+        incoming = Incoming(
+            str(event.user_id), kind=event.kind,
+            text=nlu_text(event) if event.kind == "text" else event.text,
+            latitude=event.latitude, longitude=event.longitude, reply_key=event.reply_key,
+            address=str(event.chat_id), language=event.language)
+        outcome = await self.pipeline.handle(
+            incoming, _TelegramReply(self, event.chat_id), on_new_message)
+        return "replied" if outcome == "limited" else outcome
 
     async def _acknowledge_button(self, event: TelegramEvent) -> None:
         if event.callback_query_id is None:
@@ -837,13 +413,10 @@ class TelegramInput(InputChannel):
         app = self._app
         return getattr(getattr(app, "ctx", None), "agent", None) if app is not None else None
 
-    def _live(self):
+    @property
+    def live(self) -> Optional[LiveContact]:
         """The channel layer's live contact and silence guard (with a handoff runtime)."""
-        if self.runtime is None:
-            return None
-        from bot.channels.live import LiveContact
-
-        return LiveContact(self.runtime)
+        return LiveContact(self.runtime) if self.runtime is not None else None
 
     async def send_to_staff(self, telegram_user_id: int, text: str) -> None:
         """Send to an opbouwwerker's private chat (TelegramStaffNotifier's `send`)."""
@@ -902,7 +475,7 @@ class TelegramInput(InputChannel):
             self.attach(app)
         if not self.settings.telegram_bot_token:
             return
-        _redact_token_in_http_logs()
+        redact_token_in_http_logs()
         try:
             bot = await self._ready_bot()
             if self.polling:
@@ -952,7 +525,7 @@ class TelegramInput(InputChannel):
                 logger.error("telegram: polling stopped (%s)", type(exc).__name__)
                 return
             except RetryAfter as exc:
-                await asyncio.sleep(_retry_after_seconds(exc))
+                await asyncio.sleep(retry_after_seconds(exc))
                 continue
             except (NetworkError, TelegramError) as exc:
                 logger.info("telegram: getUpdates failed (%s); retrying", type(exc).__name__)
