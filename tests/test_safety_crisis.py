@@ -72,6 +72,9 @@ CRISIS_PHRASINGS += [
 # written by the engineer who then restructured the net into a model of
 # first-person danger, bot/safety.py) are tuning sets too: every phrasing of
 # every tuning set is asserted below (TUNING_SETS).
+# The seventh (crisis_untuned_7.yml) was measured blind on 2026-12-03 (15 of 18);
+# the net has not learned its three misses yet, so it is not asserted here: the
+# next change to the net must learn it and add it to TUNING_SETS.
 ROOT = Path(__file__).resolve().parent.parent
 TUNING_SETS = ["crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
                "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml"]
