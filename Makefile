@@ -30,7 +30,8 @@ run: train
 	@bash scripts/run.sh
 
 # The full suite: unit tests, data validation, Rasa test stories against the
-# test model, end-to-end tests (REST, channels, headless browser).
+# test model, end-to-end tests (REST, channels, headless browser); pytest on
+# ONTMOET_TEST_WORKERS parallel workers (default 2, pytest-xdist).
 test: setup
 	@bash scripts/test.sh
 

@@ -89,7 +89,8 @@ def drop_near_duplicates(test: List[dict], training: List[dict],
 
 
 CRISIS_TUNING_SETS = ("crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
-                      "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml")
+                      "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml",
+                      "crisis_untuned_7.yml")
 FALSE_FRIENDS = ROOT / "bench" / "data" / "crisis_false_friends.yml"
 
 

@@ -97,20 +97,35 @@ EXTRA_LEMMAS = {
     "medicijnen": "medicijn", "neem": "nemen", "genomen": "nemen",
     "opengedraaid": "opendraaien", "wil": "willen", "wou": "willen", "wilde": "willen",
     "will": "willen", "mochte": "willen", "want": "want", "wanna": "want",
+    "ingenomen": "innemen", "geslikt": "slikken", "wacht": "wachten", "loop": "lopen",
+    "doe": "doen", "gedaan": "doen", "deed": "doen", "kras": "krassen", "brand": "branden",
+    "kap": "kappen", "bewerk": "bewerken", "aangedaan": "aandoen",
+}
+
+# Chat spelling: a token as residents type it -> the form the rules read
+# ("mn leven", "k wil", "wilt", "mzelf"). Applied after normalise(), so accents
+# are gone already ("beëindigen" -> "beeindigen").
+CHAT_FORMS = {
+    "mn": "mijn", "m'n": "mijn", "myn": "mijn", "mijm": "mijn",
+    "k": "ik", "'k": "ik", "ikke": "ik", "ic": "ik", "wilt": "wil", "wl": "wil", "wll": "wil",
+    "mzelf": "mezelf", "mezelve": "mezelf", "mijzelve": "mezelf", "mnzelf": "mezelf", "mezelfs": "mezelf",
+    "nie": "niet", "nt": "niet", "mr": "meer", "t": "het", "'t": "het", "da": "dat",
+"zn": "zijn", "z'n": "zijn", "leve": "leven", "lven": "leven", "levn": "leven",
 }
 
 CONCEPTS: Dict[str, Set[str]] = {
     # the resident: subject, object (reflexive), possessive
     "i": {"ik", "'k", "i", "i'm", "im", "ive", "i've", "ich"},
-    "me": {"me", "mij", "mezelf", "mijzelf", "myself", "mich", "mir", "mijn", "m'n", "mn", "my"},
+    "me": {"me", "mij", "mezelf", "mijzelf", "myself", "mich", "mir", "mijn", "my"},
     "myself": {"mezelf", "mijzelf", "myself", "mich"},
     "victim": {"me", "mij", "mich", "mir"},
-    "passive": {"word", "wordt", "werd", "worden", "ben", "was", "am", "get", "got"},
+    "passive": {"word", "wordt", "werd", "worden", "ben", "was", "am", "get", "got", "zit", "zat"},
     "other": {
         "man", "vrouw", "partner", "vriend", "vriendin", "ex", "vader", "pa", "papa", "moeder",
         "ma", "mama", "zoon", "dochter", "broer", "zus", "stiefvader", "oom", "buurman",
         "hij", "zij", "ze", "iemand", "husband", "wife", "boyfriend", "girlfriend", "he", "she",
-        "someone", "father", "dad", "mother", "son", "brother",
+        "someone", "father", "dad", "mother", "son", "brother", "kleinzoon", "kleindochter",
+        "schoonzoon", "schoondochter", "verzorger", "mantelzorger", "grandson", "daughter", "carer",
     },
     "home": {"thuis", "huis", "home"},
     # wishes
@@ -133,22 +148,27 @@ CONCEPTS: Dict[str, Set[str]] = {
     },
     "take": {"slikken", "innemen", "nemen", "opmaken", "take", "swallow", "took", "taken"},
     "hoard": {"sparen", "opsparen", "verzamelen", "bewaren", "save", "collect", "hoard", "stockpile"},
-    "amount": {"alle", "al", "allemaal", "veel", "hele", "heel", "strip", "doos", "pot", "handvol",
-               "all", "lot", "whole", "bunch"},
+    "amount": {"alle", "al", "allemaal", "veel", "teveel", "hele", "heel", "strip", "doos", "pot",
+               "handvol", "all", "lot", "whole", "bunch", "many", "much"},
     "routine": {"dokter", "huisarts", "apotheek", "ophalen", "recept", "altijd", "elke", "iedere",
-                "glas", "vergeten", "bijwerking", "doctor", "pharmacy", "prescription", "every"},
+                "glas", "vergeten", "bijwerking", "doctor", "pharmacy", "prescription", "every",
+                "mag", "mogen"},
     "cut": {"snijden", "opensnijden", "kerven", "krassen", "cut", "slash"},
     "wrist": {"pols", "arm", "armen", "wrist", "wrists"},
     "knife": {"mes", "scheermes", "scheermesje", "knife", "blade", "razor"},
-    "kitchen": {"ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees",
+    "kitchen": {"ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees", "fornuis",
+                "kookplaat",
                 "aardappel", "taart", "kaas", "cooking", "bread", "kitchen", "pan", "soep"},
     "hang": {"ophangen", "verhangen", "hangen", "hang"},
     "rope": {"strop", "touw", "rope", "noose"},
     "make": {"maken", "kopen", "halen", "klaarleggen", "hebben", "knopen", "make", "buy", "bought",
              "made", "tie", "tied", "have", "gekocht", "gemaakt", "gehaald"},
+    # a rope ready to use, whoever says it ("het touw ligt klaar op zolder")
+    "ready": {"klaar", "klaarliggen", "klaarhangen", "hangt", "balk", "zolder", "plafond", "haak",
+              "vastmaken", "vastgemaakt", "ready"},
     "drown": {"verdrinken", "drown"},
-    "gas": {"gas"},
-    "open": {"opendraaien", "openzetten", "aanzetten", "aandraaien", "open"},
+    "gas": {"gas", "gaskraan", "gasfles"},
+    "open": {"opendraaien", "openzetten", "aanzetten", "aandraaien", "open", "openlaten"},
     "hurt": {"aandoen", "doden", "doodmaken", "vergiftigen", "verwonden", "beschadigen",
              "kill", "hurt", "harm"},
     "overdose": {"overdosis", "overdose", "od"},
@@ -157,7 +177,24 @@ CONCEPTS: Dict[str, Set[str]] = {
         "slaan", "schoppen", "mishandelen", "bedreigen", "vermoorden", "doodmaken", "doodslaan",
         "wurgen", "opsluiten", "verkrachten", "steken", "aanvallen", "hit", "beat", "kick",
         "abuse", "threaten", "strangle", "rape", "stab", "hurt", "kill", "vermoordt",
+        "duwen", "knijpen", "trappen", "stompen", "push", "shove", "lock", "choke", "punch",
     },
+    # self-harm verbs with mezelf/myself ("ik bewerk mezelf", "ik kras mezelf")
+    "self_harm": {"snijden", "krassen", "kras", "krast", "bewerken", "branden", "verwonden",
+                  "beschadigen", "slaan", "schieten", "burn", "scratch"},
+    # an everyday accident, not self-harm ("per ongeluk gesneden", "gevallen")
+    "accident": {"ongeluk", "vallen", "gevallen", "struikelen", "gestruikeld", "gestoten", "trap",
+                 "accident", "fell", "fall"},
+    # a rope for the household, not for hanging
+    "household": {"waslijn", "was", "vlag", "vlaggenmast", "tent", "boot", "verhuizing", "pakket",
+                  "clothesline", "washing"},
+    "track": {"spoor", "rails", "spoorlijn", "spoorbaan", "tracks", "railway"},
+    "wait": {"wachten", "wacht", "wachtte", "liggen", "wait", "waiting", "lie"},
+    "alcohol": {"drank", "alcohol", "wijn", "wodka", "whisky", "jenever", "bier", "drink", "booze",
+                "fles", "drinken"},
+    "gun": {"pistool", "wapen", "geweer", "revolver", "gun"},
+    "throat": {"keel", "hals", "hoofd", "kop", "hart", "throat", "head"},
+    "money": {"geld", "pinpas", "bankpas", "pensioen", "uitkering", "money", "card", "pension"},
     "despair": {"zinloos", "hopeloos", "uitzichtloos", "waardeloos", "hopeless", "pointless",
                 "worthless", "opgeven"},
 }
@@ -174,6 +211,13 @@ ALWAYS_PATTERNS = [
     r"\bbetter off dead\b",
 ]
 
+# The end of a clause: the end of the sentence or a comma (" | ", _sentences).
+END = r"\s*(?:\||$)"
+# Long words the rules read besides the CONCEPTS, for the one-slip match.
+FUZZY_WORDS = ("beeindigen", "afscheidsbrief", "afscheidsbericht", "ophangen", "verhangen",
+               "levensmoe", "zelfdoding", "mishandelen", "mishandeld", "slaappillen", "geslagen",
+               "opgesloten", "bedreigd", "overdosis")
+
 # Fixed expressions of wanting to end or not to exist (any person: they are
 # about one's own life in the way residents write).
 EXPRESSIONS = [
@@ -183,7 +227,8 @@ EXPRESSIONS = [
     r"\bmaak (?:ik )?(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan\b",
     r"\beind(?:e)? (?:aan|maken aan) alles\b|\beinde? aan alles maken\b",
     r"\b(?:een )?punt (?:achter|aan) (?:het|mijn|m'n) (?:leven|alles)\b|\ber een punt achter zetten\b",
-    r"\b(?:mijn|m'n|het) leven (?:te )?(?:beeindigen|stoppen|nemen)\b",
+    r"\b(?:mijn|het|dit) leven (?:\w+ ){0,2}(?:te )?(?:beeindigen|beeindig|beeindigd|stoppen|nemen)\b",
+    r"\b(?:beeindigen|beeindig) (?:van )?(?:mijn|het|dit) leven\b",
     r"\b(?:het|mijn|m'n) leven (?:zat|moe|beu)\b|\bklaar met (?:het |mijn |m'n )?leven\b",
     r"\b(?:disappear|vanish) (?:for ?ever|for good)\b|\bdone with (?:life|living)\b",
     r"\b(?:tegen|op) een (?:boom|muur|pilaar) (?:\w+ )?(?:rijden|rijd|aan rijden|te rijden|knallen)\b"
@@ -195,16 +240,40 @@ EXPRESSIONS = [
     r"\b(?:wil|wou|ga) er (?:\w+ ){0,2}niet meer zijn\b|\bals ik er niet meer (?:ben|was|zou zijn)\b",
     r"\b(?:morgen|vannacht|vanavond|straks|binnenkort) ben ik er niet meer\b(?! bij)",
     r"\bniet meer (?:op|in) (?:deze|de) (?:wereld|aarde)\b",
-    r"\bverdwijnen voor altijd\b|\bvoor altijd (?:verdwijnen|weg|slapen|inslapen)\b",
+    r"\b(?:verdwijnen|slapen|inslapen) voor (?:altijd|eeuwig|goed)\b"
+    r"|\bvoor altijd (?:verdwijnen|weg|slapen|inslapen)\b",
     r"\b(?:weg|stappen|stap|gaan|te stappen) uit (?:het|dit|mijn) leven\b",
     r"\buit het leven (?:stappen|stap|gaan|te stappen)\b",
-    r"\bstap (?:er ?uit|eruit)\s*$",
+    # euphemisms of ending one's life: "stap ik eruit", "ik kap ermee, voorgoed"
+    r"\bstap (?:\w+ ){0,3}(?:er ?uit)" + END,
+    r"\bstap (?:\w+ ){0,2}er (?:(?:definitief|voorgoed|gewoon|echt|nu|vannacht|vanavond|morgen|straks|dan"
+    r"|maar|zo|ook) )+uit" + END,
+    r"\b(?:er ?uit|uit het leven) (?:te )?stappen" + END,
+    r"\b(?:stop|kap|stoppen|kappen|ophouden) (?:\w+ ){0,2}(?:er ?mee|met alles|met leven|met het leven)"
+    r" (?:[\w|]+ ){0,2}(?:voorgoed|voor altijd|voor goed|definitief)\b",
+    r"\b(?:stop|kap|stoppen|kappen) (?:ik |(?:ermee|er mee)(?: \|)? )?met (?:alles|leven|het leven)" + END,
+    r"\b(?:zet|zetten|zette) (?:ik )?er (?:\w+ ){0,2}een punt achter" + END,
+    r"\ber (?:\w+ ){0,2}een punt achter (?:te )?(?:zetten|zet)" + END,
+    r"\bvan kant (?:te )?(?:maken|maak)\b|\bmaak (?:ik )?(?:me|mij|mezelf) (?:\w+ ){0,2}van kant\b",
+    r"\blevensmoe\b|\bklaar met (?:alles en iedereen|het bestaan|mijn bestaan)\b",
+    r"\b(?:nooit|niet) meer (?:\w+ )?wakker (?:te )?(?:worden|word|werd|wordt)\b(?! van)",
+    r"\b(?:word|worden|wordt) (?:ik )?nooit meer wakker\b(?! van)|\ben (?:ik )?word niet meer wakker" + END,
+    r"\bafscheid (?:\w+ ){0,3}van (?:iedereen|jullie allemaal|het leven|de wereld|dit leven)\b"
+    r"|\bafscheidsbericht\b",
+    r"\bben ik er (?:\w+ )?niet meer\b(?! bij)"
+    r"|\bik ben er (?:morgen|vannacht|vanavond|straks|binnenkort|dan|snel|zo) niet meer\b(?! bij)",
+    r"\b(?:bang|angst) (?:dat|om) (?:ik )?(?:\w+ ){0,2}iets (?:doms|stoms|ergs) "
+    r"(?:\w+ ){0,2}(?:doe|doen|ga)\b",
     r"\b(?:me|mij|mezelf) (?:van kant|van het leven)\b|\bvan het leven beroven\b",
     r"\b(?:stoppen|ophouden) met leven\b",
     r"\b(?:was|ware|ben) ik (?:maar|toch) (?:dood|nooit geboren)\b",
     r"\bwish i (?:was|were) (?:dead|never born)\b",
     r"\bhoeft (?:voor mij )?(?:echt )?allemaal niet meer\b",
-    r"\bik kan (?:het )?(?:echt )?niet meer\s*$",
+    r"\bik kan (?:het )?(?:echt )?niet meer" + END,
+    r"\bbrief\w* (?:\w+ ){0,6}(?:als|wanneer) ik (?:weg|dood|er niet meer) (?:ben|zou zijn|ga)\b",
+    r"\b(?:ga|spring|stap|val)\w* (?:\w+ ){0,2}(?:van|off) (?:de|het|the) "
+    r"(?:brug|dak|flat|balkon|toren|parkeergarage|bridge|roof)\b(?! (?:naar|af|richting|tot|en))",
+    r"\bvan alles (?:en iedereen )?(?:af|vanaf) (?:zijn|te zijn)\b",
     r"\bbeter af (?:is |zijn |zou zijn )?zonder (?:mij|me)\b|\bbetter off without me\b",
     r"\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
     r"\bniemand mist (?:me|mij)\b|\bnobody would (?:care|miss me)\b",
@@ -230,6 +299,27 @@ _INTO_WATER = re.compile(r"\b(?:in|into) (?:de |het |the )?(?:maas|water|kanaal|
 _UNDER_A_VEHICLE = re.compile(r"\b(?:onder|voor) (?:een|de|het) "
                               r"(?:auto|bus|trein|vrachtwagen|tram|metro|spoor)\b"
                               r"|\bin front of (?:a|the) (?:train|bus|car|truck)\b")
+# Going to a height, the water or the track with the means to fall: "ik loop naar
+# de Maas en laat me erin vallen", "ik ga de Maas in".
+_GO_TO = re.compile(r"\b(?:loop|lopen|liep|ga|gaan|ging|fiets|rijd|wandel)\w* "
+                    r"(?:\w+ ){0,3}naar (?:de|het|the) \w+")
+_INTO_IT = re.compile(r"\b(?:erin|eraf|erop|eronder|erover|er in|er af|er onder)\b"
+                      r"|\blaat (?:ik )?(?:me|mij|mezelf) (?:\w+ ){0,2}vallen\b")
+_WALK_INTO_WATER = re.compile(r"\b(?:loop|lopen|ga|gaan|wandel|wandelen|stap|stappen) (?:\w+ ){0,2}"
+                              r"(?:de maas|het water|het kanaal|de rivier|the river|the water) in\b")
+# Coercion at home: not allowed out, locked in, money taken.
+_NOT_ALLOWED_OUT = re.compile(r"\b(?:mag|mogen|mocht) (?:\w+ ){0,4}niet (?:meer )?(?:\w+ )?"
+                              r"(?:naar buiten|de deur uit|weg|bellen|alleen weg|buiten)\b"
+                              r"|\b(?:not allowed|never allowed) to (?:go out|leave|go outside|call)\b")
+_NOT_LET_OUT = re.compile(r"\blaat (?:me|mij) (?:\w+ ){0,3}niet (?:meer )?(?:\w+ )?"
+                          r"(?:naar buiten|de deur uit|weg|buiten)\b|\bdoesn'?t let me (?:go out|leave)\b")
+_LOCKED_IN = re.compile(r"\bsluit\w* (?:me|mij) (?:\w+ ){0,3}op\b|\blocks? me (?:in|up)\b")
+_TAKES_MONEY = re.compile(r"\b(?:pakt|pakken|pakte|neemt|nam|afpakken|afgepakt) (?:\w+ ){0,3}"
+                          r"(?:geld|pinpas|bankpas|pensioen|uitkering|telefoon|mobiel|sleutels?)"
+                          r"(?: \w+){0,3} af\b"
+                          r"|\b(?:geld|pinpas|bankpas|pensioen) (?:\w+ ){0,3}(?:afgepakt|afpakken|af)\b"
+                          r"|\b(?:takes|took|steals|stole) my (?:money|pension|card|bank card)\b")
+_BRUISES = re.compile(r"\bblauwe plekken\b|\bbruises?\b")
 _AT_HEIGHT = re.compile(r"\b(?:sta|zit|ben|i'm|am) (?:nu |now )?(?:op|on) (?:de|het|the) "
                         r"(?:brug|dak|spoor|rand|bridge|roof|ledge)\b")
 
@@ -247,21 +337,34 @@ FALSE_FRIENDS = [
     r"\b(?:wat een|een flinke|een grote|is een) strop\b",
     r"\bsla (?:mijn|m'n|de|een) (?:\w+ )?(?:bal|slag)\b",
     r"\bdoe (?:me|mij) (?:een )?(?:plezier|lol)\b",
+    r"\bsla\w* (?:me|mij|mezelf) (?:\w+ ){0,2}voor (?:de|m'n|mijn) (?:kop|kanis|hoofd)\b",
     r"\b(?:in|this|last|next) (?:the )?spring\b",  # the season
+    # a question about getting off ("waar stap ik eruit?", "bij welke halte moet ik eruit")
+    r"^(?:waar|wanneer|bij welke \w+|op welke \w+) (?:moet |kan |stap )?(?:ik |je |we |u )?(?:\w+ )?"
+    r"(?:er ?uit|uit)(?: te)?(?: stappen| stap)?\b",
 ]
 
 # Despair without a clear danger: a check-in, not the crisis reply.
 CHECK_IN_PATTERNS = {
     "despair": [
-        r"\bik ben het (?:allemaal |echt |zo )?zat\b\s*$",
+        r"\bik ben het (?:allemaal |echt |zo )?zat\b" + END,
         r"\b(?:alles|het|mijn leven) (?:is|lijkt) (?:zo )?(?:zinloos|hopeloos|uitzichtloos)\b",
         r"\b(?:het )?heeft (?:allemaal )?geen zin meer\b|\bgeen uitweg\b",
-        r"\bik wil niet meer\s*$|\bik ben er klaar mee\b|\bik geef het op\b",
+        r"\bik wil niet meer" + END + r"|\bik ben er klaar mee\b|\bik geef het op\b",
         r"\bwhat'?s the point\b|\bno point\b|\bcan'?t go on\b|\bi give up\b",
         r"\bwil (?:alleen nog )?(?:maar )?slapen\b.{0,20}\bnooit\b",
+        r"\bhou (?:het )?(?:echt )?niet meer vol\b|\bkan het (?:echt )?niet meer aan\b"
+        r"|\bzorgen dat het (?:allemaal )?(?:stopt|ophoudt)\b",
+        r"\bwil (?:er|het) (?:\w+ ){0,2}(?:vanaf|van af) (?:zijn|te zijn)\b",
         r"\b(?:niemand|nobody) (?:heeft|needs) (?:me|mij) (?:nodig)?\b|\btot last\b",
     ],
-    "near-a-height": [r"\b(?:sta|zit|ben) (?:nu )?bij (?:de|het) (?:brug|spoor|rand)\b"],
+    "near-a-height": [r"\b(?:sta|zit|ben) (?:nu )?bij (?:de|het) (?:brug|spoor|rand)\b",
+                      r"\b(?:loop|ga|fiets|rijd)\w* (?:\w+ ){0,2}naar (?:het|de) "
+                      r"(?:spoor|rails|spoorlijn)\b"],
+    # euphemisms not clear on their own: "ik stop ermee", "ik kap ermee", "klaar met alles"
+    "ending-euphemism": [r"\b(?:stop|kap|stoppen|kappen|ophouden|hou|houd) (?:ik )?(?:er ?mee)" + END
+                         + r"|\ber ?mee (?:stoppen|kappen|ophouden)" + END,
+                         r"\bklaar met alles\b|\biets doms (?:gaan )?doen\b|\bga (?:\w+ )?iets doms doen\b"],
     "afraid-of-someone": [
         r"\bbang (?:voor|van) (?:mijn|m'n|hem|haar|die|my|him|her) ?(?:man|vrouw|partner|vriend|vriendin|ex|"
         r"vader|moeder|zoon|dochter|husband|wife|boyfriend|father)?\b",
@@ -328,11 +431,41 @@ def _always(norm: str) -> bool:
     return False
 
 
+# "m'n eigen" (spoken and Limburg Dutch for mezelf) before what one does to oneself
+_OWN_SELF = re.compile(r"\bmijn eigen (?=(?:iets|wat|pijn|op|van kant|aan|kapot|dood|snijden)\b)")
+
+
+@lru_cache(maxsize=1)
+def _fuzzy_vocabulary() -> Tuple[str, ...]:
+    """The long words the rules read (8+ letters): a one-edit slip of one of
+    them ("beeindgen", "opgehangn") is read as the word itself."""
+    words = {w for group in CONCEPTS.values() for w in group} | set(FUZZY_WORDS)
+    return tuple(sorted(w for w in words if len(w) >= 8 and w.isalpha()))
+
+
+@lru_cache(maxsize=4096)
+def _chat_form(token: str) -> str:
+    """A token in the form the rules read: chat spelling (CHAT_FORMS), or the
+    long word it is one typing slip away from (rapidfuzz), else itself."""
+    token = CHAT_FORMS.get(token, token)
+    if len(token) < 7 or not token.isalpha() or token in _fuzzy_vocabulary() or token in EXTRA_LEMMAS \
+            or any(isinstance(table.get(token), str) for table in _lemma_tables()):
+        return token
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    match = process.extractOne(token, _fuzzy_vocabulary(), scorer=Levenshtein.distance, score_cutoff=1)
+    return match[0] if match else token
+
+
 def _sentences(text: str) -> List[str]:
-    """Normalised sentences, false friends blanked out."""
+    """Normalised sentences in the form the rules read, false friends blanked
+    out. A comma becomes " | ", the end of a clause (END)."""
     out = []
     for part in re.split(r"[.!?;\n]+", text or ""):
-        norm = normalise(part)
+        clauses = [" ".join(_chat_form(t) for t in normalise(c).split()) for c in part.split(",")]
+        norm = " | ".join(c for c in clauses if c)
+        norm = _OWN_SELF.sub("mezelf ", norm)
         for pattern in FALSE_FRIENDS:
             norm = re.sub(pattern, " ~ ", norm)
         norm = re.sub(r"\s+", " ", norm).strip()
@@ -348,6 +481,9 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
     found: Set[str] = set()
     for word in words:
         found |= _concepts_of(word)
+    lemmas = {EXTRA_LEMMAS.get(w, w) for w in words} | {
+        lemma for w in words for table in _lemma_tables()
+        for lemma in [table.get(w)] if isinstance(lemma, str)}
 
     def has(*names: str) -> bool:
         return all(n in found for n in names)
@@ -373,32 +509,71 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
             fired.append((CRISIS, "method:pills"))
         if has("overdose"):
             fired.append((CRISIS, "method:overdose"))
-        if has("rope") and has("make"):
+        if has("rope") and has("make") and not has("household"):
             fired.append((CRISIS, "method:rope"))
-        if has("hang", "myself"):
+        if has("hang") and (has("myself") or (has("i") and bool({"me", "mij"} & set(words)))):
             fired.append((CRISIS, "method:hang"))
-        if has("cut") and (has("wrist") or has("myself")):
+        if has("cut") and (has("wrist") or has("myself")) and not has("accident"):
             fired.append((CRISIS, "method:cut"))
         if has("drown") or (has("jump") and _INTO_WATER.search(sentence)):
             fired.append((CRISIS, "method:drown"))
         if has("gas", "open") and not has("kitchen"):
             fired.append((CRISIS, "method:gas"))
-        if has("hurt", "myself"):
-            fired.append((CRISIS, "method:hurt-self"))
+        # self-harm: "mezelf iets (aan ga) doen", "mezelf pijn doen", "ik kras/bewerk mezelf"
+        if has("myself") and not has("accident") and not has("kitchen") and (
+                has("hurt") or has("self_harm")
+                or ("doen" in lemmas and ("pijn" in words or {"iets", "aan"} <= set(words)))):
+            fired.append((CRISIS, "self-harm"))
+        if ((has("knife") or has("gun")) and has("throat")) or (has("gun") and has("myself")):
+            fired.append((CRISIS, "method:weapon"))
+        # the track and waiting for the train; the water, a height, going there to fall
+        if has("track") and (has("wait") or _GO_TO.search(sentence) and _INTO_IT.search(sentence)):
+            fired.append((CRISIS, "method:track+wait"))
+        if _WALK_INTO_WATER.search(sentence) or (has("height") and _GO_TO.search(sentence)
+                                                  and _INTO_IT.search(sentence)):
+            fired.append((CRISIS, "method:go-to-fall"))
+        # overdose: pills with alcohol, or "alles/een hele strip ingenomen"
+        if (has("take") or has("amount")) and not has("routine") and not has("not") and (
+                (has("pills") and has("alcohol"))
+                or (bool({"alles", "allemaal"} & set(words)) and bool({"slikken", "innemen"} & lemmas))
+                or (bool({"strip", "strips", "doos", "handvol"} & set(words))
+                    and bool({"slikken", "innemen"} & lemmas))):
+            fired.append((CRISIS, "method:overdose"))
         if (has("knife") or has("rope") or has("pills") or has("height")) and _DO_IT.search(sentence) \
                 and not has("kitchen"):
             fired.append((CRISIS, "method:with-intent"))
     if first_person and _UNDER_A_VEHICLE.search(sentence):
         fired.append((CRISIS, "method:vehicle"))
+    if has("rope", "ready") and not has("household"):
+        fired.append((CRISIS, "method:rope"))
     if _AT_HEIGHT.search(sentence):
         fired.append((CRISIS, "place:at-height"))
     # violence against the resident: me/mij as the object, or "ik word ... mishandeld"
-    if has("violence") and (has("victim") or (has("i") and has("passive"))):
+    if has("violence") and (has("victim") or (has("i") and has("passive"))) \
+            and not (has("myself") and not has("other")) and not has("accident"):
         fired.append((CRISIS, "violence"))
+    # violence and coercion at home beyond hitting: someone hurts me, locks me in,
+    # does not let me out, takes my money, threatens me with a weapon, bruises
+    other = has("other")
+    if other and has("victim") and "pijn" in words and ("doen" in lemmas or "doet" in words):
+        fired.append((CRISIS, "violence:hurts-me"))
+    if _LOCKED_IN.search(sentence) or (other and (_NOT_ALLOWED_OUT.search(sentence)
+                                                  or _NOT_LET_OUT.search(sentence))):
+        fired.append((CRISIS, "coercion:confined"))
+    if other and _TAKES_MONEY.search(sentence):
+        fired.append((CRISIS, "coercion:money"))
+    if other and has("violence") and has("throat") and "mijn" in words:
+        fired.append((CRISIS, "violence"))
+    if other and (has("knife") or has("gun")) and (has("victim") or has("throat")) and not has("kitchen"):
+        fired.append((CRISIS, "violence:weapon"))
+    if _BRUISES.search(sentence) and not has("accident"):
+        fired.append((CRISIS if other else CHECK_IN, "violence:bruises"))
+    if _NOT_ALLOWED_OUT.search(sentence) and not has("routine") and first_person:
+        fired.append((CHECK_IN, "coercion:not-allowed-out"))
     for reason, patterns in CHECK_IN_PATTERNS.items():
         if any(re.search(p, sentence) for p in patterns):
             fired.append((CHECK_IN, reason))
-    if first_person and not has("routine") and not has("kitchen") and (
+    if first_person and not has("routine") and not has("kitchen") and not has("household") and (
             has("pills") or has("knife") or has("rope") or has("jump") or has("overdose")):
         fired.append((CHECK_IN, "method-word"))
     if has("despair"):
@@ -440,6 +615,9 @@ START_OVER_COMMANDS = {
     "naar het menu", "terug naar het menu", "terug naar menu", "terug naar het hoofdmenu",
     "opnieuw", "begin opnieuw", "opnieuw beginnen", "start opnieuw", "opnieuw starten",
     "stop", "stoppen", "stop maar", "stop ermee", "ik wil stoppen",
+    # also a check-in phrasing of the net ("ik stop ermee"): as the whole message,
+    # wanting to stop is the way out of the conversation (nlu_data start_over)
+    "ik wil ermee stoppen", "ik wil er mee stoppen",
     "reset", "restart", "start over", "start again", "back to the menu",
 }
 # "menu" asks what the assistant can do (the intent contract: help); the help

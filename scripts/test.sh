@@ -5,7 +5,8 @@
 #   2. train the small test model (skipped when nothing changed)
 #   3. start an action server for the tests on 127.0.0.1:5056 (shared secret header)
 #   4. Rasa test stories (tests/test_*.yml) with --fail-on-prediction-errors
-#   5. pytest: unit, end-to-end (REST, channels) and headless-browser tests
+#   5. pytest: unit, end-to-end (REST, channels) and headless-browser tests, on
+#      ONTMOET_TEST_WORKERS parallel workers (pytest-xdist; default 2, 0 = none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false
@@ -57,4 +58,9 @@ $RASA test core --model tests/.models/test.tar.gz --stories tests/ \
   --out "$ONTMOET_VAR_DIR/story-results" --no-plot
 
 echo "==> pytest"
-.venv/bin/python -m pytest -q -rs -p no:cacheprovider "$@"
+# A test module stays on one worker, and all modules on the shared service form
+# one unit, slow units first (tests/conftest.py, pytest_collection_modifyitems).
+workers="${ONTMOET_TEST_WORKERS:-2}"
+parallel=()
+if [ "$workers" != 0 ]; then parallel=(-n "$workers" --dist loadgroup --no-loadscope-reorder); fi
+.venv/bin/python -m pytest -q -rs -p no:cacheprovider "${parallel[@]}" "$@"

@@ -21,6 +21,40 @@ VENV_BIN = Path(sys.executable).parent
 # CI and `make test` turn every skip into a failure (tests/required_services.py).
 pytest_plugins = ["tests.required_services", "pytester"]
 
+# Fixtures that start (or hand out) the session's shared service on the test model;
+# `safety_url` asks for it with request.getfixturevalue, so it is named here too.
+SHARED_SERVICE_FIXTURES = {"service", "safety_url"}
+SHARED_SERVICE_GROUP = "shared-service"
+
+
+def _xdist_group(item) -> str:
+    """The work unit of a test under `pytest -n N --dist loadgroup` (scripts/test.sh):
+    its module, so module-scoped services start once; every module that uses the
+    shared service one unit, so the service on the test model starts once too."""
+    if SHARED_SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return SHARED_SERVICE_GROUP
+    return item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under xdist: one xdist_group per work unit (see _xdist_group), and the slow
+    units first (those with a test on the model, then those with a browser), so the
+    quick unit tests fill up the workers at the end instead of one service start
+    running alone. xdist keeps this order with --no-loadscope-reorder."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    groups = {}
+    for item in items:
+        groups[item] = _xdist_group(item)
+        item.add_marker(pytest.mark.xdist_group(groups[item]))
+    weight: dict = {}
+    for item in items:
+        rank = 2 if item.get_closest_marker("model") else 1 if item.get_closest_marker("browser") else 0
+        group = groups[item]
+        weight[group] = max(weight.get(group, 0), rank + (3 if group == SHARED_SERVICE_GROUP else 0))
+    items.sort(key=lambda item: -weight[groups[item]])
+
 
 def free_port() -> int:
     with socket.socket() as sock:

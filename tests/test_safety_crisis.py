@@ -72,9 +72,12 @@ CRISIS_PHRASINGS += [
 # written by the engineer who then restructured the net into a model of
 # first-person danger, bot/safety.py) are tuning sets too: every phrasing of
 # every tuning set is asserted below (TUNING_SETS).
+# The seventh (crisis_untuned_7.yml) was measured blind on 2026-12-03 (15 of 18);
+# the net has not learned its three misses yet, so it is not asserted here: the
+# next change to the net must learn it and add it to TUNING_SETS.
 ROOT = Path(__file__).resolve().parent.parent
 TUNING_SETS = ["crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
-               "crisis_untuned_4.yml", "crisis_untuned_6.yml"]
+               "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml"]
 
 
 def _examples(name: str):
@@ -167,7 +170,98 @@ def test_the_net_generalises_by_its_rules(phrase, reason):
     assert signal.level == CRISIS and reason in signal.reasons, signal
 
 
+# Classes of phrasing, after the four misses of the lead's fifth set (a tuning set
+# since). Written by the `crisis2` engineer as NEW phrasings of each class, none a
+# copy of a miss: each names the rule that must fire. Tuning, not a blind measure.
+GENERALISATION = {
+    # (1) euphemisms of ending one's life ("vannacht stap ik eruit")
+    "euphemism": [
+        ("morgen stap ik er definitief uit", "expression"),
+        ("ik denk erover om eruit te stappen", "expression"),
+        ("ik zet er vanavond een punt achter", "expression"),
+        ("ik kap ermee, voorgoed", "expression"),
+        ("ik stop met alles", "expression"),
+        ("ik ga mezelf van kant maken", "expression"),
+        ("ik ben levensmoe", "expression"),
+        ("ik ga slapen en word nooit meer wakker", "expression"),
+        ("ik neem afscheid van iedereen", "expression"),
+        ("na vannacht ben ik er niet meer", "expression"),
+        ("ik ben er morgen niet meer", "expression"),
+        ("ik ben bang dat ik iets doms ga doen", "expression"),
+    ],
+    # (2) self-harm in any form of "mezelf iets (aan)doen / pijn doen / bewerken / krassen"
+    "self-harm": [
+        ("soms doe ik mezelf expres pijn", "self-harm"),
+        ("ik ben bang dat ik mezelf weer ga bewerken", "self-harm"),
+        ("ik kras mezelf met een schaar", "self-harm"),
+        ("ik heb mezelf gisteren weer iets aangedaan", "self-harm"),
+        ("ik brand mezelf met sigaretten", "self-harm"),
+        ("ik ga mzelf iets aan doen", "self-harm"),
+    ],
+    # (3) chat spelling and one-edit slips of long words ("ik wil mn leven beeindigen")
+    "chat spelling": [
+        ("k wil m'n leven beëindigen", "expression"),
+        ("ik wilt mijn leven beeindgen", "expression"),
+        ("k wil nie mr leve", "wish:not-live"),
+        ("ik wil me ophangn", "method:hang"),
+        ("ik ga mijn leven vannacht beeindigen", "expression"),
+    ],
+    # (4) methods with a place and waiting or going ("ik loop naar het spoor en wacht op de trein")
+    "method with a place": [
+        ("ik fiets naar de spoorlijn en ga op de rails liggen", "method:track+wait"),
+        ("ik wacht bij het spoor tot de trein komt", "method:track+wait"),
+        ("ik loop naar de maas en laat me erin vallen", "method:go-to-fall"),
+        ("ik ga vannacht de maas in", "method:go-to-fall"),
+        ("ik draai straks de gaskraan open", "method:gas"),
+        ("het touw ligt klaar op zolder", "method:rope"),
+        ("ik heb te veel pillen geslikt met drank", "method:overdose"),
+        ("ik heb net alles ingenomen wat ik had", "method:overdose"),
+        ("ik heb een pistool tegen mijn hoofd", "method:weapon"),
+    ],
+    # (5) violence and coercion at home beyond hitting
+    "violence at home": [
+        ("mijn man duwt me elke dag tegen de muur", "violence"),
+        ("ik heb blauwe plekken van mijn schoonzoon", "violence:bruises"),
+        ("mijn zoon sluit me op in mijn kamer", "coercion:confined"),
+        ("ik mag van mijn man niet naar buiten", "coercion:confined"),
+        ("mijn kleinzoon pakt elke week mijn pinpas af", "coercion:money"),
+        ("hij houdt een mes op mijn keel", "violence:weapon"),
+        ("iemand thuis doet me pijn", "violence:hurts-me"),
+        ("my husband pushes me and locks me in", "violence"),
+        ("my son takes my money and i am not allowed to go out", "coercion:money"),
+    ],
+    # a spot check of 13 fresh phrasings written after the five classes were built:
+    # 4 crisis, 1 check-in, 8 silent at first; these got the crisis reply after the
+    # net learned them (tuning since; docs/SAFETY.md)
+    "spot check": [
+        ("ik ga vannacht van de brug bij de sint servaas", "expression"),
+        ("mn vriend knijpt mijn keel dicht als hij boos is", "violence"),
+        ("ik heb een brief voor mijn kinderen geschreven voor als ik weg ben", "expression"),
+        ("ik drink vanavond de fles leeg met al mijn pillen erbij", "method:overdose"),
+        ("mijn dochter laat me niet meer alleen de deur uit en pakt mijn telefoon af", "coercion:confined"),
+        ("ik ben zo moe van alles ik wil slapen voor altijd", "expression"),
+        ("k ga mn eigen wat aandoen", "self-harm"),
+    ],
+}
+
+
+@pytest.mark.parametrize("cls, phrase, reason",
+                         [(c, p, r) for c, cases in GENERALISATION.items() for p, r in cases])
+def test_the_net_covers_each_class_of_phrasing(cls, phrase, reason):
+    signal = assess(phrase)
+    assert signal.level == CRISIS and reason in signal.reasons, (cls, signal)
+
+
+def test_no_generalisation_case_copies_a_tuning_phrasing():
+    tuned = {t.lower() for _, t in TUNING_PHRASINGS} | {p.lower() for p in CRISIS_PHRASINGS}
+    cases = {p.lower() for c in GENERALISATION.values() for p, _ in c}
+    assert not cases & tuned
+
+
 @pytest.mark.parametrize("phrase", [
+    "ik stop ermee", "ik kap ermee", "ik ben klaar met alles", "ik loop naar het spoor",
+    "ik heb overal blauwe plekken", "ik hou het niet meer vol en ik ga ervoor zorgen dat het stopt",
+    "ik wil er gewoon vanaf zijn, van alles",
     "ik ben het zat", "alles is zinloos", "ik heb pillen", "ik heb een mes", "ik wil springen",
     "ik ben bang voor mijn man", "het heeft allemaal geen zin meer", "i give up",
 ])

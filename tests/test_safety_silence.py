@@ -205,6 +205,32 @@ async def test_crisis_while_paused_and_rasa_unreachable_still_gets_the_helplines
     assert "ging iets mis" in texts(replies)  # never silence
 
 
+# One phrasing of each class the net learned after the fifth set (issue 14):
+# the paused and live paths read the same net (bot.safety), so they get the
+# helplines too.
+NEW_CLASSES = ["morgen stap ik er definitief uit", "ik ben bang dat ik mezelf weer ga bewerken",
+               "k wil m'n leven beëindigen", "ik wacht bij het spoor tot de trein komt",
+               "mijn zoon sluit me op in mijn kamer"]
+
+
+@pytest.mark.parametrize("phrase", NEW_CLASSES)
+async def test_the_new_classes_get_the_helplines_in_live_contact(world, phrase):
+    await start_live(world)
+    _, replies = await world.channel.handle(world.rasa, body(phrase))
+    assert_helplines(texts(replies))
+
+
+@pytest.mark.parametrize("phrase", NEW_CLASSES + ["ik stop ermee"])
+async def test_the_new_classes_get_the_helplines_while_paused_and_rasa_unreachable(world, phrase):
+    """"ik stop ermee" is only a check-in for the assistant; with no assistant
+    to ask the question, the channel gives the helplines."""
+    ref, _ = await start_live(world)
+    world.queue.close(ref, WEST)
+    world.processor.fail_saves = 5  # resuming fails
+    _, replies = await world.channel.handle(world.rasa, body(phrase))
+    assert_helplines(texts(replies))
+
+
 async def test_a_failed_resume_is_retried_and_surfaced_to_the_opbouwwerker(world):
     ref, pseudonym = await start_live(world)
     world.queue.end_live(ref, WEST)  # the dashboard's own resume failed meanwhile

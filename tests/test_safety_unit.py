@@ -72,6 +72,17 @@ def test_safety_net_turns_stop_into_start_over_in_a_form():
     assert message.get(INTENT)["name"] == "start_over"
 
 
+def test_wanting_to_stop_is_the_way_out_but_stopping_with_it_all_is_asked_about():
+    """"ermee stoppen" is a check-in phrasing of the net; as the whole message
+    "ik wil er mee stoppen" is the way out (a start_over training sentence)."""
+    message = _message("ik wil er mee stoppen", intent="start_over")
+    SafetyNet.process_one(message)
+    assert message.get(INTENT)["name"] == "start_over"
+    message = _message("ik stop ermee, met alles", intent="start_over")
+    SafetyNet.process_one(message)
+    assert message.get(INTENT)["name"] == "crisis"
+
+
 def test_safety_net_leaves_other_messages_alone():
     message = _message("ik woon in Malberg")
     SafetyNet.process_one(message)

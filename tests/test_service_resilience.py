@@ -2,7 +2,7 @@
 import httpx
 import pytest
 
-from tests.conftest import ServiceProcess, post_message, reply_text, require_test_model
+from tests.conftest import API_TOKEN, ServiceProcess, post_message, reply_text, require_test_model
 
 pytestmark = pytest.mark.model
 
@@ -104,18 +104,12 @@ def test_rasa_http_api_is_off_without_token(action_server_url, tmp_path):
         service.stop()
 
 
-def test_rasa_http_api_requires_its_token(action_server_url, tmp_path):
-    require_test_model()
-    service = ServiceProcess(
-        action_server_url, tmp_path, tmp_path / "tracker.db", ONTMOET_RASA_API_TOKEN="geheim-123"
-    ).start()
-    try:
-        url = f"{service.url}/conversations/x/tracker"
-        assert httpx.get(url, timeout=10).status_code == 401
-        assert httpx.get(url, params={"token": "fout"}, timeout=10).status_code == 401
-        assert httpx.get(url, params={"token": "geheim-123"}, timeout=10).status_code == 200
-    finally:
-        service.stop()
+def test_rasa_http_api_requires_its_token(service):
+    """The shared service runs with ONTMOET_RASA_API_TOKEN=API_TOKEN."""
+    url = f"{service.url}/conversations/x/tracker"
+    assert httpx.get(url, timeout=10).status_code == 401
+    assert httpx.get(url, params={"token": "fout"}, timeout=10).status_code == 401
+    assert httpx.get(url, params={"token": API_TOKEN}, timeout=10).status_code == 200
 
 
 def test_message_texts_do_not_reach_the_logs(service, chat):

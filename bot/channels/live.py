@@ -227,9 +227,11 @@ class LiveContact:
         """The assistant produced no reply. Resume a conversation left paused and
         run the message again (`rerun` returns True when it produced a reply).
         Returns what the channel must still send: () when the rerun answered,
-        else the crisis reply for a crisis message, else the kind fallback."""
+        else the crisis reply for a crisis message, else the kind fallback.
+        An uncertain signal (CHECK_IN: "ik stop ermee") gets the crisis reply
+        here too: the assistant that would ask the kind question is not there."""
         from bot.catalogue import text as catalogue_text
-        from bot.safety import is_crisis
+        from bot.safety import crisis_level
 
         agent = getattr(self.runtime, "agent", None)
         if agent is not None and getattr(agent, "processor", None) is not None:
@@ -244,7 +246,7 @@ class LiveContact:
                         return ()
             except Exception:
                 logger.exception("resuming a paused conversation failed for %s", pseudonym)
-        if is_crisis(text):
+        if crisis_level(text) is not None:
             self._count_crisis()
             try:  # the opbouwwerker of an open or recent request hears of it
                 await self.runtime.queue_async.flag_crisis(pseudonym)

@@ -3,6 +3,7 @@ real Sanic server (port 0) with channels registered the way Rasa does it."""
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -81,10 +82,13 @@ async def sanic_server(channels: List[Any], agent: ScriptedAgent):
     app.config.ACCESS_LOG = False
     register(channels, app, route="/webhooks/")
     app.ctx.agent = agent
-    server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True,
-                                      access_log=False)
+    # Sanic reads port=0 as its default 8000 (a clash between parallel runs); a socket
+    # bound by the OS to a free port cannot clash.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
     await server.startup()
-    port = server.server.sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
