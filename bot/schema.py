@@ -9,9 +9,9 @@ from sqlalchemy import MetaData
 def all_metadata() -> List[MetaData]:
     from bot.handoff.models import Base as HandoffBase
     from bot.insights.models import Base as InsightsBase
-    from bot.keys import metadata as KeysMetadata
     from knowledge.gaps import Base as GapsBase
     from knowledge.models import Base as KnowledgeBase
+    from ontmoet_core.keys import metadata as KeysMetadata
 
     return [KnowledgeBase.metadata, HandoffBase.metadata, KeysMetadata, InsightsBase.metadata,
             GapsBase.metadata]

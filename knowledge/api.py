@@ -318,7 +318,7 @@ class KnowledgeBase:
         self._buurten: Dict[str, BuurtInfo] = {}
         self._buurt_index = _NameIndex()
         self._place_index = _NameIndex()
-        from bot.db import make_session_factory
+        from ontmoet_core.db import make_session_factory
 
         self._sessions = make_session_factory(engine)
 
@@ -819,8 +819,8 @@ def bump_version(session) -> None:
 
 def sync_files(engine: Engine, dataset: Dataset):
     """Sync the data files into the database unless the same files were synced already."""
-    from bot.db import make_session_factory
     from knowledge.sync import sync_dataset
+    from ontmoet_core.db import make_session_factory
 
     session_factory = make_session_factory(engine)
     with session_factory() as session:
@@ -846,7 +846,7 @@ def open_knowledge(database_url: str, data_dir: Optional[Path] = None, include_d
     concurrent processes (migration and sync run under a lock). Raises
     KnowledgeError when a data file is invalid (nothing is written then).
     """
-    from bot.db import make_engine, upgrade_database
+    from ontmoet_core.db import make_engine, upgrade_database
 
     data_dir = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
     cache_key = (database_url, str(data_dir.resolve()), bool(include_demo))

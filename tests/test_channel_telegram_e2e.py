@@ -13,7 +13,7 @@ from telegram.ext import ExtBot
 from bot.channels.common import ButtonRegistry
 from bot.channels.stores import ResidentDirectory
 from bot.channels.telegram import SECRET_HEADER, TelegramInput, TelegramRateLimiter
-from bot.config import Settings
+from ontmoet_core.config import Settings
 from tests.fakes.harness import ScriptedAgent, fixture, sanic_server
 from tests.fakes.telegram_api import FakeTelegramApi
 

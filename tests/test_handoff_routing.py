@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from bot.config import PROJECT_ROOT, load_settings
 from bot.handoff.routing import (
     RecordingNotifier,
     RosterCache,
@@ -17,6 +16,7 @@ from bot.handoff.routing import (
     load_roster,
     parse_roster,
 )
+from ontmoet_core.config import PROJECT_ROOT, load_settings
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     ROSTER_DATA,
     _sqlite_template,

@@ -188,8 +188,8 @@ async def test_new_request_notification_has_no_reason_or_phone(queue):
 
 
 def test_the_resident_is_told_when_their_words_go_through_telegram(tmp_path, sqlite_url):  # noqa: F811
-    from bot.config import Settings
     from bot.handoff.runtime import HandoffRuntime
+    from ontmoet_core.config import Settings
     from tests.test_handoff_support import WEST
 
     for relay, says_telegram in ((False, False), (True, True)):

@@ -39,7 +39,7 @@ from bot.channels.common import (
     pseudonymise,
 )
 from bot.channels.erasure import default_eraser, is_erase_marker
-from bot.config import Settings, load_settings
+from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -65,7 +65,7 @@ from bot.channels.stores import (
     default_directory,
     make_dedup_store,
 )
-from bot.config import Settings, load_settings
+from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 

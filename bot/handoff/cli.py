@@ -24,7 +24,7 @@ import sys
 from datetime import timedelta
 from typing import List, Optional
 
-from bot.config import Settings, load_settings
+from ontmoet_core.config import Settings, load_settings
 
 
 def _json(data) -> None:
@@ -32,9 +32,9 @@ def _json(data) -> None:
 
 
 def _open(settings: Settings):
-    from bot.db import make_engine, upgrade_database
     from bot.handoff.queue import HandoffQueue
     from bot.handoff.routing import RosterCache
+    from ontmoet_core.db import make_engine, upgrade_database
 
     url = settings.database_url_resolved
     upgrade_database(url)

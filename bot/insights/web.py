@@ -26,9 +26,9 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from sanic import Blueprint, response
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
 from bot.handoff.texts import staff_text
 from bot.staff.dashboard import SESSION_COOKIE, add_security_headers
+from ontmoet_core.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
             if engine_factory is not None:
                 state["engine"] = engine_factory()
             else:
-                from bot.db import make_engine
+                from ontmoet_core.db import make_engine
 
                 state["engine"] = make_engine(settings.database_url_resolved)
         return state["engine"]

@@ -97,7 +97,7 @@ class StaffAccounts:
                  failure_window: timedelta = timedelta(minutes=15),
                  known_address_days: int = 30,
                  hasher: Optional[PasswordHasher] = None) -> None:
-        from bot.db import make_session_factory
+        from ontmoet_core.db import make_session_factory
 
         self.engine = engine
         self._sessions = make_session_factory(engine)

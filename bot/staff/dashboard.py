@@ -28,7 +28,6 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
 
-from bot.config import Settings
 from bot.handoff.models import CONTACT_CHAT, IN_CONTACT, OPGEPAKT, STATUSES
 from bot.handoff.queue import (
     ActionResult,
@@ -43,6 +42,7 @@ from bot.handoff.queue import (
 from bot.handoff.routing import RosterCache
 from bot.handoff.texts import describe_contact, staff_text
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
+from ontmoet_core.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -452,7 +452,7 @@ def main(argv=None) -> None:  # pragma: no cover - exercised by the browser test
     """Serve only the dashboard: `python -m bot.staff.dashboard [--port 8010]`."""
     import argparse
 
-    from bot.config import load_settings
+    from ontmoet_core.config import load_settings
 
     parser = argparse.ArgumentParser(description="the staff dashboard on its own")
     parser.add_argument("--host", default=None)
