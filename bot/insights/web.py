@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sqlalchemy.engine import Engine
 
 from bot.handoff.texts import staff_text
-from bot.staff.dashboard import SESSION_COOKIE, add_security_headers
+from bot.staff.pages import SESSION_COOKIE, add_security_headers
 from ontmoet_core.config import Settings
 
 logger = logging.getLogger(__name__)

@@ -1,1 +1,2 @@
-"""The opbouwwerkers' side on the web: accounts (accounts.py) and the dashboard (dashboard.py)."""
+"""The opbouwwerkers' side on the web: accounts (accounts.py), the dashboard (dashboard.py)
+and what all staff pages share (pages.py)."""

@@ -42,12 +42,12 @@ from bot.handoff.queue import (
 from bot.handoff.routing import RosterCache
 from bot.handoff.texts import describe_contact, staff_text
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
+from bot.staff.pages import SESSION_COOKIE, add_security_headers
 from ontmoet_core.config import Settings
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).with_name("templates")
-SESSION_COOKIE = "ontmoet_staff"
 LOGIN_CSRF_COOKIE = "ontmoet_login_csrf"
 STATUS_OPTIONS = [("open", "open (nieuw, opgepakt, in contact)")] + [(s, s) for s in STATUSES] + [
     ("alle", "alle")]
@@ -103,18 +103,6 @@ async def directory_relay_sender(relay: Relay) -> bool:
     except Exception:
         logger.exception("delivering a reply for %s failed", relay.reference)
         return False
-
-
-def add_security_headers(resp) -> None:
-    """The headers of every staff page (dashboard and insights): not cached, not
-    framed, no scripts, nothing loaded from elsewhere."""
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'")
 
 
 def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_proxies: int) -> str:
