@@ -15,8 +15,6 @@ the Telegram user ids in this file get queue data from the bot.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Protocol, Tuple
@@ -25,6 +23,7 @@ import yaml
 
 from bot.handoff.models import ROLE_COORDINATOR, ROLE_OPBOUWWERKER, ROLES
 from bot.handoff.texts import staff_text
+from knowledge.textnorm import compact
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +33,9 @@ class RosterError(ValueError):
 
 
 def normalise_area(name: Optional[str]) -> str:
-    """Compare area names loosely: "Zuid-West", "zuidwest" and "Zuid West" match."""
-    if not name:
-        return ""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.casefold())
+    """Compare area names loosely: "Zuid-West", "zuidwest" and "Zuid West" match
+    (the knowledge base's normalised form without spaces)."""
+    return compact(str(name)) if name else ""
 
 
 @dataclass(frozen=True)
