@@ -376,9 +376,9 @@ async def test_crisis_in_live_contact_gets_the_helplines_on_whatsapp(graph, tmp_
     """Issue 15.1: Rasa is paused during live contact, so the channel answers a
     crisis message itself, at once, and alerts the opbouwwerker (no text)."""
     from bot.handoff.queue import HandoffQueue
-    from bot.handoff.routing import RecordingNotifier
     from bot.handoff.runtime import HandoffRuntime
     from ontmoet_core.db import make_engine
+    from tests.fakes.notifier import RecordingNotifier
     from tests.test_handoff_support import WEST, write_roster
 
     channel, agent = make_channel(graph, tmp_path), ScriptedAgent()

@@ -7,7 +7,6 @@ import pytest
 import yaml
 
 from bot.handoff.routing import (
-    RecordingNotifier,
     RosterCache,
     RosterError,
     announce_escalations,
@@ -17,6 +16,7 @@ from bot.handoff.routing import (
     parse_roster,
 )
 from ontmoet_core.config import PROJECT_ROOT, load_settings
+from tests.fakes.notifier import RecordingNotifier
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     ROSTER_DATA,
     _sqlite_template,

@@ -174,7 +174,8 @@ def test_telegram_carries_reference_buurt_and_link_only(queue):
 
 
 async def test_new_request_notification_has_no_reason_or_phone(queue):
-    from bot.handoff.routing import RecordingNotifier, announce_escalations, announce_new_request
+    from bot.handoff.routing import announce_escalations, announce_new_request
+    from tests.fakes.notifier import RecordingNotifier
 
     view = new_request(queue, contact_method="telefoon", contact_phone="0612345678",
                        channel_address=None, reason="Mijn buurman slaat mij")

@@ -18,11 +18,11 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.routing import RecordingNotifier
 from bot.handoff.runtime import HandoffRuntime
 from bot.privacy import PHONE_REDACTED, redact_phone_numbers, scrub_phone_numbers
 from ontmoet_core.config import PROJECT_ROOT, Settings
 from ontmoet_core.db import make_engine
+from tests.fakes.notifier import RecordingNotifier
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     Clock,
     _sqlite_template,

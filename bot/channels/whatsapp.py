@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
 import httpx
+from cachetools import TTLCache
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -451,7 +452,6 @@ class GraphClient:
         self.max_delay = max_delay
         self._pair = Gcra(pair_period, pair_burst, clock)
         self._sleep = sleep
-        self.waits: List[float] = []  # delays applied (back-off and pair limit)
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -465,7 +465,6 @@ class GraphClient:
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
-            self.waits.append(seconds)
             await self._sleep(seconds)
 
     def _backoff(self, attempt: int, retry_after: Optional[float]) -> float:
@@ -578,7 +577,8 @@ class WhatsAppInput(InputChannel):
         self._app = None
         self.rate_limiter = SenderRateLimiter(self.settings.rate_limit_per_minute)
         self._key: Optional[bytes] = None
-        self._pages: Dict[str, Paged] = {}
+        # the rest of a long list per resident: as long as its buttons live, for at most 10,000
+        self._pages: "TTLCache[str, Paged]" = TTLCache(10_000, self.registry.ttl_seconds, timer=clock)
         self.directory.register_sender(CHANNEL, self._send_to_address)
 
     @classmethod

@@ -10,7 +10,7 @@ the Telegram user ids in this file get queue data from the bot.
     await announce_new_request(view, roster, notifier)
 
 `Notifier` is the interface channels implement (`async notify(staff, text)`);
-`RecordingNotifier` keeps messages in memory (tests), `LoggingNotifier` only logs.
+`LoggingNotifier` only logs (tests use tests/fakes/notifier.py).
 """
 from __future__ import annotations
 
@@ -234,19 +234,6 @@ def load_buurt_stadsdelen(knowledge_dir: Path) -> Dict[str, str]:
 # --------------------------------------------------------------------------
 class Notifier(Protocol):
     async def notify(self, staff: StaffMember, text: str) -> None: ...
-
-
-@dataclass
-class RecordingNotifier:
-    """Keeps every notification in memory: [(username, text), ...]."""
-
-    sent: List[Tuple[str, str]] = field(default_factory=list)
-
-    async def notify(self, staff: StaffMember, text: str) -> None:
-        self.sent.append((staff.username, text))
-
-    def to(self, username: str) -> List[str]:
-        return [text for user, text in self.sent if user == username]
 
 
 class LoggingNotifier:
