@@ -30,6 +30,7 @@ from knowledge.records import Dataset
 from knowledge.textnorm import close_enough, closest_name, normalize
 from knowledge.when import TZ
 from knowledge.when import resolve_when as _resolve_when
+from ontmoet_core.db import make_engine, make_session_factory, upgrade_database
 
 logger = logging.getLogger(__name__)
 
@@ -303,8 +304,6 @@ class KnowledgeBase:
         self._buurten: Dict[str, BuurtInfo] = {}
         self._buurt_index = _NameIndex()
         self._place_index = _NameIndex()
-        from ontmoet_core.db import make_session_factory
-
         self._sessions = make_session_factory(engine)
 
     # ----------------------------------------------------------------- caching
@@ -831,8 +830,6 @@ def open_knowledge(database_url: str, data_dir: Optional[Path] = None, include_d
     concurrent processes (migration and sync run under a lock). Raises
     KnowledgeError when a data file is invalid (nothing is written then).
     """
-    from ontmoet_core.db import make_engine, upgrade_database
-
     data_dir = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
     cache_key = (database_url, str(data_dir.resolve()), bool(include_demo))
     with _CACHE_LOCK:
