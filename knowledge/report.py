@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -64,6 +65,9 @@ def _gap_lookup(gap_counts: Optional[Mapping[str, int]]):
     return lookup
 
 
+_DATED_PAGE = re.compile(r"https?://\S+ \(read \d{4}-\d{2}-\d{2}\)")
+
+
 def _age(read: Optional[date], today: date) -> Optional[int]:
     return (today - read).days if read else None
 
@@ -112,7 +116,8 @@ def buurt_rows(dataset: Dataset, today: date, gaps=None) -> List[ReportRow]:
         values = page.values if page else {}
         known, missing, sources = [], [], []
         centroid = buurt.centroid_source or ""
-        if page and "point" in values:
+        if (page and "point" in values) or _DATED_PAGE.search(centroid):
+            # sources.yml, or a page with its address and date named in geo.yml
             known.append("point (page)")
         elif centroid.startswith("project"):
             missing.append("point (estimate only)")

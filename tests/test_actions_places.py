@@ -314,6 +314,21 @@ def test_place_details_name_the_page_they_come_from(kb):
     assert said["utter_place_details"]["address"] == "weet ik niet"
 
 
+@pytest.mark.parametrize("name, publisher, site", [
+    ("Haarderhof", "de website van Gemeenschapshuis HaarderHof", "https://stichtinghaarderhof.nl"),
+    ("Aen de Wan", "de website van Ontmoetingscentrum Aen de Wan", "https://aendewan.nl"),
+])
+def test_a_house_with_its_own_website_is_named_as_the_source(kb, name, publisher, site):
+    messages, _ = run(place_actions.ActionPlaceDetails(),
+                      tracker({}, name.lower(), "ask_place_details", [{"entity": "place", "value": name}]))
+    said = {m["response"]: m for m in messages}
+    assert said["utter_place_details_contact"]["contact"] == site
+    assert said["utter_place_details_source"]["publisher"] == publisher
+    assert said["utter_place_details_source"]["read"] == "3-12-2026"
+    assert said["utter_place_details"]["address"] == "weet ik niet"
+    assert "utter_place_details_missing" in said
+
+
 def test_a_place_without_a_page_names_no_source(kb):
     messages, _ = run(place_actions.ActionPlaceDetails(),
                       tracker({}, "ruweel", "ask_place_details", [{"entity": "place", "value": "Ruweel"}]))

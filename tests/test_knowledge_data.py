@@ -112,18 +112,27 @@ def test_every_buurt_of_the_map_and_table_is_present_with_a_stadsdeel(kb):
         assert buurt.source.startswith("seed"), buurt.name
 
 
-def test_stadsdeel_follows_table_72_and_others_say_they_were_assigned(kb):
+def test_stadsdeel_follows_table_72_and_others_a_dated_public_page(kb):
     for buurt in kb.buurten():
         if buurt.name in TABLE_72:
             assert buurt.stadsdeel == TABLE_72[buurt.name], buurt.name
             assert buurt.stadsdeel_source.startswith("seed: 7.2")
             assert buurt.verified
         else:
-            # a public page that names the stadsdeel (with its address and date read), or the project
-            assert buurt.stadsdeel_source.startswith(("project:", "page: https://")), buurt.name
-            if buurt.stadsdeel_source.startswith("page:"):
-                assert "(read 20" in buurt.stadsdeel_source, buurt.name
+            # no stadsdeel chosen by the project is left: a public page names it, with its date read
+            assert buurt.stadsdeel_source.startswith("page: https://"), buurt.name
+            assert "(read 20" in buurt.stadsdeel_source, buurt.name
+            # the page's list for that stadsdeel names the buurt
+            listed = buurt.stadsdeel_source.split(f"stadsdeel {buurt.stadsdeel} = ", 1)[-1]
+            assert buurt.name in listed.replace("St. Pieter", "Sint Pieter"), buurt.name
             assert not buurt.verified
+
+
+def test_the_municipality_places_three_buurten_elsewhere_than_the_project_guessed(kb):
+    # Thuis in Maastricht, "Gebiedsgericht werken" (13 October 2022): the project had Oost, Oost, West
+    moved = ("Meerssenhoven", "Vroendaal", "Malpertuis")
+    assert {b.name: b.stadsdeel for b in kb.buurten() if b.name in moved} == {
+        "Meerssenhoven": "Noord", "Vroendaal": "Zuid", "Malpertuis": "Noord-West"}
 
 
 def test_every_record_in_the_database_has_a_source(kb):

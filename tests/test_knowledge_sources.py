@@ -1,6 +1,7 @@
 """knowledge/data/sources.yml: facts from public pages, each with the page and the date read (issue 16)."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -32,23 +33,23 @@ def test_every_sourced_fact_has_a_page_and_the_date_read():
 
 def test_a_sourced_point_and_postcodes_replace_the_estimates(tmp_path):
     before = load_dataset(DATA)
-    estimated = {row[0] for row in before.postcodes if row[1] == "malpertuis"}
+    estimated = {row[0] for row in before.postcodes if row[1] == "frontenkwartier"}
     assert estimated and all(
-        row[2].startswith("project") for row in before.postcodes if row[1] == "malpertuis"
+        row[2].startswith("project") for row in before.postcodes if row[1] == "frontenkwartier"
     )
-    data = data_copy(tmp_path, {"buurten": {"Malpertuis": {
-        "url": "https://example.org/malpertuis", "publisher": "Testbron", "read": "2026-11-30",
-        "point": [50.8601, 5.6655], "postcodes": ["6215", "6216"]}}})
+    data = data_copy(tmp_path, {"buurten": {"Frontenkwartier": {
+        "url": "https://example.org/fronten", "publisher": "Testbron", "read": "2026-11-30",
+        "point": [50.8601, 5.6855], "postcodes": ["6215", "6216"]}}})
     after = load_dataset(data)
-    buurt = after.buurt_by_key["malpertuis"]
-    assert (buurt.lat, buurt.lon) == (50.8601, 5.6655)
-    assert "https://example.org/malpertuis" in buurt.centroid_source and "2026-11-30" in buurt.centroid_source
-    rows = sorted(row for row in after.postcodes if row[1] == "malpertuis")
+    buurt = after.buurt_by_key["frontenkwartier"]
+    assert (buurt.lat, buurt.lon) == (50.8601, 5.6855)
+    assert "https://example.org/fronten" in buurt.centroid_source and "2026-11-30" in buurt.centroid_source
+    rows = sorted(row for row in after.postcodes if row[1] == "frontenkwartier")
     assert [row[0] for row in rows] == ["6215", "6216"]
-    assert all("https://example.org/malpertuis" in row[2] for row in rows), "no estimate left for the buurt"
+    assert all("https://example.org/fronten" in row[2] for row in rows), "no estimate left for the buurt"
     # other buurten keep their rows
-    assert {r for r in before.postcodes if r[1] == "vroendaal"} == {
-        r for r in after.postcodes if r[1] == "vroendaal"
+    assert {r for r in before.postcodes if r[1] == "lanakerveld"} == {
+        r for r in after.postcodes if r[1] == "lanakerveld"
     }
 
 
@@ -98,3 +99,54 @@ def test_unknown_buurt_or_place_is_rejected(tmp_path):
         load_dataset(data)
     text = "\n".join(info.value.problems)
     assert "unknown buurt 'Atlantis'" in text and "unknown place key 'nergens'" in text
+
+
+def _degrees(written: str):
+    """(lat, lon) from the coordinates as a page writes them: degrees, minutes and perhaps
+    seconds, in any of the notations of the stored pages ("50°51'29\"NB", "50° 50′ 51″ nord",
+    "50 ° 49 '48' 'Nord", "{{coord|50|54|N|5|42|E}}")."""
+    numbers = [float(n.replace(",", ".")) for n in re.findall(r"\d+(?:[.,]\d+)?", written.split(" / ")[0])]
+    if len(numbers) not in (4, 6):
+        raise ValueError(written)
+    half = len(numbers) // 2
+    return tuple(sum(v / 60 ** i for i, v in enumerate(numbers[k * half:(k + 1) * half])) for k in (0, 1))
+
+
+def test_every_sourced_point_is_the_point_its_page_writes():
+    doc = yaml.safe_load((DATA / "sources.yml").read_text(encoding="utf-8"))
+    checked = 0
+    for name, entry in doc["buurten"].items():
+        if "point" not in entry:
+            continue
+        assert entry.get("point_as_written"), f"{name}: say how the page writes the point"
+        lat, lon = _degrees(entry["point_as_written"])
+        assert abs(lat - entry["point"][0]) < 2e-4 and abs(lon - entry["point"][1]) < 2e-4, name
+        checked += 1
+    assert checked >= 36  # Pottenberg's point is in geo.yml
+
+
+def test_no_estimate_is_left_where_a_page_gives_the_fact():
+    dataset = load_dataset(DATA)
+    for key, facts in dataset.buurt_sources.items():
+        buurt = dataset.buurt_by_key[key]
+        assert facts.url.startswith("https://") and facts.read, key
+        if "point" in facts.values:
+            assert (buurt.lat, buurt.lon) == facts.values["point"], key
+            assert facts.url in buurt.centroid_source and not buurt.centroid_source.startswith("project"), key
+        if "postcodes" in facts.values:
+            rows = [row for row in dataset.postcodes if row[1] == key]
+            assert sorted(row[0] for row in rows) == sorted(facts.values["postcodes"]), key
+            assert all(facts.url in row[2] for row in rows), f"{key}: an estimated postcode is left"
+    for buurt in dataset.buurten:
+        assert not buurt.stadsdeel_source.startswith("project"), buurt.name
+
+
+def test_the_houses_with_their_own_website_say_so():
+    dataset = load_dataset(DATA)
+    for key, site in (("gemeenschapshuis-haarderhof", "https://stichtinghaarderhof.nl"),
+                      ("ontmoetingscentrum-aen-de-wan", "https://aendewan.nl"),
+                      ("gemeenschapshuis-amyerhoof", "https://amyerhoof.nl")):
+        facts = dataset.place_sources[key]
+        place = next(p for p in dataset.seed.places if p.key == key)
+        assert facts.url.startswith(site) and facts.publisher.startswith("de website van"), key
+        assert place.url == site and place.address is None, "no address: the page does not give one"
