@@ -22,6 +22,7 @@ import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
+from cachetools import TTLCache
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -55,7 +56,7 @@ from bot.channels.whatsapp.parse import (
     verify_signature,
     verify_subscription,
 )
-from bot.config import Settings, load_settings
+from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,8 @@ class WhatsAppInput(InputChannel):
         self._app = None
         self.rate_limiter = SenderRateLimiter(self.settings.rate_limit_per_minute)
         self.pipeline = ResidentPipeline(self, clock=clock)
-        self._pages: Dict[str, Paged] = {}
+        # the rest of a long list per resident: as long as its buttons live, for at most 10,000
+        self._pages: "TTLCache[str, Paged]" = TTLCache(10_000, self.registry.ttl_seconds, timer=clock)
         self.directory.register_sender(CHANNEL, self._send_to_address)
 
     @classmethod
