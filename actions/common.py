@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.config import Settings, load_settings
+from ontmoet_core.config import Settings, load_settings
 
 
 @lru_cache(maxsize=1)

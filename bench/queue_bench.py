@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from bench.common import load_average, write_result
-from bot.db import throwaway_postgres
+from tests.postgres import throwaway_postgres
 
 
 def count_outcomes(created: List[str], wins: List[tuple], final_owner: Dict[str, str]) -> Dict[str, int]:
@@ -64,9 +64,9 @@ def _threads(n: int, target) -> float:
 
 
 def run(url: str, requests: int, claimers: int, producers: int = 8) -> Dict[str, object]:
-    from bot.db import make_engine, upgrade_database
     from bot.handoff.queue import HandoffQueue
     from bot.handoff.routing import StaffMember
+    from ontmoet_core.db import make_engine, upgrade_database
 
     upgrade_database(url)
     created: List[str] = []

@@ -10,7 +10,7 @@ What `rasa run actions` does (rasa_sdk's app with our `actions` package), plus:
   service sends the header (bot/endpoints.py, Rasa's EndpointConfig `headers`).
   The secret is ONTMOET_ACTION_SERVER_SECRET, or var/action_server.secret
   (created on first use, shared by `make run` through the var dir); production
-  refuses to start without a strong one (bot/keys.py).
+  refuses to start without a strong one (ontmoet_core/keys.py).
 * no CORS headers (rasa_sdk allows every origin by default): a web page in a
   resident's browser cannot call the action server.
 * listens on 127.0.0.1 unless SANIC_HOST says otherwise.
@@ -23,7 +23,7 @@ import logging
 import os
 from typing import List, Optional
 
-from bot.config import Settings, load_settings
+from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ reply, or a backing that does not hold:
                           claim (PATH: dotted keys, `name=value` picks a list
                           item, e.g. topics.key=budget.text; for a CSV: a row
                           whose first column is the value)
-    setting:FIELD         a field of bot.config.Settings decides whether the reply
+    setting:FIELD         a field of ontmoet_core.config.Settings decides whether the reply
                           is said (the reply key is chosen in bot/handoff/promises.py
                           or bot/handoff/promises.person_offer_key)
     staff_file:demo       said only while the staff file is demo (a trial)
@@ -154,7 +154,7 @@ def backing_problem(backing: str, says: str, reply_key: str) -> Optional[str]:
             return f"nothing at {path!r} in {file_name}"
         return None if _norm(says) in _norm(value) else f"{file_name}#{path} does not say {says!r}"
     if kind == "setting":
-        from bot.config import ENV_VARS, Settings
+        from ontmoet_core.config import ENV_VARS, Settings
 
         if ref not in Settings.__dataclass_fields__ or ref not in ENV_VARS.values():
             return f"{ref!r} is not a setting"

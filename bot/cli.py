@@ -15,20 +15,20 @@ import logging
 import sys
 from typing import List, Optional
 
-from bot.config import load_settings
+from ontmoet_core.config import load_settings
 
 # Feature packages that add their own sub-commands through `register(subparsers)`.
 _SUBCOMMAND_MODULES = ("knowledge.cli", "bot.handoff.cli", "bot.privacy", "bot.insights.cli")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from bot.db import upgrade_database
+    from ontmoet_core.db import upgrade_database
 
     settings = load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     settings.pseudonym_key_bytes()  # creates var/pseudonym.key on first run
     upgrade_database(settings.database_url_resolved)
-    from bot.keys import check_settings
+    from ontmoet_core.keys import check_settings
 
     check_settings(settings)  # production: strong secrets; one pseudonym key for all replicas
     from knowledge import open_knowledge

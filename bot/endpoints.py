@@ -2,7 +2,7 @@
 
 `endpoints.yml` in the project root keeps the same defaults for Rasa's own CLI
 (`rasa shell`, `rasa test`); the running service uses this module so that all
-configuration comes from bot/config.py.
+configuration comes from ontmoet_core/config.py.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import make_url
 
-from bot.config import Settings
+from ontmoet_core.config import Settings
 
 
 class TimedEndpointConfig(EndpointConfig):

@@ -22,8 +22,8 @@ from typing import Dict, Optional
 
 from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
-from bot.config import Settings, load_settings
-from bot.db import make_engine
+from ontmoet_core.config import Settings, load_settings
+from ontmoet_core.db import make_engine
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ import fcntl
 import json
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import yaml
+
+from knowledge.textnorm import strip_accents
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +54,12 @@ def helpline_values() -> Dict[str, str]:
 
 # --- text normalisation -----------------------------------------------------
 def normalise(text: str) -> str:
-    """Lower case, no accents, letters/digits/spaces only, runs of 3+ letters to 2."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    """Lower case, no accents, letters/digits/spaces only, runs of 3+ letters to 2.
+
+    Not knowledge.textnorm.normalize: the safety net keeps apostrophes ("m'n
+    leven") and squeezes stretched letters ("dooood"); only the accents are
+    dropped the same way."""
+    text = strip_accents(text or "").lower()
     text = text.replace("\u2019", "'")
     text = re.sub(r"[^\w\s']", " ", text)
     text = re.sub(r"(\w)\1{2,}", r"\1\1", text)

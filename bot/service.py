@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import List, Optional
 
-from bot.config import Settings, load_settings
+from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     from bot.endpoints import build_endpoints
 
     settings = settings or load_settings()
-    from bot.keys import check_settings
+    from ontmoet_core.keys import check_settings
 
     check_settings(settings)  # fail fast: weak secrets, another replica's pseudonym key
     model = model_path or latest_model(settings.model_path)

@@ -27,9 +27,10 @@ from sqlalchemy.engine import Engine
 from knowledge import models as m
 from knowledge.datafiles import DEFAULT_DATA_DIR, activity_kinds, load_dataset
 from knowledge.records import Dataset
-from knowledge.textnorm import normalize
+from knowledge.textnorm import close_enough, closest_name, normalize
 from knowledge.when import TZ
 from knowledge.when import resolve_when as _resolve_when
+from ontmoet_core.db import make_engine, make_session_factory, upgrade_database
 
 logger = logging.getLogger(__name__)
 
@@ -274,31 +275,16 @@ class _NameIndex:
                 hits = self.exact.get(gram) or self.compact.get(gram.replace(" ", ""))
                 if hits:
                     return hits[0][0], hits[0][1], 95.0
-        from rapidfuzz import fuzz, process
-
-        choices = list(self.exact)
-        best = None
-        from rapidfuzz.distance import DamerauLevenshtein
-
-        def scorer(a, b, **_kw):
-            return max(fuzz.ratio(a, b), 100.0 * DamerauLevenshtein.normalized_similarity(a, b))
-
         candidates = [norm] if len(words) <= 4 else []
         for size in range(min(4, len(words)), 0, -1):
             for i in range(len(words) - size + 1):
                 gram = " ".join(words[i:i + size])
                 if len(gram) >= 4 and gram != norm:
                     candidates.append(gram)
-        for probe in candidates:
-            found = process.extractOne(probe, choices, scorer=scorer, score_cutoff=min_score)
-            if found and (best is None or found[1] > best[1]):
-                best = found
-        if best is None:
+        best = closest_name(candidates, list(self.exact), min_score)
+        if best is None or not close_enough(*best):
             return None
         hits = self.exact[best[0]]
-        # a short probe matching a short alias needs a very close match
-        if len(best[0]) <= 5 and best[1] < 90:
-            return None
         return hits[0][0], hits[0][1], float(best[1])
 
 
@@ -318,8 +304,6 @@ class KnowledgeBase:
         self._buurten: Dict[str, BuurtInfo] = {}
         self._buurt_index = _NameIndex()
         self._place_index = _NameIndex()
-        from bot.db import make_session_factory
-
         self._sessions = make_session_factory(engine)
 
     # ----------------------------------------------------------------- caching
@@ -819,8 +803,8 @@ def bump_version(session) -> None:
 
 def sync_files(engine: Engine, dataset: Dataset):
     """Sync the data files into the database unless the same files were synced already."""
-    from bot.db import make_session_factory
     from knowledge.sync import sync_dataset
+    from ontmoet_core.db import make_session_factory
 
     session_factory = make_session_factory(engine)
     with session_factory() as session:
@@ -846,8 +830,6 @@ def open_knowledge(database_url: str, data_dir: Optional[Path] = None, include_d
     concurrent processes (migration and sync run under a lock). Raises
     KnowledgeError when a data file is invalid (nothing is written then).
     """
-    from bot.db import make_engine, upgrade_database
-
     data_dir = Path(data_dir) if data_dir else DEFAULT_DATA_DIR
     cache_key = (database_url, str(data_dir.resolve()), bool(include_demo))
     with _CACHE_LOCK:

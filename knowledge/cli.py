@@ -15,7 +15,7 @@
                                        per place and buurt: what is known, from which
                                        source, how old, what is missing
 
-Settings (database, data dir, demo data) come from bot.config (ONTMOET_* variables).
+Settings (database, data dir, demo data) come from ontmoet_core.config (ONTMOET_* variables).
 Exit codes: 0 ok, 1 invalid data/import file (errors printed), 2 usage.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Dict, List, Optional
 
 
 def _settings():
-    from bot.config import load_settings
+    from ontmoet_core.config import load_settings
 
     return load_settings()
 
@@ -176,8 +176,8 @@ def _gap_totals():
     place and per buurt, for the report's gaps column; None without a database."""
     from sqlalchemy import inspect
 
-    from bot.db import make_engine
     from knowledge.gaps import KnowledgeGap, gap_counts, totals
+    from ontmoet_core.db import make_engine
 
     engine = make_engine(_settings().database_url_resolved)
     try:

@@ -4,12 +4,20 @@
 `normalize("Belvédère")` -> "belvedere"; `normalize("Dousberg-Hazendans")` ->
 "dousberg hazendans". Matching compares normalised forms, plus a form without
 spaces ("wittevrouwen veld" == "wittevrouwenveld").
+
+The one fuzzy matcher for names (the knowledge base's `resolve_buurt` and the
+NLU gazetteer both use it): `closest_name` finds the known name nearest to what
+a resident typed ("mariaberch" -> "mariaberg"), `close_enough` rejects a loose
+match on a short name.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable, List
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 _APOSTROPHES = "'’‘`´ʼ"
 _ABBREVIATIONS = {
@@ -82,6 +90,33 @@ def written_variants(name: str) -> List[str]:
         if match and len(match.group(2)) >= 4:
             add(match.group(2))
     return out
+
+
+SHORT_NAME_CHARS = 5  # a name this short ...
+SHORT_NAME_MIN_SCORE = 90.0  # ... needs at least this score: "heer" is not "heel"
+
+
+def name_similarity(a: str, b: str, **_kwargs) -> float:
+    """0-100: the better of rapidfuzz's ratio and the Damerau-Levenshtein
+    similarity (two swapped letters are one slip, not two)."""
+    return max(fuzz.ratio(a, b), 100.0 * DamerauLevenshtein.normalized_similarity(a, b))
+
+
+def closest_name(probes: Iterable[str], names: Sequence[str],
+                 min_score: float) -> Optional[Tuple[str, float]]:
+    """(name, score) of the name in `names` most like one of `probes` (all
+    normalised), scoring at least `min_score`; None when there is none."""
+    best: Optional[Tuple[str, float]] = None
+    for probe in probes:
+        hit = process.extractOne(probe, names, scorer=name_similarity, score_cutoff=min_score)
+        if hit and (best is None or hit[1] > best[1]):
+            best = (str(hit[0]), float(hit[1]))
+    return best
+
+
+def close_enough(name: str, score: float) -> bool:
+    """False for a loose match on a short name (those need a very close match)."""
+    return len(name) > SHORT_NAME_CHARS or score >= SHORT_NAME_MIN_SCORE
 
 
 def dedupe(values: Iterable[str]) -> List[str]:

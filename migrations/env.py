@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.config import load_settings
-from bot.db import make_engine
 from bot.schema import all_metadata
+from ontmoet_core.config import load_settings
+from ontmoet_core.db import make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or load_settings().database_url_resolved

@@ -190,8 +190,8 @@ def require_test_model() -> None:
 def handoff_stack(var_dir: Path, **env):
     """An action server and a service on the test model sharing one var dir and
     one tracker store (both get `env`); yields (service, queue, tracker URL)."""
-    from bot.config import load_settings
     from bot.handoff.queue import HandoffQueue
+    from ontmoet_core.config import load_settings
 
     require_test_model()
     tracker_url = f"sqlite:///{var_dir / 'tracker.db'}"

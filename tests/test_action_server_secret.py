@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from bot.action_server import SECRET_HEADER, build_action_app, secret_matches
-from bot.config import load_settings
 from bot.endpoints import build_endpoints
-from bot.keys import SecretError
+from ontmoet_core.config import load_settings
+from ontmoet_core.keys import SecretError
 
 SECRET = "een-gedeeld-geheim-voor-de-test-0123456789"
 CALL = {"next_action": "action_submit_delete_my_data", "sender_id": "re-x",

@@ -10,8 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.places as place_actions
-from knowledge.testing import fresh_kb
 from knowledge.when import TZ
+from tests.knowledge_helpers import fresh_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = {"responses": yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]}

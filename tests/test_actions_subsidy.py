@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.subsidy as subsidy_actions
-from knowledge.testing import fresh_kb
+from tests.knowledge_helpers import fresh_kb
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,8 @@ import pytest
 import yaml
 
 from bot.channels.whatsapp.parse import signature_for
-from bot.config import load_settings
 from bot.handoff.queue import HandoffQueue
+from ontmoet_core.config import load_settings
 from tests.conftest import ActionServer, ServiceProcess, require_test_model
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.harness import fixture

@@ -15,7 +15,7 @@ from bot.channels.stores import ResidentDirectory
 from bot.channels.telegram.channel import TelegramInput
 from bot.channels.telegram.client import TelegramRateLimiter
 from bot.channels.telegram.parse import SECRET_HEADER
-from bot.config import Settings
+from ontmoet_core.config import Settings
 from tests.fakes.harness import ScriptedAgent, fixture, sanic_server
 from tests.fakes.telegram_api import FakeTelegramApi
 

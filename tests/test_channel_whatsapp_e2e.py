@@ -14,7 +14,7 @@ from bot.channels.stores import MemoryDedupStore, ResidentAddress, ResidentDirec
 from bot.channels.whatsapp.channel import WhatsAppInput
 from bot.channels.whatsapp.client import GraphClient
 from bot.channels.whatsapp.parse import signature_for
-from bot.config import Settings
+from ontmoet_core.config import Settings
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.harness import ScriptedAgent, fixture, sanic_server
 from tests.test_handoff_support import _sqlite_template, sqlite_url  # noqa: F401  (fixtures)
@@ -377,10 +377,10 @@ async def test_live_contact_sends_the_residents_message_to_the_opbouwwerker(grap
 async def test_crisis_in_live_contact_gets_the_helplines_on_whatsapp(graph, tmp_path, sqlite_url):  # noqa: F811
     """Issue 15.1: Rasa is paused during live contact, so the channel answers a
     crisis message itself, at once, and alerts the opbouwwerker (no text)."""
-    from bot.db import make_engine
     from bot.handoff.queue import HandoffQueue
-    from bot.handoff.routing import RecordingNotifier
     from bot.handoff.runtime import HandoffRuntime
+    from ontmoet_core.db import make_engine
+    from tests.fakes.notifier import RecordingNotifier
     from tests.test_handoff_support import WEST, write_roster
 
     channel, agent = make_channel(graph, tmp_path), ScriptedAgent()

@@ -15,8 +15,8 @@ from bot.channels.live import LiveContact
 from bot.channels.output import MessageOutputChannel
 from bot.channels.pipeline import Incoming, ResidentPipeline
 from bot.channels.stores import ResidentDirectory
-from bot.config import load_settings
 from bot.safety import helpline_values
+from ontmoet_core.config import load_settings
 
 CRISIS = "ik wil niet meer leven"
 FAIL = "<a custom action fails here>"

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from bot.config import ENV_VARS, Settings, load_settings
+from ontmoet_core.config import ENV_VARS, Settings, load_settings
 
 
 def test_defaults_are_local_and_need_no_credentials():

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import make_engine, throwaway_postgres
 from bot.rasa_compat import hide_parameters_in_rasa_tracker_store
+from ontmoet_core.db import make_engine
+from tests.postgres import throwaway_postgres
 
 PHONE = "0612345678"
 

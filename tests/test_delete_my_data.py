@@ -27,9 +27,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, text
 
 import actions.privacy_erase as privacy_erase
-from bot.config import load_settings
 from bot.handoff.runtime import HandoffRuntime
 from bot.privacy import delete_conversation, erase_conversation_in_place
+from ontmoet_core.config import load_settings
 from tests.test_handoff_support import _sqlite_template, new_request, queue, sqlite_url  # noqa: F401
 
 SENDER = "pseudo-resident-erase"

@@ -18,11 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.privacy_erase as privacy_erase
 from bot.channels.erasure import ERASE_MARKER, default_eraser, erase_marker, is_erase_marker
 from bot.channels.stores import ResidentAddress
-from bot.config import load_settings
-from bot.db import throwaway_postgres
 from bot.handoff.queue import NotAllowed
 from bot.privacy import erase_conversation_in_place
 from bot.service import build_input_channels
+from ontmoet_core.config import load_settings
+from tests.postgres import throwaway_postgres
 from tests.test_delete_my_data import (  # noqa: F401  (fixtures)
     DOMAIN,
     OTHER,

@@ -8,7 +8,7 @@ import json
 
 from bot.channels.common import ButtonRegistry, SenderRateLimiter
 from bot.channels.rest import ResidentRestInput
-from bot.config import load_settings
+from ontmoet_core.config import load_settings
 from tests.fuzz import messages
 
 FUZZ_COUNT = 3000

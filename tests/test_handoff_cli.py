@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import make_engine
 from bot.handoff.cli import main
 from bot.handoff.queue import HandoffQueue
+from ontmoet_core.db import make_engine
 from tests.test_handoff_support import new_request, write_roster
 
 

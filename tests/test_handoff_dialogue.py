@@ -19,9 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 import actions.handoff as handoff
-from bot.config import load_settings
 from bot.handoff.models import HandoffRequest
 from bot.handoff.runtime import HandoffRuntime
+from ontmoet_core.config import load_settings
 from tests.test_handoff_support import _sqlite_template, new_request, queue, sqlite_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent

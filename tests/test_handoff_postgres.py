@@ -6,9 +6,9 @@ import threading
 import pytest
 from sqlalchemy import inspect
 
-from bot.db import current_revision, make_engine
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.routing import StaffMember
+from ontmoet_core.db import current_revision, make_engine
 from tests.test_handoff_support import WEST, new_request, postgres_url  # noqa: F401
 
 pytestmark = pytest.mark.postgres

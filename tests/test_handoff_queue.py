@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db import make_engine
 from bot.handoff.models import HandoffEvent, HandoffRequest
 from bot.handoff.queue import (
     ConsentRequired,
@@ -18,6 +17,7 @@ from bot.handoff.queue import (
     NotFound,
     parse_reference,
 )
+from ontmoet_core.db import make_engine
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     COORD,
     NOORD,

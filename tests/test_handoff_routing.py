@@ -6,9 +6,7 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from bot.config import PROJECT_ROOT, load_settings
 from bot.handoff.routing import (
-    RecordingNotifier,
     RosterCache,
     RosterError,
     announce_escalations,
@@ -17,6 +15,8 @@ from bot.handoff.routing import (
     load_roster,
     parse_roster,
 )
+from ontmoet_core.config import PROJECT_ROOT, load_settings
+from tests.fakes.notifier import RecordingNotifier
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     ROSTER_DATA,
     _sqlite_template,

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import PROJECT_ROOT, Settings
-from bot.db import make_engine
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.routing import RecordingNotifier, TelegramStaffNotifier
+from bot.handoff.routing import TelegramStaffNotifier
 from bot.handoff.runtime import HandoffRuntime
+from ontmoet_core.config import PROJECT_ROOT, Settings
+from ontmoet_core.db import make_engine
+from tests.fakes.notifier import RecordingNotifier
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     COORD,
     WEST,

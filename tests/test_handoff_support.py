@@ -74,7 +74,7 @@ def new_request(queue, resident_key="te-resident-1", buurt="Mariaberg", stadsdee
 
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory):
-    from bot.db import upgrade_database
+    from ontmoet_core.db import upgrade_database
 
     path = tmp_path_factory.mktemp("handoff-template") / "template.db"
     upgrade_database(f"sqlite:///{path}")
@@ -90,8 +90,8 @@ def sqlite_url(_sqlite_template, tmp_path):
 
 @pytest.fixture
 def queue(sqlite_url):
-    from bot.db import make_engine
     from bot.handoff.queue import HandoffQueue
+    from ontmoet_core.db import make_engine
 
     clock = Clock()
     engine = make_engine(sqlite_url)
@@ -105,7 +105,8 @@ def queue(sqlite_url):
 def postgres_url():
     from sqlalchemy.exc import OperationalError
 
-    from bot.db import throwaway_postgres, upgrade_database
+    from ontmoet_core.db import upgrade_database
+    from tests.postgres import throwaway_postgres
 
     with ExitStack() as stack:
         try:

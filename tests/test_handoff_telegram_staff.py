@@ -217,7 +217,8 @@ async def test_telegram_carries_reference_buurt_and_link_only(queue, recorder):
 
 
 async def test_new_request_notification_has_no_reason_or_phone(queue):
-    from bot.handoff.routing import RecordingNotifier, announce_escalations, announce_new_request
+    from bot.handoff.routing import announce_escalations, announce_new_request
+    from tests.fakes.notifier import RecordingNotifier
 
     view = new_request(queue, contact_method="telefoon", contact_phone="0612345678",
                        channel_address=None, reason="Mijn buurman slaat mij")
@@ -231,8 +232,8 @@ async def test_new_request_notification_has_no_reason_or_phone(queue):
 
 
 def test_the_resident_is_told_when_their_words_go_through_telegram(tmp_path, sqlite_url):  # noqa: F811
-    from bot.config import Settings
     from bot.handoff.runtime import HandoffRuntime
+    from ontmoet_core.config import Settings
     from tests.test_handoff_support import WEST
 
     for relay, says_telegram in ((False, False), (True, True)):

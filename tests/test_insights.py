@@ -10,14 +10,14 @@ import sys
 
 import pytest
 
-from bot.config import PROJECT_ROOT
-from bot.db import make_engine, upgrade_database
 from bot.insights import review
 from bot.insights.collect import collect
 from bot.insights.indicators import SUPPRESSED, build_report
 from bot.insights.masking import mask_personal_data
 from bot.insights.models import Conversation, ReviewItem
 from knowledge import gaps as kgaps
+from ontmoet_core.config import PROJECT_ROOT
+from ontmoet_core.db import make_engine, upgrade_database
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -220,8 +220,8 @@ def test_retention_purges_review_items_and_pseudonyms(dbs):
 
 
 def test_privacy_purge_collects_first_then_applies_retention(dbs, monkeypatch):
-    from bot.config import load_settings
     from bot.privacy import run_retention
+    from ontmoet_core.config import load_settings
 
     engine, tracker_db, url = dbs
     fallback_conversation(tracker_db)
@@ -413,7 +413,7 @@ def test_export_without_labelled_items_writes_no_file(dbs, monkeypatch, tmp_path
 def test_collect_and_indicators_on_postgresql(tmp_path):
     """The same migration, collection (tracker store and insights on PostgreSQL) and
     indicators on PostgreSQL."""
-    from bot.db import throwaway_postgres
+    from tests.postgres import throwaway_postgres
 
     with throwaway_postgres("ontmoet_insights") as url, \
             throwaway_postgres("ontmoet_insights_tracker") as tracker_url:
@@ -465,9 +465,9 @@ def test_a_subsidy_step_without_source_is_a_gap(dbs):
 
 
 def test_the_retention_runs_even_when_collecting_fails(dbs, monkeypatch):
-    from bot.config import load_settings
     from bot.insights import collect as collect_module
     from bot.privacy import run_retention
+    from ontmoet_core.config import load_settings
 
     engine, tracker_db, url = dbs
     fallback_conversation(tracker_db)

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.config import PROJECT_ROOT, load_settings
-from bot.db import make_engine, upgrade_database
 from bot.handoff.routing import RosterCache
 from bot.insights.models import Conversation
 from bot.staff.accounts import StaffAccounts
+from ontmoet_core.config import PROJECT_ROOT, load_settings
+from ontmoet_core.db import make_engine, upgrade_database
 from tests.conftest import chromium_driver, close_driver, post_message, tracker_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import shutil
 
-from bot.config import PROJECT_ROOT
 from bot.insights import review
 from bot.insights.collect import collect
+from ontmoet_core.config import PROJECT_ROOT
 from tests.test_insights import _session, _t, _user, dbs, write_conversation  # noqa: F401
 
 TINY_CONFIG = """\

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from knowledge import KnowledgeError
 from knowledge import models as m
 from knowledge.datafiles import DEFAULT_DATA_DIR, load_dataset
-from knowledge.testing import dump, fresh_kb
+from tests.knowledge_helpers import dump, fresh_kb
 
 # Bijlage 1 of the seed, as written: (name, buurt as written, ownership)
 BIJLAGE_1 = [
@@ -228,9 +228,9 @@ def test_turning_demo_off_removes_loaded_demo_rows(tmp_path):
 
 
 def test_loading_twice_changes_nothing(tmp_path):
-    from bot.db import make_session_factory
     from knowledge.api import sync_files
     from knowledge.sync import sync_dataset
+    from ontmoet_core.db import make_session_factory
 
     kb = fresh_kb(tmp_path)
     before = dump(kb)

@@ -15,8 +15,8 @@ import pytest
 
 from knowledge import KnowledgeError
 from knowledge.importers import import_file
-from knowledge.testing import dump, fresh_kb
 from knowledge.when import TZ
+from tests.knowledge_helpers import dump, fresh_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "knowledge" / "examples"

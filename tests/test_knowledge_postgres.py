@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.importers import import_file
-from knowledge.testing import dump
+from tests.knowledge_helpers import dump
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"

@@ -109,8 +109,8 @@ def test_a_stadsdeel_from_a_public_page_counts_as_sourced(dataset):
 
 
 def test_the_cli_report_counts_the_questions_it_could_not_answer(tmp_path, monkeypatch, capsys):
-    from bot.db import make_engine, upgrade_database
     from knowledge.gaps import KINDS, record_gap
+    from ontmoet_core.db import make_engine, upgrade_database
 
     monkeypatch.setenv("ONTMOET_VAR_DIR", str(tmp_path))
     url = f"sqlite:///{tmp_path / 'ontmoet.db'}"

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from knowledge import extract_postcode, haversine_km
-from knowledge.testing import fresh_kb
 from knowledge.when import TZ
+from tests.knowledge_helpers import fresh_kb
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from bot.channels.common import ButtonRegistry, SenderRateLimiter
 from bot.channels.live import LiveContact, Outbox, register_outbox
 from bot.channels.rest import ResidentRestInput
 from bot.channels.stores import ResidentDirectory
-from bot.config import load_settings
-from bot.db import make_engine, upgrade_database
 from bot.handoff.queue import HandoffQueue, deliver_relay
-from bot.handoff.routing import RecordingNotifier
 from bot.handoff.runtime import HandoffRuntime
+from ontmoet_core.config import load_settings
+from ontmoet_core.db import make_engine, upgrade_database
+from tests.fakes.notifier import RecordingNotifier
 
 
 class Agent:

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from bot.db import alembic_config, current_revision, upgrade_database
+from ontmoet_core.db import alembic_config, current_revision, upgrade_database
 
 
 def test_one_head_and_a_round_trip(tmp_path):

@@ -17,12 +17,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.config import PROJECT_ROOT, Settings
-from bot.db import make_engine
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.routing import RecordingNotifier
 from bot.handoff.runtime import HandoffRuntime
 from bot.privacy import PHONE_REDACTED, redact_phone_numbers, scrub_phone_numbers
+from ontmoet_core.config import PROJECT_ROOT, Settings
+from ontmoet_core.db import make_engine
+from tests.fakes.notifier import RecordingNotifier
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     Clock,
     _sqlite_template,

@@ -5,7 +5,7 @@ import pytest
 
 from bot.channels.common import ButtonRegistry, SenderRateLimiter
 from bot.channels.rest import ResidentRestInput, WebChatInput
-from bot.config import load_settings
+from ontmoet_core.config import load_settings
 
 
 @pytest.fixture

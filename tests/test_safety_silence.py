@@ -18,11 +18,11 @@ from bot.channels.common import ButtonRegistry, SenderRateLimiter
 from bot.channels.live import LiveContact, Outbox, register_outbox
 from bot.channels.rest import ResidentRestInput
 from bot.channels.stores import ResidentDirectory
-from bot.config import PROJECT_ROOT, Settings
-from bot.db import make_engine
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.routing import RecordingNotifier
 from bot.handoff.runtime import HandoffRuntime
+from ontmoet_core.config import PROJECT_ROOT, Settings
+from ontmoet_core.db import make_engine
+from tests.fakes.notifier import RecordingNotifier
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     WEST,
     Clock,

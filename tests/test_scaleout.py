@@ -35,7 +35,7 @@ def shared_stores():
     """A throwaway PostgreSQL database and the local Redis, or skip."""
     from sqlalchemy.exc import OperationalError
 
-    from bot.db import throwaway_postgres
+    from tests.postgres import throwaway_postgres
 
     try:
         import redis

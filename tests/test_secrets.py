@@ -7,9 +7,10 @@ import threading
 
 import pytest
 
-from bot.config import load_settings, read_or_create_secret_file
-from bot.db import make_engine, throwaway_postgres, upgrade_database
-from bot.keys import SecretError, check_same_pseudonym_key, check_settings, secret_problem
+from ontmoet_core.config import load_settings, read_or_create_secret_file
+from ontmoet_core.db import make_engine, upgrade_database
+from ontmoet_core.keys import SecretError, check_same_pseudonym_key, check_settings, secret_problem
+from tests.postgres import throwaway_postgres
 
 STRONG = "9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c2e4f6a8b0c1d3e5f"
 STRONG2 = "1a3c5e7f9b2d4f6a8c0e1b3d5f7a9c2e4f6a8b0c1d3e5f70"

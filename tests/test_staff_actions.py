@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pytest
 from sanic import Sanic
 
-from bot.config import Settings
 from bot.handoff import cli
 from bot.handoff.queue import (
     SYNC_PAUSE,
@@ -24,6 +23,7 @@ from bot.staff.accounts import StaffAccounts
 from bot.staff.actions import StaffActions, can_act, can_reopen, reopen_until
 from bot.staff.clock import hours_text, promised_hours, response_clock
 from bot.staff.dashboard import dashboard_app
+from ontmoet_core.config import Settings
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     COORD,
     WEST,
@@ -348,8 +348,8 @@ def test_the_response_clock_marks_what_is_overdue(queue):  # noqa: F811
 async def service_reaching_the_resident(queue, tmp_path, telegram_sender):  # noqa: F811
     """A service runtime whose directory reaches te-resident-1 on Telegram."""
     from bot.channels.stores import ResidentAddress, ResidentDirectory
-    from bot.handoff.routing import RecordingNotifier
     from bot.handoff.runtime import HandoffRuntime
+    from tests.fakes.notifier import RecordingNotifier
 
     service = HandoffRuntime(Settings(var_dir=tmp_path), queue=queue,
                              notifier=RecordingNotifier())
@@ -384,8 +384,8 @@ async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_
 
 async def test_an_undeliverable_stored_message_is_told_to_the_opbouwwerker(queue, tmp_path):  # noqa: F811
     from bot.channels.stores import ResidentDirectory
-    from bot.handoff.routing import RecordingNotifier
     from bot.handoff.runtime import HandoffRuntime
+    from tests.fakes.notifier import RecordingNotifier
 
     ref = new_request(queue, channel_address=None).reference
     await StaffActions(queue).claim(ref, WEST)

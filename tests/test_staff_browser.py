@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
-from bot.db import make_engine, upgrade_database
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.routing import RosterCache
 from bot.staff.accounts import StaffAccounts
+from ontmoet_core.config import PROJECT_ROOT
+from ontmoet_core.db import make_engine, upgrade_database
 from tests.conftest import chromium_driver, close_driver, free_port, wait_for
 
 pytestmark = pytest.mark.browser

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
-from bot.db import make_engine
 from bot.handoff.queue import HandoffQueue
+from ontmoet_core.config import PROJECT_ROOT
+from ontmoet_core.db import make_engine
 from tests.conftest import chromium_driver, close_driver
 from tests.test_staff_browser import PASSWORD, dashboard  # noqa: F401  (fixture)
 

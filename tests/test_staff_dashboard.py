@@ -8,9 +8,9 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from bot.config import Settings
 from bot.staff.accounts import AccountError, StaffAccounts
 from bot.staff.dashboard import dashboard_app
+from ontmoet_core.config import Settings
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     _sqlite_template,
     new_request,

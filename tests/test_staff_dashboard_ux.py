@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.config import Settings
 from bot.staff.dashboard import dashboard_app
+from ontmoet_core.config import Settings
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     _sqlite_template,
     new_request,
@@ -292,9 +292,9 @@ def test_read_marks_two_tabs_at_once(database, request):
     inserts the mark, the other updates it; the unread state stays right."""
     import threading
 
-    from bot.db import make_engine
     from bot.handoff.queue import HandoffQueue
     from bot.staff.reads import ReadMarks
+    from ontmoet_core.db import make_engine
 
     if database == "postgres":
         request.applymarker(pytest.mark.postgres)

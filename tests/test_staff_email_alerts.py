@@ -12,13 +12,13 @@ from typing import List
 import pytest
 import yaml
 
-from bot.config import PROJECT_ROOT, Settings, load_settings
-from bot.db import make_engine
 from bot.handoff.queue import ANNOUNCE_RETRY, HandoffQueue
 from bot.handoff.routing import LoggingNotifier, RosterError, TelegramStaffNotifier, parse_roster
 from bot.handoff.runtime import HandoffRuntime
 from bot.staff.accounts import StaffAccounts
 from bot.staff.dashboard import dashboard_app
+from ontmoet_core.config import PROJECT_ROOT, Settings, load_settings
+from ontmoet_core.db import make_engine
 from tests.conftest import free_port
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     ROSTER_DATA,

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from argon2 import PasswordHasher
 
-from bot.config import Settings
 from bot.handoff.routing import RosterCache
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
 from bot.staff.dashboard import client_address, dashboard_app
+from ontmoet_core.config import Settings
 from tests.test_handoff_support import (  # noqa: F401  (fixtures)
     ROSTER_DATA,
     _sqlite_template,
@@ -138,8 +138,8 @@ def test_concurrent_guesses_are_counted_atomically(queue, tmp_path):
 
 
 def test_concurrent_guesses_are_counted_atomically_on_postgresql(postgres_url, tmp_path):  # noqa: F811
-    from bot.db import make_engine
     from bot.handoff.queue import HandoffQueue
+    from ontmoet_core.db import make_engine
     from tests.test_handoff_support import Clock
 
     engine = make_engine(postgres_url)

@@ -13,7 +13,7 @@ from sanic import Sanic
 from bot.channels.common import ButtonRegistry, pseudonymise
 from bot.channels.live import Outbox
 from bot.channels.rest import CHAT_COOKIE, WebChatInput, WebChatSessions, chat_page
-from bot.config import load_settings
+from ontmoet_core.config import load_settings
 
 KEY = "test-key-not-secret"
 _names = count()

@@ -103,7 +103,7 @@ class ChannelState(Protocol):
     """What the pipeline reads from its channel at every turn (tests and the
     service may swap a part, e.g. the handoff runtime once the server starts)."""
 
-    settings: Any  # bot.config.Settings
+    settings: Any  # ontmoet_core.config.Settings
     registry: ButtonRegistry
     rate_limiter: SenderRateLimiter
     directory: Optional[ResidentDirectory]

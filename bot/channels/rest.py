@@ -34,7 +34,7 @@ from bot import catalogue
 from bot.channels.common import LOCATION_REQUEST_PAYLOAD, START_TEXT, ButtonRegistry, SenderRateLimiter
 from bot.channels.output import CollectedOutput
 from bot.channels.pipeline import Incoming, ResidentPipeline
-from bot.config import Settings, load_settings
+from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -44,8 +44,8 @@ import sys
 from datetime import datetime, timedelta
 from typing import Any, Callable, List, Optional
 
-from bot.config import Settings, load_settings
 from bot.handoff.texts import dashboard_link, staff_label, staff_text
+from ontmoet_core.config import Settings, load_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_UNKNOWN_STAFF = range(6)
 STAFF_COMMANDS = ("claim", "note", "reply", "contact", "close", "reopen", "release")
@@ -76,9 +76,9 @@ def _json(data) -> None:
 
 
 def _open(settings: Settings):
-    from bot.db import make_engine, upgrade_database
     from bot.handoff.queue import HandoffQueue
     from bot.handoff.routing import RosterCache
+    from ontmoet_core.db import make_engine, upgrade_database
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # no migration chatter
     url = settings.database_url_resolved

@@ -19,9 +19,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Optional
 
-from bot.config import Settings
 from bot.handoff.routing import StaffMember
 from bot.handoff.texts import staff_text
+from ontmoet_core.config import Settings
 
 logger = logging.getLogger(__name__)
 

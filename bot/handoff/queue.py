@@ -351,7 +351,7 @@ def _clean(text: Optional[str], limit: int) -> Optional[str]:
 class HandoffQueue:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow,
                  retries: int = 4, telegram_live_relay: bool = False) -> None:
-        from bot.db import make_session_factory
+        from ontmoet_core.db import make_session_factory
 
         self.engine = engine
         # With the operator setting ONTMOET_TELEGRAM_LIVE_RELAY on, the resident's
@@ -364,7 +364,7 @@ class HandoffQueue:
 
     @classmethod
     def from_url(cls, url: str, **kwargs) -> "HandoffQueue":
-        from bot.db import make_engine
+        from ontmoet_core.db import make_engine
 
         return cls(make_engine(url), **kwargs)
 

@@ -12,14 +12,13 @@ data from the bot.
 
 `Notifier` is the interface channels implement (`async notify(staff, text)`,
 False when the person has no address on that channel); `FanoutNotifier` tries
-several (Telegram and e-mail); `RecordingNotifier` keeps messages in memory
-(tests), `LoggingNotifier` only logs (and so reaches nobody).
+several (Telegram and e-mail); `LoggingNotifier` only logs (and so reaches
+nobody); tests use tests/fakes/notifier.py.
 """
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Protocol, Tuple
@@ -28,6 +27,7 @@ import yaml
 
 from bot.handoff.models import ROLE_COORDINATOR, ROLE_OPBOUWWERKER, ROLES
 from bot.handoff.texts import staff_text
+from knowledge.textnorm import compact
 
 logger = logging.getLogger(__name__)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -38,11 +38,9 @@ class RosterError(ValueError):
 
 
 def normalise_area(name: Optional[str]) -> str:
-    """Compare area names loosely: "Zuid-West", "zuidwest" and "Zuid West" match."""
-    if not name:
-        return ""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.casefold())
+    """Compare area names loosely: "Zuid-West", "zuidwest" and "Zuid West" match
+    (the knowledge base's normalised form without spaces)."""
+    return compact(str(name)) if name else ""
 
 
 @dataclass(frozen=True)
@@ -250,20 +248,6 @@ class Notifier(Protocol):
     failed. None (a notifier that returns nothing) counts as delivered."""
 
     async def notify(self, staff: StaffMember, text: str) -> Optional[bool]: ...
-
-
-@dataclass
-class RecordingNotifier:
-    """Keeps every notification in memory: [(username, text), ...]."""
-
-    sent: List[Tuple[str, str]] = field(default_factory=list)
-
-    async def notify(self, staff: StaffMember, text: str) -> bool:
-        self.sent.append((staff.username, text))
-        return True
-
-    def to(self, username: str) -> List[str]:
-        return [text for user, text in self.sent if user == username]
 
 
 class LoggingNotifier:

@@ -25,7 +25,6 @@ import logging
 from datetime import timedelta
 from typing import Dict, Optional
 
-from bot.config import Settings
 from bot.handoff.models import FAILED
 from bot.handoff.queue import (
     SYNC_PAUSE,
@@ -46,6 +45,7 @@ from bot.handoff.routing import (
     load_buurt_stadsdelen,
     normalise_area,
 )
+from ontmoet_core.config import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Dict, List
 
-from bot.config import load_settings
+from ontmoet_core.config import load_settings
 
 SHORT = {
     "gesprekken": "gespr", "vragen_plekken": "plek", "vragen_activiteiten": "activ",
@@ -27,7 +27,7 @@ SHORT = {
 
 
 def _engine(settings):
-    from bot.db import make_engine
+    from ontmoet_core.db import make_engine
 
     return make_engine(settings.database_url_resolved)
 

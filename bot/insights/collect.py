@@ -343,7 +343,7 @@ class ConcurrentCollection(Exception):
 def collect(tracker_store_url: str, database_engine: Engine, batch: int = BATCH,
             max_batches: int = 1000) -> CollectReport:
     """Read tracker events after the watermark into the insights tables."""
-    from bot.db import make_engine
+    from ontmoet_core.db import make_engine
 
     report = CollectReport()
     tracker_engine = make_engine(tracker_store_url)

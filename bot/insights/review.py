@@ -27,9 +27,9 @@ import yaml
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
-from bot.config import PROJECT_ROOT
 from bot.insights.masking import PLACEHOLDERS
 from bot.insights.models import EXPORTED, LABELLED, NEW, OUT_OF_SCOPE, Conversation, ReviewItem
+from ontmoet_core.config import PROJECT_ROOT
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 GROUP_THRESHOLD = 65.0

@@ -26,15 +26,15 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from sanic import Blueprint, response
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
 from bot.handoff.texts import staff_text
-from bot.staff.dashboard import (
+from bot.staff.pages import (
     SESSION_COOKIE,
     add_security_headers,
     add_staff_filters,
     error_texts,
     install_error_pages,
 )
+from ontmoet_core.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def insights_blueprint(settings: Settings, engine_factory: Optional[Callable[[],
             if engine_factory is not None:
                 state["engine"] = engine_factory()
             else:
-                from bot.db import make_engine
+                from ontmoet_core.db import make_engine
 
                 state["engine"] = make_engine(settings.database_url_resolved)
         return state["engine"]

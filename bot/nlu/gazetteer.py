@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Text, Tuple
 
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -33,6 +35,8 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from knowledge.textnorm import close_enough, closest_name, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +67,6 @@ NOT_POSTCODE_LETTERS = frozenset(
 )
 POSTCODE_RE = re.compile(r"(?<![0-9])(6[12]\d\d)(?:\s?([A-Za-z]{2}))?(?![0-9A-Za-z])")
 WORD_RE = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ’'`´]+")
-
-
-def normalize(text: str) -> str:
-    from knowledge.textnorm import normalize as knowledge_normalize
-
-    return knowledge_normalize(text)
 
 
 @dataclass(frozen=True)
@@ -148,31 +146,18 @@ class Gazetteer:
         return None
 
     def _fuzzy(self, gram: str) -> Optional[Tuple[str, str, float]]:
-        from rapidfuzz import fuzz, process
-        from rapidfuzz.distance import DamerauLevenshtein
-
-        def scorer(a, b, **_kw):
-            return max(fuzz.ratio(a, b), 100.0 * DamerauLevenshtein.normalized_similarity(a, b))
-
         best: Optional[Tuple[str, str, float]] = None
         probe = gram.replace(" ", "")
         # Limburgish and common spellings: "caberch" (g), "wijck"/"wyck" (ij/y)
         probes = {probe, re.sub(r"ch$", "g", probe), probe.replace("ij", "y"), probe.replace("y", "ij")}
         for entity in FUZZY_ENTITIES:
             table = self.compact.get(entity) or {}
-            found = None
-            for candidate in probes:
-                hit = process.extractOne(candidate, list(table), scorer=scorer,
-                                         score_cutoff=self.fuzzy_threshold)
-                if hit and (found is None or hit[1] > found[1]):
-                    found = hit
-            if not found or (len(found[0]) <= 5 and found[1] < 90):
+            found = closest_name(probes, list(table), self.fuzzy_threshold)
+            if not found or not close_enough(*found):
                 found = self._one_edit(probes, table)
-            if not found:
+            if not found or not close_enough(*found):
                 continue
-            alias, score = found[0], float(found[1])
-            if len(alias) <= 5 and score < 90:
-                continue
+            alias, score = found
             if best is None or score > best[2]:
                 best = (entity, table[alias], score)
         return best
@@ -182,9 +167,6 @@ class Gazetteer:
         """One typing slip in a name of four letters or more ("Heugum", "Caberh",
         "Heerr"): one letter wrong, missing, added or two swapped, with the first
         letter right. Scored 90: below an exact or close match."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import DamerauLevenshtein
-
         for candidate in probes:
             hit = process.extractOne(candidate, list(table), scorer=DamerauLevenshtein.distance,
                                      score_cutoff=1)

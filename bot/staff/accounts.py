@@ -139,7 +139,7 @@ class StaffAccounts:
                  failure_window: timedelta = timedelta(minutes=15),
                  known_address_days: int = 30,
                  hasher: Optional[PasswordHasher] = None) -> None:
-        from bot.db import make_session_factory
+        from ontmoet_core.db import make_session_factory
 
         self.engine = engine
         self._sessions = make_session_factory(engine)
@@ -389,7 +389,7 @@ def purge_staff(engine: Engine, now: Optional[datetime] = None,
     """Retention for the dashboard: drop expired sessions and old login attempts.
 
     Part of every retention round (bot.privacy.run_retention, `ontmoet queue purge`)."""
-    from bot.db import make_session_factory
+    from ontmoet_core.db import make_session_factory
 
     now = now or utcnow()
     with make_session_factory(engine)() as session, session.begin():

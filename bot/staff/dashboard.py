@@ -34,9 +34,8 @@ import hashlib
 import logging
 import re
 import secrets
-import traceback
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, FrozenSet, Optional, Tuple
 from urllib.parse import urlencode
@@ -44,9 +43,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
 from sanic.exceptions import NotFound as RouteNotFound
-from sanic.exceptions import SanicException
 
-from bot.config import Settings
 from bot.handoff.models import CONTACT_CHAT, DELIVERY_STATES, FAILED, NIEUW, STATUSES
 from bot.handoff.queue import (
     HandoffQueue,
@@ -70,13 +67,20 @@ from bot.staff.actions import (
     can_reopen,
     reopen_until,
 )
-from bot.staff.clock import local_time, promised_hours, response_clock
+from bot.staff.clock import promised_hours, response_clock
+from bot.staff.pages import (
+    SESSION_COOKIE,
+    add_security_headers,
+    add_staff_filters,
+    error_texts,
+    install_error_pages,
+)
 from bot.staff.reads import ReadMarks
+from ontmoet_core.config import Settings
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).with_name("templates")
-SESSION_COOKIE = "ontmoet_staff"
 LOGIN_CSRF_COOKIE = "ontmoet_login_csrf"
 STATUS_FILTERS = ("open",) + STATUSES + ("alle",)
 REFRESH_SECONDS = 5  # how often an open dashboard page asks /api/stand
@@ -152,19 +156,6 @@ async def directory_relay_sender(relay: Relay, queue: Optional[HandoffQueue] = N
         return FAILED
 
 
-def add_security_headers(resp) -> None:
-    """The headers of every staff page (dashboard and insights): not cached, not
-    framed, scripts only from our own static files (no inline script), nothing
-    loaded from elsewhere."""
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-
-
 def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_proxies: int) -> str:
     """The visitor's address, for login throttling.
 
@@ -181,28 +172,6 @@ def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_pr
     if len(hops) < trusted_proxies:
         return peer
     return hops[-trusted_proxies][:64]
-
-
-def _change(event) -> str:
-    """An audit event's old -> new in Dutch ("nieuw → in contact", "aan → uit")."""
-    def word(value: Optional[str]) -> str:
-        if value is None or value == "":
-            return "-"
-        if event.field in ("status", "live"):
-            return staff_label(event.field, value)
-        try:
-            return local_time(datetime.fromisoformat(value).replace(tzinfo=None))
-        except ValueError:
-            return staff_label("boolean", value)
-    return f"{word(event.old_value)} \u2192 {word(event.new_value)}"
-
-
-def add_staff_filters(env: Environment) -> None:
-    """The filters and texts every staff template uses (dashboard and insights)."""
-    env.filters["when"] = local_time
-    env.filters["label"] = lambda value, group: staff_label(group, value)  # value|label('status')
-    env.filters["change"] = _change
-    env.globals["t"] = staff_text
 
 
 @dataclass(frozen=True)
@@ -234,33 +203,7 @@ def _request_version(found: RequestDetail) -> str:
                     found.notes, found.events)
 
 
-def error_texts(http_status: int) -> Dict[str, str]:
-    """Heading and text of the Dutch error page for an HTTP status (404, 403, 500,
-    else the general "dat ging niet goed")."""
-    kind = http_status if http_status in (403, 404, 500) else (500 if http_status >= 500
-                                                                else 400)
-    values = {"time": local_time(datetime.now(timezone.utc).replace(tzinfo=None))} \
-        if kind == 500 else {}
-    return {"heading": staff_text(f"error_{kind}_heading"),
-            "text": staff_text(f"error_{kind}", **values)}
 
-
-def install_error_pages(bp: Blueprint, page: Callable[[int], object]) -> None:
-    """Every error on the blueprint's routes gets the Dutch error page
-    (`page(http_status)` renders it), never a stack trace. Logged for the
-    operator with the kind of error and where, not its message (which may
-    hold what someone typed)."""
-    @bp.exception(SanicException, Exception)
-    async def error_page(request, exception):
-        http_status = getattr(exception, "status_code", 500) if isinstance(
-            exception, SanicException) else 500
-        if http_status >= 500:
-            logger.error("staff page %s failed: %s at\n%s", request.path,
-                         type(exception).__name__,
-                         "".join(traceback.format_tb(exception.__traceback__)))
-        resp = page(http_status)
-        add_security_headers(resp)
-        return resp
 
 
 class _Dashboard:
@@ -681,7 +624,7 @@ def main(argv=None) -> None:  # pragma: no cover - exercised by the browser test
     """Serve only the dashboard: `python -m bot.staff.dashboard [--port 8010]`."""
     import argparse
 
-    from bot.config import load_settings
+    from ontmoet_core.config import load_settings
 
     parser = argparse.ArgumentParser(description="the staff dashboard on its own")
     parser.add_argument("--host", default=None)

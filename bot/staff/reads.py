@@ -17,9 +17,9 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import make_session_factory
 from bot.handoff.models import HandoffNote, HandoffRequest
 from bot.staff.models import ReadMark
+from ontmoet_core.db import make_session_factory
 
 RESIDENT_NOTE = "resident"
 

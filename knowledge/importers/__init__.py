@@ -12,4 +12,5 @@ are written in one transaction under origin "import:<file name>": re-importing
 the same file changes nothing; importing a new version of it replaces the
 records of the old version.
 """
-from knowledge.importers.common import ImportResult, import_file  # noqa: F401
+from knowledge.importers.common import ImportResult  # noqa: F401
+from knowledge.importers.run import import_file  # noqa: F401

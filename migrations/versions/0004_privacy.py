@@ -7,7 +7,7 @@ Create Date: 2026-12-01
 
 * `ontmoet_meta`: key/value facts about the installation. The fingerprint of
   the pseudonym key (an HMAC, the key cannot be recovered from it) lets every
-  replica check that it uses the same key (bot/keys.py).
+  replica check that it uses the same key (ontmoet_core/keys.py).
 * `ho_staff_account.in_staff_file`: the account was made for someone in the
   staff file; when that person is removed from the file, the account no longer
   opens the dashboard. Existing accounts count as made from the staff file

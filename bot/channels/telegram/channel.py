@@ -58,8 +58,8 @@ from bot.channels.telegram.parse import (
     valid_secret_format,
     verify_secret_token,
 )
-from bot.config import Settings, load_settings
 from bot.handoff.models import FAILED
+from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from typing import Any, Awaitable, Callable, List
+from typing import Any, Awaitable, Callable
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
@@ -66,7 +66,6 @@ class TelegramRateLimiter(BaseRateLimiter):
         self._sleep = sleep
         self.max_retries = max_retries
         self._paused_until = 0.0
-        self.waits: List[float] = []  # the delays applied, for monitoring and tests
 
     async def initialize(self) -> None:
         return None
@@ -76,7 +75,6 @@ class TelegramRateLimiter(BaseRateLimiter):
 
     async def _pause(self, seconds: float) -> None:
         if seconds > 0:
-            self.waits.append(seconds)
             await self._sleep(seconds)
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):

@@ -22,6 +22,7 @@ import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
+from cachetools import TTLCache
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -55,8 +56,8 @@ from bot.channels.whatsapp.parse import (
     verify_signature,
     verify_subscription,
 )
-from bot.config import Settings, load_settings
 from bot.handoff.models import WAITING
+from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,8 @@ class WhatsAppInput(InputChannel):
         self._app = None
         self.rate_limiter = SenderRateLimiter(self.settings.rate_limit_per_minute)
         self.pipeline = ResidentPipeline(self, clock=clock)
-        self._pages: Dict[str, Paged] = {}
+        # the rest of a long list per resident: as long as its buttons live, for at most 10,000
+        self._pages: "TTLCache[str, Paged]" = TTLCache(10_000, self.registry.ttl_seconds, timer=clock)
         # opbouwwerkers' messages outside the 24-hour window with no template
         # configured: sent when the resident writes again (the window reopens)
         self.held = Outbox()

@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 import httpx
 
@@ -64,7 +64,6 @@ class GraphClient:
         self.max_delay = max_delay
         self._pair = Gcra(pair_period, pair_burst, clock)
         self._sleep = sleep
-        self.waits: List[float] = []  # delays applied (back-off and pair limit)
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -78,7 +77,6 @@ class GraphClient:
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
-            self.waits.append(seconds)
             await self._sleep(seconds)
 
     def _backoff(self, attempt: int, retry_after: Optional[float]) -> float:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from ontmoet_core import PROJECT_ROOT
+from ontmoet_core.keys import check_secret
 
 
 def _bool(value: str) -> bool:
@@ -22,7 +23,7 @@ def _bool(value: str) -> bool:
 @dataclass(frozen=True)
 class Settings:
     # --- service -----------------------------------------------------------
-    # "production": secrets must be set and strong, cookies are Secure (bot/keys.py)
+    # "production": secrets must be set and strong, cookies are Secure (ontmoet_core/keys.py)
     environment: str = "development"
     host: str = "127.0.0.1"
     port: int = 5005
@@ -142,10 +143,8 @@ class Settings:
         Taken from ONTMOET_PSEUDONYM_KEY, else from var/pseudonym.key, which is
         created on first use (never at import time) with mode 0600. In
         production the key must be given and strong: a missing, short or
-        placeholder key raises bot.keys.SecretError (bot/keys.py).
+        placeholder key raises ontmoet_core.keys.SecretError (ontmoet_core/keys.py).
         """
-        from bot.keys import check_secret
-
         if self.pseudonym_key:
             key = self.pseudonym_key
         else:
@@ -160,8 +159,6 @@ class Settings:
         ONTMOET_ACTION_SERVER_SECRET, else var/action_server.secret (created on
         first use, mode 0600; `make run` starts both with the same var dir).
         Required and strong in production."""
-        from bot.keys import check_secret
-
         if self.action_server_secret:
             value = self.action_server_secret
         else:

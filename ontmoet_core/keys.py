@@ -19,8 +19,10 @@ import logging
 import re
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select
+from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
+
+from ontmoet_core.db import make_engine
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +104,6 @@ def check_same_pseudonym_key(engine, key: bytes) -> str:
 
 def check_settings(settings) -> str:
     """Everything the service checks before it starts (fail fast)."""
-    from sqlalchemy import inspect
-
-    from bot.db import make_engine
-
     key = settings.pseudonym_key_bytes()
     settings.action_server_secret_value()
     engine = make_engine(settings.database_url_resolved)
