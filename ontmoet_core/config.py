@@ -65,6 +65,9 @@ class Settings:
     # An opbouwwerker (or coordinator) may reopen a request they closed for this
     # many days after the close (0: never).
     handoff_reopen_days: float = 14.0
+    # After a close, a resident's message about the request still reaches the
+    # opbouwwerker for this many days instead of starting a new request (0: off).
+    handoff_followup_days: float = 14.0
     staff_file: Path = PROJECT_ROOT / "knowledge" / "data" / "opbouwwerkers.yml"
     # --- safety and privacy of live contact (issue 15) -----------------------
     # A live chat (assistant paused) ends by itself after this many hours without
@@ -219,6 +222,7 @@ ENV_VARS = {
     "ONTMOET_HANDOFF_LANGUAGES": "handoff_languages",
     "ONTMOET_HANDOFF_ESCALATE_AFTER_HOURS": "handoff_escalate_after_hours",
     "ONTMOET_HANDOFF_REOPEN_DAYS": "handoff_reopen_days",
+    "ONTMOET_HANDOFF_FOLLOWUP_DAYS": "handoff_followup_days",
     "ONTMOET_STAFF_FILE": "staff_file",
     "ONTMOET_LIVE_MAX_HOURS": "live_max_hours",
     "ONTMOET_TELEGRAM_LIVE_RELAY": "telegram_live_relay",

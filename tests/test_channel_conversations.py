@@ -9,6 +9,9 @@ channel sent (Telegram callback_data, WhatsApp button_reply/list_reply ids),
 ends with a toeleiding request stored in the queue and its reference. The
 opbouwwerker of the area hears about it in Telegram (the outbox), picks it up
 with /oppakken and answers with /antwoord, which reaches the resident's channel.
+Then the loop of issue 19: the resident answers the opbouwwerker in plain words,
+the answer reaches the timeline and the opbouwwerker, and after /afronden a
+message about the request still reaches them instead of starting a new form.
 """
 from __future__ import annotations
 
@@ -326,6 +329,58 @@ def _staff_picks_up_and_answers(telegram: FakeTelegramApi, request) -> None:
     assert request.reference in answer, answer
 
 
+PROPOSAL = "Zullen we donderdagmiddag samen wandelen vanaf het gemeenschapshuis?"
+ANSWER = "Ja graag, donderdag om 14 uur is goed!"
+MOMENT = "donderdag 14 uur bij het gemeenschapshuis"
+CLOSING_NOTE = "Samen gewandeld"
+CLOSING_MESSAGE = "Fijn dat we donderdag gaan wandelen. Tot dan!"
+LATER = "kunt u haar een bericht sturen?"
+
+
+def _the_loop(resident, telegram: FakeTelegramApi, queue: HandoffQueue, request,
+              received) -> None:
+    """Issue 19: the opbouwwerker proposes a walk, the resident answers in plain words,
+    the answer reaches the timeline and the opbouwwerker; they agree a moment
+    (/afspraak), the opbouwwerker closes with a note and a closing message
+    (/afronden, confirmed) that reaches the resident, and a message about the
+    request still reaches them instead of starting a new form."""
+    staff_command(telegram, STAFF_WEST, f"/antwoord {request.reference} {PROPOSAL}")
+    assert wait_until(lambda: any(PROPOSAL in t for t in received()), timeout=30), received()
+    # the platform took it (stored just after the send returned)
+    assert wait_until(lambda: queue.show(request.reference).notes[-1].delivery == "delivered",
+                      timeout=30), queue.show(request.reference).notes[-1]
+    before = len(telegram.texts_to(STAFF_WEST))
+    answer = resident.says(ANSWER, expect="doorgegeven aan de opbouwwerker")
+    assert "begreep ik niet" not in answer
+    assert queue.show(request.reference).notes[-1].text == ANSWER
+    # the same notification as a live-chat message: the reference and a dashboard link
+    assert wait_until(lambda: any(request.reference in t and "Nieuw bericht" in t
+                                  for t in telegram.texts_to(STAFF_WEST)[before:]), timeout=30)
+    assert ANSWER not in "\n".join(telegram.texts_to(STAFF_WEST)), "no text into Telegram"
+
+    # they agree a moment; closing asks first, then closes with a note and a message
+    assert "afspraak gemaakt" in staff_command(telegram, STAFF_WEST,
+                                               f"/afspraak {request.reference} {MOMENT}")
+    assert f"/afronden {request.reference} ja" in staff_command(
+        telegram, STAFF_WEST, f"/afronden {request.reference}")
+    assert queue.get(request.reference).status == "in_contact"
+    assert "afgerond" in staff_command(
+        telegram, STAFF_WEST,
+        f"/afronden {request.reference} ja {CLOSING_NOTE} bericht: {CLOSING_MESSAGE}")
+    assert wait_until(lambda: any(CLOSING_MESSAGE in t for t in received()), timeout=30), \
+        received()
+    assert wait_until(lambda: queue.show(request.reference).notes[-1].delivery == "delivered",
+                      timeout=30), queue.show(request.reference).notes[-1]
+    answer = resident.says(LATER, expect="afgerond")
+    assert "Klopt dit" not in answer and "bewaren" not in answer, "no new request form"
+    notes = queue.show(request.reference).notes
+    assert [(n.kind, n.text) for n in notes][-4:] == [
+        ("note", MOMENT), ("closing", CLOSING_NOTE), ("reply", CLOSING_MESSAGE),
+        ("resident", LATER)]
+    assert [r.reference for r in queue.list() if r.channel == request.channel] == \
+        [request.reference]
+
+
 def test_telegram_conversation_from_hallo_to_a_stored_request(stack):
     service, telegram, _, queue = stack
     assert wait_until(lambda: telegram.calls_to("getUpdates"), timeout=60)
@@ -338,8 +393,10 @@ def test_telegram_conversation_from_hallo_to_a_stored_request(stack):
     assert wait_until(lambda: any("Ik bel u morgen om tien uur." in t
                                   for t in telegram.texts_to(RESIDENT_CHAT)), timeout=30)
     assert queue.get(request.reference).status in ("opgepakt", "in_contact")
+    _the_loop(resident, telegram, queue, request, lambda: telegram.texts_to(RESIDENT_CHAT))
     log = service.log_text()
     assert str(RESIDENT_CHAT) not in log and "koffieochtend" not in log
+    assert "donderdag om 14 uur" not in log
 
 
 def test_whatsapp_conversation_from_hallo_to_a_stored_request(stack):
@@ -355,5 +412,7 @@ def test_whatsapp_conversation_from_hallo_to_a_stored_request(stack):
     assert wait_until(
         lambda: any("Ik bel u morgen om tien uur." in t for t in graph.texts_to(WA)), timeout=30
     ), json.dumps(graph.sent_to(WA)[-2:], ensure_ascii=False)
+    _the_loop(resident, telegram, queue, request, lambda: graph.texts_to(WA))
     log = service.log_text()
     assert WA not in log and "koffieochtend" not in log
+    assert "donderdag om 14 uur" not in log

@@ -59,6 +59,9 @@ async def test_staff_commands_relays_and_live_contact(fake_api, tmp_path, queue)
         assert "opgepakt" in fake_api.texts_to(WEST_ID)[-1]
         await post(client, base, text_from(WEST_ID, f"/antwoord {ref} Tot morgen!"))
         assert fake_api.texts_to(CHAT)[-1].endswith("Tot morgen!")
+        # honest: "afgeleverd" only once Telegram took it (issue 19.3)
+        assert f"Afgeleverd bij de bewoner van {ref}" in fake_api.texts_to(WEST_ID)[-1]
+        assert queue.show(ref).notes[-1].delivery == "delivered"
 
         # Live contact: the resident's next message goes to the opbouwwerker, not Rasa.
         await post(client, base, text_from(WEST_ID, f"/live {ref}"))

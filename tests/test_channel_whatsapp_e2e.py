@@ -404,3 +404,23 @@ async def test_crisis_in_live_contact_gets_the_helplines_on_whatsapp(graph, tmp_
     alerts = runtime.notifier.to("ow-west")
     assert any("crisis" in a and view.reference in a for a in alerts)
     assert all("niet meer zijn" not in a for a in alerts)
+
+
+async def test_without_a_template_a_late_answer_waits_for_the_resident(graph, tmp_path):
+    """Outside the 24-hour window with no template configured, the opbouwwerker's
+    message waits ("wacht tot de bewoner weer schrijft") and goes out, delivered,
+    when the resident writes again (issue 19.3)."""
+    from dataclasses import replace
+
+    channel, agent = make_channel(graph, tmp_path), ScriptedAgent()
+    channel.settings = replace(channel.settings, whatsapp_template_name="")
+    resident = await _resident_wrote(channel, graph, agent)
+    channel.wall.now += 25 * 3600
+    fetched = []
+    state = await channel.directory.deliver(resident, "Ik bel u morgen.", lambda: fetched.append(1))
+    assert state == "waiting" and graph.sent_to(WA) == [] and fetched == []
+    async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:
+        await post(client, base, with_message("text", "wamid.W2",
+                                              timestamp=str(int(channel.wall.now))))
+    texts = [m["text"]["body"] for m in graph.sent_to(WA) if m["type"] == "text"]
+    assert texts[0] == "Ik bel u morgen." and fetched == [1]

@@ -226,3 +226,21 @@ def test_a_closed_pipe_and_no_migration_chatter(cli_env):
     done = subprocess.run([sys.executable, "-m", "bot.cli", "queue", "list"], capture_output=True,
                           env=env, timeout=120, text=True)
     assert done.stdout.startswith("0 vraag/vragen.") and "alembic" not in done.stderr
+
+
+def test_queue_show_says_how_far_each_reply_got(cli_env, capsys):
+    main(["queue", "list"])
+    queue = HandoffQueue(make_engine(cli_env))
+    ref = new_request(queue).reference
+    queue.claim(ref, "ow-west")
+    waiting = queue.reply(ref, "ow-west", "Ik bel u morgen.").relay
+    failed = queue.reply(ref, "ow-west", "Hallo?").relay
+    queue.set_delivery(waiting.note_id, "waiting")
+    queue.set_delivery(failed.note_id, "failed")
+    capsys.readouterr()
+    assert main(["queue", "show", ref]) == 0
+    out = capsys.readouterr().out
+    assert "Ik bel u morgen. (wacht tot de bewoner weer schrijft)" in out
+    assert "Hallo? (mislukt)" in out
+    code, detail = run_json(capsys, "queue", "show", ref, "--json")
+    assert [n["delivery"] for n in detail["notes"]] == ["waiting", "failed"]

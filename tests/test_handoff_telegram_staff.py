@@ -108,7 +108,7 @@ async def test_claim_note_reply_close(commands, queue, recorder):
     noted = await commands.handle(WEST_ID, "private", f"/notitie {ref} Morgen bellen")
     assert "opgeslagen" in noted.texts[0]
     reply = await commands.handle(WEST_ID, "private", f"/antwoord {ref} Goedemiddag! Ik ben Test.")
-    assert "verstuurd" in reply.texts[0]
+    assert "Afgeleverd" in reply.texts[0]
     assert len(recorder.relays) == 1
     relay = recorder.relays[0]
     assert relay.channel == "telegram" and relay.resident_key == "te-resident-1"
@@ -151,7 +151,7 @@ async def test_antwoord_reaches_the_residents_channel(queue):
     commands = Recorder(directory).commands(queue)
     await commands.handle(WEST_ID, "private", f"/oppakken {ref}")
     reply = await commands.handle(WEST_ID, "private", f"/antwoord {ref} Tot morgen!")
-    assert "verstuurd" in reply.texts[0]
+    assert "Afgeleverd" in reply.texts[0]
     assert sent == [("telegram", "555001", f"Bericht van de opbouwwerker (vraag {ref}):\nTot morgen!")]
 
 
@@ -169,7 +169,7 @@ async def test_relay_after_restart_uses_the_consented_address(queue):
     commands = Recorder(directory).commands(queue)
     await commands.handle(WEST_ID, "private", f"/oppakken {ref}")
     reply = await commands.handle(WEST_ID, "private", f"/antwoord {ref} Hallo")
-    assert sent == ["555001"] and "verstuurd" in reply.texts[0]
+    assert sent == ["555001"] and "Afgeleverd" in reply.texts[0]
 
 
 async def test_an_undelivered_answer_is_said_to_the_opbouwwerker(queue):
@@ -177,7 +177,7 @@ async def test_an_undelivered_answer_is_said_to_the_opbouwwerker(queue):
     commands = Recorder(ResidentDirectory()).commands(queue)  # no sender for telegram
     await commands.handle(WEST_ID, "private", f"/oppakken {ref}")
     reply = await commands.handle(WEST_ID, "private", f"/antwoord {ref} Hallo")
-    assert "niet bezorgd" in reply.texts[0] and "verstuurd" not in reply.texts[0]
+    assert "niet bezorgd" in reply.texts[0] and "Afgeleverd" not in reply.texts[0]
 
 
 async def test_live_chat_commands_and_forwarding(commands, queue, recorder):
@@ -274,3 +274,22 @@ async def test_contact_commands(commands, queue):
         "contact_niet_bereikt", "contact_afspraak"]
     # the queue list says statuses in plain words
     assert "in contact" in (await commands.handle(WEST_ID, "private", "/wachtrij")).texts[0]
+
+
+@pytest.mark.parametrize("state, said", [
+    ("delivered", "Afgeleverd bij de bewoner"),
+    ("waiting", "wacht tot de bewoner weer schrijft"),
+    ("failed", "niet bezorgd"),
+])
+async def test_the_opbouwwerker_hears_how_far_a_message_got(queue, state, said):
+    """Issue 19.3: after /antwoord, "afgeleverd", "wacht tot de bewoner weer
+    schrijft" or "mislukt", and the state is stored on the reply."""
+    async def deliver(relay):
+        return state
+
+    commands = TelegramStaffCommands(StaffActions(queue, deliver=deliver), roster())
+    ref = new_request(queue).reference
+    await commands.handle(WEST_ID, "private", f"/oppakken {ref}")
+    reply = await commands.handle(WEST_ID, "private", f"/antwoord {ref} Ik bel u morgen")
+    assert said in reply.texts[0]
+    assert [n.delivery for n in queue.show(ref).notes] == [state]

@@ -80,7 +80,8 @@ async def test_a_reply_is_stored_and_delivered(queue):  # noqa: F811
     ref = new_request(queue).reference
     await actions.claim(ref, WEST)
     outcome = await actions.reply(ref, WEST, "Ik bel u morgen")
-    assert (outcome.key, outcome.delivered, outcome.status) == ("reply_sent", True, "in_contact")
+    assert (outcome.key, outcome.delivery, outcome.status) == (
+        "reply_delivered", "delivered", "in_contact")
     assert [r.text.endswith("Ik bel u morgen") for r in effects.relays] == [True]
     assert effects.relays[0].resident_key == "te-resident-1"
     assert [n.kind for n in queue.show(ref).notes] == ["reply"]
@@ -93,7 +94,7 @@ async def test_a_reply_that_did_not_arrive_says_so(queue, failure):  # noqa: F81
     ref = new_request(queue).reference
     await actions.claim(ref, WEST)
     outcome = await actions.reply(ref, WEST, "Hallo")
-    assert (outcome.key, outcome.delivered) == ("reply_not_delivered", False)
+    assert (outcome.key, outcome.delivery) == ("reply_not_delivered", "failed")
     assert [n.text for n in queue.show(ref).notes] == ["Hallo"]  # kept for the timeline
 
 
@@ -107,7 +108,7 @@ async def test_live_chat_pauses_and_resumes_the_assistant_and_tells_the_resident
     assert effects.pauses == [("te-resident-1", True)] and "wacht" in effects.relays[-1].text
     assert queue.get(ref).assistant_sync == SYNC_PAUSE  # the service confirms it again
     ended = await actions.end_live(ref, WEST)
-    assert ended.key == "live_ended" and ended.delivered is True
+    assert ended.key == "live_ended" and ended.delivery == "delivered"
     assert effects.pauses[-1] == ("te-resident-1", False)
     assert "assistent" in effects.relays[-1].text
     # told here already: the service only resumes, it does not tell again
@@ -134,7 +135,7 @@ async def test_closing_without_live_chat_touches_nothing_outside_the_queue(queue
     ref = new_request(queue).reference
     await actions.claim(ref, WEST)
     outcome = await actions.close(ref, WEST, note="Samen naar de huiskamer geweest")
-    assert outcome.status == "afgerond" and outcome.delivered is None
+    assert outcome.status == "afgerond" and outcome.delivery is None
     assert effects.relays == [] and effects.pauses == []
     assert [n.text for n in queue.show(ref).notes] == ["Samen naar de huiskamer geweest"]
 
@@ -156,7 +157,7 @@ async def test_without_a_channel_the_service_tells_the_resident_later(queue):  #
     await live.claim(ref, WEST)
     await live.start_live(ref, WEST)
     outcome = await StaffActions(queue).close(ref, WEST)
-    assert outcome.delivered is None and not outcome.sync_failed
+    assert outcome.delivery is None and not outcome.sync_failed
     assert queue.get(ref).assistant_sync == SYNC_RESUME_ENDED
 
 
@@ -214,7 +215,7 @@ async def test_closing_note_and_closing_message(queue):  # noqa: F811
     await actions.claim(ref, WEST)
     outcome = await actions.close(ref, WEST, note="Samen naar de huiskamer geweest",
                                   message="Fijn dat we elkaar zagen. Tot ziens!")
-    assert outcome.key == "closed" and outcome.delivered is True
+    assert outcome.key == "closed" and outcome.delivery == "delivered"
     assert [r.text for r in effects.relays] == [
         f"Bericht van de opbouwwerker (vraag {ref}):\nFijn dat we elkaar zagen. Tot ziens!"]
     detail = queue.show(ref)
@@ -223,6 +224,24 @@ async def test_closing_note_and_closing_message(queue):  # noqa: F811
         ("reply", "Fijn dat we elkaar zagen. Tot ziens!")]
     # the close stays the last step (a message after a close is read as about the request)
     assert [e.action for e in detail.events][-3:] == ["note", "reply", "closed"]
+
+
+@pytest.mark.parametrize("answer, state, key", [
+    (True, "delivered", "reply_delivered"), ("delivered", "delivered", "reply_delivered"),
+    ("waiting", "waiting", "reply_waiting"), (False, "failed", "reply_not_delivered"),
+    (RuntimeError("down"), "failed", "reply_not_delivered"),
+])
+async def test_every_staff_message_stores_how_far_it_got(queue, answer, state, key):  # noqa: F811
+    """Issue 19.3 in the one place messages leave (StaffActions._send): a reply
+    and the closing message each keep their delivery state on the timeline."""
+    actions = Effects(delivered=answer).actions(queue)
+    ref = new_request(queue).reference
+    await actions.claim(ref, WEST)
+    replied = await actions.reply(ref, WEST, "Zullen we donderdag wandelen?")
+    closed = await actions.close(ref, WEST, note="Afspraak do", message="Tot donderdag!")
+    assert (replied.key, replied.delivery, closed.delivery) == (key, state, state)
+    assert [(n.kind, n.delivery) for n in queue.show(ref).notes] == [
+        ("reply", state), ("closing", None), ("reply", state)]
 
 
 async def test_a_closing_message_in_live_chat_also_says_the_assistant_is_back(queue):  # noqa: F811
@@ -345,8 +364,9 @@ async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_
     cli_side = StaffActions(queue)
     await cli_side.claim(ref, WEST)
     queued = await cli_side.reply(ref, WEST, "Ik kom donderdag langs")
-    assert (queued.key, queued.delivered) == ("reply_queued", None)
+    assert (queued.key, queued.delivery) == ("reply_queued", None)
     await cli_side.close(ref, WEST, message="Tot donderdag")
+    assert [n.delivery for n in queue.show(ref).notes] == [None, None]  # not sent yet
 
     sent = []
 
@@ -358,6 +378,8 @@ async def test_a_reply_without_a_channel_is_delivered_by_the_service(queue, tmp_
     assert await service.deliver_pending() == 2
     assert [t.splitlines()[-1] for t in sent] == ["Ik kom donderdag langs", "Tot donderdag"]
     assert await service.deliver_pending() == 0  # each message once
+    # the reply and the closing message carry their honest state (issue 19.3)
+    assert [n.delivery for n in queue.show(ref).notes] == ["delivered", "delivered"]
 
 
 async def test_an_undeliverable_stored_message_is_told_to_the_opbouwwerker(queue, tmp_path):  # noqa: F811
@@ -374,6 +396,7 @@ async def test_an_undeliverable_stored_message_is_told_to_the_opbouwwerker(queue
     service.directory = ResidentDirectory()  # does not know the resident
     assert await service.deliver_pending() == 0
     assert [(who, ref in text) for who, text in notifier.sent] == [("ow-west", True)]
+    assert [n.delivery for n in queue.show(ref).notes] == ["failed"]
 
 
 async def test_the_services_loop_delivers_what_the_cli_stored(queue, tmp_path):  # noqa: F811

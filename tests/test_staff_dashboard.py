@@ -172,10 +172,11 @@ async def test_claim_note_reply_close_in_the_dashboard(env):
                                                    "text": "<script>alert(1)</script>"})
         r = await c.post(f"/staff/r/{ref}/reply", data={"csrf_token": csrf,
                                                         "text": "Ik bel u morgen."})
-        assert "reply_sent" in r.headers["location"]
+        assert "reply_delivered" in r.headers["location"]
         page = (await c.get(f"/staff/r/{ref}")).text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
         assert "Ik bel u morgen." in page and "Opgepakt" in page
+        assert 'class="delivery d-delivered">afgeleverd' in page
         r = await c.post(f"/staff/r/{ref}/close", data={"csrf_token": csrf, "confirm": "ja"})
         assert "m=closed" in r.headers["location"]
     assert [r.text for r in relays] == [f"Bericht van de opbouwwerker (vraag {ref}):\nIk bel u morgen."]
@@ -297,3 +298,34 @@ async def test_a_crisis_signal_shows_in_the_timeline(env):
         await login(c, "ow-west")
         page = (await c.get(f"/staff/r/{ref}")).text
     assert "wijst (113 en 112 gegeven)" in page
+
+
+@pytest.mark.parametrize("outcome,flash,label", [
+    ("waiting", "reply_waiting", "wacht tot de bewoner weer schrijft"),
+    (False, "reply_not_delivered", "mislukt"),
+])
+async def test_a_reply_shows_its_honest_delivery_state(queue, tmp_path, outcome, flash, label):
+    """Not "verstuurd" while a web chat resident has not fetched it, or the send failed."""
+    settings = Settings(var_dir=tmp_path, staff_file=write_roster(tmp_path / "staff.yml"))
+
+    async def relay_sender(relay):
+        return outcome
+
+    def accounts_factory(engine, roster):
+        return StaffAccounts(engine, roster, clock=queue.test_clock, hasher=FAST_HASHER)
+
+    app = dashboard_app(settings, lambda: queue, relay_sender=relay_sender,
+                        accounts_factory=accounts_factory,
+                        app_name=f"staff_test_{next(_app_names)}")
+    accounts_factory(queue.engine, lambda: __import__(
+        "tests.test_handoff_support", fromlist=["roster"]).roster()).add("ow-west", PASSWORD)
+    ref = new_request(queue).reference
+    queue.claim(ref, "ow-west")
+    async with await client(app) as c:
+        await login(c, "ow-west")
+        csrf = hidden((await c.get(f"/staff/r/{ref}")).text)
+        r = await c.post(f"/staff/r/{ref}/reply", data={"csrf_token": csrf, "text": "Hallo"})
+        assert f"m={flash}" in r.headers["location"]
+        page = (await c.get(r.headers["location"])).text
+    assert f'class="delivery d-{outcome or "failed"}">{label}' in page
+    assert "verstuurd" not in page

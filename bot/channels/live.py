@@ -8,6 +8,11 @@ opbouwwerker (timeline; into Telegram only with ONTMOET_TELEGRAM_LIVE_RELAY,
 else a dashboard link), and nothing reaches the assistant. A crisis message gets
 the helplines here at once, and the opbouwwerker is alerted.
 
+Outside live chat the same path carries replies in context (issue 19): when an
+opbouwwerker wrote to the resident last (or closed the request a short while
+ago), a message that answers them (bot/channels/in_context.py) goes to the
+timeline and the opbouwwerker instead of to the assistant.
+
 Web chat and REST residents cannot be pushed to: an opbouwwerker's answer waits
 in the `Outbox` until the web chat page fetches it (it polls every few seconds).
 """
@@ -17,7 +22,10 @@ import logging
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Awaitable, Callable, Deque, List, Optional, Tuple
+
+from bot.handoff.models import WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -32,28 +40,40 @@ class Outbox:
         self.ttl_seconds = ttl_seconds
         self._boxes: "OrderedDict[str, Deque[tuple]]" = OrderedDict()
 
-    def put(self, pseudonym: str, text: str) -> None:
+    def put(self, pseudonym: str, text: str,
+            receipt: Optional[Callable[[], None]] = None) -> None:
+        """Hold `text`; `receipt()` is called when the resident's channel takes it."""
         box = self._boxes.setdefault(pseudonym, deque(maxlen=self.per_resident))
-        box.append((time.time(), text))
+        box.append((time.time(), text, receipt))
         self._boxes.move_to_end(pseudonym)
         while len(self._boxes) > self.max_residents:
             self._boxes.popitem(last=False)
 
     def take(self, pseudonym: str) -> List[str]:
+        """The waiting texts (the caller hands them to the resident now)."""
         box = self._boxes.pop(pseudonym, None)
         if not box:
             return []
         cutoff = time.time() - self.ttl_seconds
-        return [text for stamp, text in box if stamp >= cutoff]
+        taken = [(text, receipt) for stamp, text, receipt in box if stamp >= cutoff]
+        for _, receipt in taken:
+            if receipt is not None:
+                try:
+                    receipt()
+                except Exception:  # the message is handed over all the same
+                    logger.exception("outbox: recording a delivery failed")
+        return [text for text, _ in taken]
 
     def forget(self, pseudonym: str) -> None:
         """"Verwijder mijn gegevens": waiting messages are dropped unread."""
         self._boxes.pop(pseudonym, None)
 
-    async def send(self, pseudonym: str, address, text: str) -> bool:
-        """A ResidentDirectory sender for the web chat and REST channels."""
-        self.put(pseudonym, text)
-        return True
+    async def send(self, pseudonym: str, address, text: str,
+                   receipt: Optional[Callable[[], None]] = None) -> str:
+        """A ResidentDirectory sender for the web chat and REST channels: the
+        message waits until the page fetches it or the resident writes."""
+        self.put(pseudonym, text, receipt)
+        return WAITING
 
 
 @dataclass(frozen=True)
@@ -103,7 +123,7 @@ class LiveContact:
             logger.exception("live contact: queue unavailable")
             return Screened(False)
         if live is None:
-            return Screened(False)
+            return await self.screen_answer(pseudonym, text, language)
         crisis = is_crisis(text)
         forward = None
         try:
@@ -111,9 +131,8 @@ class LiveContact:
         except Exception:
             logger.exception("live contact: storing a message for %s failed", live.reference)
         commands = getattr(self.runtime, "telegram", None)
-        if forward is not None and commands is not None:
-            member, staff_text = commands.forward_for_staff(forward)
-            await self._notify(member, staff_text)
+        if forward is not None:
+            await self._forward(forward)
         replies: Tuple[str, ...] = ()
         if crisis:
             self._count_crisis()
@@ -131,6 +150,77 @@ class LiveContact:
             logger.warning("live contact: crisis message for %s, helplines given", live.reference)
         logger.info("live contact: message relayed for %s", live.reference)
         return Screened(True, replies)
+
+    async def screen_answer(self, pseudonym: str, text: str, language: str = "nl") -> Screened:
+        """Replies in context (issue 19): an opbouwwerker wrote to the resident
+        (or closed their request a short while ago) and this message answers
+        them (bot/channels/in_context.py decides, with the NLU's parse). Then it
+        goes to the request's timeline and the opbouwwerker, like a live-chat
+        message, and the resident hears that it was passed on. Not while the
+        assistant is asking something (a form is active): that answer is the
+        assistant's."""
+        from bot.channels.in_context import ANSWER, decide
+        from bot.handoff.texts import resident_text
+
+        days = max(0.0, self.runtime.settings.handoff_followup_days)
+        try:
+            context = await self.runtime.queue_async.reply_context(pseudonym,
+                                                                   timedelta(days=days))
+        except Exception:  # the assistant still answers when the queue is down
+            logger.exception("replies in context: queue unavailable")
+            return Screened(False)
+        if context is None:
+            return Screened(False)
+        reference = context.request.reference
+        parse = await self._parse(pseudonym, text)
+        if parse is False:  # the assistant is in the middle of a question
+            return Screened(False)
+        decision = decide(text, parse or None, after_close=context.after_close)
+        logger.info("replies in context: %s for %s (%s)", decision.route, reference,
+                    decision.reason)
+        if decision.route != ANSWER:
+            return Screened(False)
+        try:
+            forward = await self.runtime.queue_async.record_resident_message(
+                pseudonym, text, reference=reference)
+        except Exception:
+            logger.exception("replies in context: storing an answer for %s failed", reference)
+            return Screened(False)
+        if forward is None:
+            return Screened(False)
+        await self._forward(forward)
+        key = "handoff_followup_passed_on" if context.after_close else "handoff_answer_passed_on"
+        wanted = _language_of(parse or None) or (
+            context.request.language if context.request.language != "nl" else language)
+        return Screened(True, (resident_text(key, wanted, reference=reference),))
+
+    async def _parse(self, pseudonym: str, text: str):
+        """Rasa's parse of `text` ({} without an agent: the plain signals decide),
+        or False while a form of the assistant is active for this resident."""
+        agent = getattr(self.runtime, "agent", None)
+        if agent is None or getattr(agent, "processor", None) is None:
+            return {}
+        try:
+            tracker = await agent.processor.get_tracker(pseudonym)
+            if tracker.active_loop_name:
+                return False
+            return await agent.parse_message(text)
+        except Exception:
+            logger.exception("replies in context: parsing failed for %s", pseudonym)
+            return {}
+
+    async def _forward(self, forward) -> None:
+        """Tell the opbouwwerker of the request (or, when they are not in the staff
+        file any more, the coordinators) that the resident wrote."""
+        commands = getattr(self.runtime, "telegram", None)
+        if commands is None:
+            return
+        member, staff_text = commands.forward_for_staff(forward)
+        if member is not None:
+            await self._notify(member, staff_text)
+            return
+        for coordinator in self.runtime.roster().coordinators:
+            await self._notify(coordinator, staff_text)
 
     async def after_silence(self, pseudonym: str, text: str, language: str,
                             rerun: Callable[[], Awaitable[bool]]) -> Tuple[str, ...]:
@@ -182,6 +272,14 @@ class LiveContact:
             record_event("crisis_keyword", self.runtime.settings.var_dir)
         except Exception:  # counting must never stop the reply
             logger.exception("counting a safety event failed")
+
+
+def _language_of(parse) -> Optional[str]:
+    """The language the NLU's LanguageDetector found in the message, if any."""
+    for entity in (parse or {}).get("entities") or ():
+        if entity.get("entity") == "language" and entity.get("value"):
+            return str(entity["value"])
+    return None
 
 
 def register_outbox(directory, outbox: Outbox, channels: Optional[List[str]] = None) -> None:

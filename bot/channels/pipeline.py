@@ -14,6 +14,9 @@ order:
 5. live contact and crisis check: while an opbouwwerker is live with the
    resident the message goes to them and the assistant stays quiet; a crisis
    message gets the helplines at once, in live contact too (`LiveContact`);
+   outside live chat, an answer to an opbouwwerker's message (or, for a while
+   after a close, a message about the request) goes to them instead of to the
+   assistant (`LiveContact.screen_answer`, bot/channels/in_context.py);
 6. processing under the action watch (`watching_actions`);
 7. guard against silence: a conversation left paused is resumed and the message
    run again; a crisis message then still gets the helplines; when nothing was
@@ -157,9 +160,9 @@ class ResidentPipeline:
         live = self.channel.live
         if live is not None:
             screened = await live.screen(pseudonym, text, language)
-            for said in screened.replies:  # the crisis reply, at once
+            for said in screened.replies:  # the crisis reply, or "passed on"
                 await reply.say(said)
-            if screened.handled:  # an opbouwwerker is live: the assistant is quiet
+            if screened.handled:  # it went to the opbouwwerker: the assistant is quiet
                 return "live"
         return await self._process(pseudonym, text, language, incoming, reply, on_new_message, live)
 

@@ -19,11 +19,14 @@ deduplication one exists already (`RedisDedupStore`).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Awaitable, Callable, Dict, Optional, Protocol
+from typing import Awaitable, Callable, Dict, Optional, Protocol, Union
+
+from bot.handoff.models import DELIVERED, FAILED
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +153,8 @@ class MemoryAddressStore:
         self._data.pop(pseudonym, None)
 
 
-ChannelSender = Callable[[str, ResidentAddress, str], Awaitable[bool]]
+# (pseudonym, address, text[, receipt=...]) -> True | False | "delivered" | "waiting" | "failed"
+ChannelSender = Callable[..., Awaitable[Union[bool, str]]]
 
 
 class ResidentDirectory:
@@ -185,15 +189,41 @@ class ResidentDirectory:
         Returns False when the address is unknown (e.g. expired, or a web chat
         resident) or the channel is not running; the caller then shows the
         opbouwwerker that the message could not be delivered."""
+        return await self.deliver(pseudonym, text) != FAILED
+
+    async def deliver(self, pseudonym: str, text: str,
+                      receipt: Optional[Callable[[], None]] = None) -> str:
+        """Send `text` and say how far it got: "delivered" (the platform took it),
+        "waiting" (held until the resident's channel fetches it, e.g. the web chat
+        outbox; `receipt()` is called then) or "failed" (bot.handoff.models).
+
+        A sender returns True (delivered), False (failed) or one of those states;
+        `receipt` is passed to it only when given and the sender takes it (a
+        sender that never holds a message need not)."""
         address = await self.addresses.lookup(pseudonym)
         if address is None:
             logger.info("directory: no address for %s", pseudonym)
-            return False
+            return FAILED
         sender = self._senders.get(address.channel)
         if sender is None:
             logger.warning("directory: channel %s not running for %s", address.channel, pseudonym)
-            return False
-        return await sender(pseudonym, address, text)
+            return FAILED
+        if receipt is None or not _takes_receipt(sender):
+            result = await sender(pseudonym, address, text)
+        else:
+            result = await sender(pseudonym, address, text, receipt=receipt)
+        if isinstance(result, str):
+            return result
+        return DELIVERED if result else FAILED
+
+
+def _takes_receipt(sender: ChannelSender) -> bool:
+    """Does this sender accept `receipt=` (a channel that holds messages does)?"""
+    try:
+        parameters = inspect.signature(sender).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "receipt" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 _default_directory: Optional[ResidentDirectory] = None

@@ -136,8 +136,10 @@ def _print_detail(detail, settings: Settings, queue_now: datetime) -> None:
     print(staff_text("cli_timeline"))
     for at, kind, item in detail.timeline():
         if kind == "note":
+            delivery = (f" ({staff_text('delivery_' + item.delivery)})"
+                        if item.kind == "reply" and item.delivery else "")
             print(f"  {_when(at)}  {NOTE_LABELS.get(item.kind, item.kind)} · "
-                  f"{people.get(item.author, item.author)}: {item.text}")
+                  f"{people.get(item.author, item.author)}: {item.text}{delivery}")
         else:
             print(f"  {_when(at)}  {EVENT_LABELS.get(item.action, item.action)} · "
                   f"{people.get(item.actor, item.actor)}")

@@ -55,6 +55,12 @@ CONTACT_OUTCOMES = ("gebeld", "niet_bereikt", "afspraak")
 # Why the request was made (the dialogue's entry point).
 KINDS = ("toeleiding", "mens", "subsidie_aanvraag", "eenzaamheid", "anders")
 
+# Delivery state of a staff message to the resident (HandoffNote.delivery, replies).
+DELIVERED = "delivered"  # the send succeeded, or the web chat page fetched it
+WAITING = "waiting"  # waits until the resident writes again (or the page fetches it)
+FAILED = "failed"  # the send failed
+DELIVERY_STATES = (DELIVERED, WAITING, FAILED)
+
 ROLE_OPBOUWWERKER = "opbouwwerker"
 ROLE_COORDINATOR = "coordinator"
 ROLES = (ROLE_OPBOUWWERKER, ROLE_COORDINATOR)
@@ -127,6 +133,9 @@ class HandoffNote(Base):
     # queue reply`): the service's loop still has to deliver it (the outbox).
     pending_delivery = Column(Boolean, nullable=False, default=False, server_default=false(),
                               index=True)
+    # replies: delivered | waiting | failed (DELIVERY_STATES); NULL: not a reply or unknown
+    delivery = Column(String(20))
+    delivered_at = Column(DateTime)
 
     request = relationship("HandoffRequest", back_populates="notes")
 

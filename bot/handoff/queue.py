@@ -38,6 +38,8 @@ from bot.handoff.models import (
     CONTACT_METHODS,
     CONTACT_OUTCOMES,
     CONTACT_PHONE,
+    DELIVERED,
+    FAILED,
     GEANNULEERD,
     IN_CONTACT,
     KINDS,
@@ -45,6 +47,7 @@ from bot.handoff.models import (
     OPEN_STATUSES,
     OPGEPAKT,
     STATUSES,
+    WAITING,
     HandoffEvent,
     HandoffNote,
     HandoffRequest,
@@ -59,6 +62,14 @@ MAX_REASON_CHARS = 1000
 MAX_NOTE_CHARS = 4000
 _REFERENCE_RE = re.compile(r"^\s*(?:t\s*-?\s*)?0*(\d{1,9})\s*$", re.IGNORECASE)
 _NOTE_ACTIONS = ("note", "reply", "resident_message")
+# Steps that start or end "the opbouwwerker wrote to the resident"
+# (HandoffQueue.reply_context). After a live chat (ended or expired) the resident
+# talks to the assistant again; a reopened request has a reply context only once
+# a reply follows. Not listed, so they keep a written reply's context: a note
+# (internal) and the phone-first steps (contact_gebeld, contact_niet_bereikt,
+# contact_afspraak: a call does not answer what the resident was asked in writing).
+_STAFF_STEPS = ("reply", "claimed", "released", "closed", "reopened", "live_started",
+                "live_ended", "live_expired")
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
 # A new request whose alert reached nobody is tried again after this long.
 ANNOUNCE_RETRY = timedelta(minutes=10)
@@ -171,9 +182,13 @@ class NoteView:
     author: str
     text: str
     created_at: datetime
+    # replies: delivered | waiting | failed (models.DELIVERY_STATES), None: unknown
+    delivery: Optional[str] = None
+    delivered_at: Optional[datetime] = None
 
     def to_dict(self) -> dict:
-        return {**self.__dict__, "created_at": self.created_at.isoformat()}
+        return {**self.__dict__, "created_at": self.created_at.isoformat(),
+                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None}
 
 
 @dataclass(frozen=True)
@@ -244,6 +259,7 @@ class Relay:
     address: Optional[str]
     language: str
     text: str
+    note_id: Optional[int] = None  # the reply in the timeline whose delivery state this sets
 
 
 @dataclass(frozen=True)
@@ -255,6 +271,15 @@ class ActionResult:
     request: RequestView
     relay: Optional[Relay] = None
     live_changed: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """A request whose opbouwwerker wrote to the resident last (or closed it a
+    short while ago: after_close)."""
+
+    request: RequestView
+    after_close: bool
 
 
 @dataclass(frozen=True)
@@ -553,15 +578,68 @@ class HandoffQueue:
             ).scalar_one_or_none()
         return _view(row) if row else None
 
-    def record_resident_message(self, resident_key: str, text: str,
-                                now: Optional[datetime] = None) -> Optional[StaffForward]:
-        """Store a resident's message during live contact; None when not live."""
-        live = self.live_request(resident_key)
-        text = _clean(text, MAX_NOTE_CHARS) or ""
-        if live is None or not text:
+    def reply_context(self, resident_key: str, followup: timedelta = timedelta(days=14),
+                      now: Optional[datetime] = None) -> Optional[ReplyContext]:
+        """The request whose opbouwwerker the resident may be answering, if any.
+
+        An open request (not in live chat) whose last step by staff is a message
+        to the resident (a reply after the claim, not undone by a release or a
+        live chat; a note does not count); else a request an opbouwwerker closed
+        less than `followup` ago (after_close; 0 switches that off). The newest
+        such request wins; an open one before a closed one."""
+        if not resident_key:
             return None
         now = self._now(now)
-        row = self._load(live.reference)
+        with self._sessions() as session:
+            rows = session.execute(
+                select(HandoffRequest).where(
+                    HandoffRequest.resident_key == resident_key,
+                    HandoffRequest.anonymised_at.is_(None),
+                    HandoffRequest.assigned_to.is_not(None),
+                    HandoffRequest.live.is_(False),
+                    HandoffRequest.status.in_((OPGEPAKT, IN_CONTACT))
+                    | ((HandoffRequest.status == AFGEROND)
+                       & (HandoffRequest.closed_at >= now - followup)),
+                ).order_by(HandoffRequest.id.desc())
+            ).scalars().all()
+            last_steps = {}
+            for row in rows:
+                if row.status == AFGEROND:
+                    continue
+                last_steps[row.id] = session.execute(
+                    select(HandoffEvent.action).where(
+                        HandoffEvent.request_id == row.id,
+                        HandoffEvent.action.in_(_STAFF_STEPS),
+                    ).order_by(HandoffEvent.id.desc()).limit(1)
+                ).scalar_one_or_none()
+        for row in rows:
+            if row.status != AFGEROND and last_steps[row.id] == "reply":
+                return ReplyContext(_view(row), after_close=False)
+        if followup > timedelta(0):
+            for row in rows:
+                if row.status == AFGEROND:  # a closing message may come after the close
+                    return ReplyContext(_view(row), after_close=True)
+        return None
+
+    def record_resident_message(self, resident_key: str, text: str,
+                                now: Optional[datetime] = None,
+                                reference: Optional[str] = None) -> Optional[StaffForward]:
+        """Store a resident's message for the opbouwwerker: during live contact,
+        or with `reference` on that request of theirs (an answer to a message
+        from the opbouwwerker, see reply_context). None when there is nowhere
+        to put it."""
+        text = _clean(text, MAX_NOTE_CHARS) or ""
+        if not text or not resident_key:
+            return None
+        if reference is None:
+            live = self.live_request(resident_key)
+            if live is None:
+                return None
+            reference = live.reference
+        row = self._load(reference)
+        if row.resident_key != resident_key or row.anonymised_at is not None:
+            return None
+        now = self._now(now)
 
         def work():
             with self._sessions() as session, session.begin():
@@ -621,7 +699,8 @@ class HandoffQueue:
             ).scalars().all()
         return RequestDetail(
             request=_view(row),
-            notes=tuple(NoteView(n.kind, n.author, n.text, n.created_at) for n in notes),
+            notes=tuple(NoteView(n.kind, n.author, n.text, n.created_at, n.delivery,
+                                 n.delivered_at) for n in notes),
             events=tuple(EventView(e.at, e.actor, e.action, e.field, e.old_value, e.new_value)
                          for e in events),
         )
@@ -743,29 +822,36 @@ class HandoffQueue:
         if row.live:
             values["live_since"] = now  # the pause's maximum counts from the last answer
 
+        note_ids: List[int] = []
+
         def extra(session):
-            self._reply_note(session, row, username, text, now, deliver_later)
+            note_ids.append(self._reply_note(session, row, username, text, now, deliver_later))
 
         updated = self._transition(row, staff, "in_contact", from_statuses=(OPGEPAKT, IN_CONTACT),
                                    values=values, require_owner=True, now=now, extra=extra,
                                    write_event=row.status == OPGEPAKT)
-        return ActionResult(_view(updated), self._reply_relay(updated, text))
+        return ActionResult(_view(updated), self._reply_relay(updated, text, note_ids[-1]))
 
     def _reply_note(self, session, row, username: str, text: str, now: datetime,
-                    deliver_later: bool) -> None:
-        session.execute(insert(HandoffNote).values(
+                    deliver_later: bool) -> int:
+        """Store a message to the resident on the timeline; its note id (the
+        relay carries it, so its delivery state is stored on it)."""
+        inserted = session.execute(insert(HandoffNote).values(
             request_id=row.id, kind="reply", author=username, text=text, created_at=now,
             pending_delivery=deliver_later))
         self._event(session, row.id, row.reference, username, "reply", now)
+        return int(inserted.inserted_primary_key[0])
 
-    def _reply_relay(self, row, text: str) -> Optional[Relay]:
+    def _reply_relay(self, row, text: str, note_id: Optional[int]) -> Optional[Relay]:
         return self._relay(row, resident_text("handoff_reply_from_staff", row.language,
-                                              reference=row.reference, text=text))
+                                              reference=row.reference, text=text),
+                           note_id=note_id)
 
     def take_pending_deliveries(self, limit: int = 50) -> List[Relay]:
         """Messages to residents stored without a channel at hand (`ontmoet queue
-        reply`), each taken by one caller only; the caller delivers them. A
-        message of an anonymised request is dropped."""
+        reply`), each taken by one caller only; the caller delivers them (the
+        relay carries the note id for the delivery state). A message of an
+        anonymised request is dropped."""
         with self._sessions() as session:
             candidates = session.execute(
                 select(HandoffNote.id).where(HandoffNote.pending_delivery.is_(True))
@@ -784,12 +870,38 @@ class HandoffQueue:
                     if not taken:
                         return None
                     note = session.get(HandoffNote, note_id)
-                    return self._reply_relay(note.request, note.text)
+                    return self._reply_relay(note.request, note.text, note.id)
 
             relay = self._retry(work)
             if relay is not None:
                 relays.append(relay)
         return relays
+
+    def set_delivery(self, note_id: int, state: str, now: Optional[datetime] = None) -> bool:
+        """Record how far a reply got (DELIVERED, WAITING, FAILED). Never backwards:
+        "waiting" and "failed" only on a reply without a state, "delivered" also
+        on a waiting one (the resident's channel handed it over later)."""
+        if state not in (DELIVERED, WAITING, FAILED):
+            raise InvalidInput(f"unknown delivery state {state!r}")
+        now = self._now(now)
+        allowed = [HandoffNote.delivery.is_(None)]
+        if state == DELIVERED:
+            allowed.append(HandoffNote.delivery == WAITING)
+        values: Dict[str, Any] = dict(delivery=state)
+        if state == DELIVERED:
+            values["delivered_at"] = now
+
+        def work():
+            with self._sessions() as session, session.begin():
+                return session.execute(
+                    update(HandoffNote).where(HandoffNote.id == note_id,
+                                              HandoffNote.kind == "reply",
+                                              allowed[0] if len(allowed) == 1
+                                              else allowed[0] | allowed[1])
+                    .values(**values).execution_options(synchronize_session=False)
+                ).rowcount == 1
+
+        return bool(self._retry(work))
 
     def close(self, reference: str, staff: Actor, note: Optional[str] = None,
               now: Optional[datetime] = None, tell_resident_later: bool = False,
@@ -806,6 +918,8 @@ class HandoffQueue:
         message = _clean(message, MAX_NOTE_CHARS)
         username = _username(staff)
 
+        message_ids: List[int] = []
+
         def before_event(session):  # so "closed" stays the last step on the timeline
             if note:
                 session.execute(insert(HandoffNote).values(
@@ -813,7 +927,8 @@ class HandoffQueue:
                     created_at=now))
                 self._event(session, row.id, row.reference, username, "note", now)
             if message:
-                self._reply_note(session, row, username, message, now, tell_resident_later)
+                message_ids.append(self._reply_note(session, row, username, message, now,
+                                                    tell_resident_later))
 
         updated = self._transition(row, staff, "closed", from_statuses=(OPGEPAKT, IN_CONTACT),
                                    values=dict(status=AFGEROND, closed_at=now, live=False,
@@ -825,7 +940,8 @@ class HandoffQueue:
                                        reference=updated.reference, text=message))
         if row.live:
             texts.append(resident_text("handoff_live_ended", updated.language))
-        relay = self._relay(updated, "\n\n".join(texts)) if texts else None
+        relay = self._relay(updated, "\n\n".join(texts),
+                            note_id=message_ids[-1] if message_ids else None) if texts else None
         return ActionResult(_view(updated), relay, False if row.live else None)
 
     def reopen(self, reference: str, staff: Actor, within: timedelta,
@@ -1209,28 +1325,62 @@ class HandoffQueue:
         return out
 
     # -- relays ---------------------------------------------------------------
-    def _relay(self, row, text: str) -> Optional[Relay]:
+    def _relay(self, row, text: str, note_id: Optional[int] = None) -> Optional[Relay]:
         if not row.resident_key:
             return None
         return Relay(reference=row.reference, channel=row.channel, resident_key=row.resident_key,
                      address=row.channel_address if row.consent else None,
-                     language=row.language, text=text)
+                     language=row.language, text=text, note_id=note_id)
 
     def _live_ended_relay(self, row) -> Optional[Relay]:
         return self._relay(row, resident_text("handoff_live_ended", row.language))
 
 
 async def deliver_relay(relay: Relay, directory) -> bool:
-    """Send a Relay through a bot.channels.stores.ResidentDirectory.
+    """Send a Relay through a bot.channels.stores.ResidentDirectory; True unless
+    the send failed (a web chat message waiting in its outbox counts as sent)."""
+    return await deliver_state(relay, directory) != FAILED
+
+
+async def deliver_state(relay: Relay, directory, queue: Optional["HandoffQueue"] = None) -> str:
+    """Send a Relay and say how far it got: DELIVERED, WAITING or FAILED.
 
     When the directory no longer knows the address (e.g. after a restart) and
-    the resident consented to keep it, the stored address is registered again."""
-    if await directory.send_to_resident(relay.resident_key, relay.text):
-        return True
-    if relay.address and relay.channel in ("telegram", "whatsapp"):
+    the resident consented to keep it, the stored address is registered again.
+    With `queue` and a reply behind the relay (`note_id`), the state is stored on
+    the reply, and a waiting message becomes DELIVERED when the resident's
+    channel hands it over (the web chat page fetches it, the resident writes)."""
+    import asyncio
+
+    receipt = None
+    if queue is not None and relay.note_id is not None:
+        receipt = _delivered_receipt(queue, relay.note_id)
+    state = await directory.deliver(relay.resident_key, relay.text, receipt)
+    if state == FAILED and relay.address and relay.channel in ("telegram", "whatsapp"):
         from bot.channels.stores import ResidentAddress
 
         await directory.remember(relay.resident_key, ResidentAddress(
             channel=relay.channel, address=relay.address, language=relay.language))
-        return await directory.send_to_resident(relay.resident_key, relay.text)
-    return False
+        state = await directory.deliver(relay.resident_key, relay.text, receipt)
+    if queue is not None and relay.note_id is not None:
+        try:
+            await asyncio.to_thread(queue.set_delivery, relay.note_id, state)
+        except Exception:  # the message went (or not); only the state is missing
+            logger.exception("storing the delivery state of %s failed", relay.reference)
+    return state
+
+
+def _delivered_receipt(queue: "HandoffQueue", note_id: int) -> Callable[[], None]:
+    """Called by an outbox when the resident's channel hands the message over:
+    marks the reply delivered, in a worker thread when an event loop runs."""
+    def delivered() -> None:
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            queue.set_delivery(note_id, DELIVERED)
+            return
+        loop.run_in_executor(None, queue.set_delivery, note_id, DELIVERED)
+
+    return delivered

@@ -25,6 +25,7 @@ import logging
 from datetime import timedelta
 from typing import Dict, Optional
 
+from bot.handoff.models import FAILED
 from bot.handoff.queue import (
     SYNC_PAUSE,
     SYNC_RESUME_ENDED,
@@ -32,6 +33,7 @@ from bot.handoff.queue import (
     HandoffQueue,
     RequestView,
     deliver_relay,
+    deliver_state,
 )
 from bot.handoff.routing import (
     FanoutNotifier,
@@ -139,10 +141,12 @@ class HandoffRuntime:
                                          deliver=self.deliver_to_resident,
                                          pause=self.pause_assistant)
 
-    async def deliver_to_resident(self, relay) -> bool:
+    async def deliver_to_resident(self, relay) -> str:
+        """Send a message to the resident; its delivery state, stored on the staff
+        message behind it (and updated when a waiting message is fetched)."""
         if self.directory is None:
-            return False
-        return await deliver_relay(relay, self.directory)
+            return FAILED
+        return await deliver_state(relay, self.directory, self.queue)
 
     async def pause_assistant(self, resident_key: str, paused: bool) -> Optional[bool]:
         """Pause/resume now; without an Agent the loop applies it (assistant_sync)."""
@@ -220,7 +224,7 @@ class HandoffRuntime:
         delivered = 0
         for relay in await asyncio.to_thread(self.queue.take_pending_deliveries):
             try:
-                if await self.deliver_to_resident(relay):
+                if await self.deliver_to_resident(relay) != FAILED:
                     delivered += 1
                     continue
             except Exception:

@@ -5,13 +5,16 @@ contact attempts, close with a note and a message, reopen, release).
     actions = StaffActions(queue, deliver=send_relay, pause=pause_assistant)
     outcome = await actions.claim("T-0042", staff)       # Outcome(key="claimed", ...)
     outcome = await actions.reply("T-0042", staff, "Ik bel u morgen")
-    outcome.delivered                                     # True / False / None
+    outcome.delivery                                      # "delivered" / "waiting" / "failed" / None
 
 Each method makes the queue change (bot/handoff/queue.py, in a worker thread)
 and then the side effects, here and nowhere else:
 
-- a message for the resident (a reply; "the live chat ended") is delivered with
-  `deliver` (async (Relay) -> bool, e.g. through the channels' ResidentDirectory);
+- a message for the resident (a reply, a closing message, "the live chat
+  ended") is delivered with `deliver` (async (Relay) -> a delivery state or
+  True/False, e.g. bot.handoff.queue.deliver_state through the channels'
+  ResidentDirectory); how far a staff message got ("delivered", "waiting",
+  "failed") is stored on its note in the timeline (Relay.note_id);
 - live chat starting or ending pauses or resumes the assistant with `pause`
   (async (resident_key, paused) -> bool | None; False or an exception: failed).
 
@@ -27,19 +30,30 @@ result for the interface's texts (staff_texts.yml `KEY` and `dash_KEY`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Optional, Union
 
-from bot.handoff.models import AFGEROND, CLOSED_STATUSES, IN_CONTACT, OPGEPAKT
+from bot.handoff.models import (
+    AFGEROND,
+    CLOSED_STATUSES,
+    DELIVERED,
+    DELIVERY_STATES,
+    FAILED,
+    IN_CONTACT,
+    OPGEPAKT,
+    WAITING,
+)
 from bot.handoff.queue import ActionResult, HandoffQueue, Relay, RequestView
 from bot.handoff.routing import StaffMember
 
 logger = logging.getLogger(__name__)
 
-RelaySender = Callable[[Relay], Awaitable[bool]]
+# returns a delivery state (models.DELIVERY_STATES) or True/False (delivered/failed)
+RelaySender = Callable[[Relay], Awaitable[Union[bool, str]]]
 AssistantPauser = Callable[[str, bool], Awaitable[Optional[bool]]]
 Actor = Union[StaffMember, str]
 DEFAULT_REOPEN_WITHIN = timedelta(days=14)  # Settings.handoff_reopen_days
@@ -50,12 +64,14 @@ class Outcome:
     """The result of one staff action.
 
     key: claimed | claim_already_yours | claim_lost | claim_closed | note_saved |
-         reply_sent | reply_not_delivered | reply_queued | closed | released |
+         reply_delivered | reply_waiting | reply_not_delivered | reply_queued |
+         closed | released |
          reopened | live_started | live_ended | contact_gebeld |
          contact_niet_bereikt | contact_afspraak
-    delivered: the message to the resident arrived (True), did not (False),
-               or there was none to send here (None; without a channel the
-               service delivers it within seconds).
+    delivery: how far the message to the resident got: "delivered",
+              "waiting" (until the resident writes again or the web chat page
+              fetches it), "failed", or None (none to send here; without a
+              channel the service delivers it within seconds).
     sync_failed: the assistant could not be paused/resumed now (the service retries).
     """
 
@@ -64,8 +80,19 @@ class Outcome:
     request: Optional[RequestView] = None
     owner: Optional[str] = None
     status: Optional[str] = None
-    delivered: Optional[bool] = None
+    delivery: Optional[str] = None
     sync_failed: bool = False
+
+
+_REPLY_KEYS = {DELIVERED: "reply_delivered", WAITING: "reply_waiting",
+               FAILED: "reply_not_delivered"}
+
+
+def delivery_state(answer: Union[bool, str, None]) -> str:
+    """A RelaySender's answer as a delivery state (models.DELIVERY_STATES)."""
+    if isinstance(answer, str) and answer in DELIVERY_STATES:
+        return answer
+    return DELIVERED if answer is True else FAILED
 
 
 def can_act(view: RequestView, staff: StaffMember) -> bool:
@@ -114,14 +141,22 @@ class StaffActions:
         return self.deliver is None
 
     # -- side effects -----------------------------------------------------------
-    async def _send(self, relay: Optional[Relay]) -> Optional[bool]:
+    async def _send(self, relay: Optional[Relay]) -> Optional[str]:
+        """Deliver a message to the resident; its delivery state, stored on the
+        staff message behind it (a reply, a closing message) when there is one."""
         if relay is None or self.deliver is None:
             return None
         try:
-            return bool(await self.deliver(relay))
+            state = delivery_state(await self.deliver(relay))
         except Exception:
             logger.exception("delivering a message for %s failed", relay.reference)
-            return False
+            state = FAILED
+        if relay.note_id is not None:  # never backwards (set_delivery)
+            try:
+                await self._run(self.queue.set_delivery, relay.note_id, state)
+            except Exception:  # the message went (or not); only the state is missing
+                logger.exception("storing the delivery state of %s failed", relay.reference)
+        return state
 
     async def _sync(self, result: ActionResult) -> bool:
         """Pause/resume the assistant for a live chat change; True when that failed."""
@@ -137,11 +172,11 @@ class StaffActions:
         return applied is False
 
     async def _finish(self, key: str, result: ActionResult) -> Outcome:
-        delivered = await self._send(result.relay)
+        delivery = await self._send(result.relay)
         failed = await self._sync(result)
         return Outcome(key, result.request.reference, result.request,
                        owner=result.request.assigned_to, status=result.request.status,
-                       delivered=delivered, sync_failed=failed)
+                       delivery=delivery, sync_failed=failed)
 
     # -- the actions --------------------------------------------------------------
     async def claim(self, reference: str, staff: Actor) -> Outcome:
@@ -166,11 +201,9 @@ class StaffActions:
                                  deliver_later=self._later)
         if self._later:
             return await self._finish("reply_queued", result)
-        outcome = await self._finish("reply_sent", result)
-        if outcome.delivered:
-            return outcome
-        return Outcome("reply_not_delivered", outcome.reference, outcome.request,
-                       owner=outcome.owner, status=outcome.status, delivered=False)
+        outcome = await self._finish("reply", result)
+        key = _REPLY_KEYS[outcome.delivery or FAILED]
+        return dataclasses.replace(outcome, key=key)
 
     async def contact(self, reference: str, staff: Actor, outcome: str,
                       text: Optional[str] = None) -> Outcome:

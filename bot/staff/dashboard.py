@@ -44,7 +44,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
 from sanic.exceptions import NotFound as RouteNotFound
 
-from bot.handoff.models import CONTACT_CHAT, NIEUW, STATUSES
+from bot.handoff.models import CONTACT_CHAT, DELIVERY_STATES, FAILED, NIEUW, STATUSES
 from bot.handoff.queue import (
     HandoffQueue,
     InvalidInput,
@@ -53,7 +53,7 @@ from bot.handoff.queue import (
     Relay,
     RequestDetail,
     RequestView,
-    deliver_relay,
+    deliver_state,
     parse_reference,
 )
 from bot.handoff.routing import RosterCache, StaffMember
@@ -91,7 +91,9 @@ ERROR_FLASHES = {
     "login_blocked", "session_expired", "csrf", "not_found", "anonymised", "sync_failed",
 }
 FLASH_KEYS = {
-    "claimed", "claim_lost", "note_saved", "reply_sent", "reply_not_delivered", "closed",
+    "claimed", "claim_lost", "note_saved", "reply_delivered", "reply_waiting",
+    "reply_not_delivered",
+    "closed",
     "released", "live_started", "live_ended", "not_allowed", "empty_text", "logged_out",
     "login_failed", "login_blocked", "session_expired", "csrf", "not_found", "anonymised",
     "sync_failed", "reopened", "reopen_expired", "contact_gebeld", "contact_niet_bereikt",
@@ -141,15 +143,17 @@ async def agent_pauser(request, resident_key: str, paused: bool) -> bool:
     return True
 
 
-async def directory_relay_sender(relay: Relay) -> bool:
-    """Deliver through the channels' process-wide ResidentDirectory."""
+async def directory_relay_sender(relay: Relay, queue: Optional[HandoffQueue] = None) -> str:
+    """Deliver through the channels' process-wide ResidentDirectory; with `queue`
+    the reply's delivery state is kept up to date (a web chat message becomes
+    delivered when the page fetches it)."""
     from bot.channels.stores import default_directory
 
     try:
-        return await deliver_relay(relay, default_directory())
+        return await deliver_state(relay, default_directory(), queue)
     except Exception:
         logger.exception("delivering a reply for %s failed", relay.reference)
-        return False
+        return FAILED
 
 
 def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_proxies: int) -> str:
@@ -214,7 +218,8 @@ class _Dashboard:
         self._queue: Optional[HandoffQueue] = None
         self._accounts: Optional[StaffAccounts] = None
         self.roster = RosterCache(settings.staff_file)
-        self.relay_sender = relay_sender
+        self.relay_sender: RelaySender = relay_sender or (
+            lambda relay: directory_relay_sender(relay, self.queue))
         self.assistant_pauser = assistant_pauser or agent_pauser
         self.prefix = prefix
         self.secure_cookies = secure_cookies
@@ -284,7 +289,8 @@ class _Dashboard:
             can_reopen=can_reopen(r, me, within, now), reopen_until=reopen_until(r, within),
             clock=response_clock(r, promised_hours(self.settings), now),
             live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
-            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, contact_buttons=CONTACT_BUTTONS)
+            note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, contact_buttons=CONTACT_BUTTONS,
+            delivery_labels={state: staff_text(f"delivery_{state}") for state in DELIVERY_STATES})
 
     def _person(self, username: Optional[str]) -> str:
         if not username:
@@ -356,7 +362,8 @@ def dashboard_blueprint(settings: Settings,
     """The dashboard Blueprint, served under `prefix` (mount with app.blueprint(bp)).
 
     queue_factory: returns the HandoffQueue (default: settings.database_url_resolved).
-    relay_sender: async (Relay) -> bool delivering replies to residents
+    relay_sender: async (Relay) -> delivery state (or True/False) delivering
+    messages to residents
     (default: the channels' ResidentDirectory). accounts_factory:
     (engine, roster_source) -> StaffAccounts (tests use it for a controlled clock).
     secure_cookies: None = Secure in production (ONTMOET_ENV), else when the
@@ -364,9 +371,8 @@ def dashboard_blueprint(settings: Settings,
     assistant_pauser: async (request, resident_key, paused) applying live chat
     to Rasa (default: the Agent in request.app.ctx.agent).
     """
-    dash = _Dashboard(settings, queue_factory, accounts_factory,
-                      relay_sender or directory_relay_sender, prefix, secure_cookies,
-                      assistant_pauser)
+    dash = _Dashboard(settings, queue_factory, accounts_factory, relay_sender, prefix,
+                      secure_cookies, assistant_pauser)
     bp = Blueprint(name, url_prefix=prefix)
     run = asyncio.to_thread
 

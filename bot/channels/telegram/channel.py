@@ -58,6 +58,7 @@ from bot.channels.telegram.parse import (
     valid_secret_format,
     verify_secret_token,
 )
+from bot.handoff.models import FAILED
 from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -286,7 +287,8 @@ class TelegramInput(InputChannel):
                  for part in split_text(text, MAX_TEXT, utf16_len)]
         await self.execute(chat_id, calls)
 
-    async def _send_to_address(self, pseudonym: str, address: ResidentAddress, text: str) -> bool:
+    async def _send_to_address(self, pseudonym: str, address: ResidentAddress, text: str,
+                               receipt=None) -> bool:
         chat_id = as_int(address.address)
         if chat_id is None:
             return False
@@ -383,12 +385,8 @@ class TelegramInput(InputChannel):
         for reply in outcome.replies:
             await self.send_text(event.chat_id, reply)
         for relay in outcome.relays:
-            if await self._deliver(relay):
-                continue
-            logger.info("telegram: a relay to a resident was not delivered")
-            undelivered = getattr(getattr(self.runtime, "telegram", None), "undelivered_text", None)
-            if undelivered is not None and not isinstance(relay, tuple):
-                await self.send_text(event.chat_id, undelivered(relay))
+            if await self._deliver(relay) == FAILED:
+                logger.info("telegram: a relay to a resident was not delivered")
         agent = self._agent()
         if getattr(agent, "processor", None) is not None and (outcome.pause or outcome.resume):
             from bot.handoff.runtime import set_assistant_paused
@@ -404,12 +402,14 @@ class TelegramInput(InputChannel):
                     await self.send_text(event.chat_id, staff_text("dash_sync_failed"))
         return True
 
-    async def _deliver(self, relay: Any) -> bool:
+    async def _deliver(self, relay: Any) -> str:
+        """Send a relay to the resident; its delivery state (stored on the reply)."""
         if isinstance(relay, tuple):
-            return await self.directory.send_to_resident(relay[0], relay[1])
-        from bot.handoff.queue import deliver_relay
+            return await self.directory.deliver(relay[0], relay[1])
+        from bot.handoff.queue import deliver_state
 
-        return await deliver_relay(relay, self.directory)
+        queue = getattr(self.runtime, "queue", None) if self.runtime is not None else None
+        return await deliver_state(relay, self.directory, queue)
 
     def _agent(self):
         app = self._app

@@ -30,7 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot import catalogue
 from bot.channels.common import ButtonRegistry, SenderRateLimiter
-from bot.channels.live import LiveContact
+from bot.channels.live import LiveContact, Outbox
 from bot.channels.output import MessageOutputChannel
 from bot.channels.pipeline import Incoming, ResidentPipeline
 from bot.channels.stores import (
@@ -56,6 +56,7 @@ from bot.channels.whatsapp.parse import (
     verify_signature,
     verify_subscription,
 )
+from bot.handoff.models import WAITING
 from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,9 @@ class WhatsAppInput(InputChannel):
         self.pipeline = ResidentPipeline(self, clock=clock)
         # the rest of a long list per resident: as long as its buttons live, for at most 10,000
         self._pages: "TTLCache[str, Paged]" = TTLCache(10_000, self.registry.ttl_seconds, timer=clock)
+        # opbouwwerkers' messages outside the 24-hour window with no template
+        # configured: sent when the resident writes again (the window reopens)
+        self.held = Outbox()
         self.directory.register_sender(CHANNEL, self._send_to_address)
 
     @classmethod
@@ -190,6 +194,7 @@ class WhatsAppInput(InputChannel):
         """Per-resident state of this channel ("verwijder mijn gegevens"):
         the rest of a long answer (pages) and the rate-limit counter."""
         self._pages.pop(pseudonym, None)
+        self.held.forget(pseudonym)
         self.rate_limiter.forget(pseudonym)
 
     # --- sending ---------------------------------------------------------
@@ -217,9 +222,16 @@ class WhatsAppInput(InputChannel):
         return await self._send_to_address(resident, address, text, as_result=True)
 
     async def _send_to_address(self, pseudonym: str, address: ResidentAddress, text: str,
-                               as_result: bool = False):
+                               as_result: bool = False, receipt=None):
+        """A ResidentDirectory sender: True (sent), False (failed), or, outside
+        the window with no template configured, WAITING (held until the resident
+        writes again; `receipt()` is called when it goes out)."""
         result = SendResult(False)
-        if window_open(address.last_inbound, self._clock()):
+        in_window = window_open(address.last_inbound, self._clock())
+        if not in_window and not self.settings.whatsapp_template_name and not as_result:
+            self.held.put(pseudonym, text, receipt)
+            return WAITING
+        if in_window:
             for item in text_message(text):
                 result = await self.client.send(address.address, item)
                 if not result.ok:
@@ -280,6 +292,8 @@ class WhatsAppInput(InputChannel):
             event.wa_id, kind=event.kind, text=event.text, latitude=event.latitude,
             longitude=event.longitude, reply_key=event.reply_key, address=event.wa_id,
             received_at=event.timestamp)
+        for held in self.held.take(self._pseudonym(event.wa_id)):  # the window is open again
+            await self._send_plain(event.wa_id, held)
         outcome = await self.pipeline.handle(incoming, _WhatsAppReply(self, event.wa_id), on_new_message)
         return {"limited": "replied", "channel": "more"}.get(outcome, outcome)
 
