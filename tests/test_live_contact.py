@@ -213,19 +213,42 @@ def test_the_follow_up_time_ends(tmp_path):
 
 
 # --------------------------------------------------------------------------
-# Honest delivery (issue 19.3): each staff message has a delivery state
+# Honest delivery (issue 19.3): each staff message has a delivery state,
+# stored by its one writer, StaffActions._send (issue 20: no double writes)
 # --------------------------------------------------------------------------
+async def _send(runtime, directory, relay) -> str:
+    from bot.handoff.queue import deliver_state
+    from bot.staff.actions import StaffActions
+
+    async def deliver(r):
+        return await deliver_state(r, directory, runtime.queue)
+
+    return await StaffActions(runtime.queue, deliver=deliver)._send(relay)
+
+
+async def test_delivery_state_is_written_once_per_message(setup, monkeypatch):
+    from bot.handoff.queue import HandoffQueue
+
+    channel, runtime, directory = setup
+    request = _request_with_reply(runtime.queue, "nobody-knows-me")
+    result = runtime.queue.reply(request.reference, "coordinator", "Hallo?")
+    writes = []
+    original = HandoffQueue.set_delivery
+    monkeypatch.setattr(HandoffQueue, "set_delivery",
+                        lambda self, *a, **k: writes.append(a) or original(self, *a, **k))
+    assert await _send(runtime, directory, result.relay) == "failed"
+    assert writes == [(result.relay.note_id, "failed")]
+
+
 async def test_a_web_chat_answer_waits_until_the_resident_fetches_it(setup):
     import asyncio
-
-    from bot.handoff.queue import deliver_state
 
     channel, runtime, directory = setup
     agent = Agent()
     pseudonym = await _pseudonym_of(channel, agent, "r7")
     request = _request_with_reply(runtime.queue, pseudonym, text="eerste")
     result = runtime.queue.reply(request.reference, "coordinator", "Ik bel u morgen.")
-    assert await deliver_state(result.relay, directory, runtime.queue) == "waiting"
+    assert await _send(runtime, directory, result.relay) == "waiting"
     reply = runtime.queue.show(request.reference).notes[-1]
     assert (reply.text, reply.delivery, reply.delivered_at) == ("Ik bel u morgen.", "waiting", None)
     # the page fetches its inbox (from a worker thread here: the receipt then
@@ -239,18 +262,15 @@ async def test_a_web_chat_answer_waits_until_the_resident_fetches_it(setup):
 
 
 async def test_a_failed_send_is_marked_failed(setup):
-    from bot.handoff.queue import deliver_state
-
     _, runtime, directory = setup
     request = _request_with_reply(runtime.queue, "nobody-knows-me")
     result = runtime.queue.reply(request.reference, "coordinator", "Hallo?")
-    assert await deliver_state(result.relay, directory, runtime.queue) == "failed"
+    assert await _send(runtime, directory, result.relay) == "failed"
     assert runtime.queue.show(request.reference).notes[-1].delivery == "failed"
 
 
 async def test_a_telegram_send_that_succeeded_is_delivered(setup):
     from bot.channels.stores import ResidentAddress
-    from bot.handoff.queue import deliver_state
 
     _, runtime, directory = setup
     sent = []
@@ -263,7 +283,7 @@ async def test_a_telegram_send_that_succeeded_is_delivered(setup):
     await directory.remember("te-1", ResidentAddress(channel="telegram", address="42"))
     request = _request_with_reply(runtime.queue, "te-1")
     result = runtime.queue.reply(request.reference, "coordinator", "Tot donderdag!")
-    assert await deliver_state(result.relay, directory, runtime.queue) == "delivered"
+    assert await _send(runtime, directory, result.relay) == "delivered"
     assert sent[-1].endswith("Tot donderdag!")
     assert runtime.queue.show(request.reference).notes[-1].delivery == "delivered"
 

@@ -1347,11 +1347,10 @@ async def deliver_state(relay: Relay, directory, queue: Optional["HandoffQueue"]
 
     When the directory no longer knows the address (e.g. after a restart) and
     the resident consented to keep it, the stored address is registered again.
-    With `queue` and a reply behind the relay (`note_id`), the state is stored on
-    the reply, and a waiting message becomes DELIVERED when the resident's
-    channel hands it over (the web chat page fetches it, the resident writes)."""
-    import asyncio
-
+    With `queue` and a reply behind the relay (`note_id`), a waiting message
+    becomes DELIVERED when the resident's channel hands it over (the web chat
+    page fetches it, the resident writes). The state this returns is stored by
+    its one writer, bot.staff.actions.StaffActions._send."""
     receipt = None
     if queue is not None and relay.note_id is not None:
         receipt = _delivered_receipt(queue, relay.note_id)
@@ -1362,11 +1361,6 @@ async def deliver_state(relay: Relay, directory, queue: Optional["HandoffQueue"]
         await directory.remember(relay.resident_key, ResidentAddress(
             channel=relay.channel, address=relay.address, language=relay.language))
         state = await directory.deliver(relay.resident_key, relay.text, receipt)
-    if queue is not None and relay.note_id is not None:
-        try:
-            await asyncio.to_thread(queue.set_delivery, relay.note_id, state)
-        except Exception:  # the message went (or not); only the state is missing
-            logger.exception("storing the delivery state of %s failed", relay.reference)
     return state
 
 

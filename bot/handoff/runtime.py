@@ -142,8 +142,9 @@ class HandoffRuntime:
                                          pause=self.pause_assistant)
 
     async def deliver_to_resident(self, relay) -> str:
-        """Send a message to the resident; its delivery state, stored on the staff
-        message behind it (and updated when a waiting message is fetched)."""
+        """Send a message to the resident; its delivery state (stored on the staff
+        message behind it by StaffActions._send, and updated when a waiting
+        message is fetched)."""
         if self.directory is None:
             return FAILED
         return await deliver_state(relay, self.directory, self.queue)
@@ -222,13 +223,12 @@ class HandoffRuntime:
         if self.directory is None:
             return 0
         delivered = 0
+        actions = self.staff_actions()
         for relay in await asyncio.to_thread(self.queue.take_pending_deliveries):
-            try:
-                if await self.deliver_to_resident(relay) != FAILED:
-                    delivered += 1
-                    continue
-            except Exception:
-                logger.exception("delivering a stored message for %s failed", relay.reference)
+            # through StaffActions._send, the one writer of the delivery state
+            if await actions._send(relay) != FAILED:
+                delivered += 1
+                continue
             from bot.handoff.texts import staff_text
 
             view = await asyncio.to_thread(self.queue.get, relay.reference)
