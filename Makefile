@@ -43,8 +43,12 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 
-bench: train
-	@bash bench/run_all.sh
+# Service and training against a truly bare `rasa init` floor, trained and
+# served in the same run (about 25 min idle). One part: make bench ONLY=service
+# (train, service, startup, soak, queue, breakdown). bench/ trains its own models.
+ONLY ?=
+bench: lookups
+	@bash bench/run_all.sh $(if $(ONLY),--only $(ONLY))
 
 # Understanding only: held-out set and its slices (long stories, unseen buurt
 # typos, never-tuned crisis phrasings), 5-fold CV with the same config.yml, and

@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List
 
-from bench.common import WORK, write_result
+from bench.common import write_result
 
 
 def _patch_graph_node(timings: Dict[str, List[float]]):
@@ -70,19 +70,20 @@ async def _profile(model: Path, messages: List[str], repeat: int) -> Dict[str, o
 
 
 def main(argv=None) -> None:
-    from bench.service_bench import BARE_SCRIPTS, OUR_SCRIPTS
+    from bench.service_bench import FLOOR_SCRIPTS, OUR_SCRIPTS
+    from bench.train_bench import FLOOR_MODEL, FULL_MODEL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=WORK / "model-test" / "test.tar.gz")
-    parser.add_argument("--bare-model", type=Path, default=WORK / "bare" / "models" / "bare.tar.gz")
+    parser.add_argument("--model", type=Path, default=FULL_MODEL)
+    parser.add_argument("--floor-model", type=Path, default=FLOOR_MODEL)
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args(argv)
     ours_msgs = sorted({m for s in OUR_SCRIPTS for m in s})
-    bare_msgs = sorted({m for s in BARE_SCRIPTS for m in s})
+    floor_msgs = sorted({m for s in FLOOR_SCRIPTS for m in s})
     result = {"command": "python -m bench.breakdown",
               "ours": asyncio.run(_profile(args.model, ours_msgs, args.repeat))}
-    if args.bare_model.exists():
-        result["floor"] = asyncio.run(_profile(args.bare_model, bare_msgs, args.repeat))
+    if args.floor_model.exists():
+        result["floor"] = asyncio.run(_profile(args.floor_model, floor_msgs, args.repeat))
     print(write_result("breakdown", result))
 
 

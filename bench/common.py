@@ -53,6 +53,45 @@ def ratio(ours: float, floor: float) -> Optional[float]:
     return round(ours / floor, 2) if floor else None
 
 
+def spread(values: Sequence[Optional[float]], digits: int = 2) -> Optional[Dict[str, object]]:
+    """Median of the runs with their spread: {"median", "min", "max", "runs"}
+    (None when no run gave a figure). An even count takes the mean of the two
+    middle values."""
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return None
+    mid = len(present) // 2
+    median = present[mid] if len(present) % 2 else (present[mid - 1] + present[mid]) / 2
+    return {"median": round(median, digits), "min": round(present[0], digits),
+            "max": round(present[-1], digits), "runs": [round(v, digits) for v in values
+                                                        if v is not None]}
+
+
+def pair_ratios(ours: Sequence[Optional[float]], floor: Sequence[Optional[float]],
+                digits: int = 2) -> Optional[Dict[str, object]]:
+    """Ratio ours/floor within each interleaved pair (run i of both), then the
+    median and spread of those ratios: load drifts hit both halves of a pair."""
+    return spread([ratio(o, f) if o is not None and f else None
+                   for o, f in zip(ours, floor, strict=False)], digits)
+
+
+def prepare_floor(path: Path) -> Path:
+    """A truly bare floor: what `rasa init --no-prompt` writes (Rasa's own
+    scaffold: its config.yml, domain, data, endpoints, credentials), without the
+    training `rasa init` does at the end; bench/train_bench.py trains it like ours."""
+    import shutil
+
+    from rasa.cli.scaffold import create_initial_project
+
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    create_initial_project(str(path))
+    for model in (path / "models").glob("*.tar.gz"):
+        model.unlink()
+    return path
+
+
 def load_average() -> List[float]:
     return [round(x, 2) for x in os.getloadavg()]
 

@@ -43,80 +43,102 @@ def _machine(result: dict) -> str:
     )
 
 
+def cell(entry: Optional[dict]) -> str:
+    """"median [min-max]" of a bench.common.spread entry ("" when missing)."""
+    if not entry:
+        return ""
+    if entry["min"] == entry["max"]:
+        return f"{entry['median']}"
+    return f"{entry['median']} [{entry['min']}–{entry['max']}]"
+
+
+def _met(flag: Optional[bool]) -> str:
+    return "met" if flag else "missed"
+
+
 def latency_section(result: Optional[dict]) -> List[str]:
-    lines = ["## 2. Turn latency and throughput", ""]
-    if not result:
-        return lines + ["_Not run yet: `python -m bench.service_bench`._", ""]
+    lines = ["## 2. Turn latency and throughput (against the bare floor)", ""]
+    if not result or "summary" not in result:
+        return lines + ["_Not run yet: `python -m bench.service_bench --only service`._", ""]
     lines += [f"Run: {_machine(result)}. Command: `{result['command']}`. "
-              f"Model: `{Path(result['model']).name}`.", ""]
+              f"Model: `{Path(result['model']).name}`; floor: `rasa init` "
+              f"(`{Path(result['floor_model']).name}`). Each cell: median of "
+              f"{result['runs_count']} interleaved runs [min–max]; ratios within each pair.", ""]
     rows = []
     for level in [str(x) for x in result["levels"]]:
-        ours = result["ours"].get(level, {})
-        floor = result["floor"].get(level, {})
-        comp = result.get("ours_over_floor", {}).get(level, {})
+        entry = result["summary"][level]
+        ours, floor, comp = entry["ours"], entry["floor"], entry["ours_over_floor"]
         checked = ours.get("place_searches_checked")
-        wrong_place = f"{ours.get('place_searches_wrong')}/{checked}" if checked else ""
-        rows.append([level, ours.get("messages"), ours.get("errors"), wrong_place,
-                     ours.get("p50_ms"), ours.get("p95_ms"), ours.get("p99_ms"),
-                     ours.get("throughput_msg_s"),
-                     floor.get("p50_ms"), floor.get("p95_ms"), floor.get("p99_ms"),
-                     floor.get("throughput_msg_s"), comp.get("p95_over_floor"),
-                     ours.get("load_average_before", [None])[0]])
-    lines.append(
-        markdown_table(
-            [
-                "residents",
-                "msgs",
-                "errors",
-                "wrong place answers",
-                "ours p50 ms",
-                "ours p95 ms",
-                "ours p99 ms",
-                "ours msg/s",
-                "floor p50 ms",
-                "floor p95 ms",
-                "floor p99 ms",
-                "floor msg/s",
-                "p95 ours/floor",
-                "load (1 min)",
-            ],
-            rows,
-        )
-    )
+        wrong = f"{ours.get('place_searches_wrong')}/{checked}" if checked else ""
+        rows.append([level, result["messages_per_level"].get(level), cell(ours.get("p50_ms")),
+                     cell(ours.get("p95_ms")), cell(ours.get("throughput_msg_s")),
+                     cell(ours.get("errors")), wrong, cell(floor.get("p50_ms")),
+                     cell(floor.get("p95_ms")), cell(floor.get("throughput_msg_s")),
+                     cell(floor.get("errors")), cell(comp.get("p95_ms")),
+                     cell(comp.get("throughput_msg_s"))])
+    lines.append(markdown_table(
+        ["residents", "msgs per run", "ours p50 ms", "ours p95 ms", "ours msg/s", "ours errors",
+         "wrong place answers", "floor p50 ms", "floor p95 ms", "floor msg/s", "floor errors",
+         "p95 ours/floor", "msg/s ours/floor"], rows))
+    lines += ["", "CPU time per message (psutil, user + system; load-independent), "
+              "service process and, for ours, service + action server:", ""]
+    cpu_rows = []
+    for level in [str(x) for x in result["levels"]]:
+        entry = result["summary"][level]
+        cpu_rows.append([level, cell(entry["ours"].get("cpu_ms_per_msg_service")),
+                         cell(entry["ours"].get("cpu_ms_per_msg_total")),
+                         cell(entry["floor"].get("cpu_ms_per_msg_total")),
+                         cell(entry["ours_over_floor"].get("cpu_ms_per_msg_total"))])
+    lines.append(markdown_table(["residents", "ours service ms", "ours total ms", "floor ms",
+                                 "ours/floor"], cpu_rows))
     t = result.get("targets", {})
-    lines += ["", f"Targets: p95 at 10 residents ≤ 1.5 × floor: **{t.get('p95_at_10_over_floor')}×** "
-              f"({'met' if t.get('p95_at_10_met') else 'missed'}); ≥ 20 msg/s on one node: "
-              f"**{t.get('max_throughput_msg_s')} msg/s** "
-              f"({'met' if t.get('throughput_met') else 'missed'}).", ""]
+    lines += ["", f"Targets at 10 residents: p95 ≤ {t.get('p95_at_10_max')} × floor: "
+              f"**{t.get('p95_at_10_over_floor')}×** ({_met(t.get('p95_at_10_met'))}); "
+              f"throughput ≥ {t.get('throughput_at_10_min')} × floor: "
+              f"**{t.get('throughput_at_10_over_floor')}×** "
+              f"({_met(t.get('throughput_at_10_met'))}).", ""]
     return lines
 
 
-def startup_section(result: Optional[dict]) -> List[str]:
+def startup_section(startup: Optional[dict], soak: Optional[dict]) -> List[str]:
     lines = ["## 3. Start-up time and memory", ""]
-    if not result:
-        return lines + ["_Not run yet: `python -m bench.service_bench`._", ""]
-    ours, floor = result["ours"], result.get("floor", {})
-    lines += [f"Run: {_machine(result)}. Command: `{result['command']}`.", ""]
-    lines.append(markdown_table(
-        ["", "start-up to ready (s)", "RSS after start (MB)"],
-        [["ours (`ontmoet serve`)", ours.get("startup_to_ready_s"), ours.get("rss_after_start_mb")],
-         ["floor (`rasa run`, bare)", floor.get("startup_to_ready_s"), floor.get("rss_after_start_mb")]]))
-    lines.append("")
-    samples = ours.get("rss_samples") or []
-    if samples:
-        lines += ["RSS of the assistant process while messages flow (10 concurrent residents):", ""]
+    if not startup or "summary" not in startup:
+        lines += ["_Not run yet: `python -m bench.service_bench --only startup`._", ""]
+    else:
+        s = startup["summary"]
+        lines += [f"Run: {_machine(startup)}. Command: `{startup['command']}`. Start-up to "
+                  "ready: from spawning the processes (ours: service and action server at "
+                  "once, as `make run`) to the first answered REST message, for both. RSS: "
+                  "psutil, right after ready. Median [min–max] of "
+                  f"{startup['runs_count']} interleaved runs.", ""]
         lines.append(markdown_table(
-            ["messages", "assistant RSS (MB)", "action server RSS (MB)", "errors so far"],
-            [[s["messages"], s["rss_mb"], s.get("actions_rss_mb"), s.get("errors_so_far")]
-             for s in samples]))
-        lines += ["", f"Growth from start to {samples[-1]['messages']} messages: "
-                  f"**{ours.get('rss_growth_mb')} MB**."]
-        if len(samples) > 2:
-            steady = round(samples[-1]["rss_mb"] - samples[1]["rss_mb"], 1)
-            lines[-1] += (f" After the first {samples[1]['messages']} messages (warm-up: "
-                          f"TensorFlow and caches): **{steady} MB** up to "
-                          f"{samples[-1]['messages']}.")
-        lines.append("")
+            ["", "start-up to ready (s)", "service RSS (MB)", "action server RSS (MB)"],
+            [["ours (`ontmoet serve`)", cell(s.get("ours_startup_s")),
+              cell(s.get("ours_rss_service_mb")), cell(s.get("ours_rss_actions_mb"))],
+             ["floor (`rasa run`, rasa init)", cell(s.get("floor_startup_s")),
+              cell(s.get("floor_rss_service_mb")), "none"],
+             ["ours / floor", cell(s.get("startup_over_floor")),
+              cell(s.get("rss_service_over_floor")), ""]]))
+        t = s.get("targets", {})
+        lines += ["", f"Targets: start-up ≤ {t.get('startup_over_floor_max')} × floor "
+                  f"({_met(s.get('startup_met'))}); resident-facing service RSS ≤ "
+                  f"{t.get('rss_over_floor_max')} × floor ({_met(s.get('rss_met'))}). "
+                  "Service + action server over the floor: "
+                  f"{cell(s.get('rss_total_over_floor'))}.", ""]
+    if soak and soak.get("samples"):
+        g = soak["service"]
+        lines += [f"Soak: {_machine(soak)}. {soak['senders']} messages, each from a different "
+                  f"sender, {soak['concurrency']} at a time, on one `ontmoet serve`:", ""]
+        lines.append(markdown_table(
+            ["messages", "service RSS (MB)", "action server RSS (MB)", "errors so far",
+             "msg/s", "load (1 min)"],
+            [[x["messages"], x["rss_mb"], x.get("actions_rss_mb"), x.get("errors_so_far"),
+              x.get("throughput_msg_s"), (x.get("load_average") or [None])[0]]
+             for x in soak["samples"]]))
+        lines += ["", f"Service RSS from {g.get('from_messages')} messages (after warm-up) to "
+                  f"{g.get('to_messages')}: **{g.get('growth_mb')} MB, {g.get('growth_pct')} %** "
+                  f"(target ± 2 %: {_met(g.get('met'))}; peak {g.get('peak_over_first_pct')} % "
+                  f"above the first). Action server: {soak['actions'].get('growth_pct')} %.", ""]
     return lines
 
 
@@ -141,18 +163,26 @@ def queue_section(result: Optional[dict]) -> List[str]:
 
 
 def training_section(result: Optional[dict]) -> List[str]:
-    lines = ["## 5. Training time", ""]
-    if not result:
+    lines = ["## 5. Training time (against the bare floor)", ""]
+    if not result or "summary" not in result:
         return lines + ["_Not run yet: `python -m bench.train_bench`._", ""]
-    lines += [f"Run: {_machine(result)}. Command: `{result['command']}` "
-              "(`rasa train --force`, private Rasa cache).", ""]
-    names = {"full": "full model (config.yml)", "test": "test model (tests/config.test.yml)",
-             "bare": "bare floor (rasa init data, our config.yml)"}
-    rows = [[names.get(k, k), v.get("seconds"), (v.get("load_before") or [None])[0],
-             (v.get("load_after") or [None])[0]]
-            for k, v in result.get("models", {}).items()]
-    lines.append(markdown_table(["model", "seconds", "load before", "load after"], rows))
-    return lines + [""]
+    s = result["summary"]
+    lines += [f"Run: {_machine(result)}. Command: `{result['command']}`: interleaved pairs "
+              "(floor, ours), `rasa train --force`, private Rasa cache. Median [min–max] of "
+              f"{len(result['full'])} runs; the ratio is taken within each pair.", ""]
+    lines.append(markdown_table(
+        ["model", "wall-clock s", "CPU s"],
+        [["floor (`rasa init`: its config.yml, domain and data)", cell(s.get("floor_seconds")),
+          cell(s.get("floor_cpu_seconds"))],
+         ["full model (config.yml)", cell(s.get("full_seconds")), cell(s.get("full_cpu_seconds"))],
+         ["full / floor", cell(s.get("full_over_floor")), cell(s.get("full_over_floor_cpu"))]]))
+    lines += ["", f"Target: full ≤ {s.get('target')} × floor ({_met(s.get('met'))}).", ""]
+    return lines
+
+
+def _diet(profile: dict) -> Optional[float]:
+    nodes = profile.get("node_mean_ms", {})
+    return next((v for k, v in nodes.items() if k.startswith("run_DIETClassifier")), None)
 
 
 def breakdown_section(result: Optional[dict]) -> List[str]:
@@ -164,10 +194,9 @@ def breakdown_section(result: Optional[dict]) -> List[str]:
               "with Rasa's Agent, every graph node timed (mean ms per call).", ""]
     lines.append(markdown_table(
         ["", "NLU parse (ms)", "whole turn in process (ms)", "DIETClassifier (ms)"],
-        [["ours", ours.get("nlu_parse_mean_ms"), ours.get("handle_text_mean_ms"),
-          ours.get("node_mean_ms", {}).get("run_DIETClassifier5")],
+        [["ours", ours.get("nlu_parse_mean_ms"), ours.get("handle_text_mean_ms"), _diet(ours)],
          ["floor", floor.get("nlu_parse_mean_ms"), floor.get("handle_text_mean_ms"),
-          floor.get("node_mean_ms", {}).get("run_DIETClassifier5")]]))
+          _diet(floor)]]))
     return lines + [""]
 
 
@@ -184,16 +213,22 @@ def scaleout_section() -> List[str]:
 
 def render(results: Dict[str, Optional[dict]], notes: str = "") -> str:
     lines = [BEGIN, "", "## How these figures were made", "",
-             "All at once: `make bench` (bench/run_all.sh, 30-60 minutes). One by one, with "
-             "`.venv/bin/python -m`: `bench.train_bench` (5; also trains the bare floor), "
-             "`bench.queue_bench` (4), `bench.service_bench` (2 and 3; `--soak 10000`), "
+             "All at once: `make bench` (bench/run_all.sh; parts alone: `make bench "
+             "ONLY=train|service|startup|soak|queue|breakdown`). The floor is a truly bare "
+             "Rasa: what `rasa init --no-prompt` writes (its own config.yml, domain and data), "
+             "trained and served (`rasa run`) in the same run, on the same machine, driven by "
+             "the same load generator. Ours and the floor alternate (floor, ours, floor, "
+             "ours, ...) so load drifts hit both; each figure is the median of three runs with "
+             "the spread [min–max]; a ratio is taken within each pair, then its median. One by "
+             "one, with `.venv/bin/python -m`: `bench.train_bench` (5), `bench.service_bench "
+             "--only service,startup,soak` (2 and 3), `bench.queue_bench` (4), "
              "`bench.breakdown` (time per graph node), then `bench.report` (these tables). "
              "Work files and private Rasa cache: `$ONTMOET_BENCH_WORK` (default "
              "/tmp/ontmoet-bench). JSON: `bench/results/`. Machine: `nproc` = 2, "
              "`free -h` = 23 GiB, `/proc/cpuinfo` = AMD EPYC.", ""]
     lines += latency_section(results.get("latency"))
     lines += breakdown_section(results.get("breakdown"))
-    lines += startup_section(results.get("startup_memory"))
+    lines += startup_section(results.get("startup"), results.get("soak"))
     lines += queue_section(results.get("queue"))
     lines += training_section(results.get("training"))
     lines += scaleout_section()
@@ -215,7 +250,7 @@ def splice(document: str, block: str) -> str:
 
 
 def main() -> None:
-    results = {name: _load(name) for name in ("latency", "breakdown", "startup_memory", "queue",
+    results = {name: _load(name) for name in ("latency", "breakdown", "startup", "soak", "queue",
                                           "training")}
     notes_path = RESULTS / "notes.md"
     notes = notes_path.read_text() if notes_path.exists() else ""

@@ -1,21 +1,40 @@
 #!/usr/bin/env bash
-# All benchmarks, one after the other (`make bench`). Results: bench/results/*.json
-# and the tables in docs/BENCHMARKS.md. Takes 30-60 minutes on 2 cores.
-# Run when the machine is otherwise idle: every figure records the load average.
+# The service and training benchmarks against a truly bare floor (`make bench`).
+#   bash bench/run_all.sh [--only train,service,startup,soak,queue,breakdown]
+# Default: train, service, soak, queue, then the tables in docs/BENCHMARKS.md
+# (bench/report.py). Understanding (NLU) has its own target: `make bench-nlu`.
+# About 25 minutes on an idle 2-core machine; every figure records the load
+# average, so run it when the machine is otherwise idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 export ONTMOET_BENCH_WORK="${ONTMOET_BENCH_WORK:-/tmp/ontmoet-bench}"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=.venv/bin/python
+RUNS="${BENCH_RUNS:-3}"
+ONLY="train,service,soak,queue"
+if [ "${1:-}" = "--only" ] && [ -n "${2:-}" ]; then ONLY="$2"; fi
+has() { [[ ",$ONLY," == *",$1,"* ]]; }
+start=$(date +%s)
 uptime
-echo "==> 5. training time (bare floor, test model, full model)"
-$PY -m bench.train_bench --only bare,test,full
-echo "==> 1. NLU (bench/nlu_eval.py, its own section)"
-$PY -m bench.nlu_eval --cv-config tests/config.test.yml || echo "nlu_eval failed (see its output)"
-echo "==> 4. handoff queue"
-$PY -m bench.queue_bench
-echo "==> 2 + 3. turn latency, throughput, start-up and memory"
-$PY -m bench.service_bench --soak 10000
-$PY -m bench.breakdown
+if has train; then
+  echo "==> 5. training time: floor (rasa init) and full model, $RUNS interleaved pairs"
+  $PY -m bench.train_bench --runs "$RUNS"
+fi
+parts=""
+for part in service startup soak; do has "$part" && parts="${parts:+$parts,}$part"; done
+if [ -n "$parts" ]; then
+  echo "==> 2 + 3. turns, start-up and memory against the floor ($parts)"
+  $PY -m bench.service_bench --only "$parts" --runs "$RUNS"
+fi
+if has queue; then
+  echo "==> 4. handoff queue"
+  $PY -m bench.queue_bench
+fi
+if has breakdown; then
+  echo "==> where the time goes, per graph node"
+  $PY -m bench.breakdown
+fi
 $PY -m bench.report
 uptime
+echo "==> done in $(( ($(date +%s) - start) / 60 )) min"

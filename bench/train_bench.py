@@ -1,11 +1,15 @@
-"""Benchmark 5: training time of the full model, the test model and the bare floor.
+"""Training time: our full model against a truly bare floor, in interleaved pairs.
 
-    .venv/bin/python -m bench.train_bench [--only full,test,bare]
+    .venv/bin/python -m bench.train_bench [--runs 3]
 
-Trains into private folders under $ONTMOET_BENCH_WORK (default /tmp/ontmoet-bench)
-with a private Rasa cache, so nothing the other engineers use is touched.
-The bare assistant is `rasa init --no-prompt` trained with our config.yml: the
-floor for the latency benchmark (bench/latency.py).
+The floor is what `rasa init --no-prompt` writes (bench.common.prepare_floor):
+its own config.yml (Rasa's default pipeline and policies), domain and data.
+Each run trains the floor, then our full model (config.yml, nlu_data/ and
+dialogue/), both with `rasa train --force` and a private Rasa cache, so a
+load change during the benchmark hits both halves of a pair. Figures: the
+median of the runs with their spread (min-max), and the median of the per-pair
+ratios. Work files: $ONTMOET_BENCH_WORK (default /tmp/ontmoet-bench); the models
+of the last run are kept there for bench/service_bench.py.
 Result: bench/results/training.json
 """
 from __future__ import annotations
@@ -15,87 +19,104 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Dict, List
 
-from bench.common import ROOT, VENV_BIN, WORK, bench_env, load_average, write_result
+from bench.common import (
+    ROOT,
+    VENV_BIN,
+    WORK,
+    bench_env,
+    load_average,
+    pair_ratios,
+    prepare_floor,
+    spread,
+    write_result,
+)
 
 RASA = str(VENV_BIN / "rasa")
 DATA = ["nlu_data", "dialogue"]
-BARE_DIR = WORK / "bare"
+FLOOR_DIR = WORK / "floor"
+FLOOR_MODEL = FLOOR_DIR / "models" / "floor.tar.gz"
+FULL_MODEL = WORK / "model-full" / "full.tar.gz"
+TARGET = 1.5  # issue 20.2: full model at most 1.5 x the floor's training time
 
 
-def _train(args, cwd: Path, out: Path, log: Path) -> float:
+def _train(args, cwd: Path, out: Path, log: Path) -> Dict[str, object]:
+    """Wall-clock seconds and CPU seconds (children's user + system) of one training."""
+    import resource
+
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    env = bench_env()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = load_average()
     start = time.monotonic()
     with open(log, "w") as fh:
-        subprocess.run(args + ["--out", str(out)], cwd=cwd, env=env, check=True,
+        subprocess.run(args + ["--out", str(out)], cwd=cwd, env=bench_env(), check=True,
                        stdout=fh, stderr=subprocess.STDOUT)
-    return time.monotonic() - start
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "load_before": load,
+            "load_after": load_average()}
 
 
-def train_ours(config: str, name: str) -> dict:
-    out = WORK / f"model-{name}"
-    load_before = load_average()
-    seconds = _train([RASA, "train", "--force", "--config", config,
-                      "--data", *DATA, "--fixed-model-name", name],
-                     ROOT, out, WORK / f"train-{name}.log")
-    return {"config": config, "seconds": round(seconds, 1), "model": str(out / f"{name}.tar.gz"),
-            "load_before": load_before, "load_after": load_average()}
+def train_floor(run: int) -> Dict[str, object]:
+    prepare_floor(FLOOR_DIR)
+    figures = _train([RASA, "train", "--force", "--fixed-model-name", "floor"], FLOOR_DIR,
+                     FLOOR_DIR / "models", WORK / f"train-floor-{run}.log")
+    return {"run": run, **figures}
 
 
-def prepare_bare() -> Path:
-    """`rasa init --no-prompt` in a fresh folder, with our pipeline and policies."""
-    if BARE_DIR.exists():
-        shutil.rmtree(BARE_DIR)
-    BARE_DIR.mkdir(parents=True)
-    subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(BARE_DIR)], cwd=BARE_DIR,
-                   env=bench_env(), check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    for model in (BARE_DIR / "models").glob("*.tar.gz"):
-        model.unlink()  # trained with rasa's default config: not our pipeline
-    config = (ROOT / "config.yml").read_text().replace(
-        "assistant_id: ontmoet-maastricht", "assistant_id: bare-floor")
-    (BARE_DIR / "config.yml").write_text(config)
-    return BARE_DIR
+def train_full(run: int) -> Dict[str, object]:
+    figures = _train([RASA, "train", "--force", "--config", "config.yml", "--data", *DATA,
+                      "--fixed-model-name", "full"], ROOT, FULL_MODEL.parent,
+                     WORK / f"train-full-{run}.log")
+    return {"run": run, **figures}
 
 
-def train_bare() -> dict:
-    prepare_bare()
-    load_before = load_average()
-    seconds = _train([RASA, "train", "--force", "--fixed-model-name", "bare"], BARE_DIR,
-                     BARE_DIR / "models", WORK / "train-bare.log")
-    return {"config": "config.yml (ours) on rasa init data", "seconds": round(seconds, 1),
-            "model": str(BARE_DIR / "models" / "bare.tar.gz"),
-            "load_before": load_before, "load_after": load_average()}
+def summary(floor: List[dict], full: List[dict]) -> Dict[str, object]:
+    """Medians, spreads and the per-pair ratio against the target (pure; unit-tested)."""
+    ratios = pair_ratios([r["seconds"] for r in full], [r["seconds"] for r in floor])
+    cpu_ratios = pair_ratios([r.get("cpu_seconds") for r in full],
+                             [r.get("cpu_seconds") for r in floor])
+    median = ratios["median"] if ratios else None
+    return {
+        "floor_seconds": spread([r["seconds"] for r in floor], 1),
+        "full_seconds": spread([r["seconds"] for r in full], 1),
+        "floor_cpu_seconds": spread([r.get("cpu_seconds") for r in floor], 1),
+        "full_cpu_seconds": spread([r.get("cpu_seconds") for r in full], 1),
+        "full_over_floor": ratios,
+        "full_over_floor_cpu": cpu_ratios,
+        "target": TARGET,
+        "met": median is not None and median <= TARGET,
+    }
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="bare,test,full")
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
     WORK.mkdir(parents=True, exist_ok=True)
     subprocess.run([str(VENV_BIN / "python"), "-m", "knowledge.cli", "lookups"], cwd=ROOT,
                    env=bench_env(), check=True, stdout=subprocess.DEVNULL)
-    results = {}
+    floor: List[dict] = []
+    full: List[dict] = []
     out = None
-    path = ROOT / "bench" / "results" / "training.json"
-    if path.exists():  # keep figures of the parts not re-run
-        import json
-        results = json.loads(path.read_text()).get("models", {})
-    for name in wanted:
-        print(f"==> training {name}", flush=True)
-        if name == "bare":
-            results["bare"] = train_bare()
-        elif name == "test":
-            results["test"] = train_ours("tests/config.test.yml", "test")
-        elif name == "full":
-            results["full"] = train_ours("config.yml", "full")
-        print(f"    {results[name]['seconds']} s", flush=True)
-        # Written after every model, so a long run that is stopped keeps its figures.
-        out = write_result("training", {"command": "python -m bench.train_bench", "models": results})
+    for run in range(1, args.runs + 1):
+        print(f"==> training run {run}/{args.runs}: floor (rasa init)", flush=True)
+        floor.append(train_floor(run))
+        print(f"    floor {floor[-1]['seconds']} s", flush=True)
+        print(f"==> training run {run}/{args.runs}: full model (config.yml)", flush=True)
+        full.append(train_full(run))
+        print(f"    full {full[-1]['seconds']} s", flush=True)
+        # Written after every pair, so a long run that is stopped keeps its figures.
+        out = write_result("training", {
+            "command": "python -m bench.train_bench",
+            "method": "interleaved pairs (floor, ours); rasa train --force, private cache",
+            "floor": floor, "full": full, "summary": summary(floor, full),
+            "models": {"floor": str(FLOOR_MODEL), "full": str(FULL_MODEL)},
+        })
     print(out)
 
 
