@@ -189,8 +189,9 @@ def install_action_validator() -> None:
 def hide_parameters_in_rasa_tracker_store() -> None:
     """Rasa's SQLTrackerStore builds its own engine (with the conversation's
     events as parameters); give it `hide_parameters=True` as well, so that a
-    database error never logs what a resident wrote. Replaces
-    rasa.core.tracker_store.create_engine_kwargs(url). Idempotent."""
+    database error never logs what a resident wrote. For a SQLite file it also
+    gets a small connection pool and WAL (`sqlite_tracker_engine_kwargs`).
+    Replaces rasa.core.tracker_store.create_engine_kwargs(url). Idempotent."""
     import rasa.core.tracker_store as tracker_store
 
     original = require(tracker_store, "create_engine_kwargs")
@@ -200,10 +201,43 @@ def hide_parameters_in_rasa_tracker_store() -> None:
     def create_engine_kwargs(url):
         kwargs = dict(original(url))
         kwargs["hide_parameters"] = True
+        kwargs.update(sqlite_tracker_engine_kwargs(url))
         return kwargs
 
     create_engine_kwargs._ontmoet_hides_parameters = True  # type: ignore[attr-defined]  # a marker on a function
     tracker_store.create_engine_kwargs = create_engine_kwargs
+
+
+def sqlite_tracker_engine_kwargs(url) -> dict:
+    """Engine arguments for Rasa's tracker store on a SQLite file (issue 20).
+
+    SQLAlchemy 1.4 opens a new SQLite connection for every session of a file
+    database (NullPool), and SQLite's default journal syncs the disk several
+    times per commit; Rasa reads and writes the tracker on the event loop, so
+    both cost every resident turn (a py-spy profile: about a third of the
+    service's main thread). Here: a small pool (QueuePool) and, on every new
+    connection, WAL with synchronous=NORMAL: one sync per checkpoint instead of
+    per commit; a crash of the service loses nothing, a power cut at most the
+    last turns, and the file is never corrupted (https://sqlite.org/wal.html).
+    The handoff queue keeps its own engine (ontmoet_core/db.py). {} for any
+    other database or an in-memory SQLite."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import QueuePool
+
+    parsed = make_url(str(url))
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return {}
+    path = parsed.database
+
+    def connect():
+        import sqlite3
+
+        connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    return {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10, "creator": connect}
 
 
 def install_all() -> None:
