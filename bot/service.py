@@ -153,6 +153,9 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         "before_server_start",
     )
     app.register_listener(rasa_run.close_resources, "after_server_stop")
+    from bot.endpoints import close_sessions
+
+    app.register_listener(close_sessions, "after_server_stop")  # kept-alive action calls
     for channel in channels:
         starter = getattr(channel, "on_server_start", None)
         if starter is not None:

@@ -114,3 +114,25 @@ def test_rasa_cli_endpoints_send_the_secret_from_the_environment(monkeypatch):
     path = Path(__file__).resolve().parent.parent / "endpoints.yml"
     endpoints = AvailableEndpoints.read_endpoints(str(path))
     assert endpoints.action.headers == {SECRET_HEADER: SECRET}
+
+
+async def test_action_calls_reuse_one_kept_alive_session(action_server_url):
+    """Every custom action goes through one shared aiohttp session (issue 20: no
+    new TCP connection per call), also through copies Rasa makes; closed at stop."""
+    from bot.endpoints import _SESSIONS, TimedEndpointConfig, close_sessions
+
+    base = action_server_url.rsplit("/", 1)[0]
+    secret = os.environ.get("ONTMOET_ACTION_SERVER_SECRET", "test-action-secret-not-secret")
+    endpoint = TimedEndpointConfig(f"{base}/actions", 5.0, headers={SECRET_HEADER: secret})
+    async with endpoint.session() as first:
+        pass
+    assert not first.closed  # leaving the `async with` keeps it open
+    async with endpoint.copy().session() as second:
+        assert second is first
+    await endpoint.request(method="get")
+    await endpoint.copy().request(method="get")
+    connector = first.connector
+    assert connector is not None and sum(len(v) for v in connector._conns.values()) == 1
+    await close_sessions()
+    assert first.closed
+    assert all(first is not session for _, session in _SESSIONS.values())
