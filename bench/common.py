@@ -144,6 +144,8 @@ def bench_env(**extra: str) -> Dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONUNBUFFERED="1",
     )
+    # The shared .venv's `ontmoet` script may point at another checkout: this one first.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.update(extra)
     return env
 
