@@ -18,7 +18,7 @@ lookups: setup
 
 # Rasa's fingerprinting retrains only when data, domain or config changed.
 train: lookups
-	$(RASA) train --config config.yml --data $(DATA) --out models
+	@bash scripts/train.sh
 
 train-test: lookups
 	$(RASA) train --config tests/config.test.yml --data $(DATA) --out tests/.models --fixed-model-name test

@@ -26,11 +26,21 @@ pids+=($!)
 .venv/bin/ontmoet serve &
 pids+=($!)
 
-for _ in $(seq 1 180); do
-  if curl -sf "http://${HOST}:${PORT}/health" >/dev/null 2>&1; then break; fi
+echo "==> assistent starten (model laden: meestal 20-60 s)"
+start=$(date +%s)
+ready=""
+for _ in $(seq 1 300); do
+  if curl -sf "http://${HOST}:${PORT}/health" >/dev/null 2>&1; then ready=1; break; fi
   sleep 1
+  waited=$(( $(date +%s) - start ))
+  if (( waited % 10 == 0 )); then echo "    ... nog bezig (${waited} s)"; fi
 done
+if [ -z "$ready" ]; then
+  echo "FOUT: de assistent antwoordt na $(( $(date +%s) - start )) s nog niet; zie de meldingen hierboven." >&2
+  exit 1
+fi
 echo
+echo "==> klaar na $(( $(date +%s) - start )) s"
 echo "==> De assistent draait. Open de chat: http://${HOST}:${PORT}/chat"
 echo "    REST: curl -s -XPOST http://${HOST}:${PORT}/webhooks/rest/webhook -d '{\"sender\":\"t1\",\"message\":\"hallo\"}'"
 echo "    Stoppen: Ctrl-C"

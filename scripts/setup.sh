@@ -39,8 +39,16 @@ fi
 stamp=.venv/.installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "==> pakketten installeren (eerste keer: enkele minuten, ~3 GB)"
+  echo "==> pakketten installeren (eerste keer: enkele minuten, ~3 GB; pip meldt elk pakket)"
+  start=$(date +%s)
   .venv/bin/python -m pip install --quiet --upgrade pip wheel "setuptools<71"
-  .venv/bin/python -m pip install --quiet -e ".[test]"
+  # one line per package pip collects, so a long install visibly moves
+  set +e
+  .venv/bin/python -m pip install --progress-bar off -e ".[test]" \
+    | grep --line-buffered -E '^(Collecting|Successfully installed)' | cut -c1-100
+  status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then echo "FOUT: pakketten installeren mislukt (pip: $status)" >&2; exit 1; fi
   echo "$want" > "$stamp"
+  echo "==> pakketten geïnstalleerd in $(( ($(date +%s) - start) / 60 )) min"
 fi

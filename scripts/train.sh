@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make train`: trains the full model when data, domain or config changed (Rasa's
+# fingerprint), with an estimate first and the time it took afterwards.
+# The estimate: this machine's last training (models/.train_seconds), else the
+# median `make bench` measured (bench/results/training.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
+record=models/.train_seconds
+estimate=$(.venv/bin/python - "$record" <<'PY'
+import json, sys
+from pathlib import Path
+last = Path(sys.argv[1])
+if last.exists():
+    print(f"{float(last.read_text()) / 60:.0f} min (de vorige keer op deze computer)")
+else:
+    try:
+        seconds = json.loads(Path("bench/results/training.json").read_text())["summary"]["full_seconds"]["median"]
+        print(f"{seconds / 60:.0f} min (gemeten met make bench op 2 cores)")
+    except (OSError, KeyError, TypeError, ValueError):
+        print("10-20 min")
+PY
+)
+mkdir -p models
+before=$(ls models/*.tar.gz 2>/dev/null | wc -l)
+echo "==> model trainen als data, domein of config veranderd zijn; duurt ongeveer $estimate"
+start=$(date +%s)
+.venv/bin/rasa train --config config.yml --data nlu_data dialogue --out models
+seconds=$(( $(date +%s) - start ))
+after=$(ls models/*.tar.gz 2>/dev/null | wc -l)
+if [ "$after" -gt "$before" ]; then
+  echo "$seconds" > "$record"
+  echo "==> model getraind in $(( seconds / 60 )) min $(( seconds % 60 )) s"
+else
+  echo "==> model is al actueel (niets veranderd)"
+fi
