@@ -127,8 +127,11 @@ def startup_section(startup: Optional[dict], soak: Optional[dict]) -> List[str]:
                   f"{cell(s.get('rss_total_over_floor'))}.", ""]
     if soak and soak.get("samples"):
         g = soak["service"]
-        lines += [f"Soak: {_machine(soak)}. {soak['senders']} messages, each from a different "
-                  f"sender, {soak['concurrency']} at a time, on one `ontmoet serve`:", ""]
+        planned = soak.get("senders_planned", soak["senders"])
+        short = f" (stopped early: {planned} planned)" if planned != soak["senders"] else ""
+        lines += [f"Soak: {_machine(soak)}. {soak['senders']} messages{short}, each from a "
+                  f"different sender, {soak['concurrency']} at a time, on one `ontmoet serve`:",
+                  ""]
         lines.append(markdown_table(
             ["messages", "service RSS (MB)", "action server RSS (MB)", "errors so far",
              "msg/s", "load (1 min)"],

@@ -427,9 +427,19 @@ def run_pairs(model: Path, floor_dir: Path, floor_model: Path, runs: int,
     return out
 
 
-def soak(model: Path, total: int, concurrency: int = 10) -> dict:
+def soak(model: Path, total: int, concurrency: int = 10,
+         progress: Optional[Callable[[dict], None]] = None) -> dict:
+    """`total` messages, each from a new sender; `progress` gets the figures so
+    far after every sample (a long run that is stopped keeps them)."""
     stack = OurStack(model)
     stack.start()
+
+    def figures(samples: List[dict]) -> dict:
+        return {"startup_s": stack.startup_s, "concurrency": concurrency,
+                "senders": samples[-1]["messages"], "senders_planned": total,
+                "samples": samples, "service": soak_growth(samples),
+                "actions": soak_growth([{"messages": s["messages"], "rss_mb": s["actions_rss_mb"]}
+                                        for s in samples])}
     try:
         samples = [{"messages": 0, "rss_mb": rss_mb(stack.main_pid),
                     "actions_rss_mb": rss_mb(stack.actions_pid), "errors_so_far": 0}]
@@ -446,10 +456,9 @@ def soak(model: Path, total: int, concurrency: int = 10) -> dict:
                             "throughput_msg_s": round(batch / result.wall, 2),
                             "load_average": load_average()})
             print(f"    soak {samples[-1]}", flush=True)
-        return {"startup_s": stack.startup_s, "concurrency": concurrency,
-                "senders": total, "samples": samples, "service": soak_growth(samples),
-                "actions": soak_growth([{"messages": s["messages"], "rss_mb": s["actions_rss_mb"]}
-                                        for s in samples])}
+            if progress is not None:
+                progress(figures(samples))
+        return figures(samples)
     finally:
         stack.stop()
 
@@ -510,7 +519,10 @@ def main(argv=None) -> None:
                                      "runs": runs})
     if "soak" in parts and args.soak:
         print(f"==> soak: {args.soak} messages from {args.soak} different senders", flush=True)
-        write_result("soak", {"command": command, "model": str(model), **soak(model, args.soak)})
+        def save(figures: dict) -> None:
+            write_result("soak", {"command": command, "model": str(model), **figures})
+
+        save(soak(model, args.soak, progress=save))
 
 
 if __name__ == "__main__":
