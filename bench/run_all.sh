@@ -3,23 +3,26 @@
 #   bash bench/run_all.sh [--only train,service,startup,soak,queue,breakdown]
 # Default: train, service, soak, queue, then the tables in docs/BENCHMARKS.md
 # (bench/report.py). Understanding (NLU) has its own target: `make bench-nlu`.
-# About 25 minutes on an idle 2-core machine; every figure records the load
-# average, so run it when the machine is otherwise idle.
+# On an idle 2-core machine: service, start-up and soak about 15 minutes; each
+# training pair the floor's time plus the full model's (today about 3 + 10 min,
+# so three pairs about 40 min; BENCH_TRAIN_RUNS=1 for a quicker look). Every
+# figure records the load average: run it when the machine is otherwise idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 export ONTMOET_BENCH_WORK="${ONTMOET_BENCH_WORK:-/tmp/ontmoet-bench}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=.venv/bin/python
-RUNS="${BENCH_RUNS:-3}"
+RUNS="${BENCH_RUNS:-3}"              # service/start-up pairs
+TRAIN_RUNS="${BENCH_TRAIN_RUNS:-$RUNS}" # training pairs: each one floor + full model
 ONLY="train,service,soak,queue"
 if [ "${1:-}" = "--only" ] && [ -n "${2:-}" ]; then ONLY="$2"; fi
 has() { [[ ",$ONLY," == *",$1,"* ]]; }
 start=$(date +%s)
 uptime
 if has train; then
-  echo "==> 5. training time: floor (rasa init) and full model, $RUNS interleaved pairs"
-  $PY -m bench.train_bench --runs "$RUNS"
+  echo "==> 5. training time: floor (rasa init) and full model, $TRAIN_RUNS interleaved pairs"
+  $PY -m bench.train_bench --runs "$TRAIN_RUNS"
 fi
 parts=""
 for part in service startup soak; do has "$part" && parts="${parts:+$parts,}$part"; done
