@@ -44,7 +44,7 @@ lint:
 	.venv/bin/mypy
 
 # Service and training against a truly bare `rasa init` floor, trained and
-# served in the same run (about 25 min idle). One part: make bench ONLY=service
+# served in the same run (idle: ~15 min + 3 training pairs). One part: make bench ONLY=service
 # (train, service, startup, soak, queue, breakdown). bench/ trains its own models.
 ONLY ?=
 bench: lookups
