@@ -184,3 +184,28 @@ def test_splice_keeps_other_sections_and_replaces_its_own():
 def test_markdown_table_shape():
     table = markdown_table(["a", "b"], [[1, None]]).splitlines()
     assert table == ["| a | b |", "|---|---|", "| 1 |  |"]
+
+
+def test_the_report_renders_the_floor_comparison():
+    runs = [_run(110, 100, 20, 20), _run(115, 100, 21, 20), _run(120, 100, 19, 20)]
+    for run in runs:
+        for stack in ("ours", "floor"):
+            run[stack].update(startup_s=10.0, rss_after_start={"service_mb": 500.0,
+                                                               "actions_mb": 50.0,
+                                                               "total_mb": 550.0})
+    summary = summarise_levels(runs, [10])
+    latency = {"command": "c", "model": "/m/full.tar.gz", "floor_model": "/f/floor.tar.gz",
+               "runs_count": 3, "levels": [10], "messages_per_level": {"10": 300},
+               "summary": summary, "targets": latency_targets(summary)}
+    startup = {"command": "c", "runs_count": 3, "summary": startup_summary(runs)}
+    samples = [{"messages": m, "rss_mb": r, "actions_rss_mb": 50.0}
+               for m, r in ((0, 500.0), (1000, 600.0), (2000, 601.0))]
+    soak = {"senders": 2000, "senders_planned": 10000, "concurrency": 10, "samples": samples,
+            "service": soak_growth(samples), "actions": soak_growth(samples)}
+    training = {"command": "c", "full": [{"seconds": 150}], "floor": [{"seconds": 100}],
+                "summary": training_summary([{"seconds": 100}], [{"seconds": 150}])}
+    text = render({"latency": latency, "startup": startup, "soak": soak, "training": training})
+    assert "| 10 | 300 | 1 | 115 [110–120] |" in text
+    assert "p95 ≤ 1.2 × floor: **1.15×** (met)" in text
+    assert "stopped early: 10000 planned" in text and "0.17 %" in text
+    assert "full ≤ 1.5 × floor (met)" in text
