@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import display_name, knowledge_base, response_text, settings
 from bot.reminders.activity import (
+    button_title,
     find_occurrence,
     group_upcoming,
     local_moment,
@@ -156,7 +157,7 @@ class ActionListReminders(Action):
             return []
         lines = "\n".join(_group_line(domain, g, language) for g in groups)
         stop_one = response_text(domain, "utter_reminder_button_stop", lang=language)
-        buttons = [{"title": f"{stop_one}: {g[0].params.get('title') or ''}"[:20].rstrip(),
+        buttons = [{"title": button_title(f"{stop_one}: {g[0].params.get('title') or ''}"),
                     "payload": stop_payload(g)} for g in groups[:9]]
         buttons.append({"title": response_text(domain, "utter_reminder_button_stop_all",
                                                lang=language), "payload": "/stop_reminders"})

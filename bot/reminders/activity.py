@@ -93,6 +93,18 @@ def local_moment(value: datetime, language: str = "nl") -> Dict[str, str]:
             "time": local.strftime("%H:%M")}
 
 
+def button_title(text: str) -> str:
+    """At most 20 characters (WhatsApp's reply buttons), without "(voorbeeld)"
+    and the like, cut at a word where it can be."""
+    import re
+
+    plain = re.sub(r"\s*\([^)]*\)", "", text).strip()
+    if len(plain) <= 20:
+        return plain
+    cut = plain[:20]
+    return cut.rsplit(" ", 1)[0] if " " in cut[6:] else cut
+
+
 def offer_buttons(tokens_titles: List[Tuple[str, str]], yes: str, no: str) -> List[Dict[str, str]]:
     """The Ja/Nee buttons after an activity answer: one Ja per activity when there
     are several (its date and title, at most 20 characters for WhatsApp)."""
@@ -104,7 +116,7 @@ def offer_buttons(tokens_titles: List[Tuple[str, str]], yes: str, no: str) -> Li
         buttons.append({"title": yes, "payload": want(tokens_titles[0][0])})
     else:
         for token, title in tokens_titles:
-            buttons.append({"title": title[:20].rstrip(), "payload": want(token)})
+            buttons.append({"title": button_title(title), "payload": want(token)})
     buttons.append({"title": no, "payload": "/no_reminder"})
     return buttons
 
