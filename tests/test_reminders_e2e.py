@@ -168,7 +168,8 @@ class WebChatResident:
         return self._post(matching[0]["payload"], expect)
 
     def inbox(self):
-        return [m["text"] for m in self.client.get("/webhooks/webchat/inbox").json()]
+        return [(m["text"], m["from"])
+                for m in self.client.get("/webhooks/webchat/inbox").json()]
 
 
 def test_web_chat_the_reminder_waits_in_the_inbox_once(stack):
@@ -179,8 +180,8 @@ def test_web_chat_the_reminder_waits_in_the_inbox_once(stack):
     stack.the_moment_comes(reminder)
     assert wait_until(lambda: stack.state(reminder) != SCHEDULED and
                       stack.state(reminder) != "sending", timeout=30)
-    (text,) = [t for t in resident.inbox() if t.startswith("Herinnering:")]
-    assert "voorbeeld" in text
+    ((text, origin),) = [m for m in resident.inbox() if m[0].startswith("Herinnering:")]
+    assert "voorbeeld" in text and origin == "assistent"  # not shown as an opbouwwerker's
     assert wait_until(lambda: stack.state(reminder) == DELIVERED, timeout=10)  # fetched
     _settle()
     assert resident.inbox() == []  # once
