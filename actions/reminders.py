@@ -85,9 +85,11 @@ class ActionAskReminderHour(Action):
         if occurrence is None or not plan_activity(occurrence, _now(), True, ""):
             dispatcher.utter_message(response="utter_reminder_unknown")
             return [SlotSet("reminder_pick", None)]
-        if tracker.get_latest_input_channel() == "whatsapp" and \
-                not settings().whatsapp_reminder_template_name:
-            dispatcher.utter_message(response="utter_reminder_whatsapp_window")
+        if tracker.get_latest_input_channel() == "whatsapp":
+            # a wa_id is a phone number: said before it is kept (only after the last choice)
+            dispatcher.utter_message(response="utter_reminder_whatsapp_number")
+            if not settings().whatsapp_reminder_template_name:
+                dispatcher.utter_message(response="utter_reminder_whatsapp_window")
         dispatcher.utter_message(response="utter_reminder_ask_hour")
         return [SlotSet("reminder_pick", token)]
 

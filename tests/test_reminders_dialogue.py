@@ -88,7 +88,8 @@ def test_an_activity_answer_ends_with_the_offer_and_yes_no_buttons(dialogue):
     assert entity_of(yes[0]["payload"], "reminder_pick") == "demo-creatieve-middag@20261201T1400"
 
 
-def test_yes_asks_about_an_hour_before_and_whatsapp_is_told_of_the_window(dialogue):
+def test_yes_asks_about_an_hour_before_and_whatsapp_is_told_of_the_window(dialogue,
+                                                                          monkeypatch):
     token = entity_of(offered(dialogue)[1]["payload"], "reminder_pick")
     pick = [{"entity": "reminder_pick", "value": token}]
     messages, slots = run(reminder_actions.ActionAskReminderHour(),
@@ -97,7 +98,14 @@ def test_yes_asks_about_an_hour_before_and_whatsapp_is_told_of_the_window(dialog
     assert slots == {"reminder_pick": token}
     messages, _ = run(reminder_actions.ActionAskReminderHour(),
                       tracker("/want_reminder", "want_reminder", pick, channel="whatsapp"))
-    assert [m["response"] for m in messages] == ["utter_reminder_whatsapp_window",
+    assert [m["response"] for m in messages] == ["utter_reminder_whatsapp_number",
+                                                 "utter_reminder_whatsapp_window",
+                                                 "utter_reminder_ask_hour"]
+    monkeypatch.setattr(reminder_actions, "settings", lambda: load_settings(
+        {"WHATSAPP_REMINDER_TEMPLATE_NAME": "ontmoet_herinnering"}))
+    messages, _ = run(reminder_actions.ActionAskReminderHour(),
+                      tracker("/want_reminder", "want_reminder", pick, channel="whatsapp"))
+    assert [m["response"] for m in messages] == ["utter_reminder_whatsapp_number",
                                                  "utter_reminder_ask_hour"]
     assert dialogue.for_resident(SENDER) == []  # nothing stored before the last choice
 
