@@ -108,6 +108,18 @@ def test_listed_stopped_and_erased_per_resident(store, clock):
     assert len(store.for_resident(OTHER)) == 1
 
 
+def test_asking_twice_for_the_same_moment_stores_one_reminder(store, clock):
+    def ask(resident=RESIDENT):
+        return store.schedule(resident, "telegram", EVENT - timedelta(days=1), "reminder_visit",
+                              {"moment": "x"}, kind=VISIT, event_at=EVENT, subject="act-1")
+
+    first = ask()
+    assert ask().id == first.id and len(store.for_resident(RESIDENT)) == 1
+    assert ask(OTHER).id != first.id
+    store.stop(RESIDENT)
+    assert ask().id != first.id  # stopped, then asked again: a new one
+
+
 def test_the_web_chat_keeps_no_address_and_the_purge_follows_the_moment(store, clock):
     web = schedule_visit(store, channel="webchat", address="should-not-be-kept")
     assert web.address is None
