@@ -227,8 +227,8 @@ def render(results: Dict[str, Optional[dict]], notes: str = "") -> str:
              "--only service,startup,soak` (2 and 3), `bench.queue_bench` (4), "
              "`bench.breakdown` (time per graph node), then `bench.report` (these tables). "
              "Work files and private Rasa cache: `$ONTMOET_BENCH_WORK` (default "
-             "/tmp/ontmoet-bench). JSON: `bench/results/`. Machine: `nproc` = 2, "
-             "`free -h` = 23 GiB, `/proc/cpuinfo` = AMD EPYC.", ""]
+             "/tmp/ontmoet-bench). JSON: `bench/results/`; each table names its machine "
+             "and load.", ""]
     lines += latency_section(results.get("latency"))
     lines += breakdown_section(results.get("breakdown"))
     lines += startup_section(results.get("startup"), results.get("soak"))
