@@ -193,6 +193,69 @@ def predict(model: Path, texts: Sequence[str]) -> List[dict]:
     return asyncio.run(run())
 
 
+# --------------------------------------------------------------------------- training time
+
+FLOOR_DIR = Path(os.environ.get("ONTMOET_FLOOR_DIR", "/tmp/ontmoet-floor"))
+
+
+def prepare_floor(floor: Path) -> Path:
+    """The bare floor of issue 20: `rasa init --no-prompt` (its own default
+    config.yml and data, nothing of ours), made once in `floor`."""
+    import subprocess
+
+    if not (floor / "config.yml").exists():
+        floor.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(Path(sys.executable).parent / "rasa"), "init", "--no-prompt",
+                        "--init-dir", str(floor)], cwd=floor, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return floor
+
+
+def timed_train(args: List[str], cwd: Path, out: Path) -> float:
+    """Seconds of one `rasa train --force` (core and NLU, no cache reuse)."""
+    import shutil
+    import subprocess
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = time.monotonic()
+    subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "--force", *args, "--out", str(out)],
+                   cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return round(time.monotonic() - started, 1)
+
+
+def train_ratio(configs: Sequence[Path], pairs: int, floor: Path, work: Path) -> dict:
+    """Training time of each config against the bare floor, interleaved in one
+    run (floor, ours, floor, ours, ...) so that the load of a shared machine
+    falls on both; the ratio per pair and its median count."""
+    import statistics
+
+    prepare_floor(floor)
+    runs = []
+    for i in range(1, pairs + 1):
+        for config in configs:
+            load = os.getloadavg()[0]
+            floor_s = timed_train(["--fixed-model-name", "floor"], floor, work / "floor")
+            ours_s = timed_train(["--config", str(config), "--data", str(ROOT / "nlu_data"),
+                                  str(ROOT / "dialogue"), "--domain", str(ROOT / "domain.yml"),
+                                  "--fixed-model-name", "ours"], ROOT, work / "ours")
+            runs.append({"pair": i, "config": os.path.relpath(config, ROOT), "floor_seconds": floor_s,
+                         "ours_seconds": ours_s, "ratio": round(ours_s / floor_s, 3),
+                         "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2)})
+            print(json.dumps(runs[-1]), flush=True)
+    summary = {}
+    for config in configs:
+        name = os.path.relpath(config, ROOT)
+        mine = [r for r in runs if r["config"] == name]
+        ratios = [r["ratio"] for r in mine]
+        summary[name] = {"pairs": len(mine), "ratio_median": round(statistics.median(ratios), 3),
+                         "ratio_min": min(ratios), "ratio_max": max(ratios),
+                         "floor_seconds_median": statistics.median(r["floor_seconds"] for r in mine),
+                         "ours_seconds_median": statistics.median(r["ours_seconds"] for r in mine)}
+    return {"floor": f"rasa init --no-prompt in {floor} (its default config and data)",
+            "command": "rasa train --force", "runs": runs, "summary": summary}
+
+
 # --------------------------------------------------------------------------- metrics
 
 def entity_scores(gold: List[List[Tuple[str, str]]], pred: List[List[Tuple[str, str]]]) -> Dict[str, dict]:
@@ -589,14 +652,32 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/BENCHMARKS.md")
     parser.add_argument("--baseline-only", action="store_true",
                         help="only the bag-of-words baseline (seconds, no Rasa training)")
+    parser.add_argument("--out", help="write the JSON here (default bench/results/nlu_eval.json; "
+                        "with --train-ratio bench/results/train_ratio.json)")
+    parser.add_argument("--train-ratio", type=int, metavar="PAIRS",
+                        help="only time `rasa train --force` of --config (and --also configs) against "
+                             "the bare floor, PAIRS interleaved pairs")
+    parser.add_argument("--also", action="append", default=[], help="another config to time (--train-ratio)")
+    parser.add_argument("--floor", default=str(FLOOR_DIR), help="folder of the bare `rasa init` floor")
     parser.add_argument("--from-json", action="store_true",
                         help="only write docs/BENCHMARKS.md again from bench/results/nlu_eval.json")
     args = parser.parse_args(argv)
     if args.crisis_net_only:
         print_crisis_net_only(crisis_net_only(Path(args.crisis), Path(args.false_friends)))
         return 0
+    results = Path(args.out) if args.out else RESULTS
+    if args.train_ratio:
+        with tempfile.TemporaryDirectory(prefix="train-ratio-") as tmp:
+            timing = train_ratio([Path(args.config), *map(Path, args.also)], args.train_ratio,
+                                 Path(args.floor), Path(tmp))
+        timing["date"], timing["machine"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine()
+        out = Path(args.out) if args.out else ROOT / "bench" / "results" / "train_ratio.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(timing, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(timing["summary"], indent=2))
+        return 0
     if args.from_json:
-        write_benchmarks(markdown(json.loads(RESULTS.read_text(encoding="utf-8"))))
+        write_benchmarks(markdown(json.loads(results.read_text(encoding="utf-8"))))
         return 0
 
     from rasa.shared.nlu.training_data.loading import load_data
@@ -663,10 +744,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         "not_evaluated": not_evaluated,
         "cross_validation": cv,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     report["baseline"] = base
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    results.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     section = markdown(report)
     if not args.no_docs:
         write_benchmarks(section)
