@@ -398,7 +398,8 @@ def cross_validate(config: Path, data_dir: Path, folds: int, work: Path) -> dict
         return {"mean": round(statistics.mean(values), 4),
                 "stdev": round(statistics.pstdev(values), 4)} if values else None
 
-    return {"folds": folds, "per_fold": scores, "accuracy": summary("accuracy"),
+    return {"folds": folds, "per_fold": scores, "intents": sorted(set(labels)),
+            "accuracy": summary("accuracy"),
             "macro_f1": summary("macro_f1"), "buurt_f1": summary("buurt_f1")}
 
 
@@ -525,7 +526,8 @@ def markdown(report: dict) -> str:
         "",
         f"Run {report['date']} on {report['machine']}; config `{report['config']}`, "
         f"training data `nlu_data/` ({report['training_examples']} examples), "
-        f"held-out set `tests/nlu_test_data.yml` ({h['n']} sentences). "
+        f"test set `{report.get('files', {}).get('test', 'tests/nlu_test_data.yml')}` "
+        f"({h['n']} sentences). "
         "A fallback (below the threshold) counts as wrong.",
         "",
         "| measure | held-out |",
@@ -670,7 +672,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         with tempfile.TemporaryDirectory(prefix="train-ratio-") as tmp:
             timing = train_ratio([Path(args.config), *map(Path, args.also)], args.train_ratio,
                                  Path(args.floor), Path(tmp))
-        timing["date"], timing["machine"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine()
+        timing["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        timing["machine"] = machine()
         out = Path(args.out) if args.out else ROOT / "bench" / "results" / "train_ratio.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(timing, indent=2) + "\n", encoding="utf-8")
@@ -737,6 +740,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         "machine": machine(),
         "config": os.path.relpath(args.config, ROOT),
         "training_examples": len(load_data(args.data).intent_examples),
+        # what was measured: the lead points --test/--stories/--typos/--crisis at blind sets
+        "files": {name: os.path.relpath(getattr(args, name), ROOT)
+                  for name in ("test", "stories", "typos", "crisis")},
+        # the held-out model and every CV fold train on the same config and intents
+        "intents_trained": sorted({e["intent"] for e in training}),
         "train_seconds": train_seconds,
         "held_out": held_out,
         "near_duplicates_removed": near_duplicates,
