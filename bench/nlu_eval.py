@@ -530,7 +530,7 @@ def markdown(report: dict) -> str:
         f"({h['n']} sentences). "
         "A fallback (below the threshold) counts as wrong.",
         "",
-        "| measure | held-out |",
+        "| measure | test set |",
         "|---|---|",
         f"| intent accuracy | {h['accuracy']:.3f} |",
         f"| intent macro-F1 | {h['macro_f1']:.3f} |",
@@ -557,7 +557,9 @@ def markdown(report: dict) -> str:
         lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `bench/data/buurt_typos_2.yml`): "
                      f"buurt accuracy | {sl['buurt_typos']['accuracy']:.3f} |")
         crisis_file = sl["crisis_untuned"].get("file", "bench/data/crisis_untuned_4.yml")
-        lines.append(f"| crisis phrasings never used for tuning ({sl['crisis_untuned']['n']}, "
+        kind = ("crisis phrasings of a TUNING set, not a blind measure" if is_tuning_set(ROOT / crisis_file)
+                else "crisis phrasings never used for tuning")
+        lines.append(f"| {kind} ({sl['crisis_untuned']['n']}, "
                      f"`{crisis_file}`, near-duplicates of tuning phrasings removed): "
                      "recall | "
                      f"{sl['crisis_untuned']['recall']:.3f} |")
@@ -574,7 +576,7 @@ def markdown(report: dict) -> str:
     if report.get("not_evaluated"):
         lines += ["", "Not evaluated (intent not in the domain yet): "
                   + ", ".join(f"`{k}` ({v})" for k, v in sorted(report["not_evaluated"].items()))]
-    lines += ["", "Per intent (held-out):", "", "| intent | F1 | P | R | n |", "|---|---|---|---|---|"]
+    lines += ["", "Per intent (test set):", "", "| intent | F1 | P | R | n |", "|---|---|---|---|---|"]
     for name, s in sorted(h["per_intent"].items()):
         lines.append(
             f"| {name} | {s['f1']:.2f} | {s['precision']:.2f} | {s['recall']:.2f} | {s['support']} |"
@@ -649,7 +651,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="ordinary messages with tricky words: the net must stay quiet")
     parser.add_argument("--model", help="evaluate this model instead of training one")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--cv-config", help="config for the cross-validation (default: --config)")
+    parser.add_argument("--cv-config", help="ignored: the cross-validation uses --config, the configuration "
+                        "of the held-out figure (issue 14, point 6); kept so old commands still run")
     parser.add_argument("--no-cv", action="store_true")
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/BENCHMARKS.md")
     parser.add_argument("--baseline-only", action="store_true",
@@ -730,7 +733,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         slices["crisis_untuned"]["file"] = os.path.relpath(args.crisis, ROOT)
         print(json.dumps({k: {m: v for m, v in d.items() if not isinstance(v, (list, dict))}
                           for k, d in slices.items()}), flush=True)
-        cv_config = Path(args.cv_config or args.config)
+        cv_config = Path(args.config)
+        if args.cv_config and Path(args.cv_config).resolve() != cv_config.resolve():
+            print(f"--cv-config {args.cv_config} ignored: the cross-validation uses {args.config}, "
+                  "as the held-out figure", flush=True)
         cv = None if args.no_cv else cross_validate(cv_config, Path(args.data), args.folds, work)
         if cv:
             cv["config"] = os.path.relpath(cv_config, ROOT)
