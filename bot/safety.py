@@ -178,7 +178,8 @@ CONCEPTS: Dict[str, Set[str]] = {
     "harmless": {"scouting", "cadeau", "gekregen", "verjaardag", "jacht", "jager", "vereniging", "film",
                  "serie", "boek", "nieuws", "krant", "spel", "game", "movie", "repareren", "timmeren",
                  "klussen", "spijker", "schutting", "ladder", "dakgoot", "schillen", "slijpen",
-                 "museum", "toneel", "verzamelen", "verzameling"},
+                 "museum", "toneel", "verzamelen", "verzameling", "oorlog", "toegestaan", "vergunning",
+                 "verzamelaar", "erfenis", "antiek", "koken", "slager"},
     "kitchen": {"ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees", "fornuis",
                 "kookplaat", "appel", "appels", "fruit", "vork", "tafel", "eten", "schillen",
                 "aardappel", "taart", "kaas", "cooking", "bread", "kitchen", "pan", "soep"},
@@ -224,6 +225,10 @@ CONCEPTS: Dict[str, Set[str]] = {
     "despair": {"zinloos", "hopeloos", "uitzichtloos", "waardeloos", "hopeless", "pointless",
                 "worthless", "opgeven"},
 }
+
+# Concepts read as whole words only, never as the end of a compound ("toegestaan"
+# is not "staan", "bestaan" not a visitor standing there).
+WHOLE_WORDS_ONLY = frozenset({"presence", "threat", "harmless", "leisure"})
 
 # Always a signal (fuzzy: two slips in a long word, one in a short one; also at
 # the start of a compound: "zelfmoordgedachten").
@@ -305,6 +310,7 @@ EXPRESSIONS = [
     r"\bniemand mist (?:me|mij)\b|\bnobody would (?:care|miss me)\b",
     r"\b(?:doe|deed) (?:ik )?(?:me|mij|mezelf|mijzelf) (?:pijn|iets aan)\b",
     r"\b(?:me|mij|mezelf|mijzelf) (?:iets )?(?:aan ?doen|aan te doen|pijn (?:doen|te doen))\b",
+    r"\b(?:me|mij|mezelf|mijzelf) (?:iets |wat |kwaad |een ongeluk )?aan (?:\w+ )?(?:doen|te doen)\b",
     r"\bhang\w* (?:me|mij|mezelf|mijzelf) op\b",
     r"\bdenk\w* (?:\w+ ){0,2}aan (?:doodgaan|dood gaan|sterven)\b",
     r"\bik ben in (?:levens)?gevaar\b|\bin danger\b|\bbang voor mijn leven\b|\bfear for my life\b",
@@ -417,9 +423,32 @@ _INTRUDER = re.compile(r"\b(?:er is|er staat|er zit|er loopt|there is|there's) (
                        r"|\b(?:inbreker|inbrekers) (?:\w+ ){0,3}(?:in|bij|binnen)\b|\bbreaking in\b"
                        r"|\bburglar in\b")
 # One's last message ("dit is mijn laatste bericht aan jullie"), not "voor vandaag".
-_LAST_MESSAGE = re.compile(r"\b(?:mijn|het|dit is (?:mijn|het)) laatste (?:bericht|berichtje|woorden|appje)"
+_LAST_MESSAGE = re.compile(r"\blaatste keer dat (?:jullie|je|u|iemand|iedereen"
+                           r"|ze) (?:\w+ ){0,2}(?:van (?:mij|me) "
+                           r"(?:hoort|horen|hoorde)|(?:mij|me) (?:ziet|zien|spreekt|spreken))\b"
+                           r"|\b(?:jullie|je|u|niemand) (?:\w+ )?(?:hoort|horen"
+                           r"|hoor) (?:\w+ )?nooit meer (?:iets )?"
+                           r"van (?:mij|me)\b"
+                           r"|\bnever hear from me again\b|\b(?:zijn|ben|bent) (?:jullie|je|u|ze|iedereen) "
+                           r"(?:\w+ )?(?:eindelijk |straks |dan |voorgoed )?van (?:mij|me) af\b"
+                           r"|\b(?:mijn|het|dit is (?:mijn|het)) laatste (?:bericht|berichtje|woorden|appje)"
                            r"(?= *(?:\||$)| aan (?:jullie|iedereen|de wereld|u|mijn \w+| ooit))"
                            r"|\bmy last (?:message|words)(?= *(?:\||$)| to (?:you|everyone))")
+# Nobody has to worry about me any more: a check-in; with a time ("na vandaag") a crisis.
+_NO_MORE_WORRY = re.compile(r"\b(?:(?:niemand|jullie|je|u) (?:hoeft|hoeven|zal|zullen|moet)"
+                            r"|(?:hoeft|hoeven|zal|zullen|moet) (?:niemand|jullie|je|u)) (?:zich |je "
+                            r"|zich nu )?"
+                            r"(?:\w+ ){0,2}(?:meer|nog) (?:\w+ ){0,2}zorgen (?:\w+ )?(?:om|over) (?:mij|me)\b"
+                            r"|\bno one (?:has|needs) to worry about me\b")
+_FROM_NOW = re.compile(r"\bna (?:vandaag|vannacht|vanavond|morgen|deze nacht)\b|\bvanaf morgen\b"
+                       r"|\b(?:straks|binnenkort|after tonight|after today)\b")
+_NO_RETURN = re.compile(r"\b(?:kom|komen|keer|kom ik) (?:\w+ )?(?:nooit|niet) meer terug\b"
+                        r"|\bnever come back\b")
+# Someone forcing their way in ("mijn ex is mijn huis binnengedrongen").
+_FORCED_IN = re.compile(r"\b(?:binnengedrongen|binnendringt|binnendringen|dringt (?:\w+ ){0,3}binnen"
+                        r"|ingebroken"
+                        r"|inbreekt|breekt (?:\w+ ){0,3}in|broke in|breaking in|forced (?:his|her|their"
+                        r"|the) way in)\b")
 
 # Ending one's life said indirectly ("er een punt achter zetten", "ermee stoppen",
 # "eruit stappen", "verdwijnen", "weg zijn", "end it"): not clear alone, so it counts
@@ -440,7 +469,8 @@ _ENDING = re.compile(
     r"|\b(?:stop|kap|stoppen|kappen|hou|houd) (?:ik )?(?:\w+ )?(?:ermee|er mee)(?: op)?"
     r"|\b(?:eruit|er uit) (?:te )?(?:stappen|stap)|\bstap (?:ik )?(?:\w+ )?(?:eruit|er uit)"
     r"|\bstap (?:ik )?er (?:\w+ ){1,3}uit(?= *(?:\||$))"
-    r"|\ber (?:\w+ ){0,3}tussen ?uit|\bertussen ?uit"
+    r"|\ber (?:\w+ ){0,3}tussen ?uit|\bertussen ?uit|\ber (?:\w+ ){0,2}uit(?= *(?:\||$))"
+    r"|\b(?:kom|komen|keer|kom ik) (?:\w+ )?(?:nooit|niet) meer terug"
     r"|\b(?:ik|mij|me) (?:\w+ ){0,3}(?:verdwijn|verdwijnen|verdween|slapen|inslapen|weg ben|weg zijn"
     r"|weg zou zijn"
     r"|weg was|er niet meer was|dood was|dood ben"
@@ -472,7 +502,7 @@ _REFERENT_CLAUSE = (r"(?:(?:met|aan|van|bij|voor) (?:(?:die|dat|deze|dit|de|het|
                     r"(?= \||$)")
 _ENDING_WORDS = (r"\b(?:punt achter(?: te)?(?: zetten| zet| zette)?|einde? aan(?: te)?(?: maken| maak"
                  r"| maakt)?"
-                 r"|er ?mee(?: \w+){0,2}|er ?uit(?: te)?(?: stappen| stap)?)")
+                 r"|er ?mee(?: \w+){0,2}|er ?uit(?: te)?(?: stappen| stap)?|uit|klaar mee)")
 
 # An acute threat by someone else: "hij dreigt me", not "hij dreigt me te ontslaan".
 _THREATENS_ME = re.compile(r"\b(?:dreig|bedreig)\w* (?:me|mij)\b(?! (?:\w+ ){0,3}(?:te"
@@ -582,8 +612,8 @@ def _concepts_of(word: str) -> FrozenSet[str]:
     for name, words in CONCEPTS.items():
         for key in keys:
             shortest = 4 if name == "height" else 5  # "spoorbrug"; not "springtouw"
-            if key in words or any(len(w) >= shortest and len(key) > len(w) and key.endswith(w)
-                                   for w in words):
+            if key in words or (name not in WHOLE_WORDS_ONLY and any(
+                    len(w) >= shortest and len(key) > len(w) and key.endswith(w) for w in words)):
                 found.add(name)
                 break
     return frozenset(found)
@@ -752,6 +782,13 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
         fired.append((CRISIS, "threat:intruder"))
     if _LAST_MESSAGE.search(sentence):
         fired.append((CRISIS, "ending:last-message"))
+    if _NO_MORE_WORRY.search(sentence):
+        fired.append((CRISIS if _FROM_NOW.search(sentence) else CHECK_IN, "ending:no-more-worry"))
+    if _FORCED_IN.search(sentence) and not harmless:
+        fired.append((CRISIS if other else CHECK_IN, "threat:forced-in"))
+    # going to a height or the water and not coming back ("ik loop naar de brug en kom niet meer terug")
+    if first_person and _GO_TO.search(sentence) and has("height") and _NO_RETURN.search(sentence):
+        fired.append((CRISIS, "method:go-to-fall"))
     if other and not harmless and (
             ((has("knife") or has("gun")) and (has("presence") or has("victim") or has("threat")))
             or (has("weapon") and (has("victim") or has("threat") or at_door))):

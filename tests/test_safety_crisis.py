@@ -169,6 +169,7 @@ SEVENTH_SET_CLASSES = {
         ("ik fiets het Albertkanaal in", "method:go-to-fall"),
         ("ik ga op het spoor liggen", "method:track+wait"),
         ("ik ga naar de brug. daar spring ik.", "method:jump+height"),
+        ("ik fiets naar de noorderbrug en kom nooit meer terug", "method:go-to-fall"),
     ],
     # ending said indirectly, with for ever, a burden, affairs in order, a last message
     "ending said indirectly": [
@@ -179,6 +180,8 @@ SEVENTH_SET_CLASSES = {
         ("ik ben een blok aan het been, ik kap ermee", "ending:burden"),
         ("mijn testament is klaar. vannacht ben ik weg.", "ending:arranged"),
         ("dit is mijn laatste berichtje aan iedereen", "ending:last-message"),
+        ("jullie horen nooit meer iets van mij", "ending:last-message"),
+        ("niemand hoeft zich na vannacht nog zorgen om mij te maken", "ending:no-more-worry"),
     ],
     # an acute threat by someone else: armed, threatening me, at the door, an intruder
     "acute threat": [
@@ -189,6 +192,7 @@ SEVENTH_SET_CLASSES = {
         ("mijn ex trapt de voordeur in", "threat:at-the-door"),
         ("mijn ex-vriend staat voor mijn deur en ik ben bang", "threat:at-the-door"),
         ("er staat een vreemde man in mijn tuin en ik ben bang", "threat:intruder"),
+        ("mijn zoon is bij mij binnengedrongen", "threat:forced-in"),
     ],
 }
 
@@ -323,6 +327,7 @@ def test_no_generalisation_case_copies_a_tuning_phrasing():
     "ik wil er gewoon vanaf zijn, van alles",
     "ik ben het zat", "alles is zinloos", "ik heb pillen", "ik heb een mes", "ik wil springen",
     "ik ben bang voor mijn man", "het heeft allemaal geen zin meer", "i give up",
+    "niemand hoeft zich meer zorgen om mij te maken",
 ])
 def test_an_uncertain_signal_gets_a_check_in_not_silence(phrase):
     assert crisis_level(phrase) == CHECK_IN, assess(phrase)
