@@ -173,7 +173,8 @@ CONCEPTS: Dict[str, Set[str]] = {
     "threat": {"bonken", "bonzen", "bonkt", "trappen", "intrappen", "inslaan", "inbreken", "schreeuwen",
                "dreigen", "bang", "durven", "straatverbod", "contactverbod", "agressief", "dronken",
                "woedend", "tieren", "razend", "banging", "kick", "scream", "screaming", "afraid", "scared",
-               "threaten", "threatening", "drunk", "angry"},
+               "threaten", "threatening", "drunk", "stalkt", "stalken", "stalker", "achtervolgt",
+               "achtervolgen", "stalking", "stalks"},
     # a knife or a tool that is harmless here: a gift, a hobby, a film, a job in the house
     "harmless": {"scouting", "cadeau", "gekregen", "verjaardag", "jacht", "jager", "vereniging", "film",
                  "serie", "boek", "nieuws", "krant", "spel", "game", "movie", "repareren", "timmeren",
@@ -240,6 +241,7 @@ ALWAYS_PATTERNS = [
     r"\bkill(?:ing)? (?:my ?self|me)\b",
     r"\b(?:(?:want|going|have|need) to|wanna|gonna|wish i could|i'd rather|id rather) die\b",
     r"\bbetter off dead\b",
+    r"\b(?:bring|bringe) mich (?:\w+ )?um\b|\bmich (?:\w+ )?umbringen\b|\bumbringen will\b",
 ]
 
 # The end of a clause: the end of the sentence or a comma (" | ", _sentences).
@@ -264,8 +266,9 @@ EXPRESSIONS = [
     r"\b(?:disappear|vanish) (?:for ?ever|for good)\b|\bdone with (?:life|living)\b",
     r"\b(?:tegen|op) een (?:boom|muur|pilaar) (?:\w+ )?(?:rijden|rijd|aan rijden|te rijden|knallen)\b"
     r"|\b(?:rijd|rijden|knal)\b.{0,30}\btegen een (?:boom|muur|pilaar)\b",
-    r"\b(?:het )?leven (?:heeft|is) (?:voor mij )?(?:geen zin|zinloos|over|klaar|voorbij)\b",
-    r"\b(?:mijn|m'n) leven (?:is )?(?:klaar|over|voorbij)\b",
+    r"\b(?:het )?leven (?:heeft|is) (?:voor mij )?(?:geen zin|zinloos|over|klaar|voorbij)\b(?! (?:de|het"
+    r"|mijn) \w+| \d)",
+    r"\b(?:mijn|m'n) leven (?:is )?(?:klaar|over|voorbij)\b(?! (?:de|het|mijn) \w+| \d)",
     r"\bzie het (?:echt |allemaal |gewoon )?(?:niet )?meer zitten\b",
     r"\bhet leven niet meer zien zitten\b",
     r"\b(?:wil|wou|ga) er (?:\w+ ){0,2}niet meer zijn\b|\bals ik er niet meer (?:ben|was|zou zijn)\b",
@@ -359,7 +362,9 @@ _TAKES_MONEY = re.compile(r"\b(?:pakt|pakken|pakte|neemt|nam|afpakken|afgepakt) 
 _BRUISES = re.compile(r"\bblauwe plekken\b|\bbruises?\b")
 _AT_HEIGHT = re.compile(r"\b(?:sta|zit|ben|i'm|am) (?:nu |now |hier |here )?(?:boven ?op|op|on) (?:de|het"
                         r"|the) "
-                        r"(?:brug|dak|spoor|rand|bridge|roof|ledge)\b"
+                        r"(?:brug|dak|spoor|bridge|roof|ledge|rand(?= *(?:\||$)| van (?:de|het|mijn"
+                        r"|een) (?:\w+ )?"
+                        r"(?:dak|brug|flat|balkon|parkeergarage|galerij|toren|spoor|perron|kade|groeve)))\b"
                         r"(?! en (?:zie|geniet|maak|wacht|zwaai)\b)"
                         r"(?!(?: \w+){0,3} (?:te wachten|wachten op|foto|vuurwerk|met (?:mijn|m'n|de|een) "
                         r"(?:vriend\w*|man|vrouw|klein\w*|kinderen|fiets|hond)))")
@@ -458,7 +463,7 @@ _FORCED_IN = re.compile(r"\b(?:binnengedrongen|binnendringt|binnendringen|dringt
 # "ik ga voorgoed weg uit Maastricht", "ik stop ermee voor altijd, met roken".
 _NOT_REFERRED = r"(?!(?: (?:te|zetten|zet|zette|maken|maak|maakt|stoppen|stop|kappen|kap|op|ophouden|houden" \
                 r"|stappen|stap|gaan|ga|ben|zijn|wil|willen|zou|worden|word))* " \
-                r"(?:met|aan|bij|van|uit|naar|voor|voordat|tegen|om|op|in|als) " \
+                r"(?:met|aan|bij|van|uit|naar|voor|voordat|tegen|om|op|in|als|zonder) " \
                 r"(?!alles\b|het leven\b|mijn leven\b|leven\b|iedereen\b|altijd\b|goed\b|eeuwig\b)\w+)"
 _ENDING = re.compile(
     r"(?:\ber (?:\w+ ){0,3}(?:een )?punt achter(?: te)?(?: zetten| zet| zette)?"
@@ -484,7 +489,8 @@ _BURDEN = re.compile(r"\b(?:(?:het|dat|dit) is|is het|zou|zal|wordt|ware|was)(?:
                      r"(?: \w+){0,4} (?:als|dat|wanneer|zonder) (?:ik|mij|me)\b"
                      r"|\b(?:een )?last voor (?:iedereen|jullie|mijn \w+|de \w+)\b|\bniemand heeft nog last\b"
                      r"|\b(?:ben|voel) (?:me |mij )?(?:\w+ ){0,3}(?:een )?(?:last|blok aan het been)" + END
-                     + r"|\bbetter (?:for (?:everyone|everybody) )?if i\b|\ba burden\b")
+                     + r"|\bbetter (?:for (?:everyone|everybody) )?if i\b|\ba burden\b"
+                     r"|(?:^|\| )(?:\w+ )?beter (?:\w+ ){0,3}(?:als|dat|wanneer) (?:ik|mij|me)\b")
 _ARRANGED = re.compile(r"\b(?:alles (?:is )?geregeld|testament|afscheid (?:genomen|nemen)|spullen weggegeven"
                        r"|laatste bericht|last message|everything (?:is )?arranged)\b")
 _GONE_SOON = re.compile(r"\b(?:ben ik|ik ben) (?:\w+ )?(?:weg|er niet meer|dood)\b(?! (?:op|naar|bij|met"
@@ -530,6 +536,7 @@ FALSE_FRIENDS = [
     r"\bdying (?:of|to) (?:laughter|laughing|hunger|boredom|know|see|meet)\b",
     r"\b(?:is|are|was) killing me\b",
     r"\bwant die\b",  # Dutch "want die hebben" (because they have)
+    r"\bdood ?graag\b",  # "ik wil dood graag naar het concert" (very much)
     r"\bspring\w* (?:\w+ )?(?:binnen|langs|bij|in de bres|over|aan)\b",
     r"\b(?:op|in|uit) de (?:bus|trein|tram|metro|fiets)\b",
     r"\bde (?:trein|bus) naar\b",
