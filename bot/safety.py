@@ -81,6 +81,11 @@ def normalise(text: str) -> str:
 #              wrists or oneself; drowning; gas opened; hanging oneself)
 #   violence   someone hurts, threatens or beats ME (me/mij as the object, or
 #              "ik word/ben ..." passive), or "bang voor mijn leven"
+#   ending     an ending said indirectly ("er een punt achter zetten", "verdwijnen")
+#              with for ever, a burden ("het is beter als ik"), affairs in order
+#   threat     an acute threat by someone else: armed and there, at the door with a
+#              threat word, "dreigt me", an intruder, forcing a way in
+# Named bridges and waters of Maastricht (NAMED_PLACES) are read as the plain word.
 # Before that, false friends are blanked out ("dood van het lachen", "spring even
 # binnen", "wat een strop", "op de trein"), so the rest is still read. A signal
 # that is not clear enough (a method word or despair without a clear danger) is
