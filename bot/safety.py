@@ -140,7 +140,8 @@ CONCEPTS: Dict[str, Set[str]] = {
     "home": {"thuis", "huis", "home"},
     # wishes
     "want": {"willen", "want", "hopen", "liever", "liefst", "beter", "wish", "rather"},
-    "die": {"dood", "doodgaan", "sterven", "overlijden", "dead", "sterben"},
+    "die": {"dood", "doodgaan", "sterven", "overlijden", "dead", "sterben", "doodrijden", "doodspringen",
+            "doodhongeren", "doodbloeden", "doodvriezen"},
     "not": {"niet", "nie", "geen", "nooit", "not", "dont", "don't", "never", "no", "nicht", "kein"},
     "more": {"meer", "langer", "anymore", "more", "mehr", "longer"},
     "live": {"leven", "bestaan", "live", "living", "alive", "leben"},
@@ -163,7 +164,7 @@ CONCEPTS: Dict[str, Set[str]] = {
                "handvol", "all", "lot", "whole", "bunch", "many", "much"},
     "routine": {"dokter", "huisarts", "apotheek", "ophalen", "recept", "altijd", "elke", "iedere",
                 "glas", "vergeten", "bijwerking", "doctor", "pharmacy", "prescription", "every",
-                "mag", "mogen", "weekdoos", "medicijndoos", "baxter", "baxterrol", "pillendoos"},
+                "mag", "mogen", "weekdoos", "medicijndoos", "baxter", "baxterrol", "pillendoos", "vakantie"},
     "cut": {"snijden", "opensnijden", "kerven", "krassen", "cut", "slash"},
     "wrist": {"pols", "arm", "armen", "wrist", "wrists"},
     "knife": {"mes", "scheermes", "scheermesje", "knife", "blade", "razor", "zakmes", "keukenmes",
@@ -179,7 +180,7 @@ CONCEPTS: Dict[str, Set[str]] = {
                "dreigen", "bang", "durven", "straatverbod", "contactverbod", "agressief", "dronken",
                "woedend", "tieren", "razend", "banging", "kick", "scream", "screaming", "afraid", "scared",
                "threaten", "threatening", "drunk", "stalkt", "stalken", "stalker", "achtervolgt",
-               "achtervolgen", "stalking", "stalks"},
+               "achtervolgen", "stalking", "stalks", "volgt", "volgen", "following"},
     # a knife or a tool that is harmless here: a gift, a hobby, a film, a job in the house
     "harmless": {"scouting", "cadeau", "gekregen", "verjaardag", "jacht", "jager", "vereniging", "film",
                  "serie", "boek", "nieuws", "krant", "spel", "game", "movie", "repareren", "timmeren",
@@ -316,6 +317,8 @@ EXPRESSIONS = [
     r"\bbeter af (?:is |zijn |zou zijn )?zonder (?:mij|me)\b|\bbetter off without me\b",
     r"\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
     r"\bniemand mist (?:me|mij)\b|\bnobody would (?:care|miss me)\b",
+    r"\b(?:no one|nobody|noone) (?:will|would|is going to) miss me\b",
+    r"\buit (?:het|dit|mijn) leven(?= *(?:\||$)| (?:willen|gaan|stappen|weg)\b)",
     r"\b(?:doe|deed) (?:ik )?(?:me|mij|mezelf|mijzelf) (?:pijn|iets aan)\b",
     r"\b(?:me|mij|mezelf|mijzelf) (?:iets )?(?:aan ?doen|aan te doen|pijn (?:doen|te doen))\b",
     r"\b(?:me|mij|mezelf|mijzelf) (?:iets |wat |kwaad |een ongeluk )?aan (?:\w+ )?(?:doen|te doen)\b",
@@ -357,12 +360,17 @@ _NOT_ALLOWED_OUT = re.compile(r"\b(?:mag|mogen|mocht) (?:\w+ ){0,4}niet (?:meer 
                               r"(?:naar buiten|de deur uit|weg|bellen|alleen weg|buiten)\b"
                               r"|\b(?:not allowed|never allowed) to (?:go out|leave|go outside|call)\b")
 _NOT_LET_OUT = re.compile(r"\blaat (?:me|mij) (?:\w+ ){0,3}niet (?:meer )?(?:\w+ )?"
-                          r"(?:naar buiten|de deur uit|weg|buiten)\b|\bdoesn'?t let me (?:go out|leave)\b")
+                          r"(?:naar buiten|de deur uit|weg|buiten|gaan|los)\b|\bdoesn'?t let me (?:go out"
+                          r"|leave|go)\b"
+                          r"|\bhoudt (?:me|mij) (?:\w+ )?vast\b.{0,30}\b(?:kan|mag) (?:\w+ )?niet (?:weg"
+                          r"|los)\b")
 _LOCKED_IN = re.compile(r"\bsluit\w* (?:me|mij) (?:\w+ ){0,3}op\b|\blocks? me (?:in|up)\b")
 _TAKES_MONEY = re.compile(r"\b(?:pakt|pakken|pakte|neemt|nam|afpakken|afgepakt) (?:\w+ ){0,3}"
                           r"(?:geld|pinpas|bankpas|pensioen|uitkering|telefoon|mobiel|sleutels?)"
                           r"(?: \w+){0,3} af\b"
-                          r"|\b(?:geld|pinpas|bankpas|pensioen) (?:\w+ ){0,3}(?:afgepakt|afpakken|af)\b"
+                          r"|\b(?:geld|pinpas|bankpas|pensioen|telefoon|sleutels?|mobiel"
+                          r"|paspoort) (?:\w+ ){0,3}"
+                          r"(?:afgepakt|afpakken|af)\b"
                           r"|\b(?:takes|took|steals|stole) my (?:money|pension|card|bank card)\b")
 _BRUISES = re.compile(r"\bblauwe plekken\b|\bbruises?\b")
 _AT_HEIGHT = re.compile(r"\b(?:sta|zit|ben|i'm|am) (?:nu |now |hier |here )?(?:boven ?op|op|on) (?:de|het"
@@ -454,6 +462,24 @@ _FROM_NOW = re.compile(r"\bna (?:vandaag|vannacht|vanavond|morgen|deze nacht)\b|
                        r"|\b(?:straks|binnenkort|after tonight|after today)\b")
 _NO_RETURN = re.compile(r"\b(?:kom|komen|keer|kom ik) (?:\w+ )?(?:nooit|niet) meer terug\b"
                         r"|\bnever come back\b")
+# A height and then it is over ("vanaf de tiende verdieping is het snel voorbij"), or
+# going off it ("... bij de Hoge Brug en dan ga ik eraf").
+_REAL_HEIGHT = re.compile(r"\b" + _HEIGHT + r"\b|\bverdieping\b")
+_THEN_OVER = re.compile(r"\b(?:is|zijn) (?:het|alles) (?:\w+ )?(?:voorbij|over|gedaan|afgelopen)\b")
+_GO_OFF_IT = re.compile(r"\b(?:ga|spring|stap|val|gooi|laat) (?:ik )?(?:me |mij |mezelf )?(?:\w+ )?"
+                        r"(?:eraf|er af|eroverheen|er overheen|erin|er in|erafvallen)\b"
+                        r"|\b(?:ga|spring|stap|val|gooi) (?:ik )?(?:me |mij "
+                        r"|mezelf )?er (?:\w+ ){1,2}(?:af|in|overheen)"
+                        + END)
+# Wanting to be with someone who died: a check-in; going to them tonight, a crisis.
+_JOIN_THE_DEAD = re.compile(r"\b(?:wil|ga|zou|hoop)\w* (?:\w+ ){0,3}(?:bij|naar) (?:mijn|m'n) "
+                            r"(?:overleden|gestorven|dode|verongelukte) \w+")
+_GO_TO_THEM = re.compile(r"\b(?:ga|kom) (?:\w+ )?(?:naar|bij) (?:hem|haar|hen) (?:\w+ )?toe\b"
+                         r"|\b(?:vannacht|vanavond|vandaag|straks|morgen)\b")
+# Climbing in through a window (with someone: "er klimt iemand door mijn raam naar binnen").
+_CLIMBS_IN = re.compile(r"\b(?:klimt|klom|kruipt|komt|breekt) (?:\w+ ){0,2}(?:door|via) (?:mijn|m'n|het"
+                        r"|de|ons) "
+                        r"(?:raam|ramen|balkon|achterdeur|deur) (?:naar )?binnen\b")
 # Someone forcing their way in ("mijn ex is mijn huis binnengedrongen").
 _FORCED_IN = re.compile(r"\b(?:binnengedrongen|binnendringt|binnendringen|dringt (?:\w+ ){0,3}binnen"
                         r"|ingebroken"
@@ -497,10 +523,12 @@ _BURDEN = re.compile(r"\b(?:(?:het|dat|dit) is|is het|zou|zal|wordt|ware|was)(?:
                      + r"|\bbetter (?:for (?:everyone|everybody) )?if i\b|\ba burden\b"
                      r"|(?:^|\| )(?:\w+ )?beter (?:\w+ ){0,3}(?:als|dat|wanneer) (?:ik|mij|me)\b")
 _ARRANGED = re.compile(r"\b(?:alles (?:is )?geregeld|testament|afscheid (?:genomen|nemen)|spullen weggegeven"
+                       r"|(?:iedereen )?gedag gezegd|vaarwel|goodbye (?:everyone|all)|said goodbye"
                        r"|laatste bericht|last message|everything (?:is )?arranged)\b")
 _GONE_SOON = re.compile(r"\b(?:ben ik|ik ben) (?:\w+ )?(?:weg|er niet meer|dood)\b(?! (?:op|naar|bij|met"
                         r"|voor|uit))"
-                        r"|\b(?:is het|het is) (?:\w+ )?(?:voorbij|over|klaar|afgelopen)\b|\bi(?:'ll"
+                        r"|\b(?:is het|het is) (?:\w+ )?(?:voorbij|over|klaar|afgelopen)\b"
+                        r"|\btijd om te (?:gaan|vertrekken)\b|\bdit was het\b|\btime to go\b|\bi(?:'ll"
                         r"| will) be gone\b")
 # A right-hand referent of an ending: "ik zet er een punt achter, die cursus" is
 # about the course. Blanked with the ending (FALSE_FRIENDS, below).
@@ -530,7 +558,8 @@ _THREATENS_ME = re.compile(r"\b(?:dreig|bedreig)\w* (?:me|mij)\b(?! (?:\w+ ){0,3
 _DOOR = {"deur", "voordeur", "achterdeur", "raam", "ramen", "ruit", "ruiten", "tuin", "portiek", "door",
          "window"}
 _SOMEONE_THERE = re.compile(r"\b(?:staat|stond|komt|kwam|is|zit) (?:\w+ ){0,4}(?:voor|aan|bij|in|op) "
-                            r"(?:de|mijn|m'n|het|onze) (?:\w+ )?(?:deur|voordeur|tuin|raam|portiek|gang)\b"
+                            r"(?:de|mijn|m'n|het|onze) (?:\w+ )?(?:deur|voordeur|tuin|raam|portiek|gang"
+                            r"|huis|woning)\b"
                             r"|\b(?:is|stands?) (?:at|outside) (?:my|the) (?:door|house|window)\b")
 
 # False friends: blanked out before anything else is read.
@@ -798,6 +827,13 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
         fired.append((CRISIS if _FROM_NOW.search(sentence) else CHECK_IN, "ending:no-more-worry"))
     if _FORCED_IN.search(sentence) and not harmless:
         fired.append((CRISIS if other else CHECK_IN, "threat:forced-in"))
+    if _JOIN_THE_DEAD.search(sentence):
+        fired.append((CRISIS if _GO_TO_THEM.search(sentence) else CHECK_IN, "wish:join-the-dead"))
+    if other and _CLIMBS_IN.search(sentence):
+        fired.append((CRISIS, "threat:forced-in"))
+    if _REAL_HEIGHT.search(sentence) and (_THEN_OVER.search(sentence)
+                                          or (strict_first and _GO_OFF_IT.search(sentence))):
+        fired.append((CRISIS, "method:off-a-height"))
     # going to a height or the water and not coming back ("ik loop naar de brug en kom niet meer terug")
     if first_person and _GO_TO.search(sentence) and has("height") and _NO_RETURN.search(sentence):
         fired.append((CRISIS, "method:go-to-fall"))

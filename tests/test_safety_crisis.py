@@ -170,6 +170,8 @@ SEVENTH_SET_CLASSES = {
         ("ik ga op het spoor liggen", "method:track+wait"),
         ("ik ga naar de brug. daar spring ik.", "method:jump+height"),
         ("ik fiets naar de noorderbrug en kom nooit meer terug", "method:go-to-fall"),
+        ("vanaf het dak van de parkeergarage is alles snel voorbij", "method:off-a-height"),
+        ("ik loop naar de wilhelminabrug en spring er vanavond af", "method:off-a-height"),
     ],
     # ending said indirectly, with for ever, a burden, affairs in order, a last message
     "ending said indirectly": [
@@ -182,6 +184,8 @@ SEVENTH_SET_CLASSES = {
         ("dit is mijn laatste berichtje aan iedereen", "ending:last-message"),
         ("jullie horen nooit meer iets van mij", "ending:last-message"),
         ("niemand hoeft zich na vannacht nog zorgen om mij te maken", "ending:no-more-worry"),
+        ("ik heb vaarwel gezegd tegen mijn zoon, het is tijd om te gaan", "ending:arranged"),
+        ("ik ga vanavond naar mijn overleden vrouw", "wish:join-the-dead"),
     ],
     # an acute threat by someone else: armed, threatening me, at the door, an intruder
     "acute threat": [
@@ -193,6 +197,7 @@ SEVENTH_SET_CLASSES = {
         ("mijn ex-vriend staat voor mijn deur en ik ben bang", "threat:at-the-door"),
         ("er staat een vreemde man in mijn tuin en ik ben bang", "threat:intruder"),
         ("mijn zoon is bij mij binnengedrongen", "threat:forced-in"),
+        ("mijn ex kruipt door het raam naar binnen", "threat:forced-in"),
     ],
 }
 
@@ -327,7 +332,7 @@ def test_no_generalisation_case_copies_a_tuning_phrasing():
     "ik wil er gewoon vanaf zijn, van alles",
     "ik ben het zat", "alles is zinloos", "ik heb pillen", "ik heb een mes", "ik wil springen",
     "ik ben bang voor mijn man", "het heeft allemaal geen zin meer", "i give up",
-    "niemand hoeft zich meer zorgen om mij te maken",
+    "niemand hoeft zich meer zorgen om mij te maken", "ik wil bij mijn overleden man zijn",
 ])
 def test_an_uncertain_signal_gets_a_check_in_not_silence(phrase):
     assert crisis_level(phrase) == CHECK_IN, assess(phrase)
