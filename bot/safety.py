@@ -318,6 +318,11 @@ EXPRESSIONS = [
     r"\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
     r"\bniemand mist (?:me|mij)\b|\bnobody would (?:care|miss me)\b",
     r"\b(?:no one|nobody|noone) (?:will|would|is going to) miss me\b",
+    r"\bslapen\b.{0,30}\b(?:nooit|niet) meer (?:op ?staan|opstaan|op te staan|ontwaken|wakker)\b",
+    r"\b(?:wanna|want to|gonna|going to|i will|i'll|ik ga|ik wil) kms\b",
+    r"\b(?:zien|horen|spreken) (?:jullie|je|u|ze|julie) (?:me|mij) (?:\w+ )?(?:niet|nooit) meer\b",
+    r"\bafscheid(?:sbrief|sbericht|sbrieven)? (?:\w+ ){0,2}(?:geschreven|schrijven|klaar ligt|klaar)\b",
+    r"\beinde\b.{0,40}\b(?:er )?zelf (?:\w+ )?(?:voor )?(?:zorgen|doen)\b",
     r"\buit (?:het|dit|mijn) leven(?= *(?:\||$)| (?:willen|gaan|stappen|weg)\b)",
     r"\b(?:doe|deed) (?:ik )?(?:me|mij|mezelf|mijzelf) (?:pijn|iets aan)\b",
     r"\b(?:me|mij|mezelf|mijzelf) (?:iets )?(?:aan ?doen|aan te doen|pijn (?:doen|te doen))\b",
@@ -553,7 +558,8 @@ _THREATENS_ME = re.compile(r"\b(?:dreig|bedreig)\w* (?:me|mij)\b(?! (?:\w+ ){0,3
                            r"|\b(?:me|mij) (?:\w+ ){0,2}(?:komt|gaat|wil|zal) (?:afmaken|pakken"
                            r"|vermoorden|doodmaken"
                            r"|grijpen|doodschieten|neersteken)\b"
-                           r"|\b(?:will|going to|wants to|threatens to) (?:kill|hurt|get) me\b")
+                           r"|\b(?:will|going to|wants to|threatens to) (?:kill|hurt|get) me\b"
+                           r"|\b(?:me|mij) (?:\w+ )?dood (?:maakt|maken|slaat|schiet|steekt)\b")
 # At the door with fear: other + door + a threat word (THREAT) or "bang" with standing there.
 _DOOR = {"deur", "voordeur", "achterdeur", "raam", "ramen", "ruit", "ruiten", "tuin", "portiek", "door",
          "window"}
@@ -608,6 +614,7 @@ CHECK_IN_PATTERNS = {
     "ending-euphemism": [r"\b(?:stop|kap|stoppen|kappen|ophouden|hou|houd) (?:ik )?(?:er ?mee)" + END
                          + r"|\ber ?mee (?:stoppen|kappen|ophouden)" + END,
                          r"\bklaar met alles\b|\biets doms (?:gaan )?doen\b|\bga (?:\w+ )?iets doms doen\b"],
+    "end-is-near": [r"\bhet einde is (?:\w+ ){0,2}(?:dichtbij|nabij|in zicht)\b|\bthe end is near\b"],
     "afraid-of-someone": [
         r"\bbang (?:voor|van) (?:mijn|m'n|hem|haar|die|my|him|her) ?(?:man|vrouw|partner|vriend|vriendin|ex|"
         r"vader|moeder|zoon|dochter|husband|wife|boyfriend|father)?\b",

@@ -333,6 +333,7 @@ def test_no_generalisation_case_copies_a_tuning_phrasing():
     "ik ben het zat", "alles is zinloos", "ik heb pillen", "ik heb een mes", "ik wil springen",
     "ik ben bang voor mijn man", "het heeft allemaal geen zin meer", "i give up",
     "niemand hoeft zich meer zorgen om mij te maken", "ik wil bij mijn overleden man zijn",
+    "het einde is nu echt dichtbij",
 ])
 def test_an_uncertain_signal_gets_a_check_in_not_silence(phrase):
     assert crisis_level(phrase) == CHECK_IN, assess(phrase)
