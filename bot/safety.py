@@ -844,7 +844,10 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
     # going to a height or the water and not coming back ("ik loop naar de brug en kom niet meer terug")
     if first_person and _GO_TO.search(sentence) and has("height") and _NO_RETURN.search(sentence):
         fired.append((CRISIS, "method:go-to-fall"))
-    if other and not harmless and (
+    # the kitchen keeps it quiet unless a threat word is there too ("ik ben bang");
+    # a film or a gift never alarms
+    kitchen_only = has("kitchen") and not has("harmless") and bool(found_threat_words(words, lemmas))
+    if other and (not harmless or kitchen_only) and (
             ((has("knife") or has("gun")) and (has("presence") or has("victim") or has("threat")))
             or (has("weapon") and (has("victim") or has("threat") or at_door))):
         fired.append((CRISIS, "threat:armed"))

@@ -198,6 +198,7 @@ SEVENTH_SET_CLASSES = {
         ("er staat een vreemde man in mijn tuin en ik ben bang", "threat:intruder"),
         ("mijn zoon is bij mij binnengedrongen", "threat:forced-in"),
         ("mijn ex kruipt door het raam naar binnen", "threat:forced-in"),
+        ("mijn vriend staat in de keuken met een mes en ik ben bang", "threat:armed"),
     ],
 }
 
