@@ -1,7 +1,7 @@
 """handoff queue: an accompanied first visit on a request (issue 18.2)
 
-Revision ID: 0010_visit
-Revises: 0009_delivery
+Revision ID: 0011_visit
+Revises: 0010_reminders
 Create Date: 2026-12-03
 
 ho_request.visit_status ("gevraagd", "voorgesteld", "bevestigd"; NULL: no visit
@@ -11,8 +11,8 @@ visit_moment (the moment in words) and visit_start (its start, naive UTC).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_visit'
-down_revision = '0009_delivery'
+revision = '0011_visit'
+down_revision = '0010_reminders'
 branch_labels = None
 depends_on = None
 
