@@ -224,14 +224,15 @@ class LiveContact:
             return None
         logger.info("visit: the resident %s the moment for %s",
                     "accepted" if accepted else "declined", view.reference)
+        reminded = False
         if accepted:
-            agreed = getattr(self.runtime, "visit_agreed", None)
-            if agreed is not None:
-                try:
-                    await agreed(view)
-                except Exception:
-                    logger.exception("visit: scheduling the reminder of %s failed",
-                                     view.reference)
+            from bot.handoff.visit import remind_before_visit_async, will_remind
+
+            try:
+                await remind_before_visit_async(self.runtime.queue, view)
+                reminded = will_remind(view.visit_start, self.runtime.queue.now())
+            except Exception:
+                logger.exception("visit: scheduling the reminder of %s failed", view.reference)
         commands = getattr(self.runtime, "telegram", None)
         if commands is not None:
             staff = staff_text("resident_visit_accepted" if accepted
@@ -243,9 +244,11 @@ class LiveContact:
         language = view.language or "nl"
         place = view.visit_place or resident_text("handoff_visit_no_place", language)
         key = "handoff_visit_accepted" if accepted else "handoff_visit_declined"
-        return Screened(True, (resident_text(
-            key, language, reference=view.reference, place=place,
-            moment=moment_words(view.visit_moment, view.visit_start, language)),))
+        said = resident_text(key, language, reference=view.reference, place=place,
+                             moment=moment_words(view.visit_moment, view.visit_start, language))
+        if reminded:
+            said += " " + resident_text("handoff_visit_reminder_note", language)
+        return Screened(True, (said,))
 
     async def _parse(self, pseudonym: str, text: str):
         """Rasa's parse of `text` ({} without an agent: the plain signals decide),

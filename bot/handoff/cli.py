@@ -67,7 +67,7 @@ def _aware_times(value: Any, key: str = "") -> Any:
         return {k: _aware_times(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_aware_times(v) for v in value]
-    if isinstance(value, str) and (key == "at" or key.endswith("_at")):
+    if isinstance(value, str) and (key == "at" or key.endswith(("_at", "_start"))):
         try:
             return to_local(datetime.fromisoformat(value)).isoformat()
         except ValueError:

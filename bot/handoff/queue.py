@@ -1032,9 +1032,13 @@ class HandoffQueue:
                       deliver_later: bool = False) -> ActionResult:
         """The opbouwwerker goes along at the moment asked (or proposed): the
         visit is agreed and the resident hears it (the Relay)."""
+        from bot.handoff.visit import will_remind
+
         row = self._load_visible(reference, staff)
         now = self._now(now)
         text = self._visit_text("handoff_visit_confirmed", row)
+        if will_remind(row.visit_start, now):
+            text += " " + resident_text("handoff_visit_reminder_note", row.language or "nl")
         return self._visit_step(row, staff, "visit_confirmed",
                                 dict(visit_status=VISIT_CONFIRMED), text,
                                 (VISIT_ASKED, VISIT_PROPOSED), now, deliver_later)

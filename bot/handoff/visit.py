@@ -12,7 +12,10 @@ that the resident accepts with ja (or declines with nee).
     words = moment_words(moment.text, moment.start)   # "donderdagmiddag (donderdag 10 december)"
     choices = place_choices(kb.find_places(buurt="Malberg", limit=0))
 
-Nothing here talks to Rasa, a channel or the database.
+Once a visit is agreed (the opbouwwerker confirms it, or the resident says ja
+to a proposed moment) `remind_before_visit` stores a reminder the day before
+through bot/reminders (the generic schedule API); a moment agreed again
+replaces it. Nothing else here talks to Rasa, a channel or the database.
 """
 from __future__ import annotations
 
@@ -181,3 +184,52 @@ def reminder_at(start: Optional[datetime]) -> Optional[datetime]:
 __all__ = ["Moment", "PlaceChoice", "read_moment", "moment_words", "day_words",
            "place_choices", "place_from_choice", "required_visit_slots", "reminder_at",
            "VISIT_ASKED", "VISIT_PROPOSED", "VISIT_CONFIRMED"]
+
+
+def will_remind(start: Optional[datetime], now: datetime) -> bool:
+    """Is the day-before reminder still ahead (naive UTC `now`)?"""
+    due = reminder_at(start)
+    return due is not None and due > now
+
+
+def reminder_params(view) -> Dict[str, Any]:
+    """The catalogue text reminder_visit's {moment}, in the request's language."""
+    from bot.handoff.texts import resident_text
+
+    language = view.language or "nl"
+    place = view.visit_place or resident_text("handoff_visit_no_place", language)
+    return {"moment": resident_text("handoff_visit_reminder_moment", language, place=place,
+                                    moment=moment_words(view.visit_moment, view.visit_start,
+                                                        language))}
+
+
+def remind_before_visit(store, view, now: Optional[datetime] = None):
+    """Schedule the reminder the day before an agreed visit (a ReminderStore of
+    bot/reminders, on the queue's database); an earlier visit reminder of the
+    same request is stopped first. None when there is nothing to remind of
+    (no start, or the day before has passed)."""
+    from bot.reminders.models import OPEN_STATES, VISIT
+
+    now = now or store.now()
+    if not view.resident_key or view.visit_status != VISIT_CONFIRMED \
+            or not will_remind(view.visit_start, now):
+        return None
+    old = [r.id for r in store.for_resident(view.resident_key)
+           if r.kind == VISIT and r.subject == view.reference and r.state in OPEN_STATES]
+    if old:
+        store.stop(view.resident_key, ids=old)
+    return store.schedule(view.resident_key, view.channel, reminder_at(view.visit_start),
+                          "reminder_visit", reminder_params(view), kind=VISIT,
+                          event_at=view.visit_start, subject=view.reference,
+                          address=view.channel_address, language=view.language or "nl",
+                          now=now)
+
+
+async def remind_before_visit_async(queue, view) -> None:
+    """remind_before_visit on the queue's database, in a worker thread."""
+    import asyncio
+
+    from bot.reminders.store import ReminderStore
+
+    await asyncio.to_thread(remind_before_visit, ReminderStore(queue.engine, clock=queue.now),
+                            view)

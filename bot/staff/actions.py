@@ -128,9 +128,14 @@ class StaffActions:
                  ) -> None:
         """reopen_within: how long after a close it may be reopened
         (settings.handoff_reopen_days). on_visit_agreed: called with the request
-        once a first visit is agreed (the reminder the day before)."""
-        self.on_visit_agreed = on_visit_agreed
+        once a first visit is agreed (default: the reminder the day before,
+        bot/handoff/visit.remind_before_visit)."""
         self.queue = queue
+        if on_visit_agreed is None:
+            from bot.handoff.visit import remind_before_visit_async
+
+            on_visit_agreed = functools.partial(remind_before_visit_async, queue)
+        self.on_visit_agreed = on_visit_agreed
         self.deliver = deliver
         self.pause = pause
         self.reopen_within = reopen_within
