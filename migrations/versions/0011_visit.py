@@ -18,14 +18,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('ho_request', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('visit_status', sa.String(length=20), nullable=True))
-        batch_op.add_column(sa.Column('visit_place_key', sa.String(length=80), nullable=True))
-        batch_op.add_column(sa.Column('visit_place', sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column('visit_place_demo', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-        batch_op.add_column(sa.Column('visit_moment', sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column('visit_start', sa.DateTime(), nullable=True))
+    # plain ADD COLUMN (no batch copy): on SQLite a copied ho_request would lose
+    # sqlite_autoincrement, and references must never be reused
+    op.add_column('ho_request', sa.Column('visit_status', sa.String(length=20), nullable=True))
+    op.add_column('ho_request', sa.Column('visit_place_key', sa.String(length=80), nullable=True))
+    op.add_column('ho_request', sa.Column('visit_place', sa.String(length=200), nullable=True))
+    op.add_column('ho_request', sa.Column('visit_place_demo', sa.Boolean(), nullable=False,
+                                          server_default=sa.false()))
+    op.add_column('ho_request', sa.Column('visit_moment', sa.String(length=200), nullable=True))
+    op.add_column('ho_request', sa.Column('visit_start', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
