@@ -93,7 +93,9 @@ def moment_words(text: Optional[str], start: Optional[datetime], language: str =
 def place_choices(places: Iterable, limit: int = MAX_PLACE_BUTTONS) -> List[PlaceChoice]:
     """Buttons for places (knowledge PlaceResult or Place, nearest first):
     real records first, then demo ones; at most `limit`."""
-    seen, real, demo = set(), [], []
+    seen: set = set()
+    real: List[PlaceChoice] = []
+    demo: List[PlaceChoice] = []
     for place in places:
         if place.key in seen:
             continue
