@@ -26,9 +26,11 @@ from ontmoet_core.config import load_settings
 from tests.conftest import ActionServer, ServiceProcess, require_test_model
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.telegram_api import FakeTelegramApi
-from tests.test_channel_conversations import (
+from tests.test_channel_conversations import (  # the residents of the fixtures
     APP_SECRET,
+    RESIDENT_CHAT,
     STAFF_WEST,
+    WA,
     TelegramResident,
     WhatsAppResident,
     staff_command,
@@ -37,8 +39,7 @@ from tests.test_channel_conversations import (
 
 pytestmark = pytest.mark.model
 
-RESIDENT_CHAT = 111222444
-WA = "31612340000"
+OTHER_MOMENT = "volgende week dinsdagmiddag"
 REASON = "ik durf niet alleen naar de koffieochtend"
 
 
@@ -134,14 +135,14 @@ def _asks_for_an_accompanied_visit(resident, queue: HandoffQueue, channel: str):
     resident.presses("Nederlands", expect="Wanneer")
     resident.presses("ochtend", expect="samen met iemand")
     resident.presses("^ja", expect="Naar welke plek")
-    resident.presses("Ruweel", expect="Wanneer wilt u gaan")
+    resident.presses("Ruw", expect="Wanneer wilt u gaan")  # WhatsApp: 24 characters a row
     answer = resident.says("donderdagmiddag", expect="Klopt dit?")
     assert re.search(r"Eerste bezoek samen: .*Ruweel, donderdagmiddag \(donderdag \d+ \w+\)",
                      answer), resident.transcript
     answer = resident.presses("^ja, verstuur", expect=r"T-\d{4}")
     [request] = [r for r in queue.list() if r.channel == channel]
     assert (request.visit_status, request.visit_place_key, request.visit_moment) == (
-        "gevraagd", "ruweel", "donderdagmiddag"), request
+        "gevraagd", "gemeenschapshuis-t-ruweel", "donderdagmiddag"), request
     assert request.visit_start is not None and not request.visit_place_demo
     return request
 
@@ -153,15 +154,16 @@ def _proposal_accepted(resident, telegram: FakeTelegramApi, queue: HandoffQueue,
     staff_command(telegram, STAFF_WEST, f"/oppakken {ref}")
     listing = staff_command(telegram, STAFF_WEST, "/wachtrij")
     assert f"{ref}" in listing and "eerste bezoek: gevraagd" in listing, listing
-    told = staff_command(telegram, STAFF_WEST, f"/andermoment {ref} vrijdagmiddag")
-    assert "Ander moment" in told and "vrijdagmiddag" in told, told
-    assert wait_until(lambda: any("Kan het ook vrijdagmiddag" in t for t in received()),
+    # always a few days ahead, so the reminder the day before is still to come
+    told = staff_command(telegram, STAFF_WEST, f"/andermoment {ref} {OTHER_MOMENT}")
+    assert "Ander moment" in told and OTHER_MOMENT in told, told
+    assert wait_until(lambda: any(f"Kan het ook {OTHER_MOMENT}" in t for t in received()),
                       timeout=30), received()
     assert queue.get(ref).visit_status == "voorgesteld"
 
     before = len(telegram.texts_to(STAFF_WEST))
     answer = resident.says("Ja graag", expect="afgesproken")
-    assert "Ruweel" in answer and "vrijdagmiddag (vrijdag" in answer, resident.transcript
+    assert "Ruweel" in answer and f"{OTHER_MOMENT} (dinsdag" in answer, resident.transcript
     assert "herinnering" in answer, resident.transcript
     view = queue.get(ref)
     assert view.visit_status == "bevestigd"
