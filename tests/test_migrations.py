@@ -11,7 +11,7 @@ from ontmoet_core.db import alembic_config, current_revision, upgrade_database
 def test_one_head_and_a_round_trip(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     config = alembic_config(url)
-    assert ScriptDirectory.from_config(config).get_heads() == ["0009_delivery"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0010_precheck"]
     upgrade_database(url)
     command.downgrade(config, "0008_staff_outbox")  # the delivery columns go
     engine = sa.create_engine(url)
@@ -23,6 +23,6 @@ def test_one_head_and_a_round_trip(tmp_path):
         upgrade_database(url)
         columns = {c["name"] for c in sa.inspect(engine).get_columns("ho_note")}
         assert {"pending_delivery", "delivery", "delivered_at"} <= columns
-        assert current_revision(url) == "0009_delivery"
+        assert current_revision(url) == "0010_precheck"
     finally:
         engine.dispose()
