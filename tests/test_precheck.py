@@ -193,7 +193,7 @@ def test_the_checklist_message_is_plain_text_that_can_be_forwarded(kb):
         assert len(message) < 4000
         todos = [line for line in message.splitlines() if line.startswith("[ ] ")]
         assert len(todos) == len(result.checklist)
-        for item, line in zip(result.checklist, todos):
+        for item, line in zip(result.checklist, todos, strict=True):
             assert item.text in line and (UNCONFIRMED in line) == (not item.confirmed)
     assert "Uw plan: een huiskamer voor senioren in Scharn. Met 10 tot 25 mensen, elke week." in \
         render.checklist_message(run_precheck(kb, SCHARN))
