@@ -273,3 +273,21 @@ async def test_the_dashboard_refuses_a_note_on_an_erased_request(monkeypatch, qu
         shown = await c.get(r.headers["location"])
         assert "gewist" in shown.text and 'id="add-note"' not in shown.text
     assert not queue.show(view.reference).notes
+
+
+# -- the subsidy check's printable checklists (issue 18.3) --------------------------------
+async def test_erasure_deletes_the_residents_printable_checklists(erase_action, queue, tmp_path):  # noqa: F811
+    from bot.precheck.store import ChecklistStore
+    from knowledge.precheck import Answers, run_precheck
+    from tests.knowledge_helpers import fresh_kb
+
+    result = run_precheck(fresh_kb(tmp_path, name="precheck-kb.db"),
+                          Answers("huiskamer", "senioren", "Scharn", "10_25", "elke_week", "nee"))
+    checklists = ChecklistStore(queue.engine)
+    mine, theirs = checklists.save(SENDER, result), checklists.save(OTHER, result)
+    dispatcher = CollectingDispatcher()
+    await privacy_erase.ActionSubmitDeleteMyData().run(dispatcher, tracker_for("ja"), {})
+    assert dispatcher.messages[0]["response"] == "utter_delete_done"
+    assert checklists.load(mine) is None, "the print link no longer works"
+    assert checklists.count(SENDER) == 0
+    assert checklists.load(theirs) == result, "another resident's checklist stays"
