@@ -11,8 +11,20 @@ from ontmoet_core.db import alembic_config, current_revision, upgrade_database
 def test_one_head_and_a_round_trip(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     config = alembic_config(url)
-    assert ScriptDirectory.from_config(config).get_heads() == ["0010_precheck"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0011_precheck"]
     upgrade_database(url)
+    command.downgrade(config, "0010_reminders")  # the checklists table goes
+    engine_pc = sa.create_engine(url)
+    try:
+        assert not sa.inspect(engine_pc).has_table("pc_checklist")
+    finally:
+        engine_pc.dispose()
+    command.downgrade(config, "0009_delivery")  # the reminders table goes
+    engine0 = sa.create_engine(url)
+    try:
+        assert not sa.inspect(engine0).has_table("rm_reminder")
+    finally:
+        engine0.dispose()
     command.downgrade(config, "0008_staff_outbox")  # the delivery columns go
     engine = sa.create_engine(url)
     try:
@@ -23,6 +35,8 @@ def test_one_head_and_a_round_trip(tmp_path):
         upgrade_database(url)
         columns = {c["name"] for c in sa.inspect(engine).get_columns("ho_note")}
         assert {"pending_delivery", "delivery", "delivered_at"} <= columns
-        assert current_revision(url) == "0010_precheck"
+        assert sa.inspect(engine).has_table("rm_reminder")
+        assert sa.inspect(engine).has_table("pc_checklist")
+        assert current_revision(url) == "0011_precheck"
     finally:
         engine.dispose()

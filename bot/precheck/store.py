@@ -1,4 +1,4 @@
-"""The checklist behind the print link (table pc_checklist, migration 0010_precheck).
+"""The checklist behind the print link (table pc_checklist, migration 0011_precheck).
 
 Privacy by design: the volunteer's answers never go into a URL or a log line.
 The link holds a random token (secrets.token_urlsafe, 128 bits); the database

@@ -1,7 +1,7 @@
 """subsidy check: printable checklists under an unguessable link, for a few days
 
-Revision ID: 0010_precheck
-Revises: 0009_delivery
+Revision ID: 0011_precheck
+Revises: 0010_reminders
 Create Date: 2026-12-03
 
 pc_checklist keeps one checklist of the subsidy check (issue 18.3): the SHA-256
@@ -11,8 +11,8 @@ of its link token (never the token itself), the pseudonymous resident key (for
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_precheck'
-down_revision = '0009_delivery'
+revision = '0011_precheck'
+down_revision = '0010_reminders'
 branch_labels = None
 depends_on = None
 
