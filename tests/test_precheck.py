@@ -230,6 +230,20 @@ def test_a_checklist_expires_and_is_deleted(kb, store):
     assert store.count("resident-a") == 0, "an expired checklist is deleted, not only hidden"
 
 
+def test_the_retention_run_deletes_expired_checklists(kb, store, tmp_path):
+    from bot.privacy import run_retention
+    from ontmoet_core.config import load_settings
+
+    result = run_precheck(kb, SCHARN)
+    fresh = store.save("resident-b", result)
+    old = store.save("resident-a", result, now=datetime.utcnow() - timedelta(days=8))
+    with store.engine.begin() as conn:  # the old one is only in the table now
+        assert conn.execute(sa.select(sa.func.count()).select_from(checklists)).scalar() == 2
+    run_retention(load_settings({"ONTMOET_VAR_DIR": str(tmp_path)}))
+    assert store.count("resident-a") == 0 and store.count("resident-b") == 1
+    assert store.load(old) is None and store.load(fresh) == result
+
+
 def test_erasing_a_resident_deletes_their_checklists_only(kb, store):
     import actions.privacy_erase as privacy_erase
 

@@ -3,8 +3,8 @@
 Privacy by design: the volunteer's answers never go into a URL or a log line.
 The link holds a random token (secrets.token_urlsafe, 128 bits); the database
 keeps only its SHA-256, the pseudonymous resident key and the checklist, for
-`Settings.checklist_days` days. Expired checklists are deleted on every save and
-every read; "verwijder mijn gegevens" deletes a resident's checklists at once
+`Settings.checklist_days` days. Expired checklists are deleted on every save,
+every read and by the service's retention run (bot/privacy.py); "verwijder mijn gegevens" deletes a resident's checklists at once
 (actions/privacy_erase.py).
 """
 from __future__ import annotations
@@ -69,6 +69,12 @@ class ChecklistStore:
             row = conn.execute(sa.select(checklists.c.payload).where(
                 checklists.c.token_hash == _hash(token))).first()
         return Precheck.from_dict(json.loads(row[0])) if row else None
+
+    def purge(self, now: Optional[datetime] = None) -> int:
+        """Delete every expired checklist; how many (the retention run, naive UTC)."""
+        with self.engine.begin() as conn:
+            return conn.execute(checklists.delete().where(
+                checklists.c.expires_at <= (now or _now()))).rowcount or 0
 
     def forget(self, resident_key: str) -> int:
         """Delete every checklist of a resident; how many."""
