@@ -4,8 +4,8 @@ Privacy by design: the volunteer's answers never go into a URL or a log line.
 The link holds a random token (secrets.token_urlsafe, 128 bits); the database
 keeps only its SHA-256, the pseudonymous resident key and the checklist, for
 `Settings.checklist_days` days. Expired checklists are deleted on every save,
-every read and by the service's retention run (bot/privacy.py); "verwijder mijn gegevens" deletes a resident's checklists at once
-(actions/privacy_erase.py).
+every read and by the service's retention run (bot/privacy.py); "verwijder mijn
+gegevens" deletes a resident's checklists at once (actions/privacy_erase.py).
 """
 from __future__ import annotations
 
