@@ -27,9 +27,10 @@ logger = logging.getLogger(__name__)
 
 SLOTS = ("precheck_kind", "precheck_for_whom", "precheck_people", "precheck_frequency",
          "precheck_similar")
-# words typed as an answer are often classified as another intent
-_ALLOW = ("start_initiative", "find_meeting_place", "volunteer", "ask_subsidy", "board_support",
-          "find_activity")
+# words typed as an answer are often classified as another intent ("een huiskamer":
+# find_meeting_place); a question about the subsidy is not an answer: the
+# digression rule answers it and the form asks again (dialogue/subsidy.yml)
+_ALLOW = ("start_initiative", "find_meeting_place", "volunteer", "board_support", "find_activity")
 
 
 @lru_cache(maxsize=1)

@@ -69,6 +69,13 @@ async def test_a_button_and_typed_words_fill_the_question_asked(store):
         "precheck_similar", "ja", intent="affirm")) == {"precheck_similar": "ja"}
     # not the question asked: nothing is read
     assert await extract("extract_precheck_people", answering("precheck_kind", "15")) == {}
+    # "een huiskamer" is often read as a place search: still the answer
+    assert await extract("extract_precheck_kind", answering(
+        "precheck_kind", "een huiskamer", intent="find_meeting_place",
+        entities=[{"entity": "place_type", "value": "huiskamer"}])) == {"precheck_kind": "huiskamer"}
+    # a question about the subsidy is answered by the digression rule, not read as the answer
+    assert await extract("extract_precheck_kind", answering(
+        "precheck_kind", "hoeveel geld kan ik krijgen", intent="ask_subsidy")) == {}
     # a way out is not an answer (the form rejects, the way-out rule runs)
     assert await extract("extract_precheck_frequency", answering(
         "precheck_frequency", "stop", intent="start_over")) == {}
