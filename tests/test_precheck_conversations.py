@@ -167,3 +167,47 @@ def test_whatsapp_check(stack):
     checklist = next(body for body in sent if body.startswith("Mijn checklist"))
     assert not re.search(r"[*_~`]", checklist)
     _nothing_personal_logged(service, token)
+
+
+@pytest.mark.browser
+def test_web_chat_page_shows_the_print_link_as_a_link(stack):
+    """In the real page (headless chromium) the print link is a link that opens the page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.conftest import chromium_driver, close_driver
+
+    service, _, _, _ = stack
+    browser = chromium_driver("390,844")
+    try:
+        browser.get(f"{service.url}/chat")
+        wait = WebDriverWait(browser, 90)
+        box = browser.find_element(By.ID, "text")
+
+        def say(words, expect):
+            box.send_keys(words)
+            browser.find_element(By.ID, "send").click()
+            wait.until(ec.text_to_be_present_in_element((By.ID, "log"), expect))
+
+        def press(title, expect):
+            wait.until(ec.element_to_be_clickable(
+                (By.XPATH, f"(//div[@class='buttons']/button[normalize-space()='{title}'])[last()]"))).click()
+            wait.until(ec.text_to_be_present_in_element((By.ID, "log"), expect))
+
+        say("check mijn plan", "Wat wilt u starten?")
+        press("Sociaal restaurant", "Voor wie is de plek?")
+        press("Iedereen", "In welke buurt komt de plek?")
+        say("Malberg", "Hoeveel mensen")
+        press("Meer dan 25", "Hoe vaak is de plek open?")
+        press("Elke maand", "soortgelijke plek")
+        press("Nee", "hulp van een opbouwwerker")
+        link = browser.find_element(By.CSS_SELECTOR, "#log a[href*='/checklist/']")
+        href = link.get_attribute("href")
+        assert href.startswith(f"{service.url}/checklist/") and link.text == href
+        assert link.get_attribute("rel") == "noopener noreferrer"
+        page = httpx.get(href, timeout=30)
+        assert page.status_code == 200 and "Malberg" in page.text
+        assert "Ruweel" in page.text  # the gemeenschapshuis in the buurt (seed, Bijlage 1)
+    finally:
+        close_driver(browser)
