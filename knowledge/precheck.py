@@ -154,17 +154,29 @@ def _match(table, text: str) -> Optional[str]:
     return None
 
 
+_DONT_KNOW = re.compile(r"^(ik )?weet (ik )?(het )?niet|^geen idee|^geen flauw idee|^\?+$")
+
+
+def _own_words(text: Optional[str]) -> Optional[str]:
+    """The resident's own words as the answer; None for "weet ik niet" (then the
+    question is asked again, with its buttons)."""
+    cleaned = _clean(text)
+    if not cleaned or _DONT_KNOW.search(cleaned.lower()):
+        return None
+    return cleaned
+
+
 def kind_answer(choice: Optional[str], text: Optional[str]) -> Optional[str]:
     """The kind of initiative: a button value, a known word, or the resident's words."""
     if choice in KINDS:
         return choice
-    return _match(_KIND_WORDS, text or "") or (_clean(text) or None)
+    return _match(_KIND_WORDS, text or "") or _own_words(text)
 
 
 def for_whom_answer(choice: Optional[str], text: Optional[str]) -> Optional[str]:
     if choice in FOR_WHOM:
         return choice
-    return _match(_FOR_WHOM_WORDS, text or "") or (_clean(text) or None)
+    return _match(_FOR_WHOM_WORDS, text or "") or _own_words(text)
 
 
 def people_answer(choice: Optional[str], text: Optional[str]) -> Optional[str]:
@@ -175,13 +187,13 @@ def people_answer(choice: Optional[str], text: Optional[str]) -> Optional[str]:
     if numbers:
         most = max(numbers)
         return "tot_10" if most < 10 else "10_25" if most <= 25 else "meer_25"
-    return _clean(text) or None
+    return _own_words(text)
 
 
 def frequency_answer(choice: Optional[str], text: Optional[str]) -> Optional[str]:
     if choice in FREQUENCY:
         return choice
-    return _match(_FREQUENCY_WORDS, text or "") or (_clean(text) or None)
+    return _match(_FREQUENCY_WORDS, text or "") or _own_words(text)
 
 
 def similar_answer(choice: Optional[str], intent: Optional[str], text: Optional[str]) -> Optional[str]:

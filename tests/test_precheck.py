@@ -165,6 +165,12 @@ def test_answers_from_buttons_and_typed_words(reader, choice, typed, expected):
     assert reader(choice, typed) == expected
 
 
+@pytest.mark.parametrize("reader", [kind_answer, for_whom_answer, people_answer, frequency_answer])
+def test_dont_know_is_no_answer_so_the_question_comes_again(reader):
+    for typed in ("weet ik niet", "Geen idee", "?", ""):
+        assert reader(None, typed) is None, (reader.__name__, typed)
+
+
 def test_similar_place_answers():
     assert similar_answer("weet_niet", None, "") == "weet_niet"
     assert similar_answer(None, "affirm", "ja hoor") == "ja"
