@@ -288,7 +288,9 @@ async def test_the_print_page_shows_answers_marked_rules_sources_and_the_checkli
     assert text("precheck_page_title") in html
     assert "Scharn" in html and "senioren" in html and "10 tot 25 mensen" in html
     assert html.count('<span class="status">nog niet bevestigd</span>') == 2 * len(result.unconfirmed)
-    assert "seed: 3.1; 2.2" in html  # the source of each rule
+    assert "(bron: beleidsplan 3.1; 2.2)" in html  # the source of each rule, in words
+    assert "(bron: gemeente Maastricht, vorige regeling)" in html
+    assert "(bron: staat niet in het beleidsplan)" in html
     assert html.count("<li>") >= len(result.rules) + len(result.checklist)
     assert page.headers["cache-control"] == "no-store"
     assert "script-src" not in page.headers["content-security-policy"]

@@ -6,6 +6,7 @@ into formatting), lines starting with "- " and "[ ] ", at most 4000 characters
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, List
 
 from bot.catalogue import text
@@ -38,6 +39,16 @@ def place_words(place: NearbyPlace) -> str:
     if place.is_demo:
         words += " " + text("channel_demo_marker")
     return words
+
+
+def source_words(source: str) -> str:
+    """A rule's source as a reader says it ("beleidsplan 3.1; 2.2"), from the data's notation."""
+    if source.strip() == "not in seed":
+        return text("precheck_source_none")
+    words = re.sub(r"sourced-facts: Gemeente Maastricht \(predecessor regulation[^)]*\)",
+                   text("precheck_source_predecessor"), source)
+    words = re.sub(r"sourced-facts: Gemeente Maastricht \([^)]*\)", text("precheck_source_gemeente"), words)
+    return re.sub(r"\bseed:\s*", text("precheck_source_seed") + " ", words)
 
 
 def _plain(value: str) -> str:
@@ -107,7 +118,8 @@ def page_context(result: Precheck) -> Dict[str, object]:
             "kept", "lang")},
         "questions": questions,
         "summary": summary_line(result),
-        "rules": result.rules,
+        "rules": [{"text": r.text, "status": r.status, "source": source_words(r.source)}
+                  for r in result.rules],
         "similar": _similar_lines(result),
         "checklist": result.checklist,
         "check_with": result.check_with,
