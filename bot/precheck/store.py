@@ -20,13 +20,13 @@ from sqlalchemy.engine import Engine
 
 from knowledge.precheck import Precheck
 
-_metadata = sa.MetaData()
+metadata = sa.MetaData()  # listed in bot/schema.py; the table comes from migration 0011_precheck
 checklists = sa.Table(
-    "pc_checklist", _metadata,
+    "pc_checklist", metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("resident_key", sa.String(80), nullable=False),
+    sa.Column("resident_key", sa.String(80), nullable=False, index=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
-    sa.Column("expires_at", sa.DateTime(), nullable=False),
+    sa.Column("expires_at", sa.DateTime(), nullable=False, index=True),
     sa.Column("payload", sa.Text(), nullable=False),
 )
 
