@@ -90,8 +90,14 @@ def drop_near_duplicates(test: List[dict], training: List[dict],
 
 CRISIS_TUNING_SETS = ("crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
                       "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml",
-                      "crisis_untuned_7.yml")
+                      "crisis_untuned_7.yml", "crisis_classes.yml")
 FALSE_FRIENDS = ROOT / "bench" / "data" / "crisis_false_friends.yml"
+# Ordinary sentences: every non-crisis example of the training data, the NLU test
+# data and the bench sets (buurt typos, long stories). The net must stay quiet on
+# them (issue 14: at most one alarm).
+ORDINARY_FILES = tuple(sorted((ROOT / "nlu_data").glob("*.yml"))) + (
+    ROOT / "tests" / "nlu_test_data.yml", ROOT / "bench" / "data" / "buurt_typos.yml",
+    ROOT / "bench" / "data" / "buurt_typos_2.yml", ROOT / "bench" / "data" / "long_stories.yml")
 
 
 def crisis_tuning(measured: Optional[Path] = None) -> List[dict]:
@@ -111,7 +117,19 @@ def is_tuning_set(path: Path) -> bool:
     return Path(path).resolve() in {(ROOT / "bench" / "data" / n).resolve() for n in CRISIS_TUNING_SETS}
 
 
-def crisis_net_only(crisis_file: Path, false_friends: Path = FALSE_FRIENDS) -> dict:
+def ordinary_alarms(files: Sequence[Path] = ORDINARY_FILES) -> dict:
+    """The net on every non-crisis sentence of `files`: how many, and which got an alarm."""
+    from bot.safety import assess
+
+    texts = sorted({e["text"] for path in files if Path(path).exists() for e in load_examples(path)
+                    if e["intent"] != "crisis"})
+    alarms = [{"text": t, "level": v.level, "reasons": list(v.reasons)}
+              for t in texts for v in [assess(t)] if v.level]
+    return {"n": len(texts), "alarms": alarms}
+
+
+def crisis_net_only(crisis_file: Path, false_friends: Path = FALSE_FRIENDS,
+                    ordinary: Sequence[Path] = ORDINARY_FILES) -> dict:
     """The keyword safety net alone (bot.safety.assess, no model): recall of the
     crisis reply on `crisis_file` (near-duplicates of tuning phrasings removed),
     how many misses at least get the check-in question, and the false-alarm
@@ -135,6 +153,7 @@ def crisis_net_only(crisis_file: Path, false_friends: Path = FALSE_FRIENDS) -> d
         "near_duplicates_of_tuning_removed": duplicates,
         "false_friends": {"n": len(friends), "false_alarm_rate": round(len(alarms) / max(1, len(friends)), 4),
                           "alarms": alarms},
+        "ordinary": ordinary_alarms(ordinary),
     }
 
 
@@ -151,6 +170,12 @@ def print_crisis_net_only(result: dict) -> None:
     print(f"false friends ({ff['n']}): false-alarm rate {ff['false_alarm_rate']:.3f}")
     for alarm in ff["alarms"]:
         print(f"  alarm ({alarm['level']}, {', '.join(alarm['reasons'])}): {alarm['text']}")
+    ordinary = result.get("ordinary")
+    if ordinary:
+        print(f"ordinary sentences ({ordinary['n']}, non-crisis training, test and bench data): "
+              f"{len(ordinary['alarms'])} alarms")
+        for alarm in ordinary["alarms"]:
+            print(f"  alarm ({alarm['level']}, {', '.join(alarm['reasons'])}): {alarm['text']}")
 
 
 def seen_typos(typos: List[dict], training: List[dict], lookups_text: str) -> List[str]:
@@ -191,6 +216,69 @@ def predict(model: Path, texts: Sequence[str]) -> List[dict]:
         return [await agent.parse_message(t) for t in texts]
 
     return asyncio.run(run())
+
+
+# --------------------------------------------------------------------------- training time
+
+FLOOR_DIR = Path(os.environ.get("ONTMOET_FLOOR_DIR", "/tmp/ontmoet-floor"))
+
+
+def prepare_floor(floor: Path) -> Path:
+    """The bare floor of issue 20: `rasa init --no-prompt` (its own default
+    config.yml and data, nothing of ours), made once in `floor`."""
+    import subprocess
+
+    if not (floor / "config.yml").exists():
+        floor.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(Path(sys.executable).parent / "rasa"), "init", "--no-prompt",
+                        "--init-dir", str(floor)], cwd=floor, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return floor
+
+
+def timed_train(args: List[str], cwd: Path, out: Path) -> float:
+    """Seconds of one `rasa train --force` (core and NLU, no cache reuse)."""
+    import shutil
+    import subprocess
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = time.monotonic()
+    subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "--force", *args, "--out", str(out)],
+                   cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return round(time.monotonic() - started, 1)
+
+
+def train_ratio(configs: Sequence[Path], pairs: int, floor: Path, work: Path) -> dict:
+    """Training time of each config against the bare floor, interleaved in one
+    run (floor, ours, floor, ours, ...) so that the load of a shared machine
+    falls on both; the ratio per pair and its median count."""
+    import statistics
+
+    prepare_floor(floor)
+    runs = []
+    for i in range(1, pairs + 1):
+        for config in configs:
+            load = os.getloadavg()[0]
+            floor_s = timed_train(["--fixed-model-name", "floor"], floor, work / "floor")
+            ours_s = timed_train(["--config", str(config), "--data", str(ROOT / "nlu_data"),
+                                  str(ROOT / "dialogue"), "--domain", str(ROOT / "domain.yml"),
+                                  "--fixed-model-name", "ours"], ROOT, work / "ours")
+            runs.append({"pair": i, "config": os.path.relpath(config, ROOT), "floor_seconds": floor_s,
+                         "ours_seconds": ours_s, "ratio": round(ours_s / floor_s, 3),
+                         "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2)})
+            print(json.dumps(runs[-1]), flush=True)
+    summary = {}
+    for config in configs:
+        name = os.path.relpath(config, ROOT)
+        mine = [r for r in runs if r["config"] == name]
+        ratios = [r["ratio"] for r in mine]
+        summary[name] = {"pairs": len(mine), "ratio_median": round(statistics.median(ratios), 3),
+                         "ratio_min": min(ratios), "ratio_max": max(ratios),
+                         "floor_seconds_median": statistics.median(r["floor_seconds"] for r in mine),
+                         "ours_seconds_median": statistics.median(r["ours_seconds"] for r in mine)}
+    return {"floor": f"rasa init --no-prompt in {floor} (its default config and data)",
+            "command": "rasa train --force", "runs": runs, "summary": summary}
 
 
 # --------------------------------------------------------------------------- metrics
@@ -335,7 +423,8 @@ def cross_validate(config: Path, data_dir: Path, folds: int, work: Path) -> dict
         return {"mean": round(statistics.mean(values), 4),
                 "stdev": round(statistics.pstdev(values), 4)} if values else None
 
-    return {"folds": folds, "per_fold": scores, "accuracy": summary("accuracy"),
+    return {"folds": folds, "per_fold": scores, "intents": sorted(set(labels)),
+            "accuracy": summary("accuracy"),
             "macro_f1": summary("macro_f1"), "buurt_f1": summary("buurt_f1")}
 
 
@@ -462,10 +551,11 @@ def markdown(report: dict) -> str:
         "",
         f"Run {report['date']} on {report['machine']}; config `{report['config']}`, "
         f"training data `nlu_data/` ({report['training_examples']} examples), "
-        f"held-out set `tests/nlu_test_data.yml` ({h['n']} sentences). "
+        f"test set `{report.get('files', {}).get('test', 'tests/nlu_test_data.yml')}` "
+        f"({h['n']} sentences). "
         "A fallback (below the threshold) counts as wrong.",
         "",
-        "| measure | held-out |",
+        "| measure | test set |",
         "|---|---|",
         f"| intent accuracy | {h['accuracy']:.3f} |",
         f"| intent macro-F1 | {h['macro_f1']:.3f} |",
@@ -492,7 +582,9 @@ def markdown(report: dict) -> str:
         lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `bench/data/buurt_typos_2.yml`): "
                      f"buurt accuracy | {sl['buurt_typos']['accuracy']:.3f} |")
         crisis_file = sl["crisis_untuned"].get("file", "bench/data/crisis_untuned_4.yml")
-        lines.append(f"| crisis phrasings never used for tuning ({sl['crisis_untuned']['n']}, "
+        kind = ("crisis phrasings of a TUNING set, not a blind measure" if is_tuning_set(ROOT / crisis_file)
+                else "crisis phrasings never used for tuning")
+        lines.append(f"| {kind} ({sl['crisis_untuned']['n']}, "
                      f"`{crisis_file}`, near-duplicates of tuning phrasings removed): "
                      "recall | "
                      f"{sl['crisis_untuned']['recall']:.3f} |")
@@ -509,7 +601,7 @@ def markdown(report: dict) -> str:
     if report.get("not_evaluated"):
         lines += ["", "Not evaluated (intent not in the domain yet): "
                   + ", ".join(f"`{k}` ({v})" for k, v in sorted(report["not_evaluated"].items()))]
-    lines += ["", "Per intent (held-out):", "", "| intent | F1 | P | R | n |", "|---|---|---|---|---|"]
+    lines += ["", "Per intent (test set):", "", "| intent | F1 | P | R | n |", "|---|---|---|---|---|"]
     for name, s in sorted(h["per_intent"].items()):
         lines.append(
             f"| {name} | {s['f1']:.2f} | {s['precision']:.2f} | {s['recall']:.2f} | {s['support']} |"
@@ -584,19 +676,39 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="ordinary messages with tricky words: the net must stay quiet")
     parser.add_argument("--model", help="evaluate this model instead of training one")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--cv-config", help="config for the cross-validation (default: --config)")
+    parser.add_argument("--cv-config", help="ignored: the cross-validation uses --config, the configuration "
+                        "of the held-out figure (issue 14, point 6); kept so old commands still run")
     parser.add_argument("--no-cv", action="store_true")
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/BENCHMARKS.md")
     parser.add_argument("--baseline-only", action="store_true",
                         help="only the bag-of-words baseline (seconds, no Rasa training)")
+    parser.add_argument("--out", help="write the JSON here (default bench/results/nlu_eval.json; "
+                        "with --train-ratio bench/results/train_ratio.json)")
+    parser.add_argument("--train-ratio", type=int, metavar="PAIRS",
+                        help="only time `rasa train --force` of --config (and --also configs) against "
+                             "the bare floor, PAIRS interleaved pairs")
+    parser.add_argument("--also", action="append", default=[], help="another config to time (--train-ratio)")
+    parser.add_argument("--floor", default=str(FLOOR_DIR), help="folder of the bare `rasa init` floor")
     parser.add_argument("--from-json", action="store_true",
                         help="only write docs/BENCHMARKS.md again from bench/results/nlu_eval.json")
     args = parser.parse_args(argv)
     if args.crisis_net_only:
         print_crisis_net_only(crisis_net_only(Path(args.crisis), Path(args.false_friends)))
         return 0
+    results = Path(args.out) if args.out else RESULTS
+    if args.train_ratio:
+        with tempfile.TemporaryDirectory(prefix="train-ratio-") as tmp:
+            timing = train_ratio([Path(args.config), *map(Path, args.also)], args.train_ratio,
+                                 Path(args.floor), Path(tmp))
+        timing["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        timing["machine"] = machine()
+        out = Path(args.out) if args.out else ROOT / "bench" / "results" / "train_ratio.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(timing, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(timing["summary"], indent=2))
+        return 0
     if args.from_json:
-        write_benchmarks(markdown(json.loads(RESULTS.read_text(encoding="utf-8"))))
+        write_benchmarks(markdown(json.loads(results.read_text(encoding="utf-8"))))
         return 0
 
     from rasa.shared.nlu.training_data.loading import load_data
@@ -646,7 +758,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         slices["crisis_untuned"]["file"] = os.path.relpath(args.crisis, ROOT)
         print(json.dumps({k: {m: v for m, v in d.items() if not isinstance(v, (list, dict))}
                           for k, d in slices.items()}), flush=True)
-        cv_config = Path(args.cv_config or args.config)
+        cv_config = Path(args.config)
+        if args.cv_config and Path(args.cv_config).resolve() != cv_config.resolve():
+            print(f"--cv-config {args.cv_config} ignored: the cross-validation uses {args.config}, "
+                  "as the held-out figure", flush=True)
         cv = None if args.no_cv else cross_validate(cv_config, Path(args.data), args.folds, work)
         if cv:
             cv["config"] = os.path.relpath(cv_config, ROOT)
@@ -656,6 +771,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         "machine": machine(),
         "config": os.path.relpath(args.config, ROOT),
         "training_examples": len(load_data(args.data).intent_examples),
+        # what was measured: the lead points --test/--stories/--typos/--crisis at blind sets
+        "files": {name: os.path.relpath(getattr(args, name), ROOT)
+                  for name in ("test", "stories", "typos", "crisis")},
+        # the held-out model and every CV fold train on the same config and intents
+        "intents_trained": sorted({e["intent"] for e in training}),
         "train_seconds": train_seconds,
         "held_out": held_out,
         "near_duplicates_removed": near_duplicates,
@@ -663,10 +783,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         "not_evaluated": not_evaluated,
         "cross_validation": cv,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     report["baseline"] = base
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    results.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     section = markdown(report)
     if not args.no_docs:
         write_benchmarks(section)
