@@ -576,10 +576,13 @@ def markdown(report: dict) -> str:
                      f"{cv['accuracy']['mean']:.3f} ± {cv['accuracy']['stdev']:.3f} |")
     sl = report.get("slices")
     if sl:
-        lines.append(f"| long stories ({sl['long_stories']['n']}, `bench/data/long_stories.yml`): "
+        files = report.get("files") or {}
+        stories_file = files.get("stories", "bench/data/long_stories.yml")
+        typos_file = files.get("typos", "bench/data/buurt_typos_2.yml")
+        lines.append(f"| long stories ({sl['long_stories']['n']}, `{stories_file}`): "
                      f"intent accuracy | {sl['long_stories']['accuracy']:.3f} |")
         lines.append(f"| long stories: fallback rate | {sl['long_stories']['fallback_rate']:.3f} |")
-        lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `bench/data/buurt_typos_2.yml`): "
+        lines.append(f"| unseen buurt typos ({sl['buurt_typos']['n']}, `{typos_file}`): "
                      f"buurt accuracy | {sl['buurt_typos']['accuracy']:.3f} |")
         crisis_file = sl["crisis_untuned"].get("file", "bench/data/crisis_untuned_4.yml")
         kind = ("crisis phrasings of a TUNING set, not a blind measure" if is_tuning_set(ROOT / crisis_file)
