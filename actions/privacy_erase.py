@@ -7,7 +7,8 @@ delete_my_data -> delete_data_form (one yes/no question) -> action_submit_delete
      (earlier sessions deleted, the current session overwritten in place so Rasa
      does not write it back when it saves this turn);
   3. the slots: AllSlotsReset, so nothing personal stays in the tracker state;
-  4. the service's own state (addresses, outbox, button tokens, WhatsApp pages,
+  4. the resident's reminders (bot/reminders/store.py, erase_resident);
+  5. the service's own state (addresses, outbox, button tokens, WhatsApp pages,
      Redis keys): the erase marker after the reply (bot/channels/erasure.py).
 The resident is told what was erased and what is kept how long (logs, backups).
 """
@@ -51,7 +52,19 @@ def erase_resident(resident_key: str, queue, tracker_store_url: str) -> Dict[str
     counts = dict(queue.delete_resident_data(resident_key))
     counts["events"] = erase_conversation_in_place(tracker_store_url, resident_key)
     counts.update(_erase_insights(queue.engine, resident_key))
+    counts["reminders"] = _erase_reminders(queue.engine, resident_key)
     return counts
+
+
+def _erase_reminders(engine, resident_key: str) -> int:
+    """The resident's reminders (bot/reminders/), sent or not."""
+    from sqlalchemy import inspect
+
+    from bot.reminders.store import ReminderStore
+
+    if not inspect(engine).has_table("rm_reminder"):
+        return 0
+    return ReminderStore(engine).erase_resident(resident_key)
 
 
 def _erase_insights(engine, resident_key: str) -> Dict[str, int]:

@@ -120,6 +120,7 @@ def run_retention(
         from bot.staff.accounts import purge_staff
 
         purge_staff(engine, now=queue_now)
+        _reminder_retention(engine, queue_now)
     finally:
         engine.dispose()
     logger.info(
@@ -128,6 +129,16 @@ def run_retention(
         report.requests_purged,
     )
     return report
+
+
+def _reminder_retention(engine, now: dt.datetime) -> None:
+    """Reminders go a day after the moment they were for (bot/reminders/store.py)."""
+    from sqlalchemy import inspect
+
+    from bot.reminders.store import ReminderStore
+
+    if inspect(engine).has_table("rm_reminder"):
+        ReminderStore(engine).purge(now=now)
 
 
 def _insights_retention(settings: Settings, older_than: dt.timedelta, now: dt.datetime) -> None:

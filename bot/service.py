@@ -108,6 +108,9 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     endpoints = build_endpoints(settings)
     runtime = HandoffRuntime.from_settings(settings)
     channels = build_input_channels(settings, runtime)
+    from bot.reminders.runtime import ReminderRuntime
+
+    reminders = ReminderRuntime.from_settings(settings, directory=runtime.directory)
     app = rasa_run.configure_app(
         channels,
         cors=None,
@@ -129,6 +132,7 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         return response.json({"ready": bool(ready)}, status=200 if ready else 503)
 
     app.ctx.handoff = runtime
+    app.ctx.reminders = reminders
     runtime.app = app  # the loops pause/resume residents' conversations on app.ctx.agent
     _mount_staff_dashboard(app, settings, runtime)
 
@@ -138,9 +142,11 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         app_.ctx.escalation_task = loop.create_task(runtime.escalation_loop())
         # retention inside the service: the purge runs on a schedule
         app_.ctx.retention_task = loop.create_task(runtime.retention_loop())
+        # opt-in reminders (bot/reminders/): each due one sent once, on its channel
+        app_.ctx.reminder_task = loop.create_task(reminders.loop())
 
     async def stop_escalation(app_, _loop):
-        for name in ("escalation_task", "retention_task"):
+        for name in ("escalation_task", "retention_task", "reminder_task"):
             task = getattr(app_.ctx, name, None)
             if task is not None:
                 task.cancel()

@@ -106,6 +106,13 @@ class Settings:
     whatsapp_graph_url: str = "https://graph.facebook.com/v21.0"
     whatsapp_template_name: str = "opbouwwerker_bericht"
     whatsapp_template_language: str = "nl"
+    # reminders outside the 24-hour window: an approved template with one body
+    # parameter (the reminder's text); empty: such reminders are not sent
+    whatsapp_reminder_template_name: str = ""
+    whatsapp_reminder_template_language: str = "nl"
+    # --- reminders (bot/reminders/) ------------------------------------------
+    reminder_day_before_hour: int = 10  # the day-before reminder, local time
+    reminder_interval_seconds: float = 30.0  # how often the service looks; 0: off
     # --- limits ------------------------------------------------------------
     max_message_chars: int = 2000
     rate_limit_per_minute: int = 20
@@ -249,6 +256,10 @@ ENV_VARS = {
     "WHATSAPP_GRAPH_URL": "whatsapp_graph_url",
     "WHATSAPP_TEMPLATE_NAME": "whatsapp_template_name",
     "WHATSAPP_TEMPLATE_LANGUAGE": "whatsapp_template_language",
+    "WHATSAPP_REMINDER_TEMPLATE_NAME": "whatsapp_reminder_template_name",
+    "WHATSAPP_REMINDER_TEMPLATE_LANGUAGE": "whatsapp_reminder_template_language",
+    "ONTMOET_REMINDER_DAY_BEFORE_HOUR": "reminder_day_before_hour",
+    "ONTMOET_REMINDER_INTERVAL_SECONDS": "reminder_interval_seconds",
     "ONTMOET_MAX_MESSAGE_CHARS": "max_message_chars",
     "ONTMOET_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
     "ONTMOET_WEBCHAT_SESSION_HOURS": "webchat_session_hours",

@@ -11,8 +11,14 @@ from ontmoet_core.db import alembic_config, current_revision, upgrade_database
 def test_one_head_and_a_round_trip(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     config = alembic_config(url)
-    assert ScriptDirectory.from_config(config).get_heads() == ["0009_delivery"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0010_reminders"]
     upgrade_database(url)
+    command.downgrade(config, "0009_delivery")  # the reminders table goes
+    engine0 = sa.create_engine(url)
+    try:
+        assert not sa.inspect(engine0).has_table("rm_reminder")
+    finally:
+        engine0.dispose()
     command.downgrade(config, "0008_staff_outbox")  # the delivery columns go
     engine = sa.create_engine(url)
     try:
@@ -23,6 +29,7 @@ def test_one_head_and_a_round_trip(tmp_path):
         upgrade_database(url)
         columns = {c["name"] for c in sa.inspect(engine).get_columns("ho_note")}
         assert {"pending_delivery", "delivery", "delivered_at"} <= columns
-        assert current_revision(url) == "0009_delivery"
+        assert sa.inspect(engine).has_table("rm_reminder")
+        assert current_revision(url) == "0010_reminders"
     finally:
         engine.dispose()

@@ -167,9 +167,15 @@ class ResidentDirectory:
     def __init__(self, addresses: Optional[AddressStore] = None) -> None:
         self.addresses: AddressStore = addresses or MemoryAddressStore()
         self._senders: Dict[str, ChannelSender] = {}
+        self._reminder_senders: Dict[str, ChannelSender] = {}
 
     def register_sender(self, channel: str, sender: ChannelSender) -> None:
         self._senders[channel] = sender
+
+    def register_reminder_sender(self, channel: str, sender: ChannelSender) -> None:
+        """A channel's own way to send a reminder (WhatsApp: the reminder template
+        outside the 24-hour window); other channels send it as any message."""
+        self._reminder_senders[channel] = sender
 
     async def remember(self, pseudonym: str, address: ResidentAddress) -> None:
         await self.addresses.remember(pseudonym, address)
@@ -200,11 +206,22 @@ class ResidentDirectory:
         A sender returns True (delivered), False (failed) or one of those states;
         `receipt` is passed to it only when given and the sender takes it (a
         sender that never holds a message need not)."""
+        return await self._deliver(self._senders, pseudonym, text, receipt)
+
+    async def deliver_reminder(self, pseudonym: str, text: str,
+                               receipt: Optional[Callable[[], None]] = None) -> str:
+        """Like `deliver`, through the channel's reminder sender when it has one
+        (bot/reminders/runtime.py); that one may also say "no_template"."""
+        senders = dict(self._senders, **self._reminder_senders)
+        return await self._deliver(senders, pseudonym, text, receipt)
+
+    async def _deliver(self, senders: Dict[str, ChannelSender], pseudonym: str, text: str,
+                       receipt: Optional[Callable[[], None]]) -> str:
         address = await self.addresses.lookup(pseudonym)
         if address is None:
             logger.info("directory: no address for %s", pseudonym)
             return FAILED
-        sender = self._senders.get(address.channel)
+        sender = senders.get(address.channel)
         if sender is None:
             logger.warning("directory: channel %s not running for %s", address.channel, pseudonym)
             return FAILED

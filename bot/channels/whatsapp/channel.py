@@ -56,7 +56,7 @@ from bot.channels.whatsapp.parse import (
     verify_signature,
     verify_subscription,
 )
-from bot.handoff.models import WAITING
+from bot.handoff.models import DELIVERED, FAILED, WAITING
 from ontmoet_core.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -156,6 +156,7 @@ class WhatsAppInput(InputChannel):
         # configured: sent when the resident writes again (the window reopens)
         self.held = Outbox()
         self.directory.register_sender(CHANNEL, self._send_to_address)
+        self.directory.register_reminder_sender(CHANNEL, self.send_reminder)
 
     @classmethod
     def name(cls) -> Text:
@@ -247,6 +248,28 @@ class WhatsAppInput(InputChannel):
             ),
         )
         return result if as_result else result.ok
+
+    async def send_reminder(self, pseudonym: str, address: ResidentAddress, text: str) -> str:
+        """A reminder (bot/reminders/): a normal text inside the 24-hour window;
+        outside it (or when WhatsApp says the window closed) the reminder
+        template (WHATSAPP_REMINDER_TEMPLATE_NAME, the text as its one body
+        parameter). Without that template it is not sent: "no_template"."""
+        from bot.reminders.models import NO_TEMPLATE
+
+        if window_open(address.last_inbound, self._clock()):
+            result = SendResult(False)
+            for item in text_message(text):
+                result = await self.client.send(address.address, item)
+                if not result.ok:
+                    break
+            if result.ok or result.error_code != ERROR_OUTSIDE_WINDOW:
+                return DELIVERED if result.ok else FAILED
+        name = self.settings.whatsapp_reminder_template_name
+        if not name:
+            return NO_TEMPLATE
+        result = await self.client.send(address.address, template_message(
+            name, self.settings.whatsapp_reminder_template_language, text))
+        return DELIVERED if result.ok else FAILED
 
     # --- receiving -------------------------------------------------------
     async def handle(
