@@ -38,7 +38,6 @@ LEVELS = (B1, A2)
 SWITCH_SCORE = 2.0
 
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words_nl.yml")
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 _EXPLICIT = {
     A2: re.compile(
