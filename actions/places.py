@@ -376,3 +376,6 @@ class ActionFindActivities(Action):
         dispatcher.utter_message(response=response, activities="\n".join(lines), **values)
         if any(o.is_demo for o in found):
             dispatcher.utter_message(response="utter_activities_demo_note")
+        from actions.reminders import offer_reminder
+
+        offer_reminder(dispatcher, domain, found)  # "Wilt u een herinnering?" (opt-in)

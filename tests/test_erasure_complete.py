@@ -273,3 +273,40 @@ async def test_the_dashboard_refuses_a_note_on_an_erased_request(monkeypatch, qu
         shown = await c.get(r.headers["location"])
         assert "gewist" in shown.text and 'id="add-note"' not in shown.text
     assert not queue.show(view.reference).notes
+
+
+# -- every table keyed by resident -------------------------------------------------------
+# The tables with a resident_key column and how "verwijder mijn gegevens" treats them
+# (actions/privacy_erase.py erase_resident). A new such table must be added here,
+# with its erasure.
+ERASED_TABLES = {
+    "ho_request": "anonymised (HandoffQueue.delete_resident_data)",
+    "ins_conversation": "deleted (bot.insights.review.erase_resident)",
+    "ins_review_item": "deleted (bot.insights.review.erase_resident)",
+    "rm_reminder": "deleted (ReminderStore.erase_resident)",
+}
+
+
+def test_every_table_keyed_by_resident_is_known_to_the_erasure():
+    from bot.schema import all_metadata
+
+    keyed = {t.name for m in all_metadata() for t in m.tables.values()
+             if "resident_key" in t.columns}
+    assert keyed == set(ERASED_TABLES)
+
+
+async def test_the_reminders_go_with_the_residents_data(erase_action, queue):  # noqa: F811
+    from datetime import datetime, timedelta, timezone
+
+    from bot.reminders.store import ReminderStore
+
+    store = ReminderStore(queue.engine)
+    moment = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=2)
+    store.schedule(SENDER, "whatsapp", moment, "reminder_visit", {"moment": "x"},
+                   address="31612345678")
+    store.schedule(OTHER, "telegram", moment, "reminder_visit", {"moment": "x"}, address="7")
+    dispatcher = CollectingDispatcher()
+    await privacy_erase.ActionSubmitDeleteMyData().run(dispatcher, tracker_for("ja"), {})
+    assert dispatcher.messages[0]["response"] == "utter_delete_done"
+    assert store.for_resident(SENDER) == []
+    assert [v.address for v in store.for_resident(OTHER)] == ["7"]

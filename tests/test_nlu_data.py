@@ -115,7 +115,8 @@ def responses(features):
 def test_every_response_sits_in_a_feature_section():
     features = response_features()
     assert set(features) == set(all_responses())
-    assert set(features.values()) == {"core", "places", "subsidy", "handoff", "safety", "privacy", "language"}
+    assert set(features.values()) == {"core", "places", "subsidy", "handoff", "safety", "privacy",
+                                      "language", "reminders"}
     assert features["utter_greet"] == "core" and features["utter_crisis"] == "safety"
 
 

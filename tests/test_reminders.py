@@ -108,6 +108,18 @@ def test_listed_stopped_and_erased_per_resident(store, clock):
     assert len(store.for_resident(OTHER)) == 1
 
 
+def test_asking_twice_for_the_same_moment_stores_one_reminder(store, clock):
+    def ask(resident=RESIDENT):
+        return store.schedule(resident, "telegram", EVENT - timedelta(days=1), "reminder_visit",
+                              {"moment": "x"}, kind=VISIT, event_at=EVENT, subject="act-1")
+
+    first = ask()
+    assert ask().id == first.id and len(store.for_resident(RESIDENT)) == 1
+    assert ask(OTHER).id != first.id
+    store.stop(RESIDENT)
+    assert ask().id != first.id  # stopped, then asked again: a new one
+
+
 def test_the_web_chat_keeps_no_address_and_the_purge_follows_the_moment(store, clock):
     web = schedule_visit(store, channel="webchat", address="should-not-be-kept")
     assert web.address is None
@@ -190,8 +202,9 @@ async def test_the_web_chat_inbox_gets_it_after_a_restart_and_knows_when_it_was_
     clock.advance(days=2, minutes=-60)
     assert await runtime_for(store, directory, clock).send_due_once() == 1
     assert store.get(view.id).state == WAITING
-    (text,) = outbox.take(RESIDENT)  # the page fetches its inbox
+    ((text, origin),) = outbox.take_messages(RESIDENT)  # the page fetches its inbox
     assert text.startswith("Herinnering:")
+    assert origin == "assistent"  # shown as the assistant's, not an opbouwwerker's
     await asyncio.sleep(0.2)  # the receipt writes in a worker thread
     for _ in range(50):
         if store.get(view.id).state == DELIVERED:
@@ -298,3 +311,18 @@ def test_only_a_real_record_with_that_start_gets_a_reminder():
     assert find_occurrence(Kb(), "act-2@20261026T1400") is None  # no such record
     assert find_occurrence(Kb(), "act-1@20261026T1500") is None  # no occurrence then
     assert find_occurrence(Kb(), "nonsense") is None
+
+
+def test_the_retention_purge_removes_reminders_a_day_after_their_moment(sqlite_url, tmp_path):  # noqa: F811
+    from bot.privacy import run_retention
+
+    engine = make_engine(sqlite_url)
+    store = ReminderStore(engine)
+    old = schedule_visit(store, event=datetime(2026, 3, 1, 12, 0))
+    coming = schedule_visit(store, resident=OTHER, event=datetime(2026, 3, 5, 12, 0))
+    config = load_settings({"ONTMOET_DATABASE_URL": sqlite_url, "ONTMOET_VAR_DIR": str(tmp_path),
+                            "ONTMOET_TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}"})
+    run_retention(config, now=datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc))
+    assert store.get(old.id) is None
+    assert store.get(coming.id) is not None
+    engine.dispose()

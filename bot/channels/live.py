@@ -41,28 +41,34 @@ class Outbox:
         self._boxes: "OrderedDict[str, Deque[tuple]]" = OrderedDict()
 
     def put(self, pseudonym: str, text: str,
-            receipt: Optional[Callable[[], None]] = None) -> None:
-        """Hold `text`; `receipt()` is called when the resident's channel takes it."""
+            receipt: Optional[Callable[[], None]] = None, origin: str = "opbouwwerker") -> None:
+        """Hold `text`; `receipt()` is called when the resident's channel takes it.
+        `origin`: who it is from ("opbouwwerker", or "assistent" for a reminder)."""
         box = self._boxes.setdefault(pseudonym, deque(maxlen=self.per_resident))
-        box.append((time.time(), text, receipt))
+        box.append((time.time(), text, receipt, origin))
         self._boxes.move_to_end(pseudonym)
         while len(self._boxes) > self.max_residents:
             self._boxes.popitem(last=False)
 
     def take(self, pseudonym: str) -> List[str]:
         """The waiting texts (the caller hands them to the resident now)."""
+        return [text for text, _ in self.take_messages(pseudonym)]
+
+    def take_messages(self, pseudonym: str) -> List[Tuple[str, str]]:
+        """The waiting (text, origin) pairs (the caller hands them over now)."""
         box = self._boxes.pop(pseudonym, None)
         if not box:
             return []
         cutoff = time.time() - self.ttl_seconds
-        taken = [(text, receipt) for stamp, text, receipt in box if stamp >= cutoff]
-        for _, receipt in taken:
+        taken = [(text, receipt, origin) for stamp, text, receipt, origin in box
+                 if stamp >= cutoff]
+        for _, receipt, _ in taken:
             if receipt is not None:
                 try:
                     receipt()
                 except Exception:  # the message is handed over all the same
                     logger.exception("outbox: recording a delivery failed")
-        return [text for text, _ in taken]
+        return [(text, origin) for text, _, origin in taken]
 
     def forget(self, pseudonym: str) -> None:
         """"Verwijder mijn gegevens": waiting messages are dropped unread."""
@@ -73,6 +79,13 @@ class Outbox:
         """A ResidentDirectory sender for the web chat and REST channels: the
         message waits until the page fetches it or the resident writes."""
         self.put(pseudonym, text, receipt)
+        return WAITING
+
+    async def send_reminder(self, pseudonym: str, address, text: str,
+                            receipt: Optional[Callable[[], None]] = None) -> str:
+        """The reminder sender (bot/reminders/): it waits like any message, and
+        the page shows it as the assistant's, not an opbouwwerker's."""
+        self.put(pseudonym, text, receipt, origin="assistent")
         return WAITING
 
 
@@ -285,6 +298,7 @@ def _language_of(parse) -> Optional[str]:
 def register_outbox(directory, outbox: Outbox, channels: Optional[List[str]] = None) -> None:
     for name in channels or ["webchat", "rest"]:
         directory.register_sender(name, outbox.send)
+        directory.register_reminder_sender(name, outbox.send_reminder)
 
 
 __all__ = ["Outbox", "LiveContact", "Screened", "crisis_replies", "register_outbox"]

@@ -197,8 +197,8 @@ class ResidentRestInput(InputChannel):
         if self.outbox is None:
             return []
         return [
-            {"recipient_id": sender, "text": text, "from": "opbouwwerker"}
-            for text in self.outbox.take(pseudonym)
+            {"recipient_id": sender, "text": text, "from": origin}
+            for text, origin in self.outbox.take_messages(pseudonym)
         ]
 
     def inbox(self, raw_sender: Any) -> Tuple[int, Any]:

@@ -50,6 +50,8 @@ MAY_BE_AN_ANSWER = frozenset({
     "affirm", "deny", "inform_handoff", "inform_location", "share_location", "greet", "thank",
     "out_of_scope", "nlu_fallback", "more_places", "next_step", "start_initiative", "volunteer",
     "board_support", "request_toeleiding", "request_human",
+    # reminders (bot/reminders/): no digression rule in the form; read as the answer
+    "want_reminder", "no_reminder", "reminder_hour", "list_reminders", "stop_reminders",
 })
 LANGUAGE_WORDS = {
     "nl": ("nederlands", "dutch", "nl", "hollands"),

@@ -79,3 +79,67 @@ def plan_activity(occurrence, now: datetime, hour_before: bool, place: str,
     if hour_before:
         wanted.append((ACTIVITY_HOUR, start - timedelta(hours=1), params))
     return [(kind, due, values) for kind, due, values in wanted if due > now]
+
+
+# -- what the dialogue shows (actions/reminders.py) ------------------------------------
+def local_moment(value: datetime, language: str = "nl") -> Dict[str, str]:
+    """day / date / time of a naive-UTC or aware time, in Maastricht."""
+    from datetime import timezone
+
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    local = aware.astimezone(TZ)
+    days = WEEKDAYS_EN if language == "en" else WEEKDAYS_NL
+    return {"day": days[local.weekday()], "date": local.strftime("%d-%m"),
+            "time": local.strftime("%H:%M")}
+
+
+def button_title(text: str) -> str:
+    """At most 20 characters (WhatsApp's reply buttons), without "(voorbeeld)"
+    and the like, cut at a word where it can be."""
+    import re
+
+    plain = re.sub(r"\s*\([^)]*\)", "", text).strip()
+    if len(plain) <= 20:
+        return plain
+    cut = plain[:20]
+    return cut.rsplit(" ", 1)[0] if " " in cut[6:] else cut
+
+
+def offer_buttons(tokens_titles: List[Tuple[str, str]], yes: str, no: str) -> List[Dict[str, str]]:
+    """The Ja/Nee buttons after an activity answer: one Ja per activity when there
+    are several (its date and title, at most 20 characters for WhatsApp)."""
+    def want(token: str) -> str:
+        return '/want_reminder{"reminder_pick": "%s"}' % token
+
+    buttons = []
+    if len(tokens_titles) == 1:
+        buttons.append({"title": yes, "payload": want(tokens_titles[0][0])})
+    else:
+        for token, title in tokens_titles:
+            buttons.append({"title": button_title(title), "payload": want(token)})
+    buttons.append({"title": no, "payload": "/no_reminder"})
+    return buttons
+
+
+def group_upcoming(views) -> List[List[Any]]:
+    """The resident's upcoming reminders, one group per activity moment (the
+    day-before and hour-before reminders of one activity are listed together)."""
+    groups: Dict[Tuple[Any, ...], List[Any]] = {}
+    for view in views:
+        groups.setdefault((view.kind if view.subject is None else view.subject,
+                           view.event_at), []).append(view)
+    return list(groups.values())
+
+
+def stop_payload(group) -> str:
+    return '/stop_reminders{"reminder_id": "%s"}' % ",".join(str(v.id) for v in group)
+
+
+def parse_ids(value: Any) -> Optional[List[int]]:
+    """"12,13" -> [12, 13]; None for no or a malformed value."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return [int(part) for part in value.split(",") if part.strip()][:20] or None
+    except ValueError:
+        return None

@@ -122,7 +122,8 @@ class ReminderStore:
         moment it is about (default `when`), after which it is never sent;
         `text_key` + `params`: a text of bot/catalogue.yml, filled in when it is
         sent, in `language`; `address`: the Telegram chat id or WhatsApp wa_id
-        when known (else the service keeps the one it knows, keep_address)."""
+        when known (else the service keeps the one it knows, keep_address).
+        With a `subject`, asking twice stores one reminder (the first is returned)."""
         if not resident_key or not channel:
             raise ValueError("a reminder needs a resident key and a channel")
         now = now or self._clock()
@@ -136,6 +137,13 @@ class ReminderStore:
 
         def work():
             with self._sessions() as session, session.begin():
+                if subject is not None:  # asked twice: the reminder already stored
+                    same = session.execute(select(Reminder).where(
+                        Reminder.resident_key == resident_key, Reminder.kind == kind,
+                        Reminder.subject == subject, Reminder.event_at == event,
+                        Reminder.state.in_(OPEN_STATES))).scalars().first()
+                    if same is not None:
+                        return ReminderView.of(same)
                 session.add(row)
                 session.flush()
                 return ReminderView.of(row)
