@@ -5,7 +5,9 @@ Flow (dialogue/handoff.yml):
       -> action_start_toeleiding (what will happen, expected time from Settings)
       -> toeleiding_form: consent, contact (chat / bel mij + number), buurt
          (skipped when known), reason, language (skipped when pre-set), best
-         moment, summary with a button per field to correct it
+         moment, an accompanied first visit where the operator offers it
+         (ja/nee, a place of knowledge/, a moment: bot/handoff/visit.py),
+         summary with a button per field to correct it
       -> action_submit_toeleiding: stores the request in the handoff queue and
          gives the reference ONLY after the commit (create_request returned).
     handoff_status -> action_handoff_status
@@ -29,7 +31,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import knowledge_base, settings
-from bot.handoff import form
+from bot.handoff import form, visit
 from bot.handoff.form import answers_question, is_answer
 from bot.handoff.promises import Promises, intro_replies, language_reply, promises_from, stored_reply
 
@@ -101,6 +103,71 @@ def _resolve_buurt(text: str) -> Optional[str]:
         return text.strip()[:60] or None
 
 
+def _place(key: str) -> Optional[visit.PlaceChoice]:
+    """A place of knowledge/ by key: its name and whether it is demo data."""
+    try:
+        place = knowledge_base().place_details(key)
+    except Exception:
+        logger.exception("place lookup failed")
+        return None
+    return visit.PlaceChoice(place.key, place.name, bool(place.is_demo)) if place else None
+
+
+def _resolve_place(text: str) -> Optional[str]:
+    """The key of a place typed by name ("t ruweel"), or None."""
+    try:
+        place = knowledge_base().resolve_place(text)
+    except Exception:
+        logger.exception("place lookup failed")
+        return None
+    return place.key if place else None
+
+
+def _visit_summary(tracker: Tracker, domain: DomainDict) -> Dict[str, str]:
+    """The place and moment of the first visit, in words, for the summary."""
+    lang = tracker.get_slot("language")
+    key = tracker.get_slot("handoff_visit_place")
+    place = _place(key) if key and key != visit.NO else None
+    if place is None:
+        name = form.word(domain, "utter_handoff_word_visit_place_later", lang)
+    elif place.is_demo:
+        name = form.word(domain, "utter_handoff_word_visit_demo", lang, place=place.name)
+    else:
+        name = place.name
+    found = visit.read_moment(tracker.get_slot("handoff_visit_moment"))
+    moment = visit.moment_words(found.text, found.start, lang or "nl") if found else \
+        str(tracker.get_slot("handoff_visit_moment") or "")
+    return {"place": name, "moment": moment}
+
+
+class ActionAskHandoffVisitPlace(Action):
+    """Which place for the first visit: a button per place of knowledge/ (in the
+    resident's buurt first; real records before demo ones, which say so)."""
+
+    def name(self) -> Text:
+        return "action_ask_handoff_visit_place"
+
+    async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        lang = tracker.get_slot("language")
+        buurt = tracker.get_slot("handoff_buurt")
+        try:
+            kb = knowledge_base()
+            found = kb.find_places(buurt=buurt, limit=0) if buurt and buurt != form.NO_BUURT \
+                else []
+            choices = visit.place_choices(found or kb.find_places(limit=0))
+        except Exception:
+            logger.exception("places for the visit question failed")
+            choices = []
+        buttons = [{"title": form.word(domain, "utter_handoff_word_visit_demo", lang,
+                                       place=c.name) if c.is_demo else c.name,
+                    "payload": f'/inform_handoff{{"handoff_choice": "{visit.PLACE_CHOICE_PREFIX}{c.key}"}}'}
+                   for c in choices]
+        buttons.append({"title": form.word(domain, "utter_handoff_word_visit_no_place", lang),
+                        "payload": f'/inform_handoff{{"handoff_choice": "{visit.NO_PLACE}"}}'})
+        dispatcher.utter_message(response="utter_ask_handoff_visit_place", buttons=buttons)
+        return []
+
+
 def _apply(check: form.Check, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
     """Utter the check's response (if any) and return its slot values."""
     if check.response:
@@ -143,7 +210,10 @@ class ValidateToeleidingForm(FormValidationAction):
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         return form.required_slots(domain_slots, tracker.get_slot("handoff_consent"),
-                                   tracker.get_slot("handoff_contact_method"))
+                                   tracker.get_slot("handoff_contact_method"),
+                                   visit_offered=current_promises().offers_visit(
+                                       tracker.get_slot("handoff_kind")),
+                                   visit=tracker.get_slot("handoff_visit"))
 
     # -- extraction: only the answer to the question just asked ---------------
     async def extract_handoff_consent(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
@@ -184,6 +254,26 @@ class ValidateToeleidingForm(FormValidationAction):
             return {}
         return form.moment_answer(_entity(tracker, "handoff_choice"), _text(tracker))
 
+    async def extract_handoff_visit(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if not _answering(tracker, "handoff_visit"):
+            return {}
+        return form.visit_answer(_intent(tracker), _text(tracker))
+
+    async def extract_handoff_visit_place(self, dispatcher, tracker: Tracker,
+                                          domain) -> Dict[Text, Any]:
+        if not _answering(tracker, "handoff_visit_place",
+                          allow=("find_meeting_place", "find_activity", "ask_place_details")):
+            return {}
+        return form.visit_place_answer(_entity(tracker, "handoff_choice"), _text(tracker),
+                                       _resolve_place)
+
+    async def extract_handoff_visit_moment(self, dispatcher, tracker: Tracker,
+                                           domain) -> Dict[Text, Any]:
+        if not _answering(tracker, "handoff_visit_moment",
+                          allow=("find_activity", "find_meeting_place")):
+            return {}
+        return form.visit_moment_answer(_entity(tracker, "handoff_choice"), _text(tracker))
+
     async def extract_handoff_confirm(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "handoff_confirm"):
             return {}
@@ -213,6 +303,15 @@ class ValidateToeleidingForm(FormValidationAction):
     def validate_handoff_best_moment(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return _apply(form.check_chosen("handoff_best_moment", value), dispatcher)
 
+    def validate_handoff_visit(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return _apply(form.check_visit(value), dispatcher)
+
+    def validate_handoff_visit_place(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return _apply(form.check_visit_place(value), dispatcher)
+
+    def validate_handoff_visit_moment(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return _apply(form.check_visit_moment(value), dispatcher)
+
     def validate_handoff_confirm(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return _apply(form.check_confirm(value), dispatcher)
 
@@ -229,6 +328,9 @@ class ActionAskHandoffConfirm(Action):
                               language_words(domain, promises, tracker.get_slot("language")))
         if note:
             dispatcher.utter_message(response=note[0], **note[1])
+        if tracker.get_slot("handoff_visit") == "ja":
+            dispatcher.utter_message(response="utter_handoff_summary_visit",
+                                     **_visit_summary(tracker, domain))
         dispatcher.utter_message(response="utter_handoff_summary",
                                  **form.summary_values(tracker.slots, domain))
         return []
@@ -300,8 +402,12 @@ class ActionSubmitToeleiding(Action):
             dispatcher.utter_message(response="utter_handoff_not_sent")
             return reset
         try:
-            view = await handoff_runtime().submit_request(**form.request_fields(
-                tracker.slots, channel=_channel(tracker), resident_key=tracker.sender_id))
+            view = await handoff_runtime().submit_request(
+                **form.request_fields(tracker.slots, channel=_channel(tracker),
+                                      resident_key=tracker.sender_id),
+                **visit.request_fields(tracker.get_slot("handoff_visit"),
+                                       tracker.get_slot("handoff_visit_place"),
+                                       tracker.get_slot("handoff_visit_moment"), _place))
         except Exception:
             logger.exception("storing a handoff request failed")
             dispatcher.utter_message(response="utter_handoff_store_failed")

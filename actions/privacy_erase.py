@@ -53,6 +53,7 @@ def erase_resident(resident_key: str, queue, tracker_store_url: str) -> Dict[str
     counts["events"] = erase_conversation_in_place(tracker_store_url, resident_key)
     counts.update(_erase_insights(queue.engine, resident_key))
     counts["reminders"] = _erase_reminders(queue.engine, resident_key)
+    counts.update(_erase_checklists(queue.engine, resident_key))
     return counts
 
 
@@ -65,6 +66,17 @@ def _erase_reminders(engine, resident_key: str) -> int:
     if not inspect(engine).has_table("rm_reminder"):
         return 0
     return ReminderStore(engine).erase_resident(resident_key)
+
+
+def _erase_checklists(engine, resident_key: str) -> Dict[str, int]:
+    """The printable checklists of the subsidy check (bot/precheck/store.py)."""
+    from sqlalchemy import inspect
+
+    from bot.precheck.store import ChecklistStore
+
+    if not inspect(engine).has_table("pc_checklist"):
+        return {}
+    return {"checklists": ChecklistStore(engine).forget(resident_key)}
 
 
 def _erase_insights(engine, resident_key: str) -> Dict[str, int]:

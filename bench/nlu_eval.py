@@ -90,8 +90,14 @@ def drop_near_duplicates(test: List[dict], training: List[dict],
 
 CRISIS_TUNING_SETS = ("crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
                       "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml",
-                      "crisis_untuned_7.yml")
+                      "crisis_untuned_7.yml", "crisis_classes.yml")
 FALSE_FRIENDS = ROOT / "bench" / "data" / "crisis_false_friends.yml"
+# Ordinary sentences: every non-crisis example of the training data, the NLU test
+# data and the bench sets (buurt typos, long stories). The net must stay quiet on
+# them (issue 14: at most one alarm).
+ORDINARY_FILES = tuple(sorted((ROOT / "nlu_data").glob("*.yml"))) + (
+    ROOT / "tests" / "nlu_test_data.yml", ROOT / "bench" / "data" / "buurt_typos.yml",
+    ROOT / "bench" / "data" / "buurt_typos_2.yml", ROOT / "bench" / "data" / "long_stories.yml")
 
 
 def crisis_tuning(measured: Optional[Path] = None) -> List[dict]:
@@ -111,7 +117,19 @@ def is_tuning_set(path: Path) -> bool:
     return Path(path).resolve() in {(ROOT / "bench" / "data" / n).resolve() for n in CRISIS_TUNING_SETS}
 
 
-def crisis_net_only(crisis_file: Path, false_friends: Path = FALSE_FRIENDS) -> dict:
+def ordinary_alarms(files: Sequence[Path] = ORDINARY_FILES) -> dict:
+    """The net on every non-crisis sentence of `files`: how many, and which got an alarm."""
+    from bot.safety import assess
+
+    texts = sorted({e["text"] for path in files if Path(path).exists() for e in load_examples(path)
+                    if e["intent"] != "crisis"})
+    alarms = [{"text": t, "level": v.level, "reasons": list(v.reasons)}
+              for t in texts for v in [assess(t)] if v.level]
+    return {"n": len(texts), "alarms": alarms}
+
+
+def crisis_net_only(crisis_file: Path, false_friends: Path = FALSE_FRIENDS,
+                    ordinary: Sequence[Path] = ORDINARY_FILES) -> dict:
     """The keyword safety net alone (bot.safety.assess, no model): recall of the
     crisis reply on `crisis_file` (near-duplicates of tuning phrasings removed),
     how many misses at least get the check-in question, and the false-alarm
@@ -135,6 +153,7 @@ def crisis_net_only(crisis_file: Path, false_friends: Path = FALSE_FRIENDS) -> d
         "near_duplicates_of_tuning_removed": duplicates,
         "false_friends": {"n": len(friends), "false_alarm_rate": round(len(alarms) / max(1, len(friends)), 4),
                           "alarms": alarms},
+        "ordinary": ordinary_alarms(ordinary),
     }
 
 
@@ -151,6 +170,12 @@ def print_crisis_net_only(result: dict) -> None:
     print(f"false friends ({ff['n']}): false-alarm rate {ff['false_alarm_rate']:.3f}")
     for alarm in ff["alarms"]:
         print(f"  alarm ({alarm['level']}, {', '.join(alarm['reasons'])}): {alarm['text']}")
+    ordinary = result.get("ordinary")
+    if ordinary:
+        print(f"ordinary sentences ({ordinary['n']}, non-crisis training, test and bench data): "
+              f"{len(ordinary['alarms'])} alarms")
+        for alarm in ordinary["alarms"]:
+            print(f"  alarm ({alarm['level']}, {', '.join(alarm['reasons'])}): {alarm['text']}")
 
 
 def seen_typos(typos: List[dict], training: List[dict], lookups_text: str) -> List[str]:

@@ -121,6 +121,7 @@ def run_retention(
 
         purge_staff(engine, now=queue_now)
         _reminder_retention(engine, queue_now)
+        _checklist_retention(engine, queue_now)
     finally:
         engine.dispose()
     logger.info(
@@ -139,6 +140,16 @@ def _reminder_retention(engine, now: dt.datetime) -> None:
 
     if inspect(engine).has_table("rm_reminder"):
         ReminderStore(engine).purge(now=now)
+
+
+def _checklist_retention(engine, now: dt.datetime) -> None:
+    """Printable checklists of the subsidy check go when their link expires (bot/precheck/store.py)."""
+    from sqlalchemy import inspect
+
+    from bot.precheck.store import ChecklistStore
+
+    if inspect(engine).has_table("pc_checklist"):
+        ChecklistStore(engine).purge(now=now)
 
 
 def _insights_retention(settings: Settings, older_than: dt.timedelta, now: dt.datetime) -> None:

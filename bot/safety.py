@@ -81,6 +81,11 @@ def normalise(text: str) -> str:
 #              wrists or oneself; drowning; gas opened; hanging oneself)
 #   violence   someone hurts, threatens or beats ME (me/mij as the object, or
 #              "ik word/ben ..." passive), or "bang voor mijn leven"
+#   ending     an ending said indirectly ("er een punt achter zetten", "verdwijnen")
+#              with for ever, a burden ("het is beter als ik"), affairs in order
+#   threat     an acute threat by someone else: armed and there, at the door with a
+#              threat word, "dreigt me", an intruder, forcing a way in
+# Named bridges and waters of Maastricht (NAMED_PLACES) are read as the plain word.
 # Before that, false friends are blanked out ("dood van het lachen", "spring even
 # binnen", "wat een strop", "op de trein"), so the rest is still read. A signal
 # that is not clear enough (a method word or despair without a clear danger) is
@@ -115,11 +120,12 @@ CHAT_FORMS = {
     "mzelf": "mezelf", "mezelve": "mezelf", "mijzelve": "mezelf", "mnzelf": "mezelf", "mezelfs": "mezelf",
     "nie": "niet", "nt": "niet", "mr": "meer", "t": "het", "'t": "het", "da": "dat",
 "zn": "zijn", "z'n": "zijn", "leve": "leven", "lven": "leven", "levn": "leven",
+    "vd": "van de", "v/d": "van de", "n": "een", "'n": "een", "ff": "even", "vr": "voor", "altyd": "altijd",
 }
 
 CONCEPTS: Dict[str, Set[str]] = {
     # the resident: subject, object (reflexive), possessive
-    "i": {"ik", "'k", "i", "i'm", "im", "ive", "i've", "ich"},
+    "i": {"ik", "'k", "i", "i'm", "im", "ive", "i've", "i'll", "i'd", "ich"},
     "me": {"me", "mij", "mezelf", "mijzelf", "myself", "mich", "mir", "mijn", "my"},
     "myself": {"mezelf", "mijzelf", "myself", "mich"},
     "victim": {"me", "mij", "mich", "mir"},
@@ -134,7 +140,8 @@ CONCEPTS: Dict[str, Set[str]] = {
     "home": {"thuis", "huis", "home"},
     # wishes
     "want": {"willen", "want", "hopen", "liever", "liefst", "beter", "wish", "rather"},
-    "die": {"dood", "doodgaan", "sterven", "overlijden", "dead", "sterben"},
+    "die": {"dood", "doodgaan", "sterven", "overlijden", "dead", "sterben", "doodrijden", "doodspringen",
+            "doodhongeren", "doodbloeden", "doodvriezen"},
     "not": {"niet", "nie", "geen", "nooit", "not", "dont", "don't", "never", "no", "nicht", "kein"},
     "more": {"meer", "langer", "anymore", "more", "mehr", "longer"},
     "live": {"leven", "bestaan", "live", "living", "alive", "leben"},
@@ -145,6 +152,7 @@ CONCEPTS: Dict[str, Set[str]] = {
         "brug", "dak", "flat", "balkon", "raam", "toren", "parkeergarage", "spoor", "trein",
         "bus", "auto", "tram", "vrachtwagen", "metro", "maas", "water", "kanaal", "rivier",
         "bridge", "roof", "building", "window", "train", "tracks", "river", "flatgebouw",
+        "groeve", "galerij", "reling", "balustrade", "balcony", "tower", "parking", "jeker",
     },
     "pills": {
         "pil", "medicijn", "medicatie", "slaappil", "paracetamol", "oxazepam",
@@ -156,12 +164,31 @@ CONCEPTS: Dict[str, Set[str]] = {
                "handvol", "all", "lot", "whole", "bunch", "many", "much"},
     "routine": {"dokter", "huisarts", "apotheek", "ophalen", "recept", "altijd", "elke", "iedere",
                 "glas", "vergeten", "bijwerking", "doctor", "pharmacy", "prescription", "every",
-                "mag", "mogen"},
+                "mag", "mogen", "weekdoos", "medicijndoos", "baxter", "baxterrol", "pillendoos", "vakantie"},
     "cut": {"snijden", "opensnijden", "kerven", "krassen", "cut", "slash"},
     "wrist": {"pols", "arm", "armen", "wrist", "wrists"},
-    "knife": {"mes", "scheermes", "scheermesje", "knife", "blade", "razor"},
+    "knife": {"mes", "scheermes", "scheermesje", "knife", "blade", "razor", "zakmes", "keukenmes",
+              "vlindermes", "stiletto", "messen"},
+    # what someone else can threaten the resident with (besides a knife or a gun)
+    "weapon": {"hamer", "bijl", "knuppel", "honkbalknuppel", "machete", "koevoet", "axe", "hammer", "bat"},
+    # someone at the door or in the house, now: where an acute threat is
+    "presence": {"staan", "staat", "stond", "komen", "komt", "kwam", "lopen", "loopt", "zwaaien", "dreigen",
+                 "deur", "voordeur", "achterdeur", "tuin", "gang", "trap", "portiek", "huis", "kamer",
+                 "binnen", "achter", "outside", "door", "house", "here", "hier", "nu", "now", "coming"},
+    # what makes a visitor at the door a threat
+    "threat": {"bonken", "bonzen", "bonkt", "trappen", "intrappen", "inslaan", "inbreken", "schreeuwen",
+               "dreigen", "bang", "durven", "straatverbod", "contactverbod", "agressief", "dronken",
+               "woedend", "tieren", "razend", "banging", "kick", "scream", "screaming", "afraid", "scared",
+               "threaten", "threatening", "drunk", "stalkt", "stalken", "stalker", "achtervolgt",
+               "achtervolgen", "stalking", "stalks", "volgt", "volgen", "following"},
+    # a knife or a tool that is harmless here: a gift, a hobby, a film, a job in the house
+    "harmless": {"scouting", "cadeau", "gekregen", "verjaardag", "jacht", "jager", "vereniging", "film",
+                 "serie", "boek", "nieuws", "krant", "spel", "game", "movie", "repareren", "timmeren",
+                 "klussen", "spijker", "schutting", "ladder", "dakgoot", "schillen", "slijpen",
+                 "museum", "toneel", "verzamelen", "verzameling", "oorlog", "toegestaan", "vergunning",
+                 "verzamelaar", "erfenis", "antiek", "koken", "slager"},
     "kitchen": {"ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees", "fornuis",
-                "kookplaat",
+                "kookplaat", "appel", "appels", "fruit", "vork", "tafel", "eten", "schillen",
                 "aardappel", "taart", "kaas", "cooking", "bread", "kitchen", "pan", "soep"},
     "hang": {"ophangen", "verhangen", "hangen", "hang"},
     "rope": {"strop", "touw", "rope", "noose"},
@@ -192,6 +219,9 @@ CONCEPTS: Dict[str, Set[str]] = {
     # a rope for the household, not for hanging
     "household": {"waslijn", "was", "vlag", "vlaggenmast", "tent", "boot", "verhuizing", "pakket",
                   "clothesline", "washing"},
+    "leisure": {"zwembad", "duikplank", "springkussen", "trampoline", "sloot", "touwtje", "paard",
+                "parachute", "bungee", "pool", "zwemmen", "sprong", "hoogspringen", "verspringen",
+                "pootjebaden", "zwemfestijn", "kano", "varen", "vissen", "hengel", "spetteren", "swim"},
     "track": {"spoor", "rails", "spoorlijn", "spoorbaan", "tracks", "railway"},
     "wait": {"wachten", "wacht", "wachtte", "liggen", "wait", "waiting", "lie"},
     "alcohol": {"drank", "alcohol", "wijn", "wodka", "whisky", "jenever", "bier", "drink", "booze",
@@ -203,6 +233,10 @@ CONCEPTS: Dict[str, Set[str]] = {
                 "worthless", "opgeven"},
 }
 
+# Concepts read as whole words only, never as the end of a compound ("toegestaan"
+# is not "staan", "bestaan" not a visitor standing there).
+WHOLE_WORDS_ONLY = frozenset({"presence", "threat", "harmless", "leisure"})
+
 # Always a signal (fuzzy: two slips in a long word, one in a short one; also at
 # the start of a compound: "zelfmoordgedachten").
 ALWAYS_WORDS = ("zelfmoord", "zelfdoding", "suicide", "suicidaal", "suicidal", "selbstmord",
@@ -213,6 +247,7 @@ ALWAYS_PATTERNS = [
     r"\bkill(?:ing)? (?:my ?self|me)\b",
     r"\b(?:(?:want|going|have|need) to|wanna|gonna|wish i could|i'd rather|id rather) die\b",
     r"\bbetter off dead\b",
+    r"\b(?:bring|bringe) mich (?:\w+ )?um\b|\bmich (?:\w+ )?umbringen\b|\bumbringen will\b",
 ]
 
 # The end of a clause: the end of the sentence or a comma (" | ", _sentences).
@@ -226,7 +261,7 @@ FUZZY_WORDS = ("beeindigen", "afscheidsbrief", "afscheidsbericht", "ophangen", "
 # about one's own life in the way residents write).
 EXPRESSIONS = [
     r"\b(?:een )?eind(?:e)? (?:aan|maken aan) "
-    r"(?:me|mij|mezelf|mijn leven|m'n leven|het leven|het|alles)\b",
+    r"(?:me|mij|mezelf|mijn leven|m'n leven|het leven|het|alles|mijn dagen|mijn bestaan)\b",
     r"\b(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan (?:maken|te maken|maak)\b",
     r"\bmaak (?:ik )?(?:er|het) (?:\w+ ){0,3}(?:een )?eind(?:e)? aan\b",
     r"\beind(?:e)? (?:aan|maken aan) alles\b|\beinde? aan alles maken\b",
@@ -237,8 +272,9 @@ EXPRESSIONS = [
     r"\b(?:disappear|vanish) (?:for ?ever|for good)\b|\bdone with (?:life|living)\b",
     r"\b(?:tegen|op) een (?:boom|muur|pilaar) (?:\w+ )?(?:rijden|rijd|aan rijden|te rijden|knallen)\b"
     r"|\b(?:rijd|rijden|knal)\b.{0,30}\btegen een (?:boom|muur|pilaar)\b",
-    r"\b(?:het )?leven (?:heeft|is) (?:voor mij )?(?:geen zin|zinloos|over|klaar|voorbij)\b",
-    r"\b(?:mijn|m'n) leven (?:is )?(?:klaar|over|voorbij)\b",
+    r"\b(?:het )?leven (?:heeft|is) (?:voor mij )?(?:geen zin|zinloos|over|klaar|voorbij)\b(?! (?:de|het"
+    r"|mijn) \w+| \d)",
+    r"\b(?:mijn|m'n) leven (?:is )?(?:klaar|over|voorbij)\b(?! (?:de|het|mijn) \w+| \d)",
     r"\bzie het (?:echt |allemaal |gewoon )?(?:niet )?meer zitten\b",
     r"\bhet leven niet meer zien zitten\b",
     r"\b(?:wil|wou|ga) er (?:\w+ ){0,2}niet meer zijn\b|\bals ik er niet meer (?:ben|was|zou zijn)\b",
@@ -281,8 +317,16 @@ EXPRESSIONS = [
     r"\bbeter af (?:is |zijn |zou zijn )?zonder (?:mij|me)\b|\bbetter off without me\b",
     r"\bniemand (?:zal|zou|gaat)? ?(?:me|mij) missen\b",
     r"\bniemand mist (?:me|mij)\b|\bnobody would (?:care|miss me)\b",
+    r"\b(?:no one|nobody|noone) (?:will|would|is going to) miss me\b",
+    r"\bslapen\b.{0,30}\b(?:nooit|niet) meer (?:op ?staan|opstaan|op te staan|ontwaken|wakker)\b",
+    r"\b(?:wanna|want to|gonna|going to|i will|i'll|ik ga|ik wil) kms\b",
+    r"\b(?:zien|horen|spreken) (?:jullie|je|u|ze|julie) (?:me|mij) (?:\w+ )?(?:niet|nooit) meer\b",
+    r"\bafscheid(?:sbrief|sbericht|sbrieven)? (?:\w+ ){0,2}(?:geschreven|schrijven|klaar ligt|klaar)\b",
+    r"\beinde\b.{0,40}\b(?:er )?zelf (?:\w+ )?(?:voor )?(?:zorgen|doen)\b",
+    r"\buit (?:het|dit|mijn) leven(?= *(?:\||$)| (?:willen|gaan|stappen|weg)\b)",
     r"\b(?:doe|deed) (?:ik )?(?:me|mij|mezelf|mijzelf) (?:pijn|iets aan)\b",
     r"\b(?:me|mij|mezelf|mijzelf) (?:iets )?(?:aan ?doen|aan te doen|pijn (?:doen|te doen))\b",
+    r"\b(?:me|mij|mezelf|mijzelf) (?:iets |wat |kwaad |een ongeluk )?aan (?:\w+ )?(?:doen|te doen)\b",
     r"\bhang\w* (?:me|mij|mezelf|mijzelf) op\b",
     r"\bdenk\w* (?:\w+ ){0,2}aan (?:doodgaan|dood gaan|sterven)\b",
     r"\bik ben in (?:levens)?gevaar\b|\bin danger\b|\bbang voor mijn leven\b|\bfear for my life\b",
@@ -309,23 +353,220 @@ _GO_TO = re.compile(r"\b(?:loop|lopen|liep|ga|gaan|ging|fiets|rijd|wandel)\w* "
                     r"(?:\w+ ){0,3}naar (?:de|het|the) \w+")
 _INTO_IT = re.compile(r"\b(?:erin|eraf|erop|eronder|erover|er in|er af|er onder)\b"
                       r"|\blaat (?:ik )?(?:me|mij|mezelf) (?:\w+ ){0,2}vallen\b")
-_WALK_INTO_WATER = re.compile(r"\b(?:loop|lopen|ga|gaan|wandel|wandelen|stap|stappen) (?:\w+ ){0,2}"
-                              r"(?:de maas|het water|het kanaal|de rivier|the river|the water) in\b")
+_WALK_INTO_WATER = re.compile(r"\b(?:loop|lopen|ga|gaan|wandel|wandelen|stap|stappen|rijd|rijden|fiets"
+                              r"|fietsen"
+                              r"|spring|springen|duik|duiken|val|vallen) (?:\w+ ){0,4}"
+                              r"(?:de maas|het water|het kanaal|de rivier|de kanaal|the river|the water"
+                              r"|the canal) in\b"
+                              r"(?!(?: \w+){0,5} (?:pootje\w*|zwemmen|varen|kano\w*|boot|vissen|spelen"
+                              r"|spetteren)\b)")
 # Coercion at home: not allowed out, locked in, money taken.
 _NOT_ALLOWED_OUT = re.compile(r"\b(?:mag|mogen|mocht) (?:\w+ ){0,4}niet (?:meer )?(?:\w+ )?"
                               r"(?:naar buiten|de deur uit|weg|bellen|alleen weg|buiten)\b"
                               r"|\b(?:not allowed|never allowed) to (?:go out|leave|go outside|call)\b")
 _NOT_LET_OUT = re.compile(r"\blaat (?:me|mij) (?:\w+ ){0,3}niet (?:meer )?(?:\w+ )?"
-                          r"(?:naar buiten|de deur uit|weg|buiten)\b|\bdoesn'?t let me (?:go out|leave)\b")
+                          r"(?:naar buiten|de deur uit|weg|buiten|gaan|los)\b|\bdoesn'?t let me (?:go out"
+                          r"|leave|go)\b"
+                          r"|\bhoudt (?:me|mij) (?:\w+ )?vast\b.{0,30}\b(?:kan|mag) (?:\w+ )?niet (?:weg"
+                          r"|los)\b")
 _LOCKED_IN = re.compile(r"\bsluit\w* (?:me|mij) (?:\w+ ){0,3}op\b|\blocks? me (?:in|up)\b")
 _TAKES_MONEY = re.compile(r"\b(?:pakt|pakken|pakte|neemt|nam|afpakken|afgepakt) (?:\w+ ){0,3}"
                           r"(?:geld|pinpas|bankpas|pensioen|uitkering|telefoon|mobiel|sleutels?)"
                           r"(?: \w+){0,3} af\b"
-                          r"|\b(?:geld|pinpas|bankpas|pensioen) (?:\w+ ){0,3}(?:afgepakt|afpakken|af)\b"
+                          r"|\b(?:geld|pinpas|bankpas|pensioen|telefoon|sleutels?|mobiel"
+                          r"|paspoort) (?:\w+ ){0,3}"
+                          r"(?:afgepakt|afpakken|af)\b"
                           r"|\b(?:takes|took|steals|stole) my (?:money|pension|card|bank card)\b")
 _BRUISES = re.compile(r"\bblauwe plekken\b|\bbruises?\b")
-_AT_HEIGHT = re.compile(r"\b(?:sta|zit|ben|i'm|am) (?:nu |now )?(?:op|on) (?:de|het|the) "
-                        r"(?:brug|dak|spoor|rand|bridge|roof|ledge)\b")
+_AT_HEIGHT = re.compile(r"\b(?:sta|zit|ben|i'm|am) (?:nu |now |hier |here )?(?:boven ?op|op|on) (?:de|het"
+                        r"|the) "
+                        r"(?:brug|dak|spoor|bridge|roof|ledge|rand(?= *(?:\||$)| van (?:de|het|mijn"
+                        r"|een) (?:\w+ )?"
+                        r"(?:dak|brug|flat|balkon|parkeergarage|galerij|toren|spoor|perron|kade|groeve)))\b"
+                        r"(?! en (?:zie|geniet|maak|wacht|zwaai)\b)"
+                        r"(?!(?: \w+){0,3} (?:te wachten|wachten op|foto|vuurwerk|met (?:mijn|m'n|de|een) "
+                        r"(?:vriend\w*|man|vrouw|klein\w*|kinderen|fiets|hond)))")
+
+# Named bridges, waters and heights in and around Maastricht, ONLY to recognise a
+# method with a place ("ik ga van de Sint Servaasbrug af"): each name is read as
+# the plain word (brug, rivier, kanaal, groeve) before the rules. Written from
+# general knowledge, NOT from a source and not a fact claim: nothing about these
+# places is ever said to a resident, and a missing or wrong name costs only
+# recognition (any word ending in -brug is read as "brug" anyway).
+NAMED_PLACES = [
+    (r"\b(?:(?:sint|st|saint) )?servaas ?(?:brug|bridge)\b", "brug"),
+    (r"\bwilhelmina ?(?:brug|bridge)\b", "brug"),
+    (r"\b(?:hoge|hooge|hoeg) (?:brug|brok|bruk)\b|\bhoeg ?brok\b", "brug"),
+    (r"\b(?:(?:john )?(?:f )?kennedy|jfk) ?(?:brug|bridge)\b", "brug"),
+    (r"\bnoorder ?(?:brug|bridge)\b", "brug"),
+    (r"\b(?!ezels)\w{2,}brug\b", "brug"),  # spoorbrug, maasbrug, voetgangersbrug
+    (r"\b(?:de )?jeker\b", "de rivier"),
+    (r"\b(?:het )?(?:juliana ?kanaal|albert ?kanaal|zuid ?willemsvaart|kanaal bosscheveld)\b", "het kanaal"),
+    (r"\b(?:de )?(?:sint )?pietersberg\b|\b(?:de )?enci ?(?:groeve)?\b", "de groeve"),
+]
+
+# A height to fall from, and falling from it: "ik ga van de brug af", "vannacht
+# spring ik van de Wilhelminabrug", "dat ik van het balkon van mijn flat stap".
+# Not "ik ga van de brug af richting Wyck" (a way) nor "van de trein af" (no height).
+_HEIGHT = r"(?:brug|dak|flat|flatgebouw|balkon|toren|parkeergarage|galerij|groeve|rots|klif|bridge|roof|" \
+          r"building|balcony|tower|cliff|ledge)"
+_FALL_TAIL = (r"(?=\s*(?:\||$)|\s(?:vanavond|vannacht|morgen|straks|vandaag|nu|zo|tonight|today|now"
+              r"|voor altijd|voorgoed|springen|te springen|spring|gooien|storten|vallen|te vallen|stappen"
+              r"|te stappen|en dan is)\b)")
+_OFF_A_HEIGHT = re.compile(
+    r"\b(?:ga|gaan|ging|spring|springen|sprong|stap|stappen|val|vallen|gooi|gooien|laat|laten|stort|storten"
+    r"|duik|duiken|go|going|jump|jumping|step|throw|fall)\b (?:\w+ ){0,3}"
+    r"(?:van|vanaf|vanop|off|from) (?:(?:de|het|the|mijn|m'n|my|een|a) )?(?:\w+ ){0,2}" + _HEIGHT
+    + r"(?: (?:van|of) (?:de|het|mijn|m'n|the|my) \w+)?(?: af| eraf| naar beneden| down)?" + _FALL_TAIL
+    + r"|\bik (?:\w+ ){0,3}(?:van|vanaf) (?:(?:de|het|mijn|m'n|een) )?(?:\w+ ){0,2}" + _HEIGHT
+    + r"(?: van (?:de|het|mijn|m'n) \w+)?(?:(?: af| eraf| naar beneden)? (?:\w+ )?(?:spring|springen|val"
+      r"|vallen"
+    r"|gooi|stort|storten|duik)| (?:stap|stappen))" + _FALL_TAIL)
+# Over the railing of a height: "ik klim over de reling van de brug".
+_OVER_THE_RAILING = re.compile(r"\b(?:klim|klimmen|klom|kruip|stap|ga|climb|climbing|go)\w* (?:\w+ ){0,3}"
+                               r"over (?:de|het|the) (?:reling|leuning|balustrade|railing|rand|hek|fence"
+                               r"|edge)\b"
+                               r"|\b(?:klim|klimmen|klom|climb|climbing)\w* (?:\w+ )?(?:eroverheen"
+                               r"|er overheen|erover"
+                               r"|er over|over it|over)" + END)
+# Pills laid out ("al mijn pillen klaargelegd voor vanavond").
+_LAID_OUT = re.compile(r"\bklaar ?(?:gelegd|gezet|leggen|zetten|liggen)\b|\bliggen (?:\w+ )?klaar\b"
+                       r"|\blaid out\b")
+# Sitting or lying down on the track ("ik ga op de rails zitten"); not "spoor 3" at the station.
+_ON_THE_TRACK = re.compile(r"\bop (?:de|het) (?:rails|spoor|spoorlijn|spoorbaan)\b(?! \d)(?: \w+){0,3} "
+                           r"(?:zitten|staan|liggen|lopen|zit|sta|lig)\b|\bon the (?:tracks|railway)\b")
+# Someone who should not be there: "er is iemand in mijn huis die ik niet ken", a burglar now.
+_INTRUDER = re.compile(r"\b(?:er is|er staat|er zit|er loopt|there is|there's) (?:iemand|een man"
+                       r"|een vreemde|vreemden"
+                       r"|someone|a man|a stranger) (?:\w+ ){0,3}(?:in|bij|binnen|inside) (?:mijn |m'n "
+                       r"|ons |my )?"
+                       r"(?:huis|woning|kamer|tuin|house|flat|appartement|home)\b.{0,40}"
+                       r"\b(?:bang|niet ken|ken ik niet|vreemd|afraid|scared|don'?t know)\b"
+                       r"|\b(?:er )?(?:wordt|word) (?:\w+ )?(?:nu )?(?:bij (?:me|mij) )?ingebroken\b"
+                       r"|\b(?:inbreker|inbrekers) (?:\w+ ){0,3}(?:in|bij|binnen)\b|\bbreaking in\b"
+                       r"|\bburglar in\b")
+# One's last message ("dit is mijn laatste bericht aan jullie"), not "voor vandaag".
+_LAST_MESSAGE = re.compile(r"\blaatste keer dat (?:jullie|je|u|iemand|iedereen"
+                           r"|ze) (?:\w+ ){0,2}(?:van (?:mij|me) "
+                           r"(?:hoort|horen|hoorde)|(?:mij|me) (?:ziet|zien|spreekt|spreken))\b"
+                           r"|\b(?:jullie|je|u|niemand) (?:\w+ )?(?:hoort|horen"
+                           r"|hoor) (?:\w+ )?nooit meer (?:iets )?"
+                           r"van (?:mij|me)\b"
+                           r"|\bnever hear from me again\b|\b(?:zijn|ben|bent) (?:jullie|je|u|ze|iedereen) "
+                           r"(?:\w+ )?(?:eindelijk |straks |dan |voorgoed )?van (?:mij|me) af\b"
+                           r"|\b(?:mijn|het|dit is (?:mijn|het)) laatste (?:bericht|berichtje|woorden|appje)"
+                           r"(?= *(?:\||$)| aan (?:jullie|iedereen|de wereld|u|mijn \w+| ooit))"
+                           r"|\bmy last (?:message|words)(?= *(?:\||$)| to (?:you|everyone))")
+# Nobody has to worry about me any more: a check-in; with a time ("na vandaag") a crisis.
+_NO_MORE_WORRY = re.compile(r"\b(?:(?:niemand|jullie|je|u) (?:hoeft|hoeven|zal|zullen|moet)"
+                            r"|(?:hoeft|hoeven|zal|zullen|moet) (?:niemand|jullie|je|u)) (?:zich |je "
+                            r"|zich nu )?"
+                            r"(?:\w+ ){0,2}(?:meer|nog) (?:\w+ ){0,2}zorgen (?:\w+ )?(?:om|over) (?:mij|me)\b"
+                            r"|\bno one (?:has|needs) to worry about me\b")
+_FROM_NOW = re.compile(r"\bna (?:vandaag|vannacht|vanavond|morgen|deze nacht)\b|\bvanaf morgen\b"
+                       r"|\b(?:straks|binnenkort|after tonight|after today)\b")
+_NO_RETURN = re.compile(r"\b(?:kom|komen|keer|kom ik) (?:\w+ )?(?:nooit|niet) meer terug\b"
+                        r"|\bnever come back\b")
+# A height and then it is over ("vanaf de tiende verdieping is het snel voorbij"), or
+# going off it ("... bij de Hoge Brug en dan ga ik eraf").
+_REAL_HEIGHT = re.compile(r"\b" + _HEIGHT + r"\b|\bverdieping\b")
+_THEN_OVER = re.compile(r"\b(?:is|zijn) (?:het|alles) (?:\w+ )?(?:voorbij|over|gedaan|afgelopen)\b")
+_GO_OFF_IT = re.compile(r"\b(?:ga|spring|stap|val|gooi|laat) (?:ik )?(?:me |mij |mezelf )?(?:\w+ )?"
+                        r"(?:eraf|er af|eroverheen|er overheen|erin|er in|erafvallen)\b"
+                        r"|\b(?:ga|spring|stap|val|gooi) (?:ik )?(?:me |mij "
+                        r"|mezelf )?er (?:\w+ ){1,2}(?:af|in|overheen)"
+                        + END)
+# Wanting to be with someone who died: a check-in; going to them tonight, a crisis.
+_JOIN_THE_DEAD = re.compile(r"\b(?:wil|ga|zou|hoop)\w* (?:\w+ ){0,3}(?:bij|naar) (?:mijn|m'n) "
+                            r"(?:overleden|gestorven|dode|verongelukte) \w+")
+_GO_TO_THEM = re.compile(r"\b(?:ga|kom) (?:\w+ )?(?:naar|bij) (?:hem|haar|hen) (?:\w+ )?toe\b"
+                         r"|\b(?:vannacht|vanavond|vandaag|straks|morgen)\b")
+# Climbing in through a window (with someone: "er klimt iemand door mijn raam naar binnen").
+_CLIMBS_IN = re.compile(r"\b(?:klimt|klom|kruipt|komt|breekt) (?:\w+ ){0,2}(?:door|via) (?:mijn|m'n|het"
+                        r"|de|ons) "
+                        r"(?:raam|ramen|balkon|achterdeur|deur) (?:naar )?binnen\b")
+# Someone forcing their way in ("mijn ex is mijn huis binnengedrongen").
+_FORCED_IN = re.compile(r"\b(?:binnengedrongen|binnendringt|binnendringen|dringt (?:\w+ ){0,3}binnen"
+                        r"|ingebroken"
+                        r"|inbreekt|breekt (?:\w+ ){0,3}in|broke in|breaking in|forced (?:his|her|their"
+                        r"|the) way in)\b")
+
+# Ending one's life said indirectly ("er een punt achter zetten", "ermee stoppen",
+# "eruit stappen", "verdwijnen", "weg zijn", "end it"): not clear alone, so it counts
+# with a word of for ever ("voor altijd", "voorgoed"), with being a burden ("het is
+# beter als ik ..."), or with affairs put in order ("alles geregeld", "testament").
+# Never when it has its own object: "ik zet er een punt achter met de moestuin",
+# "ik ga voorgoed weg uit Maastricht", "ik stop ermee voor altijd, met roken".
+_NOT_REFERRED = r"(?!(?: (?:te|zetten|zet|zette|maken|maak|maakt|stoppen|stop|kappen|kap|op|ophouden|houden" \
+                r"|stappen|stap|gaan|ga|ben|zijn|wil|willen|zou|worden|word))* " \
+                r"(?:met|aan|bij|van|uit|naar|voor|voordat|tegen|om|op|in|als|zonder) " \
+                r"(?!alles\b|het leven\b|mijn leven\b|leven\b|iedereen\b|altijd\b|goed\b|eeuwig\b)\w+)"
+_ENDING = re.compile(
+    r"(?:\ber (?:\w+ ){0,3}(?:een )?punt achter(?: te)?(?: zetten| zet| zette)?"
+    r"|\b(?:zet|zetten|zette) (?:ik )?er (?:\w+ ){0,3}een punt achter"
+    r"|\ber (?:\w+ ){0,3}(?:een )?einde? aan(?: te)?(?: maken| maak| maakt)?"
+    r"|\bmaak (?:ik )?er (?:\w+ ){0,3}(?:een )?einde? aan"
+    r"|\b(?:ermee|er (?:\w+ ){0,2}mee) (?:\w+ ){0,2}?(?:stoppen|stop|kappen|kap|ophouden|op te houden|op)"
+    r"|\b(?:stop|kap|stoppen|kappen|hou|houd) (?:ik )?(?:\w+ )?(?:ermee|er mee)(?: op)?"
+    r"|\b(?:eruit|er uit) (?:te )?(?:stappen|stap)|\bstap (?:ik )?(?:\w+ )?(?:eruit|er uit)"
+    r"|\bstap (?:ik )?er (?:\w+ ){1,3}uit(?= *(?:\||$))"
+    r"|\ber (?:\w+ ){0,3}tussen ?uit|\bertussen ?uit|\ber (?:\w+ ){0,2}uit(?= *(?:\||$))"
+    r"|\b(?:kom|komen|keer|kom ik) (?:\w+ )?(?:nooit|niet) meer terug"
+    r"|\b(?:ik|mij|me) (?:\w+ ){0,3}(?:verdwijn|verdwijnen|verdween|slapen|inslapen|weg ben|weg zijn"
+    r"|weg zou zijn"
+    r"|weg was|er niet meer was|dood was|dood ben"
+    r"|weg ga|weg gaan|weg)"
+    r"|\b(?:end|ending|finish) (?:it|this|things|everything)|\b(?:go to sleep|sleep|disappear|be gone"
+    r"|go away|leave)"
+    r"|\ber niet meer (?:ben|zijn|zal zijn|wil zijn))" + _NOT_REFERRED + r"\b")
+_FOR_GOOD = re.compile(r"\b(?:voorgoed|voor altijd|voor goed|voor eeuwig|eeuwig|definitief|for good|forever"
+                       r"|for ever|once and for all)\b")
+_BURDEN = re.compile(r"\b(?:(?:het|dat|dit) is|is het|zou|zal|wordt|ware|was)(?: het)? (?:\w+ ){0,3}beter"
+                     r"(?: \w+){0,4} (?:als|dat|wanneer|zonder) (?:ik|mij|me)\b"
+                     r"|\b(?:een )?last voor (?:iedereen|jullie|mijn \w+|de \w+)\b|\bniemand heeft nog last\b"
+                     r"|\b(?:ben|voel) (?:me |mij )?(?:\w+ ){0,3}(?:een )?(?:last|blok aan het been)" + END
+                     + r"|\bbetter (?:for (?:everyone|everybody) )?if i\b|\ba burden\b"
+                     r"|(?:^|\| )(?:\w+ )?beter (?:\w+ ){0,3}(?:als|dat|wanneer) (?:ik|mij|me)\b")
+_ARRANGED = re.compile(r"\b(?:alles (?:is )?geregeld|testament|afscheid (?:genomen|nemen)|spullen weggegeven"
+                       r"|(?:iedereen )?gedag gezegd|vaarwel|goodbye (?:everyone|all)|said goodbye"
+                       r"|laatste bericht|last message|everything (?:is )?arranged)\b")
+_GONE_SOON = re.compile(r"\b(?:ben ik|ik ben) (?:\w+ )?(?:weg|er niet meer|dood)\b(?! (?:op|naar|bij|met"
+                        r"|voor|uit))"
+                        r"|\b(?:is het|het is) (?:\w+ )?(?:voorbij|over|klaar|afgelopen)\b"
+                        r"|\btijd om te (?:gaan|vertrekken)\b|\bdit was het\b|\btime to go\b|\bi(?:'ll"
+                        r"| will) be gone\b")
+# A right-hand referent of an ending: "ik zet er een punt achter, die cursus" is
+# about the course. Blanked with the ending (FALSE_FRIENDS, below).
+_REFERENT_CLAUSE = (r"(?:(?:met|aan|van|bij|voor) (?:(?:die|dat|deze|dit|de|het|mijn|m'n|onze|ons|zijn"
+                    r"|haar|een) )?"
+                    r"|(?:die|dat|deze|dit|de|het|mijn|m'n|onze|ons|zijn|haar) )"
+                    r"(?!alles\b|leven\b|het leven|mijn leven|iedereen\b|mezelf\b|altijd\b|voorgoed\b|pijn\b"
+                    r"|ellende\b|wereld\b|bestaan\b)\w+(?: (?:met|van|bij|in|op) (?:(?:de|het|die|mijn"
+                    r"|m'n) )?\w+)?"
+                    r"(?= \||$)")
+_ENDING_WORDS = (r"\b(?:punt achter(?: te)?(?: zetten| zet| zette)?|einde? aan(?: te)?(?: maken| maak"
+                 r"| maakt)?"
+                 r"|er ?mee(?: \w+){0,2}|er ?uit(?: te)?(?: stappen| stap)?|uit|klaar mee)")
+
+# An acute threat by someone else: "hij dreigt me", not "hij dreigt me te ontslaan".
+_THREATENS_ME = re.compile(r"\b(?:dreig|bedreig)\w* (?:me|mij)\b(?! (?:\w+ ){0,3}(?:te"
+                           r"|aan te) (?:verlaten|ontslaan"
+                           r"|bellen|melden|geven|uitzetten|royeren|schorsen|wegsturen|weg te sturen"
+                           r"|verklikken|straffen"
+                           r"|negeren|onterven|blokkeren)\b)"
+                           r"|\b(?:gaat|wil|komt|zal) (?:me|mij) (?:\w+ )?(?:pakken|grijpen|afmaken)\b"
+                           r"|\b(?:me|mij) (?:\w+ ){0,2}(?:komt|gaat|wil|zal) (?:afmaken|pakken"
+                           r"|vermoorden|doodmaken"
+                           r"|grijpen|doodschieten|neersteken)\b"
+                           r"|\b(?:will|going to|wants to|threatens to) (?:kill|hurt|get) me\b"
+                           r"|\b(?:me|mij) (?:\w+ )?dood (?:maakt|maken|slaat|schiet|steekt)\b")
+# At the door with fear: other + door + a threat word (THREAT) or "bang" with standing there.
+_DOOR = {"deur", "voordeur", "achterdeur", "raam", "ramen", "ruit", "ruiten", "tuin", "portiek", "door",
+         "window"}
+_SOMEONE_THERE = re.compile(r"\b(?:staat|stond|komt|kwam|is|zit) (?:\w+ ){0,4}(?:voor|aan|bij|in|op) "
+                            r"(?:de|mijn|m'n|het|onze) (?:\w+ )?(?:deur|voordeur|tuin|raam|portiek|gang"
+                            r"|huis|woning)\b"
+                            r"|\b(?:is|stands?) (?:at|outside) (?:my|the) (?:door|house|window)\b")
 
 # False friends: blanked out before anything else is read.
 FALSE_FRIENDS = [
@@ -335,6 +576,7 @@ FALSE_FRIENDS = [
     r"\bdying (?:of|to) (?:laughter|laughing|hunger|boredom|know|see|meet)\b",
     r"\b(?:is|are|was) killing me\b",
     r"\bwant die\b",  # Dutch "want die hebben" (because they have)
+    r"\bdood ?graag\b",  # "ik wil dood graag naar het concert" (very much)
     r"\bspring\w* (?:\w+ )?(?:binnen|langs|bij|in de bres|over|aan)\b",
     r"\b(?:op|in|uit) de (?:bus|trein|tram|metro|fiets)\b",
     r"\bde (?:trein|bus) naar\b",
@@ -343,6 +585,9 @@ FALSE_FRIENDS = [
     r"\bdoe (?:me|mij) (?:een )?(?:plezier|lol)\b",
     r"\bsla\w* (?:me|mij|mezelf) (?:\w+ ){0,2}voor (?:de|m'n|mijn) (?:kop|kanis|hoofd)\b",
     r"\b(?:in|this|last|next) (?:the )?spring\b",  # the season
+    r"\b(?:op |van |naar |bij )?(?:spoor|perron|platform) \d+\w?\b",  # the platform at the station
+    # an ending with its referent after a comma: "ik zet er een punt achter, die cursus"
+    _ENDING_WORDS + r"(?: [\w]+){0,3} \| " + _REFERENT_CLAUSE,
     # a question about getting off ("waar stap ik eruit?", "bij welke halte moet ik eruit")
     r"^(?:waar|wanneer|bij welke \w+|op welke \w+) (?:moet |kan |stap )?(?:ik |je |we |u )?(?:\w+ )?"
     r"(?:er ?uit|uit)(?: te)?(?: stappen| stap)?\b",
@@ -369,6 +614,7 @@ CHECK_IN_PATTERNS = {
     "ending-euphemism": [r"\b(?:stop|kap|stoppen|kappen|ophouden|hou|houd) (?:ik )?(?:er ?mee)" + END
                          + r"|\ber ?mee (?:stoppen|kappen|ophouden)" + END,
                          r"\bklaar met alles\b|\biets doms (?:gaan )?doen\b|\bga (?:\w+ )?iets doms doen\b"],
+    "end-is-near": [r"\bhet einde is (?:\w+ ){0,2}(?:dichtbij|nabij|in zicht)\b|\bthe end is near\b"],
     "afraid-of-someone": [
         r"\bbang (?:voor|van) (?:mijn|m'n|hem|haar|die|my|him|her) ?(?:man|vrouw|partner|vriend|vriendin|ex|"
         r"vader|moeder|zoon|dochter|husband|wife|boyfriend|father)?\b",
@@ -414,8 +660,8 @@ def _concepts_of(word: str) -> FrozenSet[str]:
     for name, words in CONCEPTS.items():
         for key in keys:
             shortest = 4 if name == "height" else 5  # "spoorbrug"; not "springtouw"
-            if key in words or any(len(w) >= shortest and len(key) > len(w) and key.endswith(w)
-                                   for w in words):
+            if key in words or (name not in WHOLE_WORDS_ONLY and any(
+                    len(w) >= shortest and len(key) > len(w) and key.endswith(w) for w in words)):
                 found.add(name)
                 break
     return frozenset(found)
@@ -466,16 +712,24 @@ def _sentences(text: str) -> List[str]:
     """Normalised sentences in the form the rules read, false friends blanked
     out. A comma becomes " | ", the end of a clause (END)."""
     out = []
-    for part in re.split(r"[.!?;\n]+", text or ""):
+    # a full stop after one letter is an initial ("John F. Kennedybrug"), not a sentence end
+    for part in re.split(r"(?<!\b\w)(?<!\b[Ss]t)\.+|[!?;\n]+", text or ""):
         clauses = [" ".join(_chat_form(t) for t in normalise(c).split()) for c in part.split(",")]
         norm = " | ".join(c for c in clauses if c)
         norm = _OWN_SELF.sub("mezelf ", norm)
+        for pattern, word in NAMED_PLACES:
+            norm = re.sub(pattern, word, norm)
         for pattern in FALSE_FRIENDS:
             norm = re.sub(pattern, " ~ ", norm)
         norm = re.sub(r"\s+", " ", norm).strip()
         if norm.strip(" ~"):
             out.append(norm)
     return out
+
+
+def found_threat_words(words: List[str], lemmas: Set[str]) -> Set[str]:
+    """The words of THREAT (a visitor who is a threat) in a sentence, by word or lemma."""
+    return (set(words) | lemmas) & CONCEPTS["threat"]
 
 
 def _rules(sentence: str) -> List[Tuple[str, str]]:
@@ -509,7 +763,8 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
     if first_person:
         if has("jump", "height"):
             fired.append((CRISIS, "method:jump+height"))
-        if has("pills") and (has("hoard") or (has("take") and has("amount"))):
+        if has("pills") and (has("hoard") or (has("take") and has("amount"))
+                             or (has("amount") and _LAID_OUT.search(sentence) and not has("routine"))):
             fired.append((CRISIS, "method:pills"))
         if has("overdose"):
             fired.append((CRISIS, "method:overdose"))
@@ -533,8 +788,8 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
         # the track and waiting for the train; the water, a height, going there to fall
         if has("track") and (has("wait") or _GO_TO.search(sentence) and _INTO_IT.search(sentence)):
             fired.append((CRISIS, "method:track+wait"))
-        if _WALK_INTO_WATER.search(sentence) or (has("height") and _GO_TO.search(sentence)
-                                                  and _INTO_IT.search(sentence)):
+        into_water = _WALK_INTO_WATER.search(sentence) and not has("leisure")
+        if into_water or (has("height") and _GO_TO.search(sentence) and _INTO_IT.search(sentence)):
             fired.append((CRISIS, "method:go-to-fall"))
         # overdose: pills with alcohol, or "alles/een hele strip ingenomen"
         if (has("take") or has("amount")) and not has("routine") and not has("not") and (
@@ -552,6 +807,56 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
         fired.append((CRISIS, "method:rope"))
     if _AT_HEIGHT.search(sentence):
         fired.append((CRISIS, "place:at-height"))
+    # off a (named) height, over its railing; "ik" or "me/mij" (not only "mijn kleinzoon")
+    strict_first = has("i") or has("myself") or bool({"me", "mij"} & set(words))
+    if strict_first and not has("leisure"):
+        if _OFF_A_HEIGHT.search(sentence):
+            fired.append((CRISIS, "method:off-a-height"))
+        if _OVER_THE_RAILING.search(sentence) and has("height"):
+            fired.append((CRISIS, "method:over-the-railing"))
+        if _ON_THE_TRACK.search(sentence):
+            fired.append((CRISIS, "method:track+wait"))
+    # ending said indirectly, with for ever, a burden or affairs in order
+    if _ENDING.search(sentence):
+        if _FOR_GOOD.search(sentence):
+            fired.append((CRISIS, "ending:for-good"))
+        if _BURDEN.search(sentence):
+            fired.append((CRISIS, "ending:burden"))
+    # an acute threat by someone else: armed, threatening me, at the door
+    harmless = has("kitchen") or has("harmless")
+    other = has("other")
+    at_door = bool(_DOOR & set(words)) or bool(_SOMEONE_THERE.search(sentence))
+    if _INTRUDER.search(sentence) and not harmless:
+        fired.append((CRISIS, "threat:intruder"))
+    if _LAST_MESSAGE.search(sentence):
+        fired.append((CRISIS, "ending:last-message"))
+    if _NO_MORE_WORRY.search(sentence):
+        fired.append((CRISIS if _FROM_NOW.search(sentence) else CHECK_IN, "ending:no-more-worry"))
+    if _FORCED_IN.search(sentence) and not harmless:
+        fired.append((CRISIS if other else CHECK_IN, "threat:forced-in"))
+    if _JOIN_THE_DEAD.search(sentence):
+        fired.append((CRISIS if _GO_TO_THEM.search(sentence) else CHECK_IN, "wish:join-the-dead"))
+    if other and _CLIMBS_IN.search(sentence):
+        fired.append((CRISIS, "threat:forced-in"))
+    if _REAL_HEIGHT.search(sentence) and (_THEN_OVER.search(sentence)
+                                          or (strict_first and _GO_OFF_IT.search(sentence))):
+        fired.append((CRISIS, "method:off-a-height"))
+    # going to a height or the water and not coming back ("ik loop naar de brug en kom niet meer terug")
+    if first_person and _GO_TO.search(sentence) and has("height") and _NO_RETURN.search(sentence):
+        fired.append((CRISIS, "method:go-to-fall"))
+    # the kitchen keeps it quiet unless a threat word is there too ("ik ben bang");
+    # a film or a gift never alarms
+    kitchen_only = has("kitchen") and not has("harmless") and bool(found_threat_words(words, lemmas))
+    if other and (not harmless or kitchen_only) and (
+            ((has("knife") or has("gun")) and (has("presence") or has("victim") or has("threat")))
+            or (has("weapon") and (has("victim") or has("threat") or at_door))):
+        fired.append((CRISIS, "threat:armed"))
+    if _THREATENS_ME.search(sentence) and not harmless:
+        fired.append((CRISIS, "threat:threatens-me"))
+    if other and at_door and not harmless:
+        cues = found_threat_words(words, lemmas)
+        if cues - {"bang", "afraid", "scared"} or (cues and _SOMEONE_THERE.search(sentence)):
+            fired.append((CRISIS, "threat:at-the-door"))
     # violence against the resident: me/mij as the object, or "ik word ... mishandeld"
     if has("violence") and (has("victim") or (has("i") and has("passive"))) \
             and not (has("myself") and not has("other")) and not has("accident"):
@@ -577,8 +882,10 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
     for reason, patterns in CHECK_IN_PATTERNS.items():
         if any(re.search(p, sentence) for p in patterns):
             fired.append((CHECK_IN, reason))
-    if first_person and not has("routine") and not has("kitchen") and not has("household") and (
-            has("pills") or has("knife") or has("rope") or has("jump") or has("overdose")):
+    if first_person and not has("routine") and not has("kitchen") and not has("household") \
+            and not has("harmless") and (
+            has("pills") or has("knife") or has("rope") or has("overdose")
+            or (has("jump") and strict_first and not has("leisure"))):
         fired.append((CHECK_IN, "method-word"))
     if has("despair"):
         fired.append((CHECK_IN, "despair"))
@@ -589,7 +896,15 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
 
 def assess(text: str) -> CrisisSignal:
     """The net's verdict on a message: CRISIS, CHECK_IN or nothing, with the reasons."""
-    fired = [rule for sentence in _sentences(text) for rule in _rules(sentence)]
+    sentences = _sentences(text)
+    fired = [rule for sentence in sentences for rule in _rules(sentence)]
+    # a method across two short sentences ("ik ga naar brug. ik spring."), and affairs
+    # put in order in one sentence with going in another ("alles geregeld. morgen ben ik weg")
+    for first, second in zip(sentences, sentences[1:], strict=False):
+        fired += [rule for rule in _rules(first + " | " + second) if rule[1] == "method:jump+height"]
+    whole = " | ".join(sentences)
+    if _ARRANGED.search(whole) and (_GONE_SOON.search(whole) or _ENDING.search(whole)):
+        fired.append((CRISIS, "ending:arranged"))
     for level in (CRISIS, CHECK_IN):
         reasons = tuple(dict.fromkeys(r for lv, r in fired if lv == level))
         if reasons:

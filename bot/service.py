@@ -135,6 +135,7 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
     app.ctx.reminders = reminders
     runtime.app = app  # the loops pause/resume residents' conversations on app.ctx.agent
     _mount_staff_dashboard(app, settings, runtime)
+    _mount_checklist_page(app, settings, runtime)
 
     async def start_escalation(app_, _loop):
         loop = asyncio.get_event_loop()
@@ -167,6 +168,21 @@ def build_app(settings: Optional[Settings] = None, model_path: Optional[Path] = 
         if stopper is not None:
             app.register_listener(stopper, "before_server_stop")
     return app
+
+
+def _mount_checklist_page(app, settings: Settings, runtime) -> None:
+    """GET /checklist/<token>: the printable checklist of the subsidy check (bot/precheck/)."""
+    from bot.precheck.store import ChecklistStore
+    from bot.precheck.web import checklist_blueprint
+
+    stores: list = []
+
+    def store() -> ChecklistStore:
+        if not stores:
+            stores.append(ChecklistStore(runtime.queue.engine, days=settings.checklist_days))
+        return stores[0]
+
+    app.blueprint(checklist_blueprint(store))
 
 
 def _mount_staff_dashboard(app, settings: Settings, runtime) -> None:

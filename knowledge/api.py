@@ -205,6 +205,18 @@ class SubsidyStep:
 
 
 @dataclass(frozen=True)
+class PrecheckRule:
+    """One rule of the subsidy check (knowledge/data/subsidy.yml, precheck.rules)."""
+    key: str
+    applies: str
+    text: str
+    todo: str
+    confirmed: bool
+    source: str
+    status: str  # "nog niet bevestigd" when not confirmed, else ""
+
+
+@dataclass(frozen=True)
 class Subsidy:
     name: str
     topics: Tuple[SubsidyTopic, ...]
@@ -212,6 +224,7 @@ class Subsidy:
     check_with: str
     check_with_phone: str
     check_with_source: str
+    precheck_rules: Tuple[PrecheckRule, ...] = ()
 
     def topic(self, key: str) -> Optional[SubsidyTopic]:
         return next((t for t in self.topics if t.key == key), None)
@@ -752,8 +765,11 @@ class KnowledgeBase:
         steps = tuple(SubsidyStep(int(s["order"]), s["text"], bool(s["confirmed"]), s["source"],
                                   None if s["confirmed"] else check_text)
                       for s in sorted(doc.get("steps") or [], key=lambda s: s["order"]))
+        rules = tuple(PrecheckRule(r["key"], r["applies"], r["text"], r["todo"], bool(r["confirmed"]),
+                                   r["source"], "" if r["confirmed"] else r.get("status", ""))
+                      for r in (doc.get("precheck") or {}).get("rules") or [])
         return Subsidy(doc.get("name", "Kracht van de Samenleving"), topics, steps, check_text,
-                       str(check.get("phone", "")), check.get("source", ""))
+                       str(check.get("phone", "")), check.get("source", ""), rules)
 
 
 # --------------------------------------------------------------------------- opening

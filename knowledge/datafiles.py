@@ -538,6 +538,12 @@ def _load_plans(data_dir: Path, index: BuurtIndex, type_keys, problems_all: List
     }
 
 
+# when a rule of the subsidy check applies (knowledge/precheck.py), and how an
+# unconfirmed rule is marked in the data and in what the assistant says
+PRECHECK_APPLIES = ("always", "kind_other", "for_jongeren", "for_senioren", "community_centre_near")
+UNCONFIRMED = "nog niet bevestigd"
+
+
 def _load_subsidy(data_dir: Path, problems_all: List[str]) -> dict:
     problems = ValidationProblems("subsidy.yml")
     doc = _read_yaml(data_dir / "subsidy.yml", problems)
@@ -549,6 +555,17 @@ def _load_subsidy(data_dir: Path, problems_all: List[str]) -> dict:
                 problems.add(f"{section} {row}", "source", "missing")
             if not isinstance(item.get("confirmed"), bool):
                 problems.add(f"{section} {row}", "confirmed", "must be true or false")
+    for row, item in enumerate((doc.get("precheck") or {}).get("rules") or [], start=1):
+        where = f"precheck rule {row}"
+        for name in ("key", "text", "todo", "source"):
+            if not _text(item.get(name)):
+                problems.add(where, name, "missing")
+        if item.get("applies") not in PRECHECK_APPLIES:
+            problems.add(where, "applies", f"must be one of {', '.join(PRECHECK_APPLIES)}")
+        if not isinstance(item.get("confirmed"), bool):
+            problems.add(where, "confirmed", "must be true or false")
+        elif not item["confirmed"] and _text(item.get("status")) != UNCONFIRMED:
+            problems.add(where, "status", f"an unconfirmed rule says '{UNCONFIRMED}'")
     check = doc.get("check_with") or {}
     if not _text(check.get("text")):
         problems.add(None, "check_with.text", "missing")

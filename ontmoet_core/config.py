@@ -116,6 +116,11 @@ class Settings:
     # --- limits ------------------------------------------------------------
     max_message_chars: int = 2000
     rate_limit_per_minute: int = 20
+    # --- subsidy check (issue 18.3) ----------------------------------------
+    # The address residents open the printable checklist on; empty: http://<host>:<port>
+    public_url: str = ""
+    # A printable checklist is kept this many days under its unguessable link
+    checklist_days: int = 7
     # --- web chat ----------------------------------------------------------
     # a web chat conversation (its server-issued cookie) ends after this idle time
     webchat_session_hours: float = 12.0
@@ -133,6 +138,12 @@ class Settings:
         if self.dashboard_url:
             return self.dashboard_url.rstrip("/")
         return f"http://{self.host}:{self.port}/staff"
+
+    @property
+    def public_url_resolved(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
 
     @property
     def tracker_store_url_resolved(self) -> str:
@@ -263,6 +274,8 @@ ENV_VARS = {
     "ONTMOET_MAX_MESSAGE_CHARS": "max_message_chars",
     "ONTMOET_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
     "ONTMOET_WEBCHAT_SESSION_HOURS": "webchat_session_hours",
+    "ONTMOET_PUBLIC_URL": "public_url",
+    "ONTMOET_CHECKLIST_DAYS": "checklist_days",
 }
 
 

@@ -275,6 +275,23 @@ async def test_the_dashboard_refuses_a_note_on_an_erased_request(monkeypatch, qu
     assert not queue.show(view.reference).notes
 
 
+# -- the subsidy check's printable checklists (issue 18.3) --------------------------------
+async def test_erasure_deletes_the_residents_printable_checklists(erase_action, queue, tmp_path):  # noqa: F811
+    from bot.precheck.store import ChecklistStore
+    from knowledge.precheck import Answers, run_precheck
+    from tests.knowledge_helpers import fresh_kb
+
+    result = run_precheck(fresh_kb(tmp_path, name="precheck-kb.db"),
+                          Answers("huiskamer", "senioren", "Scharn", "10_25", "elke_week", "nee"))
+    checklists = ChecklistStore(queue.engine)
+    mine, theirs = checklists.save(SENDER, result), checklists.save(OTHER, result)
+    dispatcher = CollectingDispatcher()
+    await privacy_erase.ActionSubmitDeleteMyData().run(dispatcher, tracker_for("ja"), {})
+    assert dispatcher.messages[0]["response"] == "utter_delete_done"
+    assert checklists.load(mine) is None, "the print link no longer works"
+    assert checklists.count(SENDER) == 0
+    assert checklists.load(theirs) == result, "another resident's checklist stays"
+
 # -- every table keyed by resident -------------------------------------------------------
 # The tables with a resident_key column and how "verwijder mijn gegevens" treats them
 # (actions/privacy_erase.py erase_resident). A new such table must be added here,
@@ -284,6 +301,7 @@ ERASED_TABLES = {
     "ins_conversation": "deleted (bot.insights.review.erase_resident)",
     "ins_review_item": "deleted (bot.insights.review.erase_resident)",
     "rm_reminder": "deleted (ReminderStore.erase_resident)",
+    "pc_checklist": "deleted (ChecklistStore.forget)",
 }
 
 

@@ -73,11 +73,14 @@ CRISIS_PHRASINGS += [
 # first-person danger, bot/safety.py) are tuning sets too: every phrasing of
 # every tuning set is asserted below (TUNING_SETS).
 # The seventh (crisis_untuned_7.yml) was measured blind on 2026-12-03 (15 of 18);
-# the net has not learned its three misses yet, so it is not asserted here: the
-# next change to the net must learn it and add it to TUNING_SETS.
+# its three misses were learned as classes (a named bridge or height, ending said
+# indirectly, an acute threat by someone else), with crisis_classes.yml: the
+# builder's own phrasings of those classes. Both are tuning sets, asserted here.
+# bench/nlu_eval.py CRISIS_TUNING_SETS must list the same files (tested below).
 ROOT = Path(__file__).resolve().parent.parent
 TUNING_SETS = ["crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
-               "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml"]
+               "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml",
+               "crisis_untuned_7.yml", "crisis_classes.yml"]
 
 
 def _examples(name: str):
@@ -144,6 +147,72 @@ def test_the_net_stays_quiet_on_false_friends(phrase):
 
 def test_there_are_at_least_30_false_friends():
     assert len(set(FALSE_FRIENDS)) >= 30
+
+
+def test_the_benchmark_and_the_tests_know_the_same_tuning_sets():
+    from bench.nlu_eval import CRISIS_TUNING_SETS
+
+    assert list(CRISIS_TUNING_SETS) == TUNING_SETS
+    assert all((ROOT / "bench" / "data" / name).exists() for name in TUNING_SETS)
+
+
+# The seventh set's three misses as classes (tuning): each new rule by name, on
+# phrasings that are in no tuning file, so a rule switched off fails here.
+SEVENTH_SET_CLASSES = {
+    # a named bridge, water or height (NAMED_PLACES: recognition only) and falling from it
+    "named height": [
+        ("ik ga vanavond van de st. servaasbrug af", "method:off-a-height"),
+        ("morgen spring ik van de hoge brug", "method:off-a-height"),
+        ("ik laat me van de noorderbrug vallen", "method:off-a-height"),
+        ("omdat ik van het dak van de flat wil springen", "method:off-a-height"),
+        ("ik klim over de leuning van de Wilhelminabrug", "method:over-the-railing"),
+        ("ik fiets het Albertkanaal in", "method:go-to-fall"),
+        ("ik ga op het spoor liggen", "method:track+wait"),
+        ("ik ga naar de brug. daar spring ik.", "method:jump+height"),
+        ("ik fiets naar de noorderbrug en kom nooit meer terug", "method:go-to-fall"),
+        ("vanaf het dak van de parkeergarage is alles snel voorbij", "method:off-a-height"),
+        ("ik loop naar de wilhelminabrug en spring er vanavond af", "method:off-a-height"),
+    ],
+    # ending said indirectly, with for ever, a burden, affairs in order, a last message
+    "ending said indirectly": [
+        ("ik maak er voorgoed een einde aan", "ending:for-good"),
+        ("ik stap er voor altijd uit", "ending:for-good"),
+        ("ik wil voor altijd verdwijnen, echt", "ending:for-good"),
+        ("het is beter voor mijn kinderen als ik verdwijn", "ending:burden"),
+        ("ik ben een blok aan het been, ik kap ermee", "ending:burden"),
+        ("mijn testament is klaar. vannacht ben ik weg.", "ending:arranged"),
+        ("dit is mijn laatste berichtje aan iedereen", "ending:last-message"),
+        ("jullie horen nooit meer iets van mij", "ending:last-message"),
+        ("niemand hoeft zich na vannacht nog zorgen om mij te maken", "ending:no-more-worry"),
+        ("ik heb vaarwel gezegd tegen mijn zoon, het is tijd om te gaan", "ending:arranged"),
+        ("ik ga vanavond naar mijn overleden vrouw", "wish:join-the-dead"),
+    ],
+    # an acute threat by someone else: armed, threatening me, at the door, an intruder
+    "acute threat": [
+        ("mijn vader staat met een mes in de gang", "threat:armed"),
+        ("mijn man heeft een bijl en schreeuwt tegen mij", "threat:armed"),
+        ("mijn ex dreigt mij", "threat:threatens-me"),
+        ("hij zegt dat hij me morgen komt afmaken", "threat:threatens-me"),
+        ("mijn ex trapt de voordeur in", "threat:at-the-door"),
+        ("mijn ex-vriend staat voor mijn deur en ik ben bang", "threat:at-the-door"),
+        ("er staat een vreemde man in mijn tuin en ik ben bang", "threat:intruder"),
+        ("mijn zoon is bij mij binnengedrongen", "threat:forced-in"),
+        ("mijn ex kruipt door het raam naar binnen", "threat:forced-in"),
+        ("mijn vriend staat in de keuken met een mes en ik ben bang", "threat:armed"),
+    ],
+}
+
+
+@pytest.mark.parametrize("cls, phrase, reason",
+                         [(c, p, r) for c, cases in SEVENTH_SET_CLASSES.items() for p, r in cases])
+def test_the_net_covers_the_seventh_sets_classes(cls, phrase, reason):
+    signal = assess(phrase)
+    assert signal.level == CRISIS and reason in signal.reasons, (cls, signal)
+
+
+def test_no_seventh_set_class_case_copies_a_tuning_phrasing():
+    tuned = {t.lower() for _, t in TUNING_PHRASINGS} | {p.lower() for p in CRISIS_PHRASINGS}
+    assert not {p.lower() for c in SEVENTH_SET_CLASSES.values() for p, _ in c} & tuned
 
 
 # The model, not a list: verb forms through the lemma tables, a method with the
@@ -264,6 +333,8 @@ def test_no_generalisation_case_copies_a_tuning_phrasing():
     "ik wil er gewoon vanaf zijn, van alles",
     "ik ben het zat", "alles is zinloos", "ik heb pillen", "ik heb een mes", "ik wil springen",
     "ik ben bang voor mijn man", "het heeft allemaal geen zin meer", "i give up",
+    "niemand hoeft zich meer zorgen om mij te maken", "ik wil bij mijn overleden man zijn",
+    "het einde is nu echt dichtbij",
 ])
 def test_an_uncertain_signal_gets_a_check_in_not_silence(phrase):
     assert crisis_level(phrase) == CHECK_IN, assess(phrase)
@@ -375,7 +446,12 @@ def test_the_net_only_benchmark_reports_recall_misses_and_false_alarms(tmp_path,
     friends = tmp_path / "friends.yml"
     friends.write_text('version: "3.1"\nnlu:\n  - intent: not_crisis\n    examples: |\n'
                        "      - ik spring even binnen\n      - alles is zinloos\n", encoding="utf-8")
-    result = nlu_eval.crisis_net_only(crisis, friends)
+    ordinary = tmp_path / "ordinary.yml"
+    ordinary.write_text('version: "3.1"\nnlu:\n  - intent: greet\n    examples: |\n'
+                        "      - hallo\n      - mijn man slaat me\n", encoding="utf-8")
+    result = nlu_eval.crisis_net_only(crisis, friends, [ordinary])
+    alarms = [a["text"] for a in result["ordinary"]["alarms"]]
+    assert result["ordinary"]["n"] == 2 and alarms == ["mijn man slaat me"]
     assert result["n"] == 3 and not result["tuning_set"]
     assert result["recall"] == round(1 / 3, 4) and result["check_in_or_crisis"] == round(2 / 3, 4)
     assert [m["level"] for m in result["missed"]] == ["check_in", None]

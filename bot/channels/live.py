@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable, Deque, List, Optional, Tuple
 
-from bot.handoff.models import WAITING
+from bot.handoff.models import VISIT_PROPOSED, WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +188,10 @@ class LiveContact:
         parse = await self._parse(pseudonym, text)
         if parse is False:  # the assistant is in the middle of a question
             return Screened(False)
+        if context.request.visit_status == VISIT_PROPOSED and not context.after_close:
+            answered = await self.answer_visit(pseudonym, text, context.request)
+            if answered is not None:
+                return answered
         decision = decide(text, parse or None, after_close=context.after_close)
         logger.info("replies in context: %s for %s (%s)", decision.route, reference,
                     decision.reason)
@@ -206,6 +210,58 @@ class LiveContact:
         wanted = _language_of(parse or None) or (
             context.request.language if context.request.language != "nl" else language)
         return Screened(True, (resident_text(key, wanted, reference=reference),))
+
+    async def answer_visit(self, pseudonym: str, text: str, request) -> Optional[Screened]:
+        """The opbouwwerker proposed another moment for the first visit (issue
+        18.2) and the resident answers ja or nee: the visit is agreed (and the
+        reminder scheduled) or the opbouwwerker is asked for another moment. The
+        words go on the timeline, the opbouwwerker hears it, the resident gets
+        the confirmation. None when the message is not a plain ja or nee (a
+        crisis message never is)."""
+        from bot.handoff.form import yes_or_no
+        from bot.handoff.texts import resident_text, staff_text
+        from bot.handoff.visit import moment_words
+        from bot.safety import is_crisis
+
+        answer = None if is_crisis(text) else yes_or_no(None, text)
+        if answer not in ("ja", "nee"):
+            return None
+        accepted = answer == "ja"
+        try:
+            view = await self.runtime.queue_async.answer_visit(request.reference, pseudonym,
+                                                               accepted, text)
+        except Exception:
+            logger.exception("visit: storing the answer for %s failed", request.reference)
+            return None
+        if view is None:
+            return None
+        logger.info("visit: the resident %s the moment for %s",
+                    "accepted" if accepted else "declined", view.reference)
+        reminded = False
+        if accepted:
+            from bot.handoff.visit import remind_before_visit_async, will_remind
+
+            try:
+                await remind_before_visit_async(self.runtime.queue, view)
+                reminded = will_remind(view.visit_start, self.runtime.queue.now())
+            except Exception:
+                logger.exception("visit: scheduling the reminder of %s failed", view.reference)
+        commands = getattr(self.runtime, "telegram", None)
+        if commands is not None:
+            staff = staff_text("resident_visit_accepted" if accepted
+                               else "resident_visit_declined",
+                               reference=view.reference, link=commands.link(view.reference))
+            member = commands.roster.by_username(view.assigned_to) if view.assigned_to else None
+            for person in [member] if member is not None else self.runtime.roster().coordinators:
+                await self._notify(person, staff)
+        language = view.language or "nl"
+        place = view.visit_place or resident_text("handoff_visit_no_place", language)
+        key = "handoff_visit_accepted" if accepted else "handoff_visit_declined"
+        said = resident_text(key, language, reference=view.reference, place=place,
+                             moment=moment_words(view.visit_moment, view.visit_start, language))
+        if reminded:
+            said += " " + resident_text("handoff_visit_reminder_note", language)
+        return Screened(True, (said,))
 
     async def _parse(self, pseudonym: str, text: str):
         """Rasa's parse of `text` ({} without an agent: the plain signals decide),

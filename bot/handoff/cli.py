@@ -9,6 +9,8 @@
     ontmoet queue close T-0042 --as USERNAME [--note TEXT] [--message TEXT] [--ja] [--json]
     ontmoet queue reopen T-0042 --as USERNAME [--json]
     ontmoet queue release T-0042 --as USERNAME [--json]
+    ontmoet queue visit T-0042 bevestig --as USERNAME [--json]
+    ontmoet queue visit T-0042 voorstel "vrijdagmiddag" --as USERNAME [--json]
     ontmoet queue escalate [--after-hours 48] [--json]
     ontmoet queue purge [--closed-days 180] [--json]
     ontmoet staff add USERNAME [--name N] [--role opbouwwerker|coordinator]
@@ -18,7 +20,8 @@
     ontmoet staff disable USERNAME
     ontmoet staff unlock USERNAME
 
-claim, note, reply, contact, close, reopen and release are the staff actions of
+claim, note, reply, contact, close, reopen, release and visit (an accompanied
+first visit: confirm it, or propose another moment) are the staff actions of
 the dashboard and Telegram (bot/staff/actions.py). This process has no
 connection to the residents' channels: a message to the resident is stored and
 the running service delivers it within seconds; it also resumes the assistant
@@ -45,10 +48,11 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, List, Optional
 
 from bot.handoff.texts import dashboard_link, staff_label, staff_text
+from bot.handoff.visit import staff_line
 from ontmoet_core.config import Settings, load_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_UNKNOWN_STAFF = range(6)
-STAFF_COMMANDS = ("claim", "note", "reply", "contact", "close", "reopen", "release")
+STAFF_COMMANDS = ("claim", "note", "reply", "contact", "close", "reopen", "release", "visit")
 
 
 class UnknownStaff(Exception):
@@ -63,7 +67,7 @@ def _aware_times(value: Any, key: str = "") -> Any:
         return {k: _aware_times(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_aware_times(v) for v in value]
-    if isinstance(value, str) and (key == "at" or key.endswith("_at")):
+    if isinstance(value, str) and (key == "at" or key.endswith(("_at", "_start"))):
         try:
             return to_local(datetime.fromisoformat(value)).isoformat()
         except ValueError:
@@ -124,6 +128,7 @@ def _print_detail(detail, settings: Settings, queue_now: datetime) -> None:
         ("In de woorden van de bewoner", r.reason or "-"),
         ("Soort", staff_label("kind", r.kind)), ("Buurt", r.area),
         ("Taal", staff_label("language", r.language)), ("Beste moment", r.best_moment or "-"),
+        ("Eerste bezoek samen", staff_line(r)),
         ("Contact", describe_contact(r)), ("Kanaal", staff_label("channel", r.channel)),
         ("Toestemming", f"ja ({_when(r.consent_at)})" if r.consent else "nee"),
         ("Bij", r.assigned_to or "-"), ("Ontvangen", _when(r.created_at)),
@@ -173,6 +178,9 @@ def _staff_action(args: argparse.Namespace, settings: Settings, queue, roster) -
                                        message=args.message),
         "reopen": lambda: actions.reopen(args.reference, actor),
         "release": lambda: actions.release(args.reference, actor),
+        "visit": lambda: (actions.confirm_visit(args.reference, actor)
+                          if args.step == "bevestig"
+                          else actions.propose_visit(args.reference, actor, args.moment or "")),
     }
     outcome = asyncio.run(calls[command]())
     view = outcome.request
@@ -180,11 +188,13 @@ def _staff_action(args: argparse.Namespace, settings: Settings, queue, roster) -
         _json(dict(result=outcome.key, reference=outcome.reference, status=outcome.status,
                    owner=outcome.owner, won=outcome.key == "claimed",
                    already_owner=outcome.key == "claim_already_yours",
+                   delivery=outcome.delivery,
                    request=view.to_dict() if view else None))
     else:
         print(staff_text(outcome.key, reference=outcome.reference, owner=outcome.owner or "-",
                          status=staff_label("status", outcome.status or ""),
                          area=view.area if view else "", channel=view.channel if view else "",
+                         visit=staff_line(view) if view else "-",
                          link=dashboard_link(settings.dashboard_url_resolved,
                                              outcome.reference)))
     if view is not None and view.assistant_sync == SYNC_RESUME_ENDED:
@@ -262,6 +272,9 @@ def cmd_queue(args: argparse.Namespace) -> int:
     except NotAllowed as exc:
         return _fail(args, "not_allowed", _not_allowed_text(exc, args.reference), EXIT_REFUSED)
     except InvalidInput as exc:
+        if "moment" in exc.details:
+            return _fail(args, "bad_moment", staff_text("cli_visit_bad_moment",
+                                                        reference=args.reference), EXIT_USAGE)
         return _fail(args, "invalid", staff_text("cli_invalid", detail=str(exc)), EXIT_USAGE)
     except HandoffError as exc:
         return _fail(args, exc.code, str(exc), EXIT_ERROR)
@@ -270,6 +283,9 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 
 def _not_allowed_text(exc, reference: str) -> str:
+    if "visit" in exc.details and exc.details.get("status") in ("opgepakt", "in_contact"):
+        return staff_text("visit_none", reference=reference,
+                          visit=staff_label("visit", exc.details["visit"] or "geen"))
     if exc.details.get("anonymised"):
         return staff_text("anonymised", reference=reference)
     if exc.details.get("reopen_expired"):
@@ -361,7 +377,8 @@ def register(subparsers) -> None:
     helps = {"claim": "vraag oppakken", "note": "interne notitie",
              "reply": "bericht aan de bewoner", "contact": "gebeld, niet bereikt, afspraak",
              "close": "vraag afronden", "reopen": "afgeronde vraag heropenen",
-             "release": "vraag teruggeven aan de wachtrij"}
+             "release": "vraag teruggeven aan de wachtrij",
+             "visit": "eerste bezoek samen: bevestigen of een ander moment voorstellen"}
     for name in STAFF_COMMANDS:
         p = with_json(qsub.add_parser(name, help=helps[name]))
         p.add_argument("reference")
@@ -370,6 +387,9 @@ def register(subparsers) -> None:
         if name == "contact":
             p.add_argument("outcome", choices=CONTACT_OUTCOMES)
             p.add_argument("--note", help="bijvoorbeeld wanneer en waar de afspraak is")
+        if name == "visit":
+            p.add_argument("step", choices=("bevestig", "voorstel"))
+            p.add_argument("moment", nargs="?", help="bij voorstel: bijv. vrijdagmiddag")
         p.add_argument("--as", dest="actor", required=True, help="gebruikersnaam van de medewerker")
         if name == "close":
             p.add_argument("--note", help="afsluitnotitie (intern)")

@@ -24,16 +24,18 @@ from bot.phone import find_phone, normalise_phone
 NO_BUURT = "-"
 CHAT, PHONE = "chat", "telefoon"
 MOMENTS = ("ochtend", "middag", "avond", "maakt_niet_uit")
+VISIT_SLOTS = ("handoff_visit", "handoff_visit_place", "handoff_visit_moment")
 FIX_FIELDS = {
     "fix_contact": ("handoff_contact_method", "handoff_phone"),
     "fix_buurt": ("handoff_buurt",),
     "fix_reason": ("handoff_reason",),
     "fix_language": ("preferred_language",),
     "fix_moment": ("handoff_best_moment",),
+    "fix_visit": VISIT_SLOTS,
 }
 FORM_SLOTS = (
     "handoff_consent", "handoff_contact_method", "handoff_phone", "handoff_buurt",
-    "handoff_reason", "handoff_best_moment", "handoff_confirm",
+    "handoff_reason", "handoff_best_moment", *VISIT_SLOTS, "handoff_confirm",
 )
 # Every intent of domain.yml is in exactly one of these two sets (a test checks).
 # Not an answer to the question asked inside a form: the form rejects, so
@@ -296,14 +298,74 @@ def check_confirm(value: Any) -> Check:
     return Check({"handoff_confirm": None}, "utter_handoff_confirm_unclear")
 
 
-def required_slots(slots: Sequence[str], consent: Any, contact_method: Any) -> List[str]:
-    """No consent: only the consent question (the form ends); no phone for chat."""
+def required_slots(slots: Sequence[str], consent: Any, contact_method: Any,
+                   visit_offered: bool = False, visit: Any = None) -> List[str]:
+    """No consent: only the consent question (the form ends); no phone for chat;
+    the first-visit questions only where offered (bot/handoff/visit.py), and
+    after "nee" only the first."""
+    from bot.handoff.visit import required_visit_slots
+
     if consent is False:
         return ["handoff_consent"]
     wanted = list(slots)
     if contact_method == CHAT and "handoff_phone" in wanted:
         wanted.remove("handoff_phone")
-    return wanted
+    keep = required_visit_slots(visit_offered, visit)
+    return [slot for slot in wanted if slot not in VISIT_SLOTS or slot in keep]
+
+
+# --------------------------------------------------------------------------
+# An accompanied first visit (bot/handoff/visit.py)
+# --------------------------------------------------------------------------
+def visit_answer(intent: Optional[str], text: str) -> Dict[str, Any]:
+    return {"handoff_visit": yes_or_no(intent, text) or UNCLEAR}
+
+
+def check_visit(value: Any) -> Check:
+    if value is None:
+        return Check()
+    if value in ("ja", "nee"):
+        return Check({"handoff_visit": value})
+    return Check({"handoff_visit": None}, "utter_handoff_visit_unclear")
+
+
+def visit_place_answer(choice: Optional[str], text: str,
+                       resolve: Callable[[str], Optional[str]]) -> Dict[str, Any]:
+    """A place button, or a typed name (`resolve`: text -> place key or None)."""
+    from bot.handoff.visit import place_from_choice
+
+    chosen = place_from_choice(choice)
+    if chosen:
+        return {"handoff_visit_place": chosen}
+    if yes_or_no(None, text) == "nee" or _has_word(text, ("weet niet", "geen idee", "nog niet")):
+        return {"handoff_visit_place": "nee"}
+    return {"handoff_visit_place": (resolve(text) if text else None) or UNCLEAR}
+
+
+def check_visit_place(value: Any) -> Check:
+    if value is None:
+        return Check()
+    if value and value != UNCLEAR:
+        return Check({"handoff_visit_place": value})
+    return Check({"handoff_visit_place": None}, "utter_handoff_visit_place_unknown")
+
+
+def visit_moment_answer(choice: Optional[str], text: str) -> Dict[str, Any]:
+    from bot.handoff.visit import moment_choice
+
+    return {"handoff_visit_moment": moment_choice(choice) or text or UNCLEAR}
+
+
+def check_visit_moment(value: Any, now=None) -> Check:
+    """A moment that names a day ("donderdagmiddag", "10 december"); else asked again."""
+    from bot.handoff.visit import read_moment
+
+    if value is None:
+        return Check()
+    found = read_moment(str(value), now) if value != UNCLEAR else None
+    if found is not None:
+        return Check({"handoff_visit_moment": found.text})
+    return Check({"handoff_visit_moment": None}, "utter_handoff_visit_moment_unclear")
 
 
 # --------------------------------------------------------------------------

@@ -61,6 +61,14 @@ WAITING = "waiting"  # waits until the resident writes again (or the page fetche
 FAILED = "failed"  # the send failed
 DELIVERY_STATES = (DELIVERED, WAITING, FAILED)
 
+# An accompanied first visit (issue 18.2; only with ONTMOET_HANDOFF_ACCOMPANY on):
+# the resident asked for a place and a moment, the opbouwwerker proposed another
+# moment (the resident answers ja/nee), or the visit is agreed.
+VISIT_ASKED = "gevraagd"
+VISIT_PROPOSED = "voorgesteld"
+VISIT_CONFIRMED = "bevestigd"
+VISIT_STATUSES = (VISIT_ASKED, VISIT_PROPOSED, VISIT_CONFIRMED)
+
 ROLE_OPBOUWWERKER = "opbouwwerker"
 ROLE_COORDINATOR = "coordinator"
 ROLES = (ROLE_OPBOUWWERKER, ROLE_COORDINATOR)
@@ -112,6 +120,16 @@ class HandoffRequest(Base):
     # (the outbox of the service's loop; the action server cannot reach Telegram).
     crisis_signal_at = Column(DateTime)
     anonymised_at = Column(DateTime)
+    # The accompanied first visit (VISIT_STATUSES; NULL: none asked). visit_moment
+    # is the moment as words ("donderdagmiddag"), visit_start its start (naive
+    # UTC) when knowledge/when.py could read it; visit_place the name of a place
+    # in knowledge/ (visit_place_key), visit_place_demo when it is demo data.
+    visit_status = Column(String(20))
+    visit_place_key = Column(String(80))
+    visit_place = Column(String(200))
+    visit_place_demo = Column(Boolean, nullable=False, default=False, server_default=false())
+    visit_moment = Column(String(200))
+    visit_start = Column(DateTime)
 
     notes = relationship("HandoffNote", back_populates="request", order_by="HandoffNote.id",
                          cascade="all, delete-orphan")

@@ -29,6 +29,11 @@ class Promises:
     interpreter: bool
     languages: Tuple[str, ...]
 
+    def offers_visit(self, kind: Optional[str]) -> bool:
+        """Ask about going to a first visit together (bot/handoff/visit.py)? Only
+        where the operator switched it on, not in a trial, for a place or loneliness."""
+        return self.accompany and not self.trial and (kind or "toeleiding") in VISIT_KINDS
+
     def speaks(self, language: Optional[str]) -> bool:
         return (language or "nl") in self.languages
 
@@ -57,7 +62,7 @@ def intro_replies(promises: Promises, kind: Optional[str]) -> List[Reply]:
         replies = [("utter_handoff_intro", {"expected_time": promises.expected_time})]
     else:
         replies = [("utter_handoff_intro_no_time", {})]
-    if promises.accompany and not promises.trial and kind in VISIT_KINDS:
+    if promises.offers_visit(kind):
         replies.append(("utter_handoff_accompany", {}))
     return replies
 

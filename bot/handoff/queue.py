@@ -47,6 +47,9 @@ from bot.handoff.models import (
     OPEN_STATUSES,
     OPGEPAKT,
     STATUSES,
+    VISIT_ASKED,
+    VISIT_CONFIRMED,
+    VISIT_PROPOSED,
     WAITING,
     HandoffEvent,
     HandoffNote,
@@ -152,6 +155,12 @@ class RequestView:
     sync_attempts: int = 0
     crisis_signal_at: Optional[datetime] = None
     announce_attempted_at: Optional[datetime] = None
+    visit_status: Optional[str] = None  # models.VISIT_STATUSES; None: no visit asked
+    visit_place_key: Optional[str] = None
+    visit_place: Optional[str] = None
+    visit_place_demo: bool = False
+    visit_moment: Optional[str] = None
+    visit_start: Optional[datetime] = None  # naive UTC
 
     @property
     def is_open(self) -> bool:
@@ -472,6 +481,10 @@ class HandoffQueue:
                        contact_phone: Optional[str] = None,
                        buurt: Optional[str] = None, stadsdeel: Optional[str] = None,
                        language: str = "nl", best_moment: Optional[str] = None,
+                       visit_place_key: Optional[str] = None,
+                       visit_place: Optional[str] = None, visit_place_demo: bool = False,
+                       visit_moment: Optional[str] = None,
+                       visit_start: Optional[datetime] = None,
                        now: Optional[datetime] = None) -> RequestView:
         """Store a request; returns it (with `reference`) only after COMMIT.
 
@@ -504,6 +517,12 @@ class HandoffQueue:
             language=(language or "nl")[:10], best_moment=_clean(best_moment, 200),
             status=NIEUW, live=False, created_at=now, updated_at=now,
         )
+        visit_moment = _clean(visit_moment, 200)
+        if visit_moment:
+            values.update(visit_status=VISIT_ASKED, visit_moment=visit_moment,
+                          visit_start=visit_start, visit_place_key=_clean(visit_place_key, 80),
+                          visit_place=_clean(visit_place, 200),
+                          visit_place_demo=bool(visit_place_demo and visit_place))
 
         def work():
             with self._sessions() as session, session.begin():
@@ -963,6 +982,127 @@ class HandoffQueue:
                                           HandoffRequest.closed_at >= now - within))
         return ActionResult(_view(updated), None)
 
+    # -- an accompanied first visit (issue 18.2) --------------------------------
+    def _visit_text(self, key: str, row, moment: Optional[str] = None,
+                    start: Optional[datetime] = None) -> str:
+        """The message to the resident about their visit (bot/catalogue.yml)."""
+        from bot.handoff.visit import moment_words
+
+        language = row.language or "nl"
+        place = row.visit_place or resident_text("handoff_visit_no_place", language)
+        text = resident_text(key, language, place=place,
+                             moment=moment_words(moment if moment is not None
+                                                 else row.visit_moment,
+                                                 start if moment is not None
+                                                 else row.visit_start, language))
+        if row.visit_place and row.visit_place_demo:
+            text += " " + resident_text("handoff_visit_demo_place", language, place=place)
+        return text
+
+    def _visit_step(self, row, staff: Actor, action: str, values: Dict[str, Any], text: str,
+                    from_visit: Sequence[str], now: datetime,
+                    deliver_later: bool) -> ActionResult:
+        """A visit change by staff: the request (in contact), an event, and the
+        message to the resident as a reply on the timeline (its delivery state
+        is stored like any reply's)."""
+        if not row.resident_key:
+            raise NotAllowed("the resident's data was deleted", status=row.status,
+                             owner=row.assigned_to, anonymised=True)
+        if row.visit_status not in from_visit:
+            raise NotAllowed(f"{row.reference}: visit is {row.visit_status}", status=row.status,
+                             owner=row.assigned_to, visit=row.visit_status)
+        username = _username(staff)
+        values = dict(values, status=IN_CONTACT)
+        if row.in_contact_at is None:
+            values["in_contact_at"] = now
+        note_ids: List[int] = []
+
+        def extra(session):
+            note_ids.append(self._reply_note(session, row, username, text, now, deliver_later))
+
+        updated = self._transition(row, staff, action, from_statuses=(OPGEPAKT, IN_CONTACT),
+                                   values=values, require_owner=True, now=now, extra=extra,
+                                   field="visit", old=row.visit_status,
+                                   new=values.get("visit_status"),
+                                   where=(HandoffRequest.visit_status.in_(from_visit),
+                                          HandoffRequest.anonymised_at.is_(None)))
+        return ActionResult(_view(updated), self._reply_relay(updated, text, note_ids[-1]))
+
+    def confirm_visit(self, reference: str, staff: Actor, now: Optional[datetime] = None,
+                      deliver_later: bool = False) -> ActionResult:
+        """The opbouwwerker goes along at the moment asked (or proposed): the
+        visit is agreed and the resident hears it (the Relay)."""
+        from bot.handoff.visit import will_remind
+
+        row = self._load_visible(reference, staff)
+        now = self._now(now)
+        text = self._visit_text("handoff_visit_confirmed", row)
+        if will_remind(row.visit_start, now):
+            text += " " + resident_text("handoff_visit_reminder_note", row.language or "nl")
+        return self._visit_step(row, staff, "visit_confirmed",
+                                dict(visit_status=VISIT_CONFIRMED), text,
+                                (VISIT_ASKED, VISIT_PROPOSED), now, deliver_later)
+
+    def propose_visit(self, reference: str, staff: Actor, moment: str,
+                      now: Optional[datetime] = None,
+                      deliver_later: bool = False) -> ActionResult:
+        """Another moment for the visit (a day in words: "vrijdagmiddag"); the
+        resident is asked to answer ja or nee (answer_visit). InvalidInput when
+        the words name no day."""
+        from bot.handoff.visit import read_moment
+
+        row = self._load_visible(reference, staff)
+        now = self._now(now)
+        found = read_moment(moment, now)
+        if found is None:
+            raise InvalidInput("that names no day, e.g. 'vrijdagmiddag' or '12 december'",
+                               moment=moment)
+        text = self._visit_text("handoff_visit_proposed", row, found.text, found.start)
+        return self._visit_step(row, staff, "visit_proposed",
+                                dict(visit_status=VISIT_PROPOSED, visit_moment=found.text,
+                                     visit_start=found.start), text,
+                                (VISIT_ASKED, VISIT_PROPOSED, VISIT_CONFIRMED), now,
+                                deliver_later)
+
+    def answer_visit(self, reference: str, resident_key: str, accepted: bool, text: str,
+                     now: Optional[datetime] = None) -> Optional[RequestView]:
+        """The resident's ja (the visit is agreed) or nee (the opbouwwerker is
+        asked for another moment) to a proposed moment; their words go on the
+        timeline. None when there is no proposal of theirs to answer."""
+        row = self._load(reference)
+        if not resident_key or row.resident_key != resident_key \
+                or row.visit_status != VISIT_PROPOSED or row.status not in (OPGEPAKT, IN_CONTACT):
+            return None
+        now = self._now(now)
+        words = _clean(text, MAX_NOTE_CHARS) or ("ja" if accepted else "nee")
+
+        def extra(session):
+            session.execute(insert(HandoffNote).values(
+                request_id=row.id, kind="resident", author="resident", text=words,
+                created_at=now))
+            self._event(session, row.id, row.reference, "resident", "resident_message", now)
+
+        new = VISIT_CONFIRMED if accepted else VISIT_ASKED
+        try:
+            updated = self._transition(
+                row, "resident", "visit_accepted" if accepted else "visit_declined",
+                from_statuses=(OPGEPAKT, IN_CONTACT), values=dict(visit_status=new),
+                require_owner=False, now=now, extra=extra, field="visit",
+                old=VISIT_PROPOSED, new=new,
+                where=(HandoffRequest.visit_status == VISIT_PROPOSED,
+                       HandoffRequest.anonymised_at.is_(None)))
+        except NotAllowed:
+            return None
+        return _view(updated)
+
+    def visits(self, for_staff: Optional[StaffMember] = None,
+               statuses: Sequence[str] = (VISIT_ASKED, VISIT_PROPOSED, VISIT_CONFIRMED)
+               ) -> List[RequestView]:
+        """Open requests with a visit in one of `statuses`, soonest first."""
+        views = [v for v in self.list(status="open", for_staff=for_staff)
+                 if v.visit_status in statuses]
+        return sorted(views, key=lambda v: (v.visit_start is None, v.visit_start or v.created_at))
+
     def log_contact(self, reference: str, staff: Actor, outcome: str,
                     text: Optional[str] = None, now: Optional[datetime] = None) -> RequestView:
         """Record a contact attempt on the timeline: "gebeld", "niet_bereikt" or
@@ -1234,6 +1374,7 @@ class HandoffQueue:
             update(HandoffRequest).where(HandoffRequest.id.in_(row_ids)).values(
                 resident_key=None, channel_address=None, contact_phone=None, reason=None,
                 best_moment=None, live=False, anonymised_at=now, updated_at=now,
+                visit_moment=None, visit_start=None,
             ).execution_options(synchronize_session=False)
         )
         refs = session.execute(

@@ -17,8 +17,9 @@ chats are refused for everyone.
 Commands: /wachtrij, /oppakken REF, /notitie REF tekst, /antwoord REF tekst,
 /afronden REF (asks to confirm: /afronden REF ja [note] [bericht: message]),
 /heropenen REF, /vrijgeven REF, /gebeld REF, /nietbereikt REF, /afspraak REF
-tekst, plus /live REF and /stoplive REF (live chat with the resident: the
-assistant pauses meanwhile) and /help (staff only).
+tekst, /bevestigbezoek REF and /andermoment REF moment (an accompanied first
+visit: confirm it, or propose another moment), plus /live REF and /stoplive
+REF (live chat with the resident: the assistant pauses meanwhile) and /help (staff only).
 """
 from __future__ import annotations
 
@@ -37,10 +38,12 @@ from bot.handoff.queue import (
 )
 from bot.handoff.routing import Roster, StaffMember
 from bot.handoff.texts import dashboard_link, staff_label, staff_text
+from bot.handoff.visit import staff_line
 from bot.staff.actions import Outcome, StaffActions, can_act
 
 QUEUE_COMMANDS = ("wachtrij", "oppakken", "notitie", "antwoord", "afronden", "vrijgeven",
-                  "live", "stoplive", "heropenen", "gebeld", "nietbereikt", "afspraak")
+                  "live", "stoplive", "heropenen", "gebeld", "nietbereikt", "afspraak",
+                  "bevestigbezoek", "andermoment")
 CONTACT_COMMANDS = {"gebeld": "gebeld", "nietbereikt": "niet_bereikt", "afspraak": "afspraak"}
 _CONFIRM_RE = re.compile(r"^(?:ja|bevestig)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _MESSAGE_RE = re.compile(r"\bbericht:\s*", re.IGNORECASE)
@@ -60,6 +63,8 @@ USAGE = {
     "vrijgeven": "/vrijgeven T-0042",
     "live": "/live T-0042",
     "stoplive": "/stoplive T-0042",
+    "bevestigbezoek": "/bevestigbezoek T-0042",
+    "andermoment": "/andermoment T-0042 vrijdagmiddag",
 }
 
 
@@ -130,7 +135,10 @@ class TelegramStaffCommands:
             return StaffReply((staff_text("not_found", reference=ref),), staff=staff)
         except NotAllowed as exc:
             return StaffReply((self._not_allowed_text(exc, rest),), staff=staff)
-        except InvalidInput:
+        except InvalidInput as exc:
+            if command == "andermoment" and "moment" in exc.details:
+                ref = parse_reference(rest.split(" ")[0]) or "T-0042"
+                return StaffReply((staff_text("visit_bad_moment", reference=ref),), staff=staff)
             return StaffReply((staff_text("usage", usage=USAGE.get(command, "/help")),), staff=staff)
 
     def forward_for_staff(self, forward: StaffForward) -> Tuple[Optional[StaffMember], str]:
@@ -161,6 +169,9 @@ class TelegramStaffCommands:
             return staff_text("anonymised", reference=ref)
         if exc.details.get("reopen_expired"):
             return staff_text("reopen_expired", reference=ref)
+        if "visit" in exc.details and exc.details.get("status") in ("opgepakt", "in_contact"):
+            return staff_text("visit_none", reference=ref,
+                              visit=staff_label("visit", exc.details["visit"] or "geen"))
         status = exc.details.get("status")
         owner = exc.details.get("owner")
         if status in ("opgepakt", "in_contact") and owner:
@@ -188,6 +199,9 @@ class TelegramStaffCommands:
         lines = [staff_text("queue_header", count=len(views))]
         for view in views[: self.max_list]:
             owner = f" · {self._display(view.assigned_to)}" if view.assigned_to else ""
+            if view.visit_status:
+                owner += " · " + staff_text("queue_visit", visit=staff_label("visit",
+                                                                             view.visit_status))
             lines.append(staff_text("queue_line", reference=view.reference,
                                     status=staff_label("status", view.status),
                                     area=view.area, kind=view.kind, owner=owner))
@@ -201,7 +215,8 @@ class TelegramStaffCommands:
         values = dict(reference=outcome.reference, link=self.link(outcome.reference),
                       owner=self._display(outcome.owner),
                       status=staff_label("status", outcome.status),
-                      area=r.area if r else "", channel=r.channel if r else "")
+                      area=r.area if r else "", channel=r.channel if r else "",
+                      visit=staff_line(r) if r else "-")
         key = outcome.key
         if key == "live_started" and not self.live_relay:
             key = "live_started_dashboard"
@@ -258,6 +273,14 @@ class TelegramStaffCommands:
     async def _cmd_vrijgeven(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "vrijgeven")
         return self._reply(await self.actions.release(reference, staff), staff)
+
+    async def _cmd_bevestigbezoek(self, staff: StaffMember, rest: str) -> StaffReply:
+        reference, _ = self._split(rest, False, "bevestigbezoek")
+        return self._reply(await self.actions.confirm_visit(reference, staff), staff)
+
+    async def _cmd_andermoment(self, staff: StaffMember, rest: str) -> StaffReply:
+        reference, moment = self._split(rest, True, "andermoment")
+        return self._reply(await self.actions.propose_visit(reference, staff, moment), staff)
 
     async def _cmd_live(self, staff: StaffMember, rest: str) -> StaffReply:
         reference, _ = self._split(rest, False, "live")

@@ -1,6 +1,7 @@
 """What an opbouwwerker does with a request: one code path for the dashboard,
 the Telegram staff commands and `ontmoet queue` (claim, note, reply, live chat,
-contact attempts, close with a note and a message, reopen, release).
+contact attempts, close with a note and a message, reopen, release, and an
+accompanied first visit: confirm it, or propose another moment).
 
     actions = StaffActions(queue, deliver=send_relay, pause=pause_assistant)
     outcome = await actions.claim("T-0042", staff)       # Outcome(key="claimed", ...)
@@ -67,7 +68,9 @@ class Outcome:
          reply_delivered | reply_waiting | reply_not_delivered | reply_queued |
          closed | released |
          reopened | live_started | live_ended | contact_gebeld |
-         contact_niet_bereikt | contact_afspraak
+         contact_niet_bereikt | contact_afspraak |
+         visit_confirmed[_waiting|_not_delivered|_queued] |
+         visit_proposed[_waiting|_not_delivered|_queued]
     delivery: how far the message to the resident got: "delivered",
               "waiting" (until the resident writes again or the web chat page
               fetches it), "failed", or None (none to send here; without a
@@ -120,10 +123,19 @@ def can_reopen(view: RequestView, staff: StaffMember, within: timedelta,
 class StaffActions:
     def __init__(self, queue: HandoffQueue, *, deliver: Optional[RelaySender] = None,
                  pause: Optional[AssistantPauser] = None,
-                 reopen_within: timedelta = DEFAULT_REOPEN_WITHIN) -> None:
+                 reopen_within: timedelta = DEFAULT_REOPEN_WITHIN,
+                 on_visit_agreed: Optional[Callable[[RequestView], Awaitable[None]]] = None
+                 ) -> None:
         """reopen_within: how long after a close it may be reopened
-        (settings.handoff_reopen_days)."""
+        (settings.handoff_reopen_days). on_visit_agreed: called with the request
+        once a first visit is agreed (default: the reminder the day before,
+        bot/handoff/visit.remind_before_visit)."""
         self.queue = queue
+        if on_visit_agreed is None:
+            from bot.handoff.visit import remind_before_visit_async
+
+            on_visit_agreed = functools.partial(remind_before_visit_async, queue)
+        self.on_visit_agreed = on_visit_agreed
         self.deliver = deliver
         self.pause = pause
         self.reopen_within = reopen_within
@@ -204,6 +216,41 @@ class StaffActions:
         outcome = await self._finish("reply", result)
         key = _REPLY_KEYS[outcome.delivery or FAILED]
         return dataclasses.replace(outcome, key=key)
+
+    async def _message_step(self, base: str, result: ActionResult) -> Outcome:
+        """A step whose message reaches the resident like a reply: the key says
+        how far it got (BASE, BASE_waiting, BASE_not_delivered, BASE_queued)."""
+        if self._later:
+            return await self._finish(f"{base}_queued", result)
+        outcome = await self._finish(base, result)
+        suffix = {DELIVERED: "", WAITING: "_waiting"}.get(outcome.delivery or FAILED,
+                                                          "_not_delivered")
+        return dataclasses.replace(outcome, key=base + suffix)
+
+    async def confirm_visit(self, reference: str, staff: Actor) -> Outcome:
+        """Go along to the first visit at the moment the resident asked (or that
+        was proposed); the resident hears it on their own channel."""
+        result = await self._run(self.queue.confirm_visit, reference, staff,
+                                 deliver_later=self._later)
+        outcome = await self._message_step("visit_confirmed", result)
+        await self._visit_agreed(outcome)
+        return outcome
+
+    async def propose_visit(self, reference: str, staff: Actor, moment: str) -> Outcome:
+        """Propose another moment for the first visit ("vrijdagmiddag"); the
+        resident answers ja or nee on their own channel."""
+        result = await self._run(self.queue.propose_visit, reference, staff, moment,
+                                 deliver_later=self._later)
+        return await self._message_step("visit_proposed", result)
+
+    async def _visit_agreed(self, outcome: Outcome) -> None:
+        """A visit was agreed: the reminder the day before (bot/handoff/visit.py)."""
+        if self.on_visit_agreed is None or outcome.request is None:
+            return
+        try:
+            await self.on_visit_agreed(outcome.request)
+        except Exception:
+            logger.exception("scheduling the visit reminder of %s failed", outcome.reference)
 
     async def contact(self, reference: str, staff: Actor, outcome: str,
                       text: Optional[str] = None) -> Outcome:

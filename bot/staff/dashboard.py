@@ -13,7 +13,7 @@ and no queue data.
 Routes (relative to the prefix): GET /login, POST /login, POST /logout, GET /,
 GET /r/<ref>, GET /r/<ref>/close (the confirmation step: closing note, last
 message), POST /r/<ref>/{claim,note,reply,close,release,live,stoplive,reopen,
-contact}, GET /api/stand (polling: counts and versions, JSON), GET
+contact,visit_confirm,visit_propose}, GET /api/stand (polling: counts and versions, JSON), GET
 /static/dashboard.{css,js}; anything else under the prefix gets the Dutch 404
 page (403 and 500 likewise). Every action is a staff action
 (bot/staff/actions.py), the same as in Telegram and the CLI.
@@ -44,7 +44,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
 from sanic.exceptions import NotFound as RouteNotFound
 
-from bot.handoff.models import CONTACT_CHAT, DELIVERY_STATES, FAILED, NIEUW, STATUSES
+from bot.handoff.models import (
+    CONTACT_CHAT,
+    DELIVERY_STATES,
+    FAILED,
+    NIEUW,
+    STATUSES,
+    VISIT_ASKED,
+    VISIT_PROPOSED,
+    VISIT_STATUSES,
+)
 from bot.handoff.queue import (
     HandoffQueue,
     InvalidInput,
@@ -58,6 +67,7 @@ from bot.handoff.queue import (
 )
 from bot.handoff.routing import RosterCache, StaffMember
 from bot.handoff.texts import contact_number, describe_contact, staff_label, staff_text
+from bot.handoff.visit import staff_line
 from bot.staff.accounts import StaffAccounts, TooManyAttempts
 from bot.staff.actions import (
     Outcome,
@@ -89,6 +99,8 @@ REFRESH_HEADER = "x-ontmoet-refresh"  # sent by dashboard.js when it fetches a p
 ERROR_FLASHES = {
     "claim_lost", "reply_not_delivered", "not_allowed", "empty_text", "login_failed",
     "login_blocked", "session_expired", "csrf", "not_found", "anonymised", "sync_failed",
+    "visit_confirmed_not_delivered", "visit_proposed_not_delivered", "visit_bad_moment",
+    "visit_not_possible",
 }
 FLASH_KEYS = {
     "claimed", "claim_lost", "note_saved", "reply_delivered", "reply_waiting",
@@ -98,6 +110,9 @@ FLASH_KEYS = {
     "login_failed", "login_blocked", "session_expired", "csrf", "not_found", "anonymised",
     "sync_failed", "reopened", "reopen_expired", "contact_gebeld", "contact_niet_bereikt",
     "contact_afspraak", "close_confirm",
+    "visit_confirmed", "visit_confirmed_waiting", "visit_confirmed_not_delivered",
+    "visit_proposed", "visit_proposed_waiting", "visit_proposed_not_delivered",
+    "visit_bad_moment", "visit_not_possible",
 }
 NOTE_LABELS = {"note": "Notitie", "closing": "Afsluitnotitie", "reply": "Bericht aan bewoner",
                "resident": "Bericht van bewoner"}
@@ -115,6 +130,10 @@ EVENT_LABELS = {
     "contact_gebeld": "Gebeld",
     "contact_niet_bereikt": "Gebeld, niet bereikt",
     "contact_afspraak": "Afspraak gemaakt",
+    "visit_confirmed": "Eerste bezoek bevestigd",
+    "visit_proposed": "Ander moment voor het eerste bezoek voorgesteld",
+    "visit_accepted": "Bewoner zegt ja tegen het voorgestelde moment",
+    "visit_declined": "Bewoner zegt nee tegen het voorgestelde moment",
 }
 CONTACT_BUTTONS = (("gebeld", "Gebeld"), ("niet_bereikt", "Niet bereikt"),
                    ("afspraak", "Afspraak gemaakt"))
@@ -290,7 +309,10 @@ class _Dashboard:
             clock=response_clock(r, promised_hours(self.settings), now),
             live_possible=bool(r.resident_key) and r.contact_method in (None, CONTACT_CHAT),
             note_labels=NOTE_LABELS, event_labels=EVENT_LABELS, contact_buttons=CONTACT_BUTTONS,
-            delivery_labels={state: staff_text(f"delivery_{state}") for state in DELIVERY_STATES})
+            delivery_labels={state: staff_text(f"delivery_{state}") for state in DELIVERY_STATES},
+            visit=staff_line(r),
+            visit_can_confirm=r.visit_status in (VISIT_ASKED, VISIT_PROPOSED),
+            visit_demo_note=staff_text("visit_demo_mark") if r.visit_place_demo else "")
 
     def _person(self, username: Optional[str]) -> str:
         if not username:
@@ -337,8 +359,10 @@ class _Dashboard:
         status = request.args.get("s") or ""
         owner = self._person(owner) if _USERNAME_RE.match(owner) else "-"
         status = staff_label("status", status) if status in STATUSES else "?"
-        text = staff_text(f"dash_{key}", owner=owner, status=status) if key in (
-            "claim_lost", "not_allowed") else staff_text(f"dash_{key}")
+        visit = request.args.get("v") or ""
+        visit = staff_label("visit", visit) if visit in VISIT_STATUSES + ("geen",) else "-"
+        text = staff_text(f"dash_{key}", owner=owner, status=status, visit=visit) if key in (
+            "claim_lost", "not_allowed", "visit_not_possible") else staff_text(f"dash_{key}")
         return text, key in ERROR_FLASHES
 
     def error_page(self, http_status: int, **context):
@@ -565,6 +589,8 @@ def dashboard_blueprint(settings: Settings,
                 "release": lambda: actions.release(ref, me),
                 "live": lambda: actions.start_live(ref, me),
                 "stoplive": lambda: actions.end_live(ref, me),
+                "visit_confirm": lambda: actions.confirm_visit(ref, me),
+                "visit_propose": lambda: actions.propose_visit(ref, me, text),
             }
             outcome = await calls[action]()
             flash = "sync_failed" if outcome.sync_failed else outcome.key
@@ -579,13 +605,18 @@ def dashboard_blueprint(settings: Settings,
                 return dash.redirect(f"/r/{ref}", m="anonymised")
             if action == "reopen" and exc.details.get("reopen_expired"):
                 return dash.redirect(f"/r/{ref}", m="reopen_expired")
+            if "visit" in exc.details:
+                return dash.redirect(f"/r/{ref}", m="visit_not_possible",
+                                     v=exc.details.get("visit") or "geen")
             return dash.redirect(f"/r/{ref}", m="not_allowed", s=exc.details.get("status"),
                                  o=exc.details.get("owner"))
         except InvalidInput:
+            if action == "visit_propose" and text:
+                return dash.redirect(f"/r/{ref}", m="visit_bad_moment")
             return dash.redirect(f"/r/{ref}", m="empty_text")
 
     for action_name in ("claim", "note", "reply", "close", "release", "live", "stoplive",
-                        "reopen", "contact"):
+                        "reopen", "contact", "visit_confirm", "visit_propose"):
         async def handler(request, reference: str, _action=action_name):
             return await act(request, reference, _action)
 

@@ -64,12 +64,30 @@
     log.scrollTo({ top: log.scrollHeight, behavior: reduceMotion ? "auto" : "smooth" });
   }
 
+  // Text stays text (never innerHTML). Only the link to a checklist page of this
+  // service (the subsidy check's print page) becomes a real link.
+  var CHECKLIST_LINK = /(https?:\/\/\S+?\/checklist\/[A-Za-z0-9_-]+)/;
+  function fill(div, text) {
+    String(text).split(CHECKLIST_LINK).forEach(function (part, i) {
+      if (i % 2 === 1 && part.indexOf(window.location.origin + "/checklist/") === 0) {
+        var a = document.createElement("a");
+        a.href = part;
+        a.textContent = part;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        div.appendChild(a);
+      } else if (part) {
+        div.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
   function bubble(text, who, lang) {
     var div = document.createElement("div");
     div.className = "msg " + who;
     div.dir = "auto";
     if (lang) { div.lang = lang; }
-    div.textContent = text;   // never innerHTML: text stays text
+    fill(div, text);
     log.appendChild(div);
     scrollDown();
     return div;
