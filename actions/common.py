@@ -29,15 +29,19 @@ def display_name(name: str) -> str:
     return name.replace("\u2019", "'").replace("\u2018", "'")
 
 
-def response_variant(domain, key: str, language) -> dict:
-    """The variant of a domain response for a conversation language (the one
-    whose condition is `language == <language>`), else the first (Dutch)."""
+def response_variant(domain, key: str, language, reading_level=None) -> dict:
+    """The variant of a domain response Rasa would pick for these slots: among the
+    variants whose every condition holds (`language`, `reading_level`), the one with
+    the most conditions; else the first (Dutch, B1)."""
     variants = (domain or {}).get("responses", {}).get(key) or [{}]
+    slots = {"language": language or "nl", "reading_level": reading_level or "b1"}
+    best, best_count = variants[0], 0
     for variant in variants:
         conditions = variant.get("condition") or []
-        if language and any(c.get("name") == "language" and c.get("value") == language for c in conditions):
-            return variant
-    return variants[0]
+        if conditions and len(conditions) > best_count and all(
+                slots.get(c.get("name")) == c.get("value") for c in conditions):
+            best, best_count = variant, len(conditions)
+    return best
 
 
 def response_text(domain, key: str, *, lang=None, **values) -> str:

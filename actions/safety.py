@@ -137,7 +137,8 @@ class ActionCrisisCheckIn(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         payload = original_payload(tracker.latest_message or {})
-        variant = response_variant(domain, "utter_crisis_check_in", tracker.get_slot("language"))
+        variant = response_variant(domain, "utter_crisis_check_in", tracker.get_slot("language"),
+                                   tracker.get_slot("reading_level"))
         dispatcher.utter_message(text=variant.get("text", ""), buttons=with_payload(variant, payload))
         count("crisis_check_in")
         return leave_form(tracker) + [SlotSet("crisis_check_payload", payload)]

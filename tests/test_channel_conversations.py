@@ -176,6 +176,8 @@ class TelegramResident:
         update["update_id"] = next(_ids)
         update["callback_query"]["id"] = str(next(_ids))
         update["callback_query"]["data"] = button["callback_data"]
+        update["callback_query"]["from"]["id"] = self.chat_id
+        update["callback_query"]["message"]["chat"]["id"] = self.chat_id
         return "\n".join(p.get("text", "") for p in self._deliver(update, expect))
 
 
@@ -416,3 +418,36 @@ def test_whatsapp_conversation_from_hallo_to_a_stored_request(stack):
     log = service.log_text()
     assert WA not in log and "koffieochtend" not in log
     assert "donderdag om 14 uur" not in log
+
+
+# --------------------------------------------------------------------------
+# Simpler Dutch (issue 18, point 4) on both channels, other residents
+# --------------------------------------------------------------------------
+A2_TELEGRAM_CHAT = 111222444
+A2_WA = "31612345999"
+
+
+def _simpler_dutch(resident) -> None:
+    """"Makkelijker" from the greeting, back with "gewone taal", then learner Dutch
+    switches by itself; the A2 replies keep their buttons."""
+    resident.says("hallo", expect="Hallo!")
+    answer = resident.presses("^Makkelijker$", expect="Ik schrijf nu makkelijker")
+    assert "Ik help u met een plek om mensen te zien." in "\n".join(resident.transcript)
+    answer = resident.says("gewone taal", expect="gewone taal")
+    assert "ik gebruik weer gewone taal" in answer, resident.transcript
+    answer = resident.says("ik zoeken plek voor mensen ontmoeten", expect="Waar woont u")
+    assert "Typ de naam van uw buurt." in answer and "In welke buurt" not in answer
+    resident.says("Malberg", expect="Plekken in Malberg")
+    answer = resident.presses("^Meer plekken$", expect="Meer plekken")
+    assert "Nog meer plekken" not in answer, resident.transcript  # still A2
+
+
+def test_simpler_dutch_on_telegram(stack):
+    service, telegram, _, _ = stack
+    assert wait_until(lambda: telegram.calls_to("getUpdates"), timeout=60)
+    _simpler_dutch(TelegramResident(telegram, service, A2_TELEGRAM_CHAT))
+
+
+def test_simpler_dutch_on_whatsapp(stack):
+    service, _, graph, _ = stack
+    _simpler_dutch(WhatsAppResident(graph, service, A2_WA))

@@ -94,7 +94,7 @@ def test_the_chat_opens_with_the_greeting_and_main_buttons_without_typing(phone,
     assert "digitale assistent" in log.text and "Waar kan ik u mee helpen?" in log.text
     assert first.tag_name == "button"
     assert [b.text for b in log.find_elements(By.CSS_SELECTOR, ".buttons button")] == [
-        "Plek om mensen te ontmoeten", "Wat kan ik vragen?"]
+        "Plek om mensen te ontmoeten", "Wat kan ik vragen?", "Makkelijker"]
     assert not log.find_elements(By.CSS_SELECTOR, ".me")  # the page typed nothing for them
     assert phone.execute_script("return document.documentElement.lang") == "nl"
     assert log.get_attribute("role") == "log" and log.get_attribute("aria-live") == "polite"
@@ -118,7 +118,7 @@ def test_everything_is_reached_with_the_keyboard_and_nothing_traps_it(phone, ser
         seen.append(phone.execute_script(
             "var e = document.activeElement; return e.id || e.textContent.trim();"))
     expected = ["large", "contrast", "new", "log", "Plek om mensen te ontmoeten",
-                "Wat kan ik vragen?", "locate", "text", "send"]
+                "Wat kan ik vragen?", "Makkelijker", "locate", "text", "send"]
     assert seen[:len(expected)] == expected
     # After the last control Tab goes on (to the browser) and comes back to the first.
     assert "large" in seen[len(expected):]

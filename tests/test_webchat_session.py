@@ -12,7 +12,7 @@ from sanic import Sanic
 
 from bot.channels.common import ButtonRegistry, pseudonymise
 from bot.channels.live import Outbox
-from bot.channels.rest import CHAT_COOKIE, WebChatInput, WebChatSessions, chat_page
+from bot.channels.rest import CHAT_COOKIE, STATIC_DIR, WebChatInput, WebChatSessions, chat_page
 from ontmoet_core.config import load_settings
 
 KEY = "test-key-not-secret"
@@ -156,10 +156,13 @@ def test_the_page_has_the_button_and_keeps_nothing_in_the_browser():
     page = chat_page()
     assert 'id="new"' in page and "Nieuw gesprek" in page
     assert "{{" not in page
+    # the page's script (its own file since the strict CSP, tests/test_webchat_csp.py):
     # only the display choices are stored in the browser, never the conversation
-    assert page.count("localStorage.setItem(") == 1 and "localStorage.setItem(PREFS_KEY" in page
-    assert "sender:" not in page
-    assert "/webhooks/webchat/nieuw" in page
+    script = (STATIC_DIR / "webchat.js").read_text(encoding="utf-8")
+    assert '<script src="/webhooks/webchat/webchat.js">' in page
+    assert script.count("localStorage.setItem(") == 1 and "localStorage.setItem(PREFS_KEY" in script
+    assert "sender:" not in script
+    assert "/webhooks/webchat/nieuw" in script
 
 
 async def test_production_cookie_is_secure(tmp_path):

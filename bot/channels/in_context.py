@@ -35,6 +35,7 @@ ASSISTANT = "assistant"  # to Rasa, as any other message
 WAY_OUT_INTENTS = frozenset({
     "start_over", "help", "cancel_request", "delete_my_data", "handoff_status",
     "privacy_info", "bot_challenge", "speak_dutch", "speak_english", "other_language",
+    "speak_simpler", "speak_normal",
     "crisis",
 })
 # intents of a new question for the assistant

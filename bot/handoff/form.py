@@ -43,8 +43,8 @@ FORM_SLOTS = (
 NOT_AN_ANSWER = frozenset({
     "goodbye", "help", "bot_challenge", "crisis", "crisis_check", "privacy_info", "start_over",
     "handoff_status", "cancel_request", "delete_my_data", "ask_place_details",
-    "find_meeting_place", "find_activity", "ask_subsidy", "express_loneliness",
-    "other_language", "speak_dutch", "speak_english",
+    "find_meeting_place", "find_activity", "ask_subsidy", "precheck_subsidy", "express_loneliness",
+    "other_language", "speak_dutch", "speak_english", "speak_simpler", "speak_normal",
 })
 # May be the answer: the words typed are read as the answer to the question
 # (a free-text reason is often classified as something else).
