@@ -136,6 +136,8 @@ CONCEPTS: Dict[str, Set[str]] = {
         "hij", "zij", "ze", "iemand", "husband", "wife", "boyfriend", "girlfriend", "he", "she",
         "someone", "father", "dad", "mother", "son", "brother", "kleinzoon", "kleindochter",
         "schoonzoon", "schoondochter", "verzorger", "mantelzorger", "grandson", "daughter", "carer",
+        "tante", "neef", "nicht", "opa", "oma", "schoonvader", "schoonmoeder", "stiefmoeder", "ouders",
+        "familie", "uncle", "aunt", "parents", "family",
     },
     "home": {"thuis", "huis", "home"},
     # wishes
@@ -168,7 +170,7 @@ CONCEPTS: Dict[str, Set[str]] = {
     "cut": {"snijden", "opensnijden", "kerven", "krassen", "cut", "slash"},
     "wrist": {"pols", "arm", "armen", "wrist", "wrists"},
     "knife": {"mes", "scheermes", "scheermesje", "knife", "blade", "razor", "zakmes", "keukenmes",
-              "vlindermes", "stiletto", "messen"},
+              "vlindermes", "stiletto", "messen", "vleesmes", "broodmes", "koksmes", "steekmes"},
     # what someone else can threaten the resident with (besides a knife or a gun)
     "weapon": {"hamer", "bijl", "knuppel", "honkbalknuppel", "machete", "koevoet", "axe", "hammer", "bat"},
     # someone at the door or in the house, now: where an acute threat is
@@ -180,13 +182,16 @@ CONCEPTS: Dict[str, Set[str]] = {
                "dreigen", "bang", "durven", "straatverbod", "contactverbod", "agressief", "dronken",
                "woedend", "tieren", "razend", "banging", "kick", "scream", "screaming", "afraid", "scared",
                "threaten", "threatening", "drunk", "stalkt", "stalken", "stalker", "achtervolgt",
-               "achtervolgen", "stalking", "stalks", "volgt", "volgen", "following"},
+               "achtervolgen", "stalking", "stalks", "volgt", "volgen", "following",
+               "bedreigen", "bedreigt", "bedreigde"},
     # a knife or a tool that is harmless here: a gift, a hobby, a film, a job in the house
     "harmless": {"scouting", "cadeau", "gekregen", "verjaardag", "jacht", "jager", "vereniging", "film",
                  "serie", "boek", "nieuws", "krant", "spel", "game", "movie", "repareren", "timmeren",
                  "klussen", "spijker", "schutting", "ladder", "dakgoot", "schillen", "slijpen",
                  "museum", "toneel", "verzamelen", "verzameling", "oorlog", "toegestaan", "vergunning",
-                 "verzamelaar", "erfenis", "antiek", "koken", "slager"},
+                 "verzamelaar", "erfenis", "antiek", "koken", "slager",
+                 "knutselen", "snoeien", "scheren", "geschoren", "ongeluk", "kookles", "kookcursus",
+                 "kunstles", "beeldhouwen"},
     "kitchen": {"ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees", "fornuis",
                 "kookplaat", "appel", "appels", "fruit", "vork", "tafel", "eten", "schillen",
                 "aardappel", "taart", "kaas", "cooking", "bread", "kitchen", "pan", "soep"},
@@ -377,6 +382,51 @@ _TAKES_MONEY = re.compile(r"\b(?:pakt|pakken|pakte|neemt|nam|afpakken|afgepakt) 
                           r"|paspoort) (?:\w+ ){0,3}"
                           r"(?:afgepakt|afpakken|af)\b"
                           r"|\b(?:takes|took|steals|stole) my (?:money|pension|card|bank card)\b")
+# the eighth blind set: coercion into sex work or a marriage, a blade that bleeds,
+# standing at the track or a height and not going on, fear of harming a child,
+# a death threat said as "hij maakt mij dood (als ...)".
+_FORCES_ME = re.compile(r"\b(?:dwingt|dwingen|dwong|dwongen|forceert|forces|forced|force|makes|made) "
+                        r"(?:\w+ ){0,2}(?:me|mij)\b|\b(?:word|werd|ben|worden|am|was|get) (?:\w+ ){0,3}"
+                        r"(?:gedwongen|forced)\b|\bik moet van (?:hem|haar|hen|ze|mijn \w+) (?:\w+ ){0,4}"
+                        r"(?:met mannen|met klanten|seks|mee naar)")
+_EXPLOITED = re.compile(r"\b(?:mannen|klanten|seks|sex|prostitutie|prostitueren|tippelen|raam|werken zonder"
+                        r"|dealen|drugs|trouwen|huwelijk|uithuwelijken|men|clients|marry|naakt|foto's|filmpjes"
+                        r"|voor geld|for money|geld verdienen)\b")
+_BLEEDS = re.compile(r"\b(?:bloedt|bloeden|bloedde|bloed|bloedend|te diep|diep gesneden|diepe|hechtingen|hechten"
+                     r"|gehecht|littekens|wondjes|helpt (?:even|me|mij|wel)|opluchting|bleeding|bleeds|blood|too deep"
+                     r"|helps)\b")
+_CUTTING = re.compile(r"\b(?:krassen|kras|krast|kraste|gekrast|gekerfd|snijden|snij|snijd|sneed|gesneden|kerven|kerf|cutting"
+                      r"|cut|scratching)\b")
+_BLADE = re.compile(r"\b(?:scheermesje|scheermesjes|scheermes|mesje|mesjes|mes|glas|glasscherf|scherf|schaar"
+                    r"|(?:vlees|brood|keuken|zak|koks|vlinder|steek|jacht)mes(?:sen)?"
+                    r"|stanleymes|blade|razor|razors|knife)\b")
+_BLADE_HARMLESS = re.compile(r"\b(?:per ongeluk|ongeluk|scheren|geschoren|benen|baard|koken|groente|ui|uien"
+                             r"|aardappel\w*|brood|vinger|duim|knutsel\w*|papier|karton|hout|tuin|snoeien"
+                             r"|accident|shaving|bloemen|stof|hond|kat|neus)\b")
+_AT_THE_EDGE = re.compile(r"\b(?:standing|sitting|i'm|im|i am|sta|zit|ben|staan) (?:\w+ ){0,3}(?:next to|by|on|at"
+                          r"|near|beside|naast|bij|op|langs|aan) (?:the |de |het )?(?:\w+ )?(?:railway|railways"
+                          r"|tracks|track|rails|spoor|spoorlijn|bridge|brug|roof|dak|edge|rand|river|maas|water"
+                          r"|kanaal|platform|perron|reling|balkon|balcony)\b")
+_CANT_GO_ON = re.compile(r"\b(?:can't|cant|cannot|can not) (?:do this|do it|go on|take (?:it|this)|cope)"
+                         r"(?: \w+){0,2}|\b(?:kan|kun) (?:het |dit )?(?:echt |gewoon )?niet meer(?= *(?:\||$))"
+                         r"|\bhoudt? (?:het |dit )?niet meer vol\b|\b(?:ik )?wil niet meer(?= *(?:\||$))"
+                         r"|\bno way out\b|\bgeen uitweg\b")
+_HARM_A_CHILD = re.compile(r"\b(?:bang|angst)\b (?:\w+ ){0,4}ik (?:\w+ ){0,2}"
+                           r"(?:hem|haar|het|ze|hen|m|(?:de|mijn|onze|ons) \w+)\b (?:\w+ ){0,2}"
+                           r"(?:iets (?:ga |zal )?aan ?(?:doe|doen|te doen)|pijn (?:doe|doen|ga doen)|iets ergs"
+                           r"|door elkaar schud|sla|slaan|stik|verstik)\b"
+                           r"|\b(?:afraid|scared|terrified)\b (?:\w+ ){0,3}(?:i|i'm|i'll|im) (?:\w+ ){0,3}"
+                           r"(?:hurt|harm|shake|smother) (?:my|the|him|her|it|them)\b")
+_CHILD_CARE = re.compile(r"\b(?:splinter|nagels|knippen|prik|vaccin\w*|haren|kammen|tandarts|luier|verschonen"
+                         r"|wakker|nagel\w*|nails|injection|vallen|laten vallen|drop)\b")
+_KILLS_ME = re.compile(r"(?:\b(?:maakt|maken|maak|gaat maken|maakte|slaat|sla|steekt) (?:\w+ ){0,2}"
+                       r"(?:me|mij|ons|je|jou) (?:\w+ ){0,2}(?:dood|kapot|af)\b"
+                       r"|\b(?:me|mij|ons) (?:dood|kapot|af) ?(?:maakt|maken|slaat|steekt|maak)\b)"
+                       r"(?: \|)?(?! van)(?:.{0,40}\b(?:als|wanneer|if)\b)?")
+_HOUSE_NOT_OUT = re.compile(r"\b(?:mag|mogen|mocht) (?:\w+ ){0,2}(?:het huis|de deur|de flat|mijn kamer) niet"
+                            r" (?:meer )?uit\b")
+_THREATENS_US = re.compile(r"\b(?:dreig|bedreig)\w* (?:ons|mijn (?:moeder|vader|zus|broer|kinderen|kind|vrouw"
+                           r"|man|oma|opa|gezin)|de kinderen|us|my (?:family|kids|mother|father))\b")
 _BRUISES = re.compile(r"\bblauwe plekken\b|\bbruises?\b")
 _AT_HEIGHT = re.compile(r"\b(?:sta|zit|ben|i'm|am) (?:nu |now |hier |here )?(?:boven ?op|op|on) (?:de|het"
                         r"|the) "
@@ -570,6 +620,10 @@ _SOMEONE_THERE = re.compile(r"\b(?:staat|stond|komt|kwam|is|zit) (?:\w+ ){0,4}(?
 
 # False friends: blanked out before anything else is read.
 FALSE_FRIENDS = [
+    # toy weapons: a water pistol, a nerf gun, caps (the eighth blind set)
+    r"\b(?:water|speelgoed|klapper|plastic ?|nerf ?|proppen|schuim|lasergame|paintball|knal|zeep)"
+    r"(?:pistool|pistooltje|pistolen|geweer|geweertje|geweren|wapen|wapens|zwaard|zwaarden|mes|messen|gun|guns)\b"
+    r"|\bnerf\b|\bklappertjes\b|\bwaterballon\w*|\bwater ?guns?\b|\btoy (?:gun|guns|pistol|sword)s?\b",
     r"\bdood (?:van|aan) (?:het|de) (?:lachen|honger|dorst|verveling|kou|hitte|warmte|schrik)\b",
     r"\bdood ?(?:moe|op|gewoon|stil|eenvoudig|normaal|leuk|saai|ziek|bang)\b",
     r"\bme (?:dood|een ongeluk|rot) (?:gelachen|geschrokken|verveeld|gezocht|gewerkt)\b",
@@ -851,7 +905,7 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
             ((has("knife") or has("gun")) and (has("presence") or has("victim") or has("threat")))
             or (has("weapon") and (has("victim") or has("threat") or at_door))):
         fired.append((CRISIS, "threat:armed"))
-    if _THREATENS_ME.search(sentence) and not harmless:
+    if _THREATENS_ME.search(sentence) and not has("harmless"):  # "bedreigt" wins over the kitchen
         fired.append((CRISIS, "threat:threatens-me"))
     if other and at_door and not harmless:
         cues = found_threat_words(words, lemmas)
@@ -875,6 +929,26 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
         fired.append((CRISIS, "violence"))
     if other and (has("knife") or has("gun")) and (has("victim") or has("throat")) and not has("kitchen"):
         fired.append((CRISIS, "violence:weapon"))
+    # the eighth blind set, as classes
+    if (_FORCES_ME.search(sentence) and _EXPLOITED.search(sentence)) \
+            or (_FORCES_ME.search(sentence) and other
+                and (_NOT_ALLOWED_OUT.search(sentence) or _HOUSE_NOT_OUT.search(sentence))):
+        fired.append((CRISIS, "coercion:exploited"))
+    if _CUTTING.search(sentence) and _BLADE.search(sentence) and _BLEEDS.search(sentence) \
+            and not _BLADE_HARMLESS.search(sentence) and not has("kitchen") and not has("harmless") \
+            and "zich" not in words:  # someone else who cut himself
+        fired.append((CRISIS, "self-harm:blade"))
+    if _AT_THE_EDGE.search(sentence) and _CANT_GO_ON.search(sentence) and not has("leisure"):
+        fired.append((CRISIS, "place:at-the-edge"))
+    if _HARM_A_CHILD.search(sentence) and not _CHILD_CARE.search(sentence):
+        fired.append((CRISIS, "violence:fear-of-harming-a-child"))
+    if other and _KILLS_ME.search(sentence) and ("dood" in words or _KILLS_ME.search(sentence).group(0)
+                                                  .rstrip().endswith(("als", "wanneer", "if"))):
+        fired.append((CRISIS, "threat:kills-me"))
+    if other and _THREATENS_US.search(sentence) and (has("knife") or has("gun") or has("weapon")
+                                                     or has("presence") or has("home") or bool(_BLADE.search(sentence))) \
+            and not has("harmless"):
+        fired.append((CRISIS, "threat:threatens-us"))
     if _BRUISES.search(sentence) and not has("accident"):
         fired.append((CRISIS if other else CHECK_IN, "violence:bruises"))
     if _NOT_ALLOWED_OUT.search(sentence) and not has("routine") and first_person:

@@ -80,7 +80,7 @@ CRISIS_PHRASINGS += [
 ROOT = Path(__file__).resolve().parent.parent
 TUNING_SETS = ["crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
                "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml",
-               "crisis_untuned_7.yml", "crisis_classes.yml"]
+               "crisis_untuned_7.yml", "crisis_untuned_8.yml", "crisis_classes.yml"]
 
 
 def _examples(name: str):
@@ -92,7 +92,7 @@ def _examples(name: str):
 
 
 TUNING_PHRASINGS = [(name, text) for name in TUNING_SETS for text in _examples(name)]
-FALSE_FRIENDS = _examples("crisis_false_friends.yml")
+FALSE_FRIENDS = _examples("crisis_false_friends.yml") + _examples("crisis_false_friends_2.yml")
 
 NOT_CRISIS = [
     "ik maak een eind aan de ruzie met mijn buurman",
@@ -213,6 +213,60 @@ def test_the_net_covers_the_seventh_sets_classes(cls, phrase, reason):
 def test_no_seventh_set_class_case_copies_a_tuning_phrasing():
     tuned = {t.lower() for _, t in TUNING_PHRASINGS} | {p.lower() for p in CRISIS_PHRASINGS}
     assert not {p.lower() for c in SEVENTH_SET_CLASSES.values() for p, _ in c} & tuned
+
+
+# The eighth set's six misses and its one false alarm as classes (tuning): each
+# new rule by name, on phrasings in no tuning file, so a rule switched off fails.
+EIGHTH_SET_CLASSES = {
+    "coercion into sex work or a marriage": [
+        ("mijn stiefvader dwingt mij om met klanten mee te gaan", "coercion:exploited"),
+        ("ik word gedwongen om voor geld met mannen te slapen", "coercion:exploited"),
+        ("mijn tante dwingt me, ik mag de flat niet uit", "coercion:exploited"),
+    ],
+    "a blade that bleeds": [
+        ("weer gekrast met mijn scheermesje, het bloedt door mijn mouw", "self-harm:blade"),
+        ("snijden met een mesje helpt me, maar nu is het te diep", "self-harm:blade"),
+    ],
+    "at the track or a height and not going on": [
+        ("i'm sitting by the tracks near the bridge, i can't go on", "place:at-the-edge"),
+        ("ik sta aan de rand van het perron, ik kan niet meer", "place:at-the-edge"),
+    ],
+    "fear of harming a child": [
+        ("ik ben zo bang dat ik mijn dochter iets aandoe", "violence:fear-of-harming-a-child"),
+        ("i'm scared i will hurt the baby tonight", "violence:fear-of-harming-a-child"),
+    ],
+    "a threat against us, kitchen or not": [
+        ("mijn man bedreigt ons in de keuken met een vleesmes", "threat:threatens-us"),
+        ("mijn zoon staat bij het aanrecht met een mes en bedreigt me", "threat:threatens-me"),
+    ],
+    "a death threat by family": [
+        ("mijn oom zegt hij maakt mij dood als ik ga praten", "threat:kills-me"),
+        ("mijn vader zegt dat hij me dood slaat als ik thuis kom", "threat:kills-me"),
+    ],
+}
+TOY_WEAPONS = [
+    "mijn kleinzoon schiet met zijn waterpistool op de buurman haha",
+    "de kinderen hebben nerf pistolen, mag dat in het buurthuis",
+    "met klappertjes spelen op straat, is dat verboden",
+    "hij rent met een speelgoedgeweer door de tuin en schiet op mij",
+]
+
+
+@pytest.mark.parametrize("cls, phrase, reason",
+                         [(c, p, r) for c, cases in EIGHTH_SET_CLASSES.items() for p, r in cases])
+def test_the_net_covers_the_eighth_sets_classes(cls, phrase, reason):
+    signal = assess(phrase)
+    assert signal.level == CRISIS and reason in signal.reasons, (cls, signal)
+
+
+@pytest.mark.parametrize("phrase", TOY_WEAPONS)
+def test_toy_weapons_stay_quiet(phrase):
+    assert crisis_level(phrase) is None, assess(phrase)
+
+
+def test_no_eighth_set_class_case_copies_a_tuning_phrasing():
+    tuned = {t.lower() for _, t in TUNING_PHRASINGS} | {p.lower() for p in CRISIS_PHRASINGS}
+    assert not {p.lower() for c in EIGHTH_SET_CLASSES.values() for p, _ in c} & tuned
 
 
 # The model, not a list: verb forms through the lemma tables, a method with the
