@@ -392,32 +392,37 @@ _FORCES_ME = re.compile(r"\b(?:dwingt|dwingen|dwong|dwongen|forceert|forces|forc
 _EXPLOITED = re.compile(r"\b(?:mannen|klanten|seks|sex|prostitutie|prostitueren|tippelen|raam|werken zonder"
                         r"|dealen|drugs|trouwen|huwelijk|uithuwelijken|men|clients|marry|naakt|foto's|filmpjes"
                         r"|voor geld|for money|geld verdienen)\b")
-_BLEEDS = re.compile(r"\b(?:bloedt|bloeden|bloedde|bloed|bloedend|te diep|diep gesneden|diepe|hechtingen|hechten"
-                     r"|gehecht|littekens|wondjes|helpt (?:even|me|mij|wel)|opluchting|bleeding|bleeds|blood|too deep"
-                     r"|helps)\b")
-_CUTTING = re.compile(r"\b(?:krassen|kras|krast|kraste|gekrast|gekerfd|snijden|snij|snijd|sneed|gesneden|kerven|kerf|cutting"
-                      r"|cut|scratching)\b")
+_BLEEDS = re.compile(r"\b(?:bloedt|bloeden|bloedde|bloed|bloedend|te diep|diep gesneden|diepe|hechtingen"
+                     r"|hechten|gehecht|littekens|wondjes|helpt (?:even|me|mij|wel)|opluchting|bleeding"
+                     r"|bleeds|blood|too deep|helps)\b")
+_CUTTING = re.compile(r"\b(?:krassen|kras|krast|kraste|gekrast|gekerfd|snijden|snij|snijd|sneed|gesneden"
+                      r"|kerven|kerf|cutting|cut|scratching)\b")
 _BLADE = re.compile(r"\b(?:scheermesje|scheermesjes|scheermes|mesje|mesjes|mes|glas|glasscherf|scherf|schaar"
                     r"|(?:vlees|brood|keuken|zak|koks|vlinder|steek|jacht)mes(?:sen)?"
                     r"|stanleymes|blade|razor|razors|knife)\b")
 _BLADE_HARMLESS = re.compile(r"\b(?:per ongeluk|ongeluk|scheren|geschoren|benen|baard|koken|groente|ui|uien"
                              r"|aardappel\w*|brood|vinger|duim|knutsel\w*|papier|karton|hout|tuin|snoeien"
                              r"|accident|shaving|bloemen|stof|hond|kat|neus)\b")
-_AT_THE_EDGE = re.compile(r"\b(?:standing|sitting|i'm|im|i am|sta|zit|ben|staan) (?:\w+ ){0,3}(?:next to|by|on|at"
-                          r"|near|beside|naast|bij|op|langs|aan) (?:the |de |het )?(?:\w+ )?(?:railway|railways"
+_AT_THE_EDGE = re.compile(r"\b(?:standing|sitting|i'm|im|i am|sta|zit|ben|staan) (?:\w+ ){0,3}"
+                          r"(?:next to|by|on|at|near|beside|naast|bij|op|langs|aan) (?:the |de |het )?"
+                          r"(?:\w+ )?(?:railway|railways"
                           r"|tracks|track|rails|spoor|spoorlijn|bridge|brug|roof|dak|edge|rand|river|maas|water"
                           r"|kanaal|platform|perron|reling|balkon|balcony)\b")
 _CANT_GO_ON = re.compile(r"\b(?:can't|cant|cannot|can not) (?:do this|do it|go on|take (?:it|this)|cope)"
-                         r"(?: \w+){0,2}|\b(?:kan|kun) (?:het |dit )?(?:echt |gewoon )?niet meer(?= *(?:\||$))"
-                         r"|\bhoudt? (?:het |dit )?niet meer vol\b|\b(?:ik )?wil niet meer(?= *(?:\||$))"
+                         r"(?: \w+){0,2}"
+                         r"|\b(?:kan|kun) (?:het |dit )?(?:echt |gewoon )?niet meer(?= *(?:\||$))"
+                         r"|\bhoudt? (?:het |dit )?niet meer vol\b"
+                         r"|\b(?:ik )?wil niet meer(?= *(?:\||$))"
                          r"|\bno way out\b|\bgeen uitweg\b")
 _HARM_A_CHILD = re.compile(r"\b(?:bang|angst)\b (?:\w+ ){0,4}ik (?:\w+ ){0,2}"
                            r"(?:hem|haar|het|ze|hen|m|(?:de|mijn|onze|ons) \w+)\b (?:\w+ ){0,2}"
-                           r"(?:iets (?:ga |zal )?aan ?(?:doe|doen|te doen)|pijn (?:doe|doen|ga doen)|iets ergs"
+                           r"(?:iets (?:ga |zal )?aan ?(?:doe|doen|te doen)|pijn (?:doe|doen|ga doen)"
+                           r"|iets ergs"
                            r"|door elkaar schud|sla|slaan|stik|verstik)\b"
                            r"|\b(?:afraid|scared|terrified)\b (?:\w+ ){0,3}(?:i|i'm|i'll|im) (?:\w+ ){0,3}"
                            r"(?:hurt|harm|shake|smother) (?:my|the|him|her|it|them)\b")
-_CHILD_CARE = re.compile(r"\b(?:splinter|nagels|knippen|prik|vaccin\w*|haren|kammen|tandarts|luier|verschonen"
+_CHILD_CARE = re.compile(r"\b(?:splinter|nagels|knippen|prik|vaccin\w*|haren|kammen|tandarts|luier"
+                         r"|verschonen"
                          r"|wakker|nagel\w*|nails|injection|vallen|laten vallen|drop)\b")
 _KILLS_ME = re.compile(r"(?:\b(?:maakt|maken|maak|gaat maken|maakte|slaat|sla|steekt) (?:\w+ ){0,2}"
                        r"(?:me|mij|ons|je|jou) (?:\w+ ){0,2}(?:dood|kapot|af)\b"
@@ -942,12 +947,12 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
         fired.append((CRISIS, "place:at-the-edge"))
     if _HARM_A_CHILD.search(sentence) and not _CHILD_CARE.search(sentence):
         fired.append((CRISIS, "violence:fear-of-harming-a-child"))
-    if other and _KILLS_ME.search(sentence) and ("dood" in words or _KILLS_ME.search(sentence).group(0)
-                                                  .rstrip().endswith(("als", "wanneer", "if"))):
+    kills_me = _KILLS_ME.search(sentence)
+    if other and kills_me and ("dood" in words or kills_me.group(0).endswith(("als", "wanneer", "if"))):
         fired.append((CRISIS, "threat:kills-me"))
-    if other and _THREATENS_US.search(sentence) and (has("knife") or has("gun") or has("weapon")
-                                                     or has("presence") or has("home") or bool(_BLADE.search(sentence))) \
-            and not has("harmless"):
+    armed_or_there = has("knife") or has("gun") or has("weapon") or has("presence") or has("home") \
+        or bool(_BLADE.search(sentence))
+    if other and _THREATENS_US.search(sentence) and armed_or_there and not has("harmless"):
         fired.append((CRISIS, "threat:threatens-us"))
     if _BRUISES.search(sentence) and not has("accident"):
         fired.append((CRISIS if other else CHECK_IN, "violence:bruises"))
