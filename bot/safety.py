@@ -85,6 +85,9 @@ def normalise(text: str) -> str:
 #              with for ever, a burden ("het is beter als ik"), affairs in order
 #   threat     an acute threat by someone else: armed and there, at the door with a
 #              threat word, "dreigt me", an intruder, forcing a way in
+#   coercion   forced with men, money or a marriage, or forced and not let out
+#   self-harm  cutting with a blade that bleeds; fear of harming one's child
+#   (eighth blind set: also "bedreigt ons", "hij maakt mij dood als ...", at the edge + "can't go on")
 # Named bridges and waters of Maastricht (NAMED_PLACES) are read as the plain word.
 # Before that, false friends are blanked out ("dood van het lachen", "spring even
 # binnen", "wat een strop", "op de trein"), so the rest is still read. A signal
