@@ -395,6 +395,12 @@ _FORCES_ME = re.compile(r"\b(?:dwingt|dwingen|dwong|dwongen|forceert|forces|forc
 _EXPLOITED = re.compile(r"\b(?:mannen|klanten|seks|sex|prostitutie|prostitueren|tippelen|raam|werken zonder"
                         r"|dealen|drugs|trouwen|huwelijk|uithuwelijken|men|clients|marry|naakt|foto's|filmpjes"
                         r"|voor geld|for money|geld verdienen)\b")
+_SOLD = re.compile(r"\b(?:verkoopt|verkocht|verkopen|verhuurt|verhuurde|sells|sold) (?:\w+ ){0,2}(?:me|mij)\b"
+                   r"|\blaat (?:me|mij) (?:\w+ ){0,4}met (?:mannen|klanten)\b"
+                   r"|\bmakes me (?:\w+ ){0,3}(?:men|clients)\b")
+_SEX_WORK = re.compile(r"\b(?:mannen|klanten|seks|sex|prostitutie|men|clients)\b")
+_RAZOR = re.compile(r"\b(?:scheermesje|scheermesjes|mesje|mesjes|razor|razors|blade|blades)\b")
+_AGAIN_ON_ME = re.compile(r"\b(?:weer|opnieuw|gedaan|mezelf|arm|armen|pols|polsen|again|myself|wrist)\b")
 _BLEEDS = re.compile(r"\b(?:bloedt|bloeden|bloedde|bloed|bloedend|te diep|diep gesneden|diepe|hechtingen"
                      r"|hechten|gehecht|littekens|wondjes|helpt (?:even|me|mij|wel)|opluchting|bleeding"
                      r"|bleeds|blood|too deep|helps)\b")
@@ -405,7 +411,7 @@ _BLADE = re.compile(r"\b(?:scheermesje|scheermesjes|scheermes|mesje|mesjes|mes|g
                     r"|stanleymes|blade|razor|razors|knife)\b")
 _BLADE_HARMLESS = re.compile(r"\b(?:per ongeluk|ongeluk|scheren|geschoren|benen|baard|koken|groente|ui|uien"
                              r"|aardappel\w*|brood|vinger|duim|knutsel\w*|papier|karton|hout|tuin|snoeien"
-                             r"|accident|shaving|bloemen|stof|hond|kat|neus)\b")
+                             r"|accident|shaving|bloemen|stof|hond|kat|neus|drogist|winkel|kopen|koop|huid)\b")
 _AT_THE_EDGE = re.compile(r"\b(?:standing|sitting|i'm|im|i am|sta|zit|ben|staan) (?:\w+ ){0,3}"
                           r"(?:next to|by|on|at|near|beside|naast|bij|op|langs|aan) (?:the |de |het )?"
                           r"(?:\w+ )?(?:railway|railways"
@@ -433,6 +439,7 @@ _KILLS_ME = re.compile(r"(?:\b(?:maakt|maken|maak|gaat maken|maakte|slaat|sla|st
                        r"(?: \|)?(?! van)(?:.{0,40}\b(?:als|wanneer|if)\b)?")
 _HOUSE_NOT_OUT = re.compile(r"\b(?:mag|mogen|mocht) (?:\w+ ){0,2}(?:het huis|de deur|de flat|mijn kamer) niet"
                             r" (?:meer )?uit\b")
+_WAVES_AT_US = re.compile(r"\bzwaai\w* (?:\w+ ){0,7}(?:naar|tegen|voor) (?:ons|mij|me)\b")
 _THREATENS_US = re.compile(r"\b(?:dreig|bedreig)\w* (?:ons|mijn (?:moeder|vader|zus|broer|kinderen|kind|vrouw"
                            r"|man|oma|opa|gezin)|de kinderen|us|my (?:family|kids|mother|father))\b")
 _BRUISES = re.compile(r"\bblauwe plekken\b|\bbruises?\b")
@@ -942,7 +949,11 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
             or (_FORCES_ME.search(sentence) and other
                 and (_NOT_ALLOWED_OUT.search(sentence) or _HOUSE_NOT_OUT.search(sentence))):
         fired.append((CRISIS, "coercion:exploited"))
-    if _CUTTING.search(sentence) and _BLADE.search(sentence) and _BLEEDS.search(sentence) \
+    if other and _SOLD.search(sentence) and _SEX_WORK.search(sentence):
+        fired.append((CRISIS, "coercion:exploited"))
+    if (_CUTTING.search(sentence) or (_RAZOR.search(sentence) and _AGAIN_ON_ME.search(sentence))) \
+            and _BLADE.search(sentence) \
+            and _BLEEDS.search(sentence) \
             and not _BLADE_HARMLESS.search(sentence) and not has("kitchen") and not has("harmless") \
             and "zich" not in words:  # someone else who cut himself
         fired.append((CRISIS, "self-harm:blade"))
@@ -955,7 +966,9 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
         fired.append((CRISIS, "threat:kills-me"))
     armed_or_there = has("knife") or has("gun") or has("weapon") or has("presence") or has("home") \
         or bool(_BLADE.search(sentence))
-    if other and _THREATENS_US.search(sentence) and armed_or_there and not has("harmless"):
+    armed = has("knife") or has("gun") or has("weapon") or bool(_BLADE.search(sentence))
+    if other and not has("harmless") and ((_THREATENS_US.search(sentence) and armed_or_there)
+                                          or (_WAVES_AT_US.search(sentence) and armed)):
         fired.append((CRISIS, "threat:threatens-us"))
     if _BRUISES.search(sentence) and not has("accident"):
         fired.append((CRISIS if other else CHECK_IN, "violence:bruises"))
