@@ -44,11 +44,12 @@ def response_variant(domain, key: str, language, reading_level=None) -> dict:
     return best
 
 
-def response_text(domain, key: str, *, lang=None, **values) -> str:
+def response_text(domain, key: str, *, lang=None, reading_level=None, **values) -> str:
     """The text of a domain response (the one place for user-facing text), filled in.
 
-    `lang`: the variant with `condition: slot language = lang`, else the first."""
-    text = response_variant(domain, key, lang).get("text", "")
+    `lang` / `reading_level`: the variant Rasa would pick for those slots
+    (response_variant), else the first."""
+    text = response_variant(domain, key, lang, reading_level).get("text", "")
     try:
         return text.format(**values) if values else text
     except (KeyError, IndexError):

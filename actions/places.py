@@ -346,25 +346,26 @@ class ActionFindActivities(Action):
             if not found:
                 dispatcher.utter_message(response="utter_activities_none")
                 return remembered
-            self._list(dispatcher, domain, found, "utter_activities_found")
+            self._list(dispatcher, tracker, domain, found, "utter_activities_found")
             return remembered
         found = kb.activities(span[0], span[1], buurt=match.name, **filters)
         if found:
-            self._list(dispatcher, domain, found, "utter_activities_found", buurt=match.name)
+            self._list(dispatcher, tracker, domain, found, "utter_activities_found", buurt=match.name)
             return remembered + [SlotSet("buurt", match.name)]
         # Nothing in the buurt then: the neighbouring buurten, said as such.
         nearby = [occ for other in kb.neighbours(match.name)
                   for occ in kb.activities(span[0], span[1], buurt=other, **filters)]
         nearby.sort(key=lambda o: (o.start, o.place_name, o.title))
         if nearby:
-            self._list(dispatcher, domain, nearby[:MAX_ACTIVITIES_SHOWN], "utter_activities_nearby",
+            self._list(dispatcher, tracker, domain, nearby[:MAX_ACTIVITIES_SHOWN], "utter_activities_nearby",
                        buurt=match.name)
         else:
             dispatcher.utter_message(response="utter_activities_none_in_buurt", buurt=match.name)
         return remembered + [SlotSet("buurt", match.name)]
 
     @staticmethod
-    def _list(dispatcher: CollectingDispatcher, domain: DomainDict, found, response: str, **values) -> None:
+    def _list(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, found,
+              response: str, **values) -> None:
         lines = []
         for occ in found:
             title = occ.title + (" (voorbeeld)" if occ.is_demo and "voorbeeld" not in occ.title else "")
@@ -378,4 +379,6 @@ class ActionFindActivities(Action):
             dispatcher.utter_message(response="utter_activities_demo_note")
         from actions.reminders import offer_reminder
 
-        offer_reminder(dispatcher, domain, found)  # "Wilt u een herinnering?" (opt-in)
+        # "Wilt u een herinnering?" (opt-in), buttons in the conversation's language and level
+        offer_reminder(dispatcher, domain, found, tracker.get_slot("language") or "nl",
+                       tracker.get_slot("reading_level") or "b1")

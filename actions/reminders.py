@@ -58,9 +58,10 @@ def _place(occurrence) -> str:
 
 
 def offer_reminder(dispatcher: CollectingDispatcher, domain: DomainDict, found,
-                   language: str = "nl") -> None:
+                   language: str = "nl", reading_level: str = "b1") -> None:
     """After an activity answer: ask whether the resident wants a reminder
-    (only for activities whose reminder moment is still ahead)."""
+    (only for activities whose reminder moment is still ahead). The buttons'
+    words follow the conversation's language and reading level (slots)."""
     now = _now()
     offered = [occ for occ in found if plan_activity(occ, now, True, "")]
     if not offered:
@@ -68,8 +69,10 @@ def offer_reminder(dispatcher: CollectingDispatcher, domain: DomainDict, found,
     tokens_titles = [(pick_token(occ), f"{occ.start.strftime('%d-%m')} {occ.title}")
                      for occ in offered]
     buttons = offer_buttons(tokens_titles,
-                            yes=response_text(domain, "utter_reminder_button_yes", lang=language),
-                            no=response_text(domain, "utter_reminder_button_no", lang=language))
+                            yes=response_text(domain, "utter_reminder_button_yes", lang=language,
+                                              reading_level=reading_level),
+                            no=response_text(domain, "utter_reminder_button_no", lang=language,
+                                             reading_level=reading_level))
     key = "utter_reminder_offer" if len(offered) == 1 else "utter_reminder_offer_which"
     dispatcher.utter_message(response=key, buttons=buttons)
 

@@ -165,6 +165,30 @@ async def test_a_crisis_in_live_contact_gets_the_helplines_before_anything_else(
     assert not any(entry[0] in ("nlu", "bot") for entry in log)  # the assistant is quiet
 
 
+async def test_a_crisis_in_live_contact_gets_the_a2_helplines_when_the_conversation_is_a2(
+        world, log):
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    channel, pipeline = world()
+    pseudonym = pipeline.pseudonym("06-1234")
+    channel.live.runtime.queue_async.live_for.add(pseudonym)
+    domain = Domain.load("domain.yml")
+    store = InMemoryTrackerStore(domain)
+    await store.save(DialogueStateTracker.from_events(
+        pseudonym, [SlotSet("language", "nl"), SlotSet("reading_level", "a2")], domain.slots))
+    channel.live.runtime.agent = SimpleNamespace(tracker_store=store)
+    assert await turn(pipeline, log, assistant(log, "Hallo!"), text=CRISIS) == "live"
+    said = [entry for entry in log if entry[0] == "say"]
+    a2 = catalogue.text("crisis_now_a2").format(**helpline_values())
+    assert said[0] == ("say", a2) and a2 != helplines()
+    for key in ("phone_113", "phone_113_free", "phone_112"):  # the same helplines, exactly
+        assert helpline_values()[key] in a2 and helpline_values()[key] in helplines()
+    assert not any(entry[0] in ("nlu", "bot") for entry in log)
+
+
 async def test_live_contact_relays_and_the_assistant_stays_quiet(world, log):
     channel, pipeline = world()
     channel.live.runtime.queue_async.live_for.add(pipeline.pseudonym("06-1234"))

@@ -171,3 +171,18 @@ def test_the_common_word_list_is_the_frequency_list():
 @pytest.mark.parametrize("key", HELPLINE_REPLIES)
 def test_the_helpline_replies_have_their_a2_text(key):
     assert any(k == key for k, _, _ in a2_variants())
+
+
+def test_the_catalogues_a2_texts_meet_the_bar_and_keep_the_helplines():
+    """Texts the channel layer says (bot/catalogue.yml) have an A2 key `<key>_a2`
+    (crisis_now_a2: a crisis in live contact): the same bar, the same placeholders."""
+    from bot.catalogue import CATALOGUE_FILE
+
+    entries = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    a2_keys = [key for key in entries if key.endswith("_a2")]
+    assert "crisis_now_a2" in a2_keys
+    for key in a2_keys:
+        a2, b1 = entries[key]["nl"], entries[key[:-3]]["nl"]
+        assert a2_problems(a2) == [], key
+        assert placeholders(a2) == placeholders(b1), key
+        assert not re.search(r"\d", _PLACEHOLDER.sub("", a2)), f"{key}: a typed number"

@@ -203,3 +203,45 @@ def test_every_reminder_text_key_is_in_the_catalogue():
 
     for key in (ACTIVITY_DAY, ACTIVITY_HOUR, "visit"):
         assert re.search(r"\{\w+\}", catalogue.text(f"reminder_{key}"))
+
+
+# --- the offer's buttons in the conversation's language and reading level (issue 14 point 2)
+
+def offer_for(text: str, slots: dict):
+    messages, _ = run(place_actions.ActionFindActivities(), tracker(text, slots=slots))
+    offer = messages[-1]
+    assert offer["response"].startswith("utter_reminder_offer"), messages
+    return offer["buttons"]
+
+
+@pytest.mark.parametrize("slots, yes, no", [
+    ({"language": "en"}, "Yes, please", "No, thank you"),
+    ({"language": "nl", "reading_level": "a2"}, "Ja", "Nee"),
+    ({}, "Ja, graag", "Nee, dank u"),
+])
+def test_the_offer_buttons_speak_the_conversations_language_and_level(dialogue, slots, yes, no):
+    several = offer_for("wat is er te doen", slots)
+    assert several[-1] == {"title": no, "payload": "/no_reminder"}
+    one = offer_for("is er een creatieve middag", slots)
+    assert [b["title"] for b in one] == [yes, no], one
+
+
+def test_the_reminder_offer_and_the_second_choice_have_a2_texts_rasa_picks():
+    import asyncio
+
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    a2 = DialogueStateTracker.from_events("a2", [SlotSet("language", "nl"),
+                                                 SlotSet("reading_level", "a2")], domain.slots)
+    for key in ("utter_reminder_offer", "utter_reminder_offer_which", "utter_reminder_ask_hour",
+                "utter_reminder_button_yes", "utter_reminder_button_no"):
+        said = asyncio.run(nlg.generate(key, a2, "rest"))
+        b1 = DOMAIN["responses"][key][0]
+        assert said["text"] != b1["text"], key
+        if b1.get("buttons"):
+            assert [b["payload"] for b in said["buttons"]] == [b["payload"] for b in b1["buttons"]]

@@ -101,12 +101,15 @@ class Screened:
     replies: Tuple[str, ...] = ()
 
 
-def crisis_replies(language: str = "nl", staff_told: bool = False) -> Tuple[str, ...]:
-    """The helplines (113, 0800-0113, 112) from knowledge/data/helplines.yml."""
+def crisis_replies(language: str = "nl", staff_told: bool = False,
+                   reading_level: str = "b1") -> Tuple[str, ...]:
+    """The helplines (113, 0800-0113, 112) from knowledge/data/helplines.yml;
+    in simpler Dutch (crisis_now_a2) when the conversation is at A2."""
     from bot.catalogue import text
     from bot.safety import helpline_values
 
-    replies = [text("crisis_now", language).format(**helpline_values())]
+    key = "crisis_now_a2" if reading_level == "a2" and language == "nl" else "crisis_now"
+    replies = [text(key, language).format(**helpline_values())]
     if staff_told:
         replies.append(text("crisis_staff_told", language))
     return tuple(replies)
@@ -159,7 +162,8 @@ class LiveContact:
                 logger.exception("live contact: marking a crisis for %s failed", live.reference)
             # the language of the request when it is not Dutch (the channel may not know)
             wanted = live.language if live.language and live.language != "nl" else language
-            replies = crisis_replies(wanted, staff_told=told)
+            replies = crisis_replies(wanted, staff_told=told,
+                                     reading_level=await self._reading_level(pseudonym))
             logger.warning("live contact: crisis message for %s, helplines given", live.reference)
         logger.info("live contact: message relayed for %s", live.reference)
         return Screened(True, replies)
@@ -262,6 +266,18 @@ class LiveContact:
         if reminded:
             said += " " + resident_text("handoff_visit_reminder_note", language)
         return Screened(True, (said,))
+
+    async def _reading_level(self, pseudonym: str) -> str:
+        """The conversation's slot `reading_level` ("b1" when unknown): Rasa's tracker store."""
+        store = getattr(getattr(self.runtime, "agent", None), "tracker_store", None)
+        if store is None:
+            return "b1"
+        try:
+            tracker = await store.retrieve(pseudonym)
+        except Exception:  # the helplines go out all the same, in B1
+            logger.warning("live contact: reading level unknown for %s", pseudonym)
+            return "b1"
+        return "a2" if tracker is not None and tracker.get_slot("reading_level") == "a2" else "b1"
 
     async def _parse(self, pseudonym: str, text: str):
         """Rasa's parse of `text` ({} without an agent: the plain signals decide),
