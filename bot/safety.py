@@ -1041,11 +1041,22 @@ HELP_COMMANDS = {"help", "hulp", "help me", "helpen", "menu", "hoofdmenu", "het 
 # what the disclosure tells residents to type to reach a person
 PERSON_COMMANDS = {"mens", "een mens", "mens graag", "person", "a person", "human"}
 PERSON_INTENT = "request_human"
+# what the reminder replies tell residents to type (issue 18.1): as the whole
+# message these are commands, whatever the classifier makes of two short words
+REMINDER_COMMANDS = {
+    "mijn herinneringen": "list_reminders", "mijn herinnering": "list_reminders",
+    "herinneringen": "list_reminders", "my reminders": "list_reminders",
+    "stop herinneringen": "stop_reminders", "stop mijn herinneringen": "stop_reminders",
+    "stop herinnering": "stop_reminders", "stop de herinneringen": "stop_reminders",
+    "stop reminders": "stop_reminders", "stop my reminders": "stop_reminders",
+}
 
 
 def way_out_intent(text: str) -> Optional[str]:
     """`start_over` for opnieuw/stop/terug naar het menu, `help` for help/menu, `request_human` for
-    'mens' (what the disclosure tells residents to type); None otherwise.
+    'mens' (what the disclosure tells residents to type), `list_reminders` / `stop_reminders`
+    for 'mijn herinneringen' / 'stop herinneringen' (what the reminder replies say); None
+    otherwise.
 
     Only a message that is just the command counts ("stop" yes, "stopt de bus
     in Malberg?" no), so these words stay usable inside normal questions.
@@ -1057,7 +1068,7 @@ def way_out_intent(text: str) -> Optional[str]:
         return HELP_INTENT
     if norm in PERSON_COMMANDS:
         return PERSON_INTENT
-    return None
+    return REMINDER_COMMANDS.get(norm)
 
 
 # --- counting safety events without personal data ---------------------------

@@ -129,10 +129,15 @@ async def test_action_calls_reuse_one_kept_alive_session(action_server_url):
     assert not first.closed  # leaving the `async with` keeps it open
     async with endpoint.copy().session() as second:
         assert second is first
+    connector = first.connector
+    assert connector is not None
+    # idle kept-alive connections in the pool; an earlier test on this event loop
+    # may have left one to the same server, so count what these two calls add
+    before = sum(len(v) for v in connector._conns.values())
     await endpoint.request(method="get")
     await endpoint.copy().request(method="get")
-    connector = first.connector
-    assert connector is not None and sum(len(v) for v in connector._conns.values()) == 1
+    after = sum(len(v) for v in connector._conns.values())
+    assert 1 <= after and after - before <= 1  # the second call reused the first's connection
     await close_sessions()
     assert first.closed
     assert all(first is not session for _, session in _SESSIONS.values())

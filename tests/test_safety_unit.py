@@ -47,6 +47,9 @@ def test_idioms_and_everyday_messages_are_not_a_crisis(text):
     ("stop", "start_over"), ("STOP", "start_over"), ("begin opnieuw", "start_over"),
     ("help", "help"), ("hulp", "help"), ("mens", "request_human"), ("person", "request_human"),
     ("stopt de bus in Malberg?", None), ("ik wil een menu zien van het restaurant", None),
+    ("mijn herinneringen", "list_reminders"), ("Mijn herinneringen!", "list_reminders"),
+    ("stop herinneringen", "stop_reminders"), ("stop reminders", "stop_reminders"),
+    ("ik heb mooie herinneringen aan Wyck", None),
 ])
 def test_way_out_commands(text, intent):
     assert way_out_intent(text) == intent
@@ -224,3 +227,13 @@ def test_a_check_in_without_an_understood_question_answers_no_with_the_fallback(
     from actions.safety import original_payload
 
     assert original_payload({"safety_check": {"intent": None, "entities": []}}) == "/nlu_fallback"
+
+
+def test_the_command_intents_exist_in_the_domain():
+    from pathlib import Path
+
+    import yaml
+
+    from bot.safety import REMINDER_COMMANDS
+    domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
+    assert set(REMINDER_COMMANDS.values()) <= set(domain["intents"])
