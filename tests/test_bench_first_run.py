@@ -122,3 +122,19 @@ def test_stop_group_leaves_nothing_even_when_ctrl_c_is_ignored():
     assert stopped["left_running"] == []
     assert stopped["signals"][:2] == ["SIGINT", "SIGTERM"]
     assert proc.poll() is not None
+
+
+def test_report_shows_the_verdict_and_flags_a_run_not_to_be_reported():
+    from bench.report import first_run_section
+
+    runs = [{"install_s": 180.0, "training_s": 64.0, "startup_s": 16.6, "ready_s": 266.6,
+             "first_answer_s": 268.0, "floor_training_s": 60.0, "budget_s": 300.0,
+             "margin_s": 32.0, "met": True}]
+    result = {"command": "python -m bench.first_run", "pip_cache": "not used", "runs": runs,
+              "summary": fr.summary(runs), "reportable": True, "machine": {}}
+    text = "\n".join(first_run_section(result))
+    assert "| 180.0 | 64.0 | 16.6 | 268.0 | 60.0 | 300.0 | 32.0 |" in text
+    assert "(met)" in text and "Not to be reported" not in text
+    text = "\n".join(first_run_section({**result, "reportable": False}))
+    assert "Not to be reported" in text
+    assert "Not run yet" in "\n".join(first_run_section(None))
