@@ -216,7 +216,7 @@ class MakeRun:
             self.lines.append((round(t, 2), text))
             self.log.write(f"{t:8.1f} {text}\n")
             self.log.flush()
-            if text.startswith("==>") or text.startswith(PROGRESS[:2]):
+            if text.startswith(("==>", "FOUT", "make: ***", *PROGRESS[:2])):
                 print(f"    [{t:6.0f} s] {text}", flush=True)
 
     def elapsed(self) -> float:
@@ -285,6 +285,8 @@ def first_run(run: int, timeout: float, pip_cache: bool, keep: bool) -> Dict[str
         if make is not None:
             result["stop"] = make.close()
             result.update(parse_phases(make.lines))
+            if result.get("error"):
+                result["last_lines"] = [text[:200] for _, text in make.lines[-15:]]
         result["pip_cache_after"] = _pip_cache()
         if keep:
             result["clone"] = str(clone)

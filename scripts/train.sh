@@ -24,7 +24,10 @@ else:
 PY
 )
 mkdir -p models
-before=$(ls models/*.tar.gz 2>/dev/null | wc -l)
+# Count with a glob, not `ls | wc -l`: with pipefail, ls on an empty models/ (a fresh
+# clone) fails and would stop this script without a word.
+count_models() { local m; shopt -s nullglob; m=(models/*.tar.gz); shopt -u nullglob; echo "${#m[@]}"; }
+before=$(count_models)
 echo "==> model trainen als data, domein of config veranderd zijn; duurt ongeveer $estimate"
 start=$(date +%s)
 # Every 30 s one line with the time so far, between Rasa's own messages.
@@ -32,10 +35,11 @@ start=$(date +%s)
     echo "    ... trainen bezig: $(( $(date +%s) - start )) s (verwacht: ongeveer $estimate)"; fi; done ) &
 ticker=$!
 trap 'kill "$ticker" 2>/dev/null || true' EXIT
+trap 'echo "FOUT: model trainen mislukt; zie de meldingen hierboven." >&2' ERR
 .venv/bin/rasa train --config config.yml --data nlu_data dialogue --out models
 kill "$ticker" 2>/dev/null || true
 seconds=$(( $(date +%s) - start ))
-after=$(ls models/*.tar.gz 2>/dev/null | wc -l)
+after=$(count_models)
 if [ "$after" -gt "$before" ]; then
   echo "$seconds" > "$record"
   echo "==> model getraind in $(( seconds / 60 )) min $(( seconds % 60 )) s"
