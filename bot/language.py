@@ -90,6 +90,56 @@ def explicit_request(text: str) -> Optional[str]:
     return None
 
 
+# Names of the catalogue languages as residents write them (Dutch, English and
+# the language's own name), for requests like "spreek je turks", "do you speak
+# farsi", "kan het in het arabisch". A name alone ("turks") or with a request word.
+_LANGUAGE_NAMES = {
+    "ar": ("arabisch", "arabies", "arabic", "arab", "arabi", "عربي", "العربية", "بالعربي"),
+    "tr": ("turks", "turkish", "turkce", "türkçe", "turkçe", "türkce"),
+    "pl": ("pools", "polish", "polski", "polsku", "polskim"),
+    "uk": ("oekraiens", "oekraïens", "oekrains", "ukrainian", "ukrainisch", "українська",
+           "українською", "украинский"),
+    "fa": ("farsi", "perzisch", "persian", "dari", "perzies", "فارسی", "دری"),
+    "ti": ("tigrinya", "tigrinia", "tigrinja", "tigrina", "eritrees", "ትግርኛ"),
+}
+_NAME_TO_CODE = {name: code for code, names in _LANGUAGE_NAMES.items() for name in names}
+_REQUEST_WORDS = {
+    "spreek", "spreekt", "spreken", "praat", "praten", "kan", "kun", "kunt", "mag", "graag",
+    "alstublieft", "alsjeblieft", "aub", "in", "het", "taal", "vertaal", "vertalen", "speak",
+    "talk", "write", "please", "pls", "can", "could", "do", "you", "language", "translate",
+    "ook", "ik", "mijn", "only", "alleen", "je", "u", "jij", "wel", "dat", "is", "er", "iemand",
+    "someone", "anyone", "does", "who", "wie", "die", "possible", "mogelijk", "en", "and",
+    "or", "of", "beter", "better", "liever", "answer", "antwoord", "antwoorden", "schrijf",
+    "a", "an", "the", "hallo", "hoi", "hi", "hello", "sorry", "niet", "not", "goed", "good",
+    "nederlands", "dutch", "no", "nee", "geen", "mevrouw", "meneer", "misschien", "maybe",
+    "perhaps", "also", "me", "mij", "with", "met",
+}
+_OTHER_LANGUAGE = re.compile(
+    r"\b(?:andere|een andere|ander|another|other|different|mijn eigen|my own)\s+(?:taal|language)\b",
+    re.IGNORECASE)
+MAX_REQUEST_WORDS = 9
+OTHER = "other"
+
+
+def requested_other_language(text: str) -> Optional[str]:
+    """A short request for another language than Dutch or English: the catalogue
+    code ("spreek je turks" -> "tr", "do you speak farsi" -> "fa"), OTHER for
+    "andere taal graag" / "another language please", else None.
+
+    Only short messages made of request words and one language name count, so
+    "ik zoek een taalcafé voor Turkse vrouwen" or a long story that names a
+    language is left to the classifier."""
+    words = [w.lower() for w in _WORD.findall(text or "")]
+    if not words or len(words) > MAX_REQUEST_WORDS:
+        return None
+    codes = {_NAME_TO_CODE[w] for w in words if w in _NAME_TO_CODE}
+    if len(codes) == 1 and all(w in _NAME_TO_CODE or w in _REQUEST_WORDS for w in words):
+        return codes.pop()
+    if not codes and _OTHER_LANGUAGE.search(text or ""):
+        return OTHER
+    return None
+
+
 def script_language(text: str) -> Optional[str]:
     """The language a non-Latin script tells: 'ti', 'ar', 'fa', 'uk' or None."""
     letters = [ch for ch in text if ch.isalpha()]

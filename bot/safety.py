@@ -123,6 +123,8 @@ CHAT_FORMS = {
     "mzelf": "mezelf", "mezelve": "mezelf", "mijzelve": "mezelf", "mnzelf": "mezelf", "mezelfs": "mezelf",
     "nie": "niet", "nt": "niet", "mr": "meer", "t": "het", "'t": "het", "da": "dat",
 "zn": "zijn", "z'n": "zijn", "leve": "leven", "lven": "leven", "levn": "leven",
+    "neet": "niet", "mie": "meer", "mien": "mijn", "kin": "kan", "gevalle": "gevallen", "borts": "borst",
+    "ademe": "ademen", "dage": "dagen", "gegete": "gegeten", "reageerd": "reageert", "reagert": "reageert",
     "vd": "van de", "v/d": "van de", "n": "een", "'n": "een", "ff": "even", "vr": "voor", "altyd": "altijd",
 }
 
@@ -194,8 +196,8 @@ CONCEPTS: Dict[str, Set[str]] = {
                  "museum", "toneel", "verzamelen", "verzameling", "oorlog", "toegestaan", "vergunning",
                  "verzamelaar", "erfenis", "antiek", "koken", "slager",
                  "knutselen", "snoeien", "scheren", "geschoren", "ongeluk", "kookles", "kookcursus",
-                 "kunstles", "beeldhouwen"},
-    "kitchen": {"ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees", "fornuis",
+                 "kunstles", "beeldhouwen", "verhaal", "verhalen", "oorlogsverhalen"},
+    "kitchen": {"kookclub", "kookcursus", "kookles", "ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees", "fornuis",
                 "kookplaat", "appel", "appels", "fruit", "vork", "tafel", "eten", "schillen",
                 "aardappel", "taart", "kaas", "cooking", "bread", "kitchen", "pan", "soep"},
     "hang": {"ophangen", "verhangen", "hangen", "hang"},
@@ -317,7 +319,7 @@ EXPRESSIONS = [
     r"\b(?:was|ware|ben) ik (?:maar|toch) (?:dood|nooit geboren)\b",
     r"\bwish i (?:was|were) (?:dead|never born)\b",
     r"\bhoeft (?:voor mij )?(?:echt )?allemaal niet meer\b",
-    r"\bik kan (?:het )?(?:echt )?niet meer" + END,
+    r"\b(?:ik|ich) (?:kan|kin) (?:het )?(?:echt )?niet meer" + END,
     r"\bbrief\w* (?:\w+ ){0,6}(?:als|wanneer) ik (?:weg|dood|er niet meer) (?:ben|zou zijn|ga)\b",
     r"\b(?:ga|spring|stap|val)\w* (?:\w+ ){0,2}(?:van|off) (?:de|het|the) "
     r"(?:brug|dak|flat|balkon|toren|parkeergarage|bridge|roof)\b(?! (?:naar|af|richting|tot|en))",
@@ -361,7 +363,7 @@ _GO_TO = re.compile(r"\b(?:loop|lopen|liep|ga|gaan|ging|fiets|rijd|wandel)\w* "
                     r"(?:\w+ ){0,3}naar (?:de|het|the) \w+")
 _INTO_IT = re.compile(r"\b(?:erin|eraf|erop|eronder|erover|er in|er af|er onder)\b"
                       r"|\blaat (?:ik )?(?:me|mij|mezelf) (?:\w+ ){0,2}vallen\b")
-_WALK_INTO_WATER = re.compile(r"\b(?:loop|lopen|ga|gaan|wandel|wandelen|stap|stappen|rijd|rijden|fiets"
+_WALK_INTO_WATER = re.compile(r"\b(?:loop|lopen|ga|gaan|wandel|wandelen|stap|stappen|rijd|rij|reed|rijden|fiets"
                               r"|fietsen"
                               r"|spring|springen|duik|duiken|val|vallen) (?:\w+ ){0,4}"
                               r"(?:de maas|het water|het kanaal|de rivier|de kanaal|the river|the water"
@@ -439,6 +441,10 @@ _KILLS_ME = re.compile(r"(?:\b(?:maakt|maken|maak|gaat maken|maakte|slaat|sla|st
                        r"(?: \|)?(?! van)(?:.{0,40}\b(?:als|wanneer|if)\b)?")
 _HOUSE_NOT_OUT = re.compile(r"\b(?:mag|mogen|mocht) (?:\w+ ){0,2}(?:het huis|de deur|de flat|mijn kamer) niet"
                             r" (?:meer )?uit\b")
+# a murder game or a play: "bij weerwolven werd ik vermoord"
+_MURDER_GAME = re.compile(r"\b(?:weerwol\w*|moordspel\w*|moord ?myster\w*|murder myster\w*|cluedo|wie is de mol"
+                          r"|toneel\w*|rollenspel\w*|escape ?room|in het spel|in de film|in de game|in het boek"
+                          r"|in de serie)\b")
 _WAVES_AT_US = re.compile(r"\bzwaai\w* (?:\w+ ){0,7}(?:naar|tegen|voor) (?:ons|mij|me)\b")
 _THREATENS_US = re.compile(r"\b(?:dreig|bedreig)\w* (?:ons|mijn (?:moeder|vader|zus|broer|kinderen|kind|vrouw"
                            r"|man|oma|opa|gezin)|de kinderen|us|my (?:family|kids|mother|father))\b")
@@ -594,12 +600,15 @@ _BURDEN = re.compile(r"\b(?:(?:het|dat|dit) is|is het|zou|zal|wordt|ware|was)(?:
                      r"|(?:^|\| )(?:\w+ )?beter (?:\w+ ){0,3}(?:als|dat|wanneer) (?:ik|mij|me)\b")
 _ARRANGED = re.compile(r"\b(?:alles (?:is )?geregeld|testament|afscheid (?:genomen|nemen)|spullen weggegeven"
                        r"|(?:iedereen )?gedag gezegd|vaarwel|goodbye (?:everyone|all)|said goodbye"
-                       r"|laatste bericht|last message|everything (?:is )?arranged)\b")
+                       r"|laatste bericht|last message|everything (?:is )?arranged)\b"
+                       r"|\bheb (?:\w+ )?alles klaar(?:liggen|gelegd|staan)?(?= *(?:\||$))")
 _GONE_SOON = re.compile(r"\b(?:ben ik|ik ben) (?:\w+ )?(?:weg|er niet meer|dood)\b(?! (?:op|naar|bij|met"
                         r"|voor|uit))"
                         r"|\b(?:is het|het is) (?:\w+ )?(?:voorbij|over|klaar|afgelopen)\b"
                         r"|\btijd om te (?:gaan|vertrekken)\b|\bdit was het\b|\btime to go\b|\bi(?:'ll"
-                        r"| will) be gone\b")
+                        r"| will) be gone\b"
+                        r"|\b(?:morgen|vannacht|vanavond|vandaag|straks|zo meteen) (?:doe|ga) ik het\b"
+                        r"|\bhet is tijd(?= *(?:\||$))")
 # A right-hand referent of an ending: "ik zet er een punt achter, die cursus" is
 # about the course. Blanked with the ending (FALSE_FRIENDS, below).
 _REFERENT_CLAUSE = (r"(?:(?:met|aan|van|bij|voor) (?:(?:die|dat|deze|dit|de|het|mijn|m'n|onze|ons|zijn"
@@ -626,7 +635,7 @@ _THREATENS_ME = re.compile(r"\b(?:dreig|bedreig)\w* (?:me|mij)\b(?! (?:\w+ ){0,3
                            r"|\b(?:will|going to|wants to|threatens to) (?:kill|hurt|get) me\b"
                            r"|\b(?:me|mij) (?:\w+ )?dood (?:maakt|maken|slaat|schiet|steekt)\b")
 # At the door with fear: other + door + a threat word (THREAT) or "bang" with standing there.
-_DOOR = {"deur", "voordeur", "achterdeur", "raam", "ramen", "ruit", "ruiten", "tuin", "portiek", "door",
+_DOOR = {"trappenhuis", "galerij", "hal", "lift", "deur", "voordeur", "achterdeur", "raam", "ramen", "ruit", "ruiten", "tuin", "portiek", "door",
          "window"}
 _SOMEONE_THERE = re.compile(r"\b(?:staat|stond|komt|kwam|is|zit) (?:\w+ ){0,4}(?:voor|aan|bij|in|op) "
                             r"(?:de|mijn|m'n|het|onze) (?:\w+ )?(?:deur|voordeur|tuin|raam|portiek|gang"
@@ -689,6 +698,333 @@ CHECK_IN_PATTERNS = {
         r"vader|moeder|zoon|dochter|husband|wife|boyfriend|father)?\b",
     ],
 }
+
+
+# --- kinds of acute danger beyond suicide (issue 14, ninth round) -------------
+# One table of (level, name, pattern, unless): a rule fires on a sentence that
+# matches `pattern` and not `unless`. Written by kind of danger (medical emergency,
+# the cold, hunger, someone else at home in danger, coercion, farewell, overdose,
+# self-harm), not by phrasing; the crisis reply names 112 for acute danger
+# (knowledge/data/helplines.yml, sourced), which is what these kinds need.
+_FAMILY = (r"(?:mama|papa|mam|pap|mams|(?:mijn|m'n|haar|zijn|onze|ons|de|het|hun|my|his|her|the) "
+           r"(?:moeder|vader|broer|broertje|zus|zusje|kind|kindje|kinderen|kids|zoon|zoontje|dochter"
+           r"|dochtertje|baby|oma|opa|kleinkind|kleinkinderen|kleinzoon|kleindochter|vrouw|man|broertjes"
+           r"|zusjes|mum|mom|mother|dad|father|sister|brother|children|son|daughter))")
+_PERSON = (r"(?:(?:mijn|m'n|onze|ons|de|het|een|my|our|the|his|her) (?:\w+ )?(?:man|vrouw|partner|moeder|vader"
+           r"|broer|zus|kind|kindje|zoon|zoontje|dochter|baby|oma|opa|buurman|buurvrouw|vriend|vriendin"
+           r"|kleinkind|kleinzoon|kleindochter|schoonmoeder|schoonvader|husband|wife|mum|mom|mother|dad"
+           r"|father|son|daughter|child|baby|neighbour|neighbor|friend|grandmother|grandfather)"
+           r"|mama|papa|hij|zij|iemand|he|she|someone|somebody)")
+_DEVICE = (r"\b(?:helpdesk|klantenservice|huisbaas|verhuurder|woningbouw|laptop|computer|pc|telefoon|mobiel|app|scherm|tv|televisie|printer|mail|berichten|bericht"
+           r"|whatsapp|appje|appjes|sms|website|site|knop|muis|tablet|ipad|auto|motor|kastje|modem|wifi"
+           r"|internet|lamp|gemeente|instantie|woningcorporatie|phone|messages|texts|email)\b")
+_JOKE = r"\b(?:haha\w*|hihi|lol|grapje|van het lachen|van de lach|pollen|hooikoorts|lachen)\b"
+_COLD_OR_TONIGHT = (r"\b(?:vannacht|vanavond|nacht|koud|kou|vriest|vriezen|vorst|sneeuw\w*|ijskoud|bevroren|min"
+                    r" (?:\d+|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|\w+tien)|\d+ graden onder nul|onder nul|tonight|freezing|cold|snow\w*|frozen|ijzig)\b")
+_NO_PLACE_TO_SLEEP = (r"\b(?:geen (?:\w+ )?(?:slaapplek|slaapplaats|onderdak|plek (?:om|voor|waar) (?:\w+ ){0,2}"
+                       r"(?:slapen|vannacht)|plaats om te slapen|bed voor vannacht)|nowhere to (?:sleep|stay)"
+                       r"|no place to sleep)\b")
+_HOMELESS = (r"\b(?:dakloos|thuisloos|geen (?:\w+ )?(?:slaapplek|slaapplaats|onderdak|dak boven (?:mijn|m'n|ons)"
+             r" hoofd|dak(?: meer)?(?! op| van| boven de)|plek (?:om|voor|waar) (?:\w+ ){0,2}(?:slapen|vannacht)"
+             r"|plaats om te slapen|bed voor vannacht|huis meer|woning meer|thuis meer)"
+             r"|(?:uit (?:\w+ )?(?:huis|woning|flat)|op straat) gegooid"
+             r"|(?:uit (?:\w+ )?(?:huis|woning|kamer|flat) gezet|op straat gezet|eruit gezet|uitgezet)"
+             r"|moet (?:\w+ ){0,2}(?:buiten|op straat) (?:slapen|overnachten)"
+             r"|nowhere to (?:sleep|stay|go)|homeless|kicked out|no place to sleep|no home|no house|lost my home)\b")
+_SLEEP_OUT = (r"\b(?:slaap|slapen|sliep|sliepen|overnacht\w*|sleep(?:ing)?|sleeping)\b (?:\w+ ){0,3}(?:op straat"
+              r"|buiten|in het park|onder (?:een|de) brug"
+              r"|in (?:een|de|mijn|m'n) (?:auto|portiek)|op het station|in een portiek|outside|on the street"
+              r"|rough|in the park)\b"
+              r"|\b(?:lig|ligt|zit|zitten|sta|leef|leven|woon|wonen)\b (?:\w+ ){0,2}(?:op straat|in het park"
+              r"|onder (?:een|de) brug|in een portiek|on the street)\b"
+              r"|\b(?:op straat|buiten|in het park|onder de brug) (?:\w+ ){0,2}(?:slapen|overnachten|te slapen)\b")
+_OUTDOORS_FUN = (r"\b(?:tent|tenten|scouting|kamperen|kampeer\w*|camping|festival|kampvuur|sterren|zomer"
+                 r"|hangmat|bivak|barbecue|bbq|terras|zon|zonnen|picknick|schaats\w*|sleeen|ijsbaan)\b")
+_NO_FOOD_FOR_DAYS = (r"\b(?:dagen|dag|week|weken|sinds \w+|gisteren)\b(?: \w+){0,4} (?:niet|niks|niets|geen"
+                     r"|nauwelijks|bijna (?:niks|niets)) (?:meer )?(?:\w+ )?(?:gegeten|eten|te eten|voedsel)\b"
+                     r"|\b(?:niet|niks|niets|geen|nauwelijks) (?:meer )?(?:gegeten|eten|te eten) (?:\w+ ){0,3}"
+                     r"(?:in|sinds|voor|al) (?:\w+ ){0,2}(?:dagen|dag|week|weken)\b"
+                     r"|\b(?:haven'?t|have not|hasn'?t|not) eaten (?:\w+ ){0,2}(?:days|a week|since)\b"
+                     r"|\b(?:eet|at|aten|eten) (?:\w+ ){0,4}(?:dagen|week|weken) (?:\w+ )?(?:niks|niets|niet|bijna niks"
+                     r"|bijna niets|nauwelijks)\b"
+                     r"|\bno food (?:for|in) (?:\w+ )?days\b"
+                     r"|\b(?:haven'?t|hasn'?t|have not|not|didn'?t) (?:had|eaten) (?:any )?(?:food|anything)? ?(?:for|in)"
+                     r" (?:\w+ )?(?:days|a week)\b"
+                     r"|\bhonger\b.{0,30}\bgeen (?:\w+ )?geld\b|\bgeen (?:\w+ )?geld\b.{0,30}\bhonger\b"
+                     r"|\b(?:niks|niets|geen eten) (?:meer )?(?:te eten )?(?:in huis )?en (?:ook )?geen (?:\w+ )?geld\b")
+_NO_MONEY_FOR_FOOD = (r"\bgeen (?:\w+ )?(?:geld|cent|euro) (?:meer )?(?:voor|om) (?:\w+ ){0,2}(?:eten|boodschappen)\b"
+                      r"|\bno money for food\b")
+_PILLS = (r"\b(?:pillen|pil|tabletten|medicijnen|medicatie|slaappillen|\w+pillen|pills|oxazepam|paracetamol"
+          r"|diazepam|temazepam|tramadol|meds)\b")
+_DRINK = (r"\b(?:wodka|vodka|drank|alcohol|wijn|whisky|jenever|bier|fles|bottle|booze|gedronken|drank|dronken"
+          r"|zuip|zuipen|gezopen|wine|beer|drink|drinken)\b(?!.*\b(?:water|thee|koffie|melk|sap|glas)\b)")
+_CHILD_HUNGRY = (r"\b(?:kinderen|kind|kids|baby|zoon|dochter|children)\b (?:\w+ ){0,3}(?:honger|hungry|niet gegeten"
+                 r"|niks (?:meer )?te eten|niets (?:meer )?te eten)")
+_CHILD_NO_FOOD = (r"\b(?:kinderen|kind|kids|baby|zoon|dochter|children)\b (?:\w+ ){0,3}(?:niks|niets) (?:meer )?te"
+                  r" eten\b")
+_NO_FOOD_LEFT = (r"\b(?:niks|niets|geen eten) meer (?:te eten|in huis)\b|\bno food left\b")
+
+KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]] = [
+    (level, name, re.compile(pattern), re.compile(unless) if unless else None)
+    for level, name, pattern, unless in [
+        # a medical emergency: someone does not respond, does not breathe, chest pain, a stroke
+        (CRISIS, "medical:unresponsive",
+         r"\b(?:reageert|reageerde|reageren) (?:\w+ ){0,2}(?:niet|nergens)(?: meer)?(?: op (?:mij|me|niks|niets"
+         r"|roepen|schudden|aanraken|mijn stem)\b|(?= *(?:\||$)| en\b| of\b))"
+         r"|\b(?:bewusteloos|buiten bewustzijn|flauwgevallen|flauw gevallen|onwel geworden|in elkaar gezakt"
+         r"|ineengezakt|unconscious|collapsed|passed out|not responding|unresponsive)\b"
+         r"|\b(?:wordt|werd|word) (?:\w+ )?(?:niet|nie) (?:meer )?wakker\b(?! (?:van|door|om|voor|als|tot))"
+         r"|\b(?:isn'?t|is not|not|stopped) (?:moving|breathing|waking up|responding)\b"
+         r"|\b(?:\w*gevallen|ligt|lag|lig|gezakt)\b.{0,40}\b(?:praat|beweegt|reageert|ademt|antwoordt|zegt|huilt)"
+         r" (?:\w+ )?(?:niet|niks"
+         r"|niets)\b(?! (?:meer )?(?:tegen|met|over|op mijn))"
+         r"|\b(?:doet|krijgt|kan) (?:\w+ ){0,2}ogen niet (?:meer )?open\b|\bniet (?:meer )?wakker te (?:krijgen|maken)\b"
+         r"|\b(?:is|wordt|ziet|zag) (?:\w+ ){0,2}blauw\b(?=.{0,30}\b(?:adem\w*|huilt|lucht|lippen|niet|slap)\b)"
+         r"|\bblauwe lippen\b",
+         _DEVICE + r"|" + _JOKE + r"|\bnooit meer\b|\bwekker\b|\bvermoeid\b|\bfeest\b|\bgame\w*\b|\bgamen\b"
+         r"|\bpuber\w*\b|\bkoptelefoon\b|\bboos\b|\bvorige week\b|\bvorig jaar\b|\btoen\b"
+         r"|\bgaat (?:weer |nu )?(?:goed|beter)\b"),
+        (CRISIS, "medical:breathing",
+         r"\b(?:krijg|krijgt|kreeg|heb|heeft) (?:\w+ )?(?:geen|bijna geen|nauwelijks|amper|slecht|moeilijk|weinig)"
+         r" (?:lucht|adem)\b"
+         r"|\b(?:kan|kun|kon) (?:\w+ )?(?:niet|nie|bijna niet|nauwelijks) (?:meer )?(?:ademen|ademhalen)\b"
+         r"|\bademt (?:\w+ )?(?:niet|nie|nauwelijks|raar|niet goed|bijna niet)\b|\bstikt\b|\bik stik\b(?! van)"
+         r"|\b(?:can'?t|cannot|can not) breathe?\b|\bnot breathing\b|\bchoking\b"
+         r"|\b(?:niet|geen) (?:\w+ )?(?:kan|kun) (?:\w+ )?(?:ademen|ademhalen)\b",
+         _JOKE + r"|\b(?:hitte|warm|warmte|benauwd weer|volle bus|drukte|yoga|zingen|sport|rennen|trap op|zaal\w*"
+         r"|ruimte|raam open|ventilatie|mondkapje|onder water|duiken)\b"),
+        (CRISIS, "medical:heart-or-stroke",
+         r"\b(?:pijn|druk|steek|steken|knellend\w*) (?:\w+ ){0,2}(?:op|in|aan) (?:de|mijn|m'n|zijn|haar|z'n) borst\b"
+         r"|\bborstpijn\b|\bchest (?:pain|hurts?)\b|\bmy chest (?:\w+ ){0,2}(?:hurts|pain)\b"
+         r"|\b(?:hartaanval|hartinfarct|infarct|beroerte|herseninfarct|hersenbloeding|heart attack|stroke)\b"
+         r"|\b(?:gezicht|mond|mondhoek) (?:\w+ ){0,2}(?:hangt|hing) (?:\w+ )?scheef\b|\bface (?:is )?drooping\b"
+         r"|^(?=.*\b(?:praat|praten|spreekt|spreek) (?:\w+ )?(?:raar|onduidelijk|wartaal|met een dubbele tong|niet meer"
+         r" goed)\b)(?=.*\b(?:arm|been|gezicht|mond|hand)\b)"
+         r"|^(?=.*\b(?:kan|kon|kun) (?:\w+ )?niet (?:meer )?(?:praten|spreken)\b)(?=.*\b(?:hoofdpijn|arm|gezicht|mond"
+         r"|ineens|opeens|plotseling|scheef|verward)\b)",
+         r"\b(?:gehad|vorig|vorige|jaren|jaar|geleden|herstel\w*|revalidatie|na (?:mijn|zijn|haar|een|de)"
+         r" (?:hartaanval|beroerte|infarct)|niks ernstigs|niets ernstigs|was niks|cursus|reanimatie\w*|ehbo"
+         r"|lotgenoten|hartpatient\w*|vereniging|praatgroep|bijna|film|boek|serie|verhaal|als je|wat moet je"
+         r"|haha\w*|lol|grapje|rekening|schrik|hoest\w*|griep|verkouden|spierpijn|sporten|fitness"
+         r"|wat te doen|folder|voorlichting|risico)\b"),
+        (CRISIS, "medical:bleeding",
+         r"\b(?:bloed|bloedt|bloedde|bloeden) (?:\w+ ){0,2}(?:heel )?(?:erg|veel|hevig|enorm|als een rund|heftig)\b"
+         r"|\b(?:stopt|stop|ophouden|houdt) (?:\w+ )?niet (?:meer )?(?:met )?bloeden\b|\bbloeden stopt niet\b"
+         r"|\bbloedt (?:\w+ )?uit (?:zijn|haar|mijn|m'n|z'n) (?:hoofd|mond|oor|oren)\b|\bbleeding (?:a lot|badly|heavily)\b"
+         r"|\bbloed (?:\w+ )?(?:stopt|houdt) (?:\w+ )?niet\b",
+         r"\b(?:neus|neusbloeding|tandvlees|vinger|knie|sneetje|schaafwond|lachen)\b"),
+        (CRISIS, "medical:fallen",
+         r"\b(?:gevallen|gestruikeld|val) (?:\w+ ){0,4}(?:kan|kon|kun) (?:\w+ )?(?:niet|nie) (?:meer )?(?:op ?staan"
+         r"|overeind|bewegen|opkomen)\b"
+         r"|\b(?:ligt|lig|lag) (?:al )?(?:\w+ ){0,4}op de (?:grond|vloer)\b(?=.{0,40}\b(?:kan|dagen|uren|nacht"
+         r"|ademt|reageert|beweegt|bloed))"
+         r"|\b(?:ligt|lig|lag) (?:al )?(?:\w+ ){0,2}(?:dagen|uren|de hele nacht|sinds \w+) op de (?:grond|vloer)\b"
+         r"|\b(?:fell|fallen) (?:\w+ ){0,3}(?:can'?t get up|isn'?t moving|is not moving|not moving)\b",
+         r"\b(?:gaat (?:weer )?goed|alles goed|niks ergs|niets ergs|gaat wel|yoga|gym|spel|speel\w*|vloer ligt)\b"),
+        (CRISIS, "medical:seizure",
+         r"\b(?:toeval|aanval|epilepsie\w*|stuip\w*|seizure|fit)\b.{0,40}\b(?:stopt niet|houdt niet op|blijft"
+         r" (?:\w+ )?schokken|niet (?:meer )?op|schokt|won'?t stop|doesn'?t stop)\b",
+         r"\b(?:lachen|lachbui|woede\w*|hooikoorts|niesbui)\b"),
+        (CRISIS, "medical:poisoned",
+         r"\b(?:bleek\w*|chloor|ontstopper|gootsteenontstopper|schoonmaakmiddel|wasmiddel|vaatwastablet\w*"
+         r"|batterij\w*|knoopcel|gif|rattengif|antivries|lampenolie|bleach|poison)\b(?: \w+){0,4} (?:gedronken"
+         r"|opgedronken|opgegeten|gegeten|ingeslikt|geslikt|doorgeslikt|binnengekregen|drank|ate|swallowed)\b"
+         r"|\b(?:gedronken|opgegeten|ingeslikt|doorgeslikt|swallowed|drank|ate) (?:\w+ ){0,3}(?:bleek\w*|chloor"
+         r"|ontstopper|schoonmaakmiddel|wasmiddel|batterij\w*|knoopcel|gif|bleach|poison)\b"
+         r"|\b(?:kind|kindje|zoon\w*|dochter\w*|baby|peuter|kleuter|kleinkind|kleinzoon|kleindochter|broertje"
+         r"|zusje|moeder|vader|oma|opa|child|toddler|son|daughter)\b(?: \w+){0,5} (?:pillen|pil|tabletten"
+         r"|medicijnen|medicatie|pills)\b(?: \w+){0,4} (?:gevonden en )?(?:opgegeten|ingenomen|geslikt"
+         r"|ingeslikt|gegeten|doorgeslikt|swallowed|ate|taken|took)\b",
+         r"\b(?:vergeten|recept|apotheek|elke dag|iedere dag|dokter zegt)\b"),
+        (CRISIS, "medical:call-112",
+         r"\b(?:bel|bellen|belt|gebeld|moet ik|call|called|calling) (?:\w+ ){0,2}(?:112|een ambulance|de ambulance"
+         r"|ambulance|911|999)\b|\b(?:ambulance|112) (?:\w+ ){0,2}(?:nodig|komen|gebeld|bellen|onderweg)\b",
+         r"\b(?:vrijwilliger\w*|cursus|ehbo|les|werk|baan|vacature|wanneer moet je|kinderen leren|folder"
+         r"|alleen bij|bij nood|voorlichting|uitleg|wanneer bel|als je|film|serie)\b"),
+        # someone at home in danger, or missing: a child, an old parent, a partner
+        (CRISIS, "violence:against-family",
+         r"\b(?:slaat|sloeg|slaan|schopt|schopte|mishandelt|mishandelde|wurgt|wurgde|knijpt|trapt|trapte|duwt"
+         r"|duwde|bedreigt|bedreigde|misbruikt|misbruikte|verkracht|verkrachtte|hits|hit|beats|beat|abuses"
+         r"|kicks|chokes|hurts) (?:\w+ ){0,2}" + _FAMILY + r"\b"
+         r"|\b(?:vriend|partner|man|vader|stiefvader|broer|zoon|ex) (?:\w+ ){0,4}(?:slaat|sloeg|schopt|mishandelt|wurgt"
+         r"|misbruikt|verkracht|beats|hits) (?:haar|hem|ze|hen|her|him)\b"
+         r"|\b(?:doet|deed) (?:\w+ )?" + _FAMILY + r" (?:\w+ )?pijn\b"
+         r"|\b" + _FAMILY + r" (?:\w+ ){0,2}(?:wordt|werd|worden|is|gets|got|is being) (?:\w+ ){0,4}(?:geslagen"
+         r"|mishandeld|geschopt|misbruikt|bedreigd|verkracht|gewurgd|beaten|abused|hit)\b",
+         r"\b(?:schaken|schaak|dammen|kaarten|spel|spelletje|potje|tennis|bal|pingpong|tafeltennis|biljart"
+         r"|wedstrijd|rikken|bridge|klaverjassen|game|winnen|wint|verslaat|sla|scrabble|monopoly|schaakspel"
+         r"|bordspel|quiz|armworstelen)\b"),
+        (CRISIS, "violence:injured-me",
+         r"\b(?:heeft|hebben|had) (?:\w+ ){0,1}(?:mijn|m'n) (?:arm|neus|kaak|ribben|rib|pols|vinger|been|tand"
+         r"|tanden|oog|lip) (?:\w+ )?(?:gebroken|gekneusd|blauw|kapot|opengeslagen)\b"
+         r"|\b(?:duwde|duwt|gooide|gooit|schopte|trapte|sleurde|sleurt) (?:me|mij) (?:\w+ ){0,3}(?:van de trap"
+         r"|tegen de|door de|op de grond|de trap af|in elkaar|uit bed|aan mijn haren)\b",
+         r"\b(?:per ongeluk|ongeluk|dokter|arts|tandarts|fysio|sport|judo|voetbal|karate|spel|spelen"
+         r"|ik heb|ik had)\b"),
+        (CRISIS, "danger:missing-person",
+         r"\b(?:mijn|m'n|ons|onze) (?:\w+ )?(?:kind|kindje|zoon|zoontje|dochter|dochtertje|vader|moeder|opa|oma"
+         r"|man|vrouw|baby) (?:\w+ ){0,3}(?:is|zijn|was|raakte) (?:\w+ ){0,3}(?:kwijt|vermist|weggelopen|verdwenen"
+         r"|zoek|niet thuisgekomen|niet thuis gekomen|alleen op straat)\b"
+         r"|\bverward (?:\w+ ){0,4}(?:weg|buiten|op straat|kwijt|weggelopen|in de kou)\b"
+         r"|^(?=.*\b(?:dement\w*|alzheimer|verward)\b)(?=.*\b(?:deur uit|weggelopen|weg gelopen|kwijt|vermist|zoek"
+         r"|(?:vinden|vind) (?:hem|haar) (?:\w+ )?(?:niet|nergens))\b)"
+         r"|\b(?:ik )?(?:kan|vind) (?:hem|haar) (?:\w+ )?(?:niet|nergens) (?:meer )?(?:vinden|terugvinden)\b"
+         r"(?=.{0,60}\b(?:kind|zoon\w*|dochter\w*|vader|moeder|opa|oma|baby|dementie|verward|kou|nacht)\b)"
+         r"|\b(?:child|son|daughter|mum|mom|dad) (?:\w+ ){0,2}(?:is )?missing\b",
+         r"\b(?:sleutel\w*|telefoon|portemonnee|bril|tas|jas|fiets|kat|hond|poes|knuffel|spullen|pasje"
+         r"|verstoppertje|tikkertje|spel|koor|club|les|vergadering|feest|haha\w*|lol)\b"),
+        # the cold and hunger: tonight outside, no food for days
+        (CRISIS, "danger:homeless-cold",
+         r"^(?=.*(?:" + _HOMELESS + r"))(?=.*(?:" + _COLD_OR_TONIGHT + r"))"
+         r"|^(?=.*(?:" + _SLEEP_OUT + r"))(?=.*(?:" + _COLD_OR_TONIGHT + r"))"
+         r"|^(?=.*(?:" + _HOMELESS + r"))(?=.*(?:" + _SLEEP_OUT + r"))|" + _NO_PLACE_TO_SLEEP,
+         _OUTDOORS_FUN + r"|\b(?:vrijwilliger\w*|daklozenopvang zoekt|collecte|inzameling|film|documentaire"
+         r"|vroeger|jaren geleden|vorig jaar|wachten|wacht|bus|tram|halte)\b"),
+        (CHECK_IN, "danger:homeless", _HOMELESS,
+         r"\b(?:vrijwilliger\w*|collecte|inzameling|film|documentaire|vroeger|jaren geleden|vorig jaar"
+         r"|daklozen|tijdelijk|logeren|logeer|verbouwing|renovatie|wisselwoning|geweest)\b"),
+        (CRISIS, "danger:hunger",
+         _NO_FOOD_FOR_DAYS + r"|^(?=.*(?:" + _NO_MONEY_FOR_FOOD + r"|" + _NO_FOOD_LEFT + r"))(?=.*(?:"
+         + _CHILD_HUNGRY + r"))|" + _CHILD_NO_FOOD,
+         r"\b(?:vasten|ramadan|ramadam|dieet|detox|sapkuur|operatie|darmonderzoek|nuchter|ziek|griep|buikgriep"
+         r"|misselijk|te doen)\b"),
+        (CHECK_IN, "danger:no-money-for-food", _NO_MONEY_FOR_FOOD + r"|" + _NO_FOOD_LEFT, None),
+        # coercion: papers taken, held, confined, married off
+        (CRISIS, "coercion:papers-taken",
+         r"\b(?:houdt|houden|hield|hielden|afgepakt|afgenomen|ingenomen|pakte|pakten|took|takes|keeps?|kept"
+         r"|holds?) (?:\w+ ){0,3}(?:mijn|m'n|my|ons|onze|our) (?:paspoort|paspoorten|papieren|passport|passports"
+         r"|papers|id|id kaart|identiteitskaart|verblijfspas)\b"
+         r"|\b(?:mijn|m'n|my) (?:paspoort|papieren|passport|papers|id) (?:\w+ ){0,3}(?:afgepakt|afgenomen"
+         r"|ingenomen|vast|taken|kept|weg)\b",
+         r"\b(?:gemeente|balie|stadhuis|verlengen|verlopen|aanvragen|ophalen|vakantie|douane|politie|hotel"
+         r"|vergeten|kwijt)\b"),
+        (CRISIS, "coercion:confined",
+         r"\b(?:word|wordt|worden|werd|ben|zit|zat|zitten) (?:\w+ ){0,3}(?:vastgehouden|opgesloten|gevangen"
+         r" gehouden|ontvoerd)\b|\bheld (?:captive|against my will|prisoner)\b|\bkidnapped\b"
+         r"|\btegen mijn wil (?:\w+ ){0,3}(?:vastgehouden|opgesloten|hier|binnen|in huis)\b"
+         r"|\b(?:laten|lieten|liet) (?:me|mij|ons) (?:\w+ ){0,3}niet (?:meer )?(?:\w+ )?(?:naar buiten|de deur uit"
+         r"|weg|buiten|gaan|los|vertrekken)\b"
+         r"|\b(?:won'?t|don'?t|do not|will not) let (?:me|us) (?:leave|go|out)\b",
+         r"\b(?:huisarrest|spel|escape ?room|file|lift|toilet|wc|ziek|griep|corona|quarantaine|dokter)\b"),
+        (CRISIS, "threat:against-family",
+         r"\b(?:zegt|dreigt|gaat|wil|zal|komt)\b.{0,40}\b(?:" + _FAMILY + r"|haar|hem|ons|hen) (?:\w+ ){0,2}(?:te )?"
+         r"(?:steken|neersteken|doodsteken|vermoorden|doodmaken|afmaken|doodschieten|neerschieten|doodslaan|in elkaar slaan)\b",
+         r"\b(?:film|serie|boek|spel|game|toneel\w*|grapje|haha\w*)\b"),
+    (CRISIS, "violence:sexual-abuse",
+         r"\b(?:zit|zat|zitten|kwam|komt|aanzitten) (?:\w+ )?aan (?:mij|me|mijn (?:dochter|zoon|kind|kinderen|zusje|broertje"
+         r"|kleindochter|kleinzoon|lichaam|dochtertje|zoontje))\b"
+         r"|\b(?:betast|betastte|betasten|aangerand|aanrandt|randt (?:\w+ )?aan|molesteert|gemolesteerd)\b"
+         r"|\b(?:misbruikt|misbruikte|touches|touched|molests|molested) (?:\w+ )?(?:me|mij|my|mijn|haar|hem)\b"
+         r"(?! (?:\w+ )?(?:vertrouwen|goedheid|naam|gegevens|pas|account|trust|kindness))",
+         r"\b(?:tafel|bureau|kant|computer|spullen|eten|film|boek)\b"),
+    (CRISIS, "threat:arson",
+         r"\b(?:zegt|dreigt|gaat|wil|zal|komt)\b.{0,40}\b(?:in brand (?:steekt|steken|te steken|stak)|brand (?:\w+ )?"
+         r"(?:stichten|sticht))\b|\b(?:will|going to|threatens to) burn (?:my|the|our) (?:house|flat|home)\b",
+         r"\b(?:barbecue|bbq|kaars\w*|vuurkorf|kampvuur|open haard|film|boek|serie)\b"),
+    (CRISIS, "coercion:confined",
+         r"^(?=.*\bmag (?:\w+ ){0,6}(?:niemand|niet|nooit)\b.{0,30}\b(?:bellen|zien|spreken|naar buiten|de deur uit"
+         r"|weg)\b)(?=.*\bvan (?:mijn|m'n|hem|haar|hen) ?\w*)"
+         r"|\b(?:ben|zit|word|worden|zitten) (?:\w+ ){0,2}gevangen\b(?! genomen)",
+         r"\b(?:dokter|huisarts|arts|ziek|griep|corona|quarantaine|gips|knie|heup|operatie|huisarrest|lift|file"
+         r"|spel|escape ?room|verhaal|film|boek)\b"),
+    (CRISIS, "coercion:marriage",
+         r"\buithuwelijk\w*\b|\b(?:gedwongen|forced) (?:te |to )?(?:trouwen|marry|marriage|huwelijk)\b"
+         r"|\bforced marriage\b|\bmake me marry\b"
+         r"|\b(?:moet|moeten|willen|gaan|laten) (?:me|mij|ik)? ?(?:\w+ ){0,4}trouwen\b(?=.{0,60}\b(?:niet (?:ken"
+         r"|wil)|tegen mijn wil|van mijn (?:familie|ouders|vader|moeder|oom|broer)|anders|gedwongen|bang)\b)",
+         None),
+        # the house not allowed out because someone says so ("mag het huis niet uit van mijn man")
+        (CRISIS, "coercion:confined",
+         r"\b(?:mag|mogen|mocht) (?:\w+ ){0,2}(?:het huis|de deur|de flat|mijn kamer|de kamer) niet (?:meer )?uit\b"
+         r"(?=.{0,40}\bvan (?:mijn|m'n|hem|haar|hen|ze|mn) ?(?:\w+)?\b)",
+         r"\b(?:dokter|huisarts|arts|ziek|griep|corona|quarantaine|gips|knie|heup|operatie|huisarrest)\b"),
+        # farewell, overdose with drink, self-harm in more forms
+        (CRISIS, "ending:farewell",
+         r"\b(?:dag|doei|daag|dahag|bye|doeg) (?:lieve )?(?:iedereen|allemaal|allen)\b(?=.{0,20}\b(?:voor altijd"
+         r"|voorgoed|forever|vaarwel|voor eeuwig|het was mooi)\b)"
+         r"|\bvaarwel (?:iedereen|allemaal|allen|wereld|lieve)\b|\b(?:goodbye|bye) (?:everyone|everybody|world)\b"
+         r"|\bthis is (?:the end|goodbye|it for me)" + END
+         + r"|\b(?:zeg|vertel) (?:\w+ ){0,3}dat ik (?:\w+ )?van (?:ze|hen|haar|hem|jullie|hun) (?:hou|houd)\b"
+         r"|\b(?:jullie|je|u|niemand) (?:hoort|horen|hoor|ziet|zien) (?:\w+ )?(?:niets|niks|nooit (?:meer )?iets)"
+         r" (?:meer )?van (?:mij|me)\b"
+         r"|\bdit is (?:mijn|een|het) (?:laatste )?afscheid" + END
+         + r"|\bzorg (?:\w+ )?goed voor (?:mijn|m'n) (?:kat|hond|kinderen|kids|poes|planten|dieren|vrouw|man)"
+         r"\b(?=.{0,40}\b(?:afscheid|ik ga|als ik|vaarwel|sorry|niet meer)\b)",
+         None),
+        (CRISIS, "wish:not-here",
+         r"\b(?:don'?t|do not) want to (?:be here|exist|live|wake up|go on|be alive)\b"
+         r"|\bwish i could (?:just )?(?:disappear|die|sleep forever|not wake up|vanish)\b"
+         r"|\bwant to disappear\b|\bi (?:don'?t|do not) want to be alive\b"
+         r"|\b(?:wou|wilde|zou willen|wens) dat ik er niet meer (?:was|ben|zou zijn)(?= *(?:\||$))"
+         r"|\bdat ik (?:dood|nooit geboren) (?:was|ben|zou zijn|ware)\b"
+         r"|\bhet hoeft voor mij (?:allemaal |echt |gewoon )?niet meer\b"
+         r"|\b(?:klaar|kap|stop|ophouden)\w* (?:\w+ )?(?:er ?mee|mee) \| (?:met )?(?:het|mijn|dit) leven\b"
+         r"|\bbeter (?:af )?zonder (?:mij|me)(?= *(?:\||$))"
+         r"|\bik zie (?:\w+ )?geen toekomst (?:meer )?(?:voor mezelf|voor mij|(?= *(?:\||$)))"
+         r"|\b(?:wil|kan) (?:echt |gewoon |zo )?niet meer verder(?: leven)?(?= *(?:\||$))"
+         r"|\bwat (?:heeft|is) (?:het|mijn leven|dit leven) (?:nog )?(?:voor )?zin (?:\w+ )?(?:om )?(?:te )?leven\b"
+         r"|\bich (?:will|kann|mag) (?:einfach |so )?nicht mehr(?: leben)?(?= *(?:\||$))",
+         None),
+        (CRISIS, "ending:stop-for-good",
+         r"\b(?:wil|wens|hoop) (?:\w+ ){0,2}dat (?:het|alles|de pijn|dit) (?:\w+ )?(?:ophoudt|stopt|over is|voorbij is)\b"
+         r"(?=.{0,20}\b(?:voor altijd|voorgoed|voor eeuwig|for good|forever)\b)",
+         None),
+    (CHECK_IN, "despair:no-point",
+         r"\bwat heeft het (?:allemaal )?nog voor zin\b|\bhet maakt (?:allemaal )?(?:niks|niets|niet) meer uit\b"
+         r"|\bik weet (?:al |precies |nu )*hoe ik het (?:ga |wil |zal )?doen(?= *(?:\||$))"
+         r"|\bi know how i(?:'m| am)? (?:going to|gonna|will) do it\b",
+         None),
+        (CRISIS, "method:overdose",
+         r"\b(?:\d{2,3}|[6-9]|tien|twaalf|vijftien|twintig|dertig|veertig|vijftig|honderd) (?:\w+ )?(?:pillen|pil"
+         r"|tabletten|tablet|paracetamol|oxazepam|slaappillen|\w+pillen|pills|tablets|temazepam|diazepam"
+         r"|ibuprofen|lorazepam|tramadol|oxycodon)\b(?: \w+){0,3} (?:genomen|ingenomen|geslikt|gepakt|op|gegeten"
+         r"|opgegeten|took|taken|swallowed|nemen|innemen|slikken)\b"
+         r"|\b(?:alle|al mijn|al m'n|mijn hele|de hele|een hele|een volle) (?:\w+ )?(?:(?:strip|strips|doos|pot"
+         r"|potje|flesje) (?:\w+ )?)?(?:pillen|pil|tabletten|medicijnen|medicatie|oxazepam|paracetamol|slaappillen"
+         r"|\w+pillen|diazepam|temazepam|tramadol)"
+         r"(?: \w+){0,2} (?:op|leeg|opgemaakt|leeggegeten|leeg gegeten|in een keer|tegelijk|gepakt)\b"
+         r"|\b(?:strip|strips) (?:\w+ ){0,2}(?:leeg ?(?:gegeten|geslikt|gemaakt)|leeggeslikt|leeggegeten)\b"
+         r"|\b(?:veel )?te ?veel (?:\w+ )?(?:pillen|tabletten|medicijnen|slaappillen|pills) (?:\w+ )?(?:gepakt"
+         r"|genomen|geslikt|ingenomen|op)\b"
+         r"|\b(?:drink|zuip) (?:ik )?(?:me|mij|mezelf) (?:\w+ )?dood\b|\bdrink(?:ing)? myself to death\b"
+         r"|^(?=.*\b(?:ik|i|heb|i've|mijn|my)\b)(?=.*" + _PILLS + r")(?=.*" + _DRINK + r")",
+         r"\b(?:apotheek|recept|dokter|huisarts|vakantie|weekdoos|baxter|vergeten|voorgeschreven|per dag"
+         r"|mag ik|geen|niet)\b"),
+        (CRISIS, "method:drink+despair",
+         r"^(?=.*" + _DRINK + r")(?=.*(?:\b(?:wil|kan) (?:het )?(?:echt )?niet meer(?= *(?:\||$))"
+         r"|\bmaakt (?:\w+ )?(?:niks|niets|niet) meer uit\b|\bhou (?:het )?niet meer vol\b|\bgeen zin meer\b"
+         r"|\bcan'?t (?:do this|go on)\b))",
+         r"\b(?:feest|kater|gezellig|haha\w*|lol)\b"),
+    (CRISIS, "coercion:exploited",
+         r"\bmoet (?:\w+ )?van (?:hem|haar|hen|ze|mijn \w+|m'n \w+) (?:\w+ ){0,4}(?:met (?:\w+ )?(?:mannen|klanten"
+         r"|vrouwen|vrienden van hem)|naar bed|seks)\b",
+         None),
+    (CHECK_IN, "danger:neglect",
+         r"\b(?:eet|drinkt|at) (?:\w+ )?niet meer\b(?: \w+){0,4} (?:ligt|lag) (?:al )?(?:\w+ )?(?:dagen|de hele dag"
+         r"|week)\b",
+         None),
+    (CRISIS, "self-harm:again",
+         r"\bik (?:kras|krasse|snij|snijd|kerf|sneed|kraste|brand|bonk) (?:mezelf |me )?(?:\w+ )?(?:weer|opnieuw"
+         r"|steeds|elke dag|elke avond|iedere dag|iedere avond)\b"
+         r"|\bi(?:'m| am)? (?:\w+ )?(?:cutting|burning) (?:again|myself)\b|\b(?:started|start) cutting\b"
+         r"|\bcutting again\b"
+         r"|\b(?:heb|ben) (?:mezelf |me )?(?:weer|opnieuw) (?:\w+ ){0,2}(?:gesneden|gekrast|gekerfd|gebrand)\b"
+         r"|\b(?:bonk|bonken|bonkte|sla|slaan|sloeg|beuk|beuken|ram|rammen)\w* (?:mijn|m'n|me|mijn eigen)"
+         r" (?:hoofd|kop) (?:\w+ ){0,3}tegen (?:de|een) (?:muur|deur|kast|vloer)\b"
+         r"|\b(?:krab|krabben|krabde|kras|krassen|kraste|snij|snijden|sneed)\w* (?:\w+ )?(?:mijn|m'n) (?:armen|arm"
+         r"|benen|been|huid|polsen|pols|buik|dijen) (?:\w+ )?(?:open|kapot|stuk|tot (?:het )?bloed\w*)\b"
+         r"|\b(?:mezelf|mijzelf|me) (?:\w+ ){0,3}(?:gebrand|brand|branden|verbrand) (?:\w+ ){0,2}(?:met|aan)"
+         r" (?:een|de|mijn) (?:sigaret|aansteker|strijkijzer|kaars)\b",
+         r"\b(?:ui|uien|brood|groente|vlees|taart|papier|hout|haar|haren|kapper|kookles|koken|per ongeluk"
+         r"|muggenbult\w*|jeuk|eczeem|muggen)\b"),
+    ]
+]
+
+
+def _kind_rules(sentence: str) -> List[Tuple[str, str]]:
+    """(level, name) of each KIND_RULES row that fires on a sentence."""
+    return [(level, name) for level, name, pattern, unless in KIND_RULES
+            if pattern.search(sentence) and not (unless and unless.search(sentence))]
 
 
 @dataclass(frozen=True)
@@ -928,7 +1264,8 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
             fired.append((CRISIS, "threat:at-the-door"))
     # violence against the resident: me/mij as the object, or "ik word ... mishandeld"
     if has("violence") and (has("victim") or (has("i") and has("passive"))) \
-            and not (has("myself") and not has("other")) and not has("accident"):
+            and not (has("myself") and not has("other")) and not has("accident") \
+            and not _MURDER_GAME.search(sentence):
         fired.append((CRISIS, "violence"))
     # violence and coercion at home beyond hitting: someone hurts me, locks me in,
     # does not let me out, takes my money, threatens me with a weapon, bruises
@@ -974,6 +1311,7 @@ def _rules(sentence: str) -> List[Tuple[str, str]]:
         fired.append((CRISIS if other else CHECK_IN, "violence:bruises"))
     if _NOT_ALLOWED_OUT.search(sentence) and not has("routine") and first_person:
         fired.append((CHECK_IN, "coercion:not-allowed-out"))
+    fired += _kind_rules(sentence)
     for reason, patterns in CHECK_IN_PATTERNS.items():
         if any(re.search(p, sentence) for p in patterns):
             fired.append((CHECK_IN, reason))

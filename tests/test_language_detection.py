@@ -3,7 +3,8 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import detect_language, explicit_request, script_language
+from bot.language import (OTHER, detect_language, explicit_request, requested_other_language,
+                          script_language)
 from bot.nlu.language import LanguageDetector
 
 
@@ -64,6 +65,31 @@ def test_script_check(text, expected):
 ])
 def test_explicit_requests(text, expected):
     assert explicit_request(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("praat u ook arabisch?", "ar"), ("Turks alstublieft", "tr"), ("can you write in polish", "pl"),
+    ("is er iemand die oekraïens spreekt", "uk"), ("perzisch graag", "fa"),
+    ("ik spreek alleen tigrinya", "ti"), ("hallo, dari mogelijk?", "fa"),
+    ("een andere taal alstublieft", OTHER), ("can I get this in another language", OTHER),
+    # a language named in a question about places or a long story: the classifier's
+    ("is er een taalcafé voor Turkse vrouwen", None), ("ik zoek les arabisch in Malberg", None),
+    ("mijn buurvrouw is Pools en zoekt een koffieochtend bij haar in de buurt", None),
+    ("spreek je nederlands", None), ("do you speak english", None), ("hoi", None),
+])
+def test_requests_for_a_catalogue_language_by_name(text, expected):
+    assert requested_other_language(text) == expected
+
+
+def test_component_turns_a_request_by_name_into_other_language_with_that_language():
+    message = _message("spreekt u misschien arabisch", intent="request_human")
+    LanguageDetector.process_one(message)
+    assert message.get(INTENT)["name"] == "other_language"
+    assert [e["value"] for e in message.get(ENTITIES) if e["entity"] == "language"] == ["ar"]
+    message = _message("another language please", intent="nlu_fallback")
+    LanguageDetector.process_one(message)
+    assert message.get(INTENT)["name"] == "other_language"
+    assert not [e for e in message.get(ENTITIES) if e["entity"] == "language"]
 
 
 def _message(text, intent="greet"):

@@ -295,6 +295,8 @@ async def test_the_print_page_shows_answers_marked_rules_sources_and_the_checkli
     assert page.headers["cache-control"] == "no-store"
     assert "script-src" not in page.headers["content-security-policy"]
     assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["x-robots-tag"] == "noindex, nofollow"  # a private link
+    assert page.headers["x-frame-options"] == "DENY"
 
 
 async def test_the_print_page_escapes_what_the_volunteer_typed(kb, store):
@@ -308,3 +310,4 @@ async def test_an_unknown_or_expired_link_gets_a_dutch_404(store):
     page = await _get(store, "/checklist/onbekend")
     assert page.status_code == 404 and text("precheck_page_missing") in page.text
     assert '<html lang="nl">' in page.text
+    assert page.headers["x-robots-tag"] == "noindex, nofollow"

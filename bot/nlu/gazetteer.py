@@ -36,7 +36,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge.textnorm import close_enough, closest_name, normalize
+from knowledge.textnorm import COMMON_WORDS, close_enough, closest_name, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -44,23 +44,6 @@ ENTITY_ORDER = ("place", "buurt", "place_type", "target_group")
 FUZZY_ENTITIES = ("buurt", "place")
 TABLES_FILE = "gazetteer.json"
 
-# Dutch (and English) words that look like names but never are one here.
-COMMON_WORDS = frozenset(
-    """
-    de het een en in op te van voor met bij naar is er ik je u we wij ze zij hier daar
-    waar wat wie hoe wanneer welk welke mijn mij me ons onze uw jouw heb hebt heeft
-    ben bent zijn was kan kun kunt wil wilt graag niet geen wel ook nog meer veel
-    samen mensen buurt wijk stad centrum huis plek plekken ergens iets iemand
-    ouders moeder vader buren buurman buurvrouw mama papa oma opa
-    dag morgen middag avond week maandag dinsdag woensdag donderdag vrijdag
-    zaterdag zondag vandaag open openingstijden adres kosten hallo hoi dank
-    bedankt help hulp koffie eten bingo koor taal straat weg laan plein
-    hier meer leer veer geen been alleen eenzaam hebben zoeken zoek
-    maastricht nederland nederlands limburg limburgs vrijwilliger gemeente
-    subsidie aanvraag aanvragen bestuur stichting vereniging wonen woon woont
-    the a an i you my near where is are there what when help
-    """.split()
-)
 # two letters after four digits that are a word, not a postcode ("6218 ik woon")
 NOT_POSTCODE_LETTERS = frozenset(
     "ik in op en is de te om er je we ze na al ja of zo nu be at on to".split()
@@ -147,13 +130,13 @@ class Gazetteer:
 
     def _fuzzy(self, gram: str) -> Optional[Tuple[str, str, float]]:
         best: Optional[Tuple[str, str, float]] = None
-        probe = gram.replace(" ", "")
-        # Limburgish and common spellings: "caberch" (g), "wijck"/"wyck" (ij/y)
-        probes = {probe, re.sub(r"ch$", "g", probe), probe.replace("ij", "y"), probe.replace("y", "ij")}
+        # sound-alike spellings ("caberch", "wijck", "sjarn") are closest_name's sound key
+        probes = [gram.replace(" ", "")]
         for entity in FUZZY_ENTITIES:
             table = self.compact.get(entity) or {}
             found = closest_name(probes, list(table), self.fuzzy_threshold)
-            if not found or not close_enough(*found):
+            if (not found or not close_enough(*found)) and len(probes[0]) >= 5:
+                # four letters: only the same sound key ("wykk" = "wyck"), no slip ("heel" != "heer")
                 found = self._one_edit(probes, table)
             if not found or not close_enough(*found):
                 continue
@@ -203,7 +186,7 @@ class Gazetteer:
                         if hit:
                             claim(i, size, hit[0], hit[1], 1.0)
                         continue
-                    if size > 3 or len(gram.replace(" ", "")) < 5:
+                    if size > 3 or len(gram.replace(" ", "")) < 4:
                         continue
                     if parts[0] in COMMON_WORDS or parts[-1] in COMMON_WORDS:
                         continue
@@ -212,7 +195,23 @@ class Gazetteer:
                     hit3 = self._fuzzy(gram)
                     if hit3:
                         claim(i, size, hit3[0], hit3[1], hit3[2] / 100.0)
-        return sorted(entities, key=lambda e: e["start"])
+        return _merge_split_names(text, sorted(entities, key=lambda e: e["start"]))
+
+
+def _merge_split_names(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """One entity for a name whose parts were found apart ("Dousberg-Hazedans":
+    "Dousberg" exact, "Hazedans" fuzzy, both Dousberg-Hazendans)."""
+    out: List[Dict[str, Any]] = []
+    for entity in entities:
+        last = out[-1] if out else None
+        if (last and last["entity"] == entity["entity"] and last["value"] == entity["value"]
+                and not text[last["end"]:entity["start"]].strip(" -")):
+            last["end"] = entity["end"]
+            if "confidence_entity" in last:
+                last["confidence_entity"] = min(last["confidence_entity"], entity["confidence_entity"])
+            continue
+        out.append(dict(entity))
+    return out
 
 
 @DefaultV1Recipe.register(

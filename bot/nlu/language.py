@@ -22,7 +22,9 @@ from bot.language import (
     DUTCH,
     ENGLISH,
     detect_language,
+    OTHER,
     explicit_request,
+    requested_other_language,
     warm_up,
 )
 from bot.nlu.rule_component import RuleComponent
@@ -61,6 +63,12 @@ class LanguageDetector(RuleComponent):
             force_intent(message, SWITCH_INTENTS[requested], keep_entities=False)
             add_language_entity(message, requested)
             return requested
+        other = requested_other_language(text)
+        if other:  # "spreek je turks", "do you speak farsi", "andere taal graag"
+            force_intent(message, OTHER_LANGUAGE_INTENT, keep_entities=False)
+            if other != OTHER:
+                add_language_entity(message, other)
+            return other
         code = detect_language(text)
         if code in CATALOGUE_LANGUAGES:
             force_intent(message, OTHER_LANGUAGE_INTENT, keep_entities=False)

@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from bot.catalogue import text
 from bot.precheck.render import page_context
 from bot.precheck.store import ChecklistStore
+from bot.web_headers import PRINT_PAGE_CSP, add_page_headers
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -27,14 +28,7 @@ def _env() -> Environment:
 
 
 def _headers(resp) -> None:
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
-    resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
-        "form-action 'none'")
+    add_page_headers(resp, PRINT_PAGE_CSP, robots="noindex, nofollow")
 
 
 def checklist_blueprint(store_factory: Callable[[], ChecklistStore]) -> Blueprint:

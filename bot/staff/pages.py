@@ -15,6 +15,7 @@ from sanic.exceptions import SanicException
 
 from bot.handoff.texts import staff_label, staff_text
 from bot.staff.clock import local_time
+from bot.web_headers import STAFF_CSP, add_page_headers
 
 logger = logging.getLogger(__name__)
 
@@ -25,13 +26,7 @@ def add_security_headers(resp) -> None:
     """The headers of every staff page (dashboard and insights): not cached, not
     framed, scripts only from our own static files (no inline script), nothing
     loaded from elsewhere."""
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    add_page_headers(resp, STAFF_CSP)
 
 
 def _change(event) -> str:
