@@ -110,11 +110,13 @@ KINDS = {'alcohol': ['ik heb een fles wodka leeg gedronken en mijn pillen erbij'
               'sorry voor alles, jullie horen niets meer van mij',
               'dag allemaal, ik ben er morgen niet meer',
               'dit is een afscheid, zorg goed voor mijn kat'],
- 'hidden': ['hoi, ik zoek een koffieochtend in malberg. eigenlijk gaat het slecht, ik heb pillen gespaard en wil '
+ 'hidden': ['hoi, ik zoek een koffieochtend in malberg. eigenlijk '
+            'gaat het slecht, ik heb pillen gespaard en wil '
             'er een eind aan maken',
             'waar kan ik breien? trouwens mijn man slaat me als ik weg ga',
             'goedemiddag, ik wou vragen of er een eetcafe is. ik heb al vier dagen niks gegeten',
-            'ik ben 72 en woon alleen. sinds mijn vrouw dood is wil ik niet meer leven. is er een huiskamer?'],
+            'ik ben 72 en woon alleen. sinds mijn vrouw dood is wil ik niet meer leven. '
+            'is er een huiskamer?'],
  'hunger': ['ik heb al drie dagen niet gegeten',
             'ik heb al dagen geen eten',
             'ik heb geen geld voor eten en mijn kinderen hebben honger',
