@@ -86,6 +86,12 @@ def prepare_floor(path: Path) -> Path:
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
+    # distutils' copy_tree (used by Rasa's scaffold) remembers the folders it made
+    # in this process; after the rmtree above the second pair would fail with
+    # "could not create .../actions/__init__.py". Forget them.
+    from setuptools._distutils import dir_util
+
+    dir_util._path_created.clear()
     create_initial_project(str(path))
     for model in (path / "models").glob("*.tar.gz"):
         model.unlink()

@@ -209,3 +209,14 @@ def test_the_report_renders_the_floor_comparison():
     assert "p95 ≤ 1.2 × floor: **1.15×** (met)" in text
     assert "stopped early: 10000 planned" in text and "0.17 %" in text
     assert "full ≤ 1.5 × floor (met)" in text
+
+
+def test_the_floor_can_be_prepared_twice_in_one_process(tmp_path):
+    """Three training pairs prepare the floor three times in one process: Rasa's
+    scaffold copies with distutils, which remembers folders it made (and removed)."""
+    from bench.common import prepare_floor
+
+    floor = tmp_path / "floor"
+    prepare_floor(floor)
+    prepare_floor(floor)
+    assert (floor / "actions" / "__init__.py").exists() and (floor / "config.yml").exists()
