@@ -9,8 +9,10 @@ has no Tigrinya) and Cyrillic (Ukrainian). Short messages never switch: a lone
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Optional
+from typing import Iterator, Optional, Tuple
 
 DUTCH = "nl"
 ENGLISH = "en"
@@ -182,12 +184,35 @@ def strip_names(text: str) -> str:
     return _NAME.sub(" ", text)
 
 
+# (text, language) of the message being handled: set by the service for the
+# length of one turn (`detected_for_turn`), so the NLU's LanguageDetector does
+# not run lingua again on the text the service just looked at (issue 20).
+_TURN_DETECTION: ContextVar[Optional[Tuple[str, Optional[str]]]] = ContextVar(
+    "ontmoet_turn_language", default=None)
+
+
+@contextmanager
+def detected_for_turn(text: str) -> Iterator[Optional[str]]:
+    """The language of `text` (detect_language), remembered while the block runs:
+    detect_language(text) inside it returns the same answer without lingua.
+    Only in the current context (this turn's task): nothing outlives the turn."""
+    language = detect_language(text)
+    token = _TURN_DETECTION.set((text, language))
+    try:
+        yield language
+    finally:
+        _TURN_DETECTION.reset(token)
+
+
 def detect_language(text: str) -> Optional[str]:
     """The language of a message, or None when it is too short or unclear.
 
     None means: keep the language of the conversation. Explicit requests
     ("Nederlands graag") are handled by `explicit_request`.
     """
+    known = _TURN_DETECTION.get()
+    if known is not None and known[0] == text:
+        return known[1]
     text = (text or "").strip()
     if not text or text.startswith("/"):
         return None

@@ -94,7 +94,7 @@ def install_language_hint() -> None:
     `session_started_metadata`. Idempotent."""
     from rasa.core.processor import MessageProcessor
 
-    from bot.language import detect_language
+    from bot.language import detected_for_turn
 
     original = require(MessageProcessor, "handle_message")
     if getattr(original, "ontmoet_language_hint", False):
@@ -103,13 +103,15 @@ def install_language_hint() -> None:
     async def handle_message(self, message):
         metadata = dict(message.metadata or {})
         metadata.pop(LANGUAGE_HINT, None)  # never taken from a client
+        message.metadata = metadata
         text = message.text or ""
-        if text and not text.startswith("/"):
-            language = detect_language(text)
+        if not text or text.startswith("/"):
+            return await original(self, message)
+        # the NLU's LanguageDetector reuses this detection (one lingua run per turn)
+        with detected_for_turn(text) as language:
             if language:
                 metadata[LANGUAGE_HINT] = language
-        message.metadata = metadata
-        return await original(self, message)
+            return await original(self, message)
 
     handle_message.ontmoet_language_hint = True  # type: ignore[attr-defined]  # a marker on a function
     handle_message.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
