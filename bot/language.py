@@ -239,3 +239,19 @@ def detect_language(text: str) -> Optional[str]:
     if code not in ALL_LANGUAGES or not clear:
         return None
     return code
+
+
+def response_variant(domain, key: str, language, reading_level=None) -> dict:
+    """The variant of a domain response Rasa would pick for these slots: among the
+    variants whose every condition holds (`language`, `reading_level`), the one with
+    the most conditions; else the first (Dutch, B1). `domain`: a dict with
+    "responses" (the action server's domain, or {"responses": Domain.responses})."""
+    variants = (domain or {}).get("responses", {}).get(key) or [{}]
+    slots = {"language": language or "nl", "reading_level": reading_level or "b1"}
+    best, best_count = variants[0], 0
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if conditions and len(conditions) > best_count and all(
+                slots.get(c.get("name")) == c.get("value") for c in conditions):
+            best, best_count = variant, len(conditions)
+    return best

@@ -14,6 +14,8 @@ bot/service.py. The upgrade checklist is in docs/RASA_UPGRADE.md.
   (MessageProcessor._parse_message_with_graph)
 - install_language_hint: the first reply in the first message's language
   (MessageProcessor.handle_message)
+- install_session_start: action_session_start in the service, not on the
+  action server (rasa.core.actions.action.action_for_name_or_text)
 - hide_parameters_in_rasa_tracker_store: no event data in database errors
   (rasa.core.tracker_store.create_engine_kwargs)
 """
@@ -116,6 +118,30 @@ def install_language_hint() -> None:
     handle_message.ontmoet_language_hint = True  # type: ignore[attr-defined]  # a marker on a function
     handle_message.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
     MessageProcessor.handle_message = handle_message
+
+
+def install_session_start() -> None:
+    """action_session_start in the service (bot/session_start.py), not on the
+    action server: Rasa's action_for_name_or_text gives our action for that
+    name, whatever the model's domain lists (a custom action in older models).
+    Idempotent."""
+    import rasa.core.actions.action as rasa_actions
+    from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+
+    from bot.session_start import ActionSessionStart
+
+    original = require(rasa_actions, "action_for_name_or_text")
+    if getattr(original, "ontmoet_session_start", False):
+        return
+
+    def action_for_name_or_text(action_name_or_text, domain, action_endpoint):
+        if action_name_or_text == ACTION_SESSION_START_NAME:
+            return ActionSessionStart()
+        return original(action_name_or_text, domain, action_endpoint)
+
+    action_for_name_or_text.ontmoet_session_start = True  # type: ignore[attr-defined]  # a marker on a function
+    action_for_name_or_text.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
+    rasa_actions.action_for_name_or_text = action_for_name_or_text
 
 
 def install_action_watch() -> None:
@@ -249,3 +275,4 @@ def install_all() -> None:
     install_action_validator()
     install_story_reader()
     install_language_hint()
+    install_session_start()
