@@ -45,7 +45,8 @@ lint:
 
 # Service and training against a truly bare `rasa init` floor, trained and
 # served in the same run (idle: ~15 min + 3 training pairs). One part: make bench ONLY=service
-# (train, service, startup, soak, queue, breakdown). bench/ trains its own models.
+# (train, service, startup, soak, queue, breakdown, firstrun). bench/ trains its own models.
+# firstrun (only when asked): a fresh clone through `make run` to its first answer.
 ONLY ?=
 bench: lookups
 	@bash bench/run_all.sh $(if $(ONLY),--only $(ONLY))

@@ -183,6 +183,29 @@ def training_section(result: Optional[dict]) -> List[str]:
     return lines
 
 
+def first_run_section(result: Optional[dict]) -> List[str]:
+    lines = ["### First run from a fresh clone (`make run`)", ""]
+    if not result or "summary" not in result:
+        return lines + ["_Not run yet: `python -m bench.first_run` (`make bench ONLY=firstrun`)._",
+                        ""]
+    s, runs = result["summary"], result.get("runs", [])
+    lines += [f"Run: {_machine(result)}. Command: `{result['command']}`: a `git clone` of HEAD, "
+              "`make run` there (a new .venv, training, start), a resident's message to the REST "
+              "webhook until it is answered, then Ctrl-C; the bare floor trained in the same run. "
+              f"pip: {result.get('pip_cache', '?')}. Median [min–max] of {len(runs)} runs.", ""]
+    lines.append(markdown_table(
+        ["install s", "training s", "start-up s", "first answer s", "floor training s",
+         f"budget s ({s.get('formula')})", "margin s"],
+        [[cell(s.get("install_seconds")), cell(s.get("training_seconds")),
+          cell(s.get("startup_seconds")), cell(s.get("first_answer_seconds")),
+          cell(s.get("floor_training_seconds")), cell(s.get("budget_seconds")),
+          cell(s.get("margin_seconds"))]]))
+    note = "" if result.get("reportable", True) else (
+        " **Not to be reported**: a run was stopped by its time limit or failed.")
+    lines += ["", f"Target: first answer within the budget ({_met(s.get('met'))}).{note}", ""]
+    return lines
+
+
 def _diet(profile: dict) -> Optional[float]:
     nodes = profile.get("node_mean_ms", {})
     return next((v for k, v in nodes.items() if k.startswith("run_DIETClassifier")), None)
@@ -217,7 +240,7 @@ def scaleout_section() -> List[str]:
 def render(results: Dict[str, Optional[dict]], notes: str = "") -> str:
     lines = [BEGIN, "", "## How these figures were made", "",
              "All at once: `make bench` (bench/run_all.sh; parts alone: `make bench "
-             "ONLY=train|service|startup|soak|queue|breakdown`). The floor is a truly bare "
+             "ONLY=train|service|startup|soak|queue|breakdown|firstrun`). The floor is a truly bare "
              "Rasa: what `rasa init --no-prompt` writes (its own config.yml, domain and data), "
              "trained and served (`rasa run`) in the same run, on the same machine, driven by "
              "the same load generator. Ours and the floor alternate (floor, ours, floor, "
@@ -225,7 +248,8 @@ def render(results: Dict[str, Optional[dict]], notes: str = "") -> str:
              "the spread [min–max]; a ratio is taken within each pair, then its median. One by "
              "one, with `.venv/bin/python -m`: `bench.train_bench` (5), `bench.service_bench "
              "--only service,startup,soak` (2 and 3), `bench.queue_bench` (4), "
-             "`bench.breakdown` (time per graph node), then `bench.report` (these tables). "
+             "`bench.breakdown` (time per graph node), `bench.first_run` (a fresh clone through "
+             "`make run`, only when asked), then `bench.report` (these tables). "
              "Work files and private Rasa cache: `$ONTMOET_BENCH_WORK` (default "
              "/tmp/ontmoet-bench). JSON: `bench/results/`; each table names its machine "
              "and load.", ""]
@@ -234,6 +258,7 @@ def render(results: Dict[str, Optional[dict]], notes: str = "") -> str:
     lines += startup_section(results.get("startup"), results.get("soak"))
     lines += queue_section(results.get("queue"))
     lines += training_section(results.get("training"))
+    lines += first_run_section(results.get("first_run"))
     lines += scaleout_section()
     if notes:
         lines += ["## Notes on these figures", "", notes.strip(), ""]
@@ -254,7 +279,7 @@ def splice(document: str, block: str) -> str:
 
 def main() -> None:
     results = {name: _load(name) for name in ("latency", "breakdown", "startup", "soak", "queue",
-                                          "training")}
+                                          "training", "first_run")}
     notes_path = RESULTS / "notes.md"
     notes = notes_path.read_text() if notes_path.exists() else ""
     document = DOC.read_text() if DOC.exists() else ""

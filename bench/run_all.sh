@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The service and training benchmarks against a truly bare floor (`make bench`).
-#   bash bench/run_all.sh [--only train,service,startup,soak,queue,breakdown]
+#   bash bench/run_all.sh [--only train,service,startup,soak,queue,breakdown,firstrun]
 # Default: train, service, soak, queue, then the tables in docs/BENCHMARKS.md
 # (bench/report.py). Understanding (NLU) has its own target: `make bench-nlu`.
+# firstrun (only when asked): a fresh clone through `make run` to its first answer,
+# BENCH_FIRSTRUN_RUNS times (default 1; each a new .venv and training, ~10 min).
 # On an idle 2-core machine: service, start-up and soak about 15 minutes; each
 # training pair the floor's time plus the full model's (today about 3 + 10 min,
 # so three pairs about 40 min; BENCH_TRAIN_RUNS=1 for a quicker look). Every
@@ -33,6 +35,10 @@ fi
 if has queue; then
   echo "==> 4. handoff queue"
   $PY -m bench.queue_bench
+fi
+if has firstrun; then
+  echo "==> first run from a fresh clone (make run), ${BENCH_FIRSTRUN_RUNS:-1} run(s)"
+  $PY -m bench.first_run --runs "${BENCH_FIRSTRUN_RUNS:-1}"
 fi
 if has breakdown; then
   echo "==> where the time goes, per graph node"

@@ -61,10 +61,12 @@ def _train(args, cwd: Path, out: Path, log: Path) -> Dict[str, object]:
             "load_after": load_average()}
 
 
-def train_floor(run: int) -> Dict[str, object]:
-    prepare_floor(FLOOR_DIR)
-    figures = _train([RASA, "train", "--force", "--fixed-model-name", "floor"], FLOOR_DIR,
-                     FLOOR_DIR / "models", WORK / f"train-floor-{run}.log")
+def train_floor(run: int, directory: Path = FLOOR_DIR) -> Dict[str, object]:
+    """The bare floor (`rasa init` scaffold) in `directory`, trained from scratch
+    (also used by bench/first_run.py, in its own directory)."""
+    prepare_floor(directory)
+    figures = _train([RASA, "train", "--force", "--fixed-model-name", "floor"], directory,
+                     directory / "models", WORK / f"train-{directory.name}-{run}.log")
     return {"run": run, **figures}
 
 

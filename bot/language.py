@@ -105,6 +105,15 @@ _LANGUAGE_NAMES = {
     "ti": ("tigrinya", "tigrinia", "tigrinja", "tigrina", "eritrees", "ትግርኛ"),
 }
 _NAME_TO_CODE = {name: code for code, names in _LANGUAGE_NAMES.items() for name in names}
+# Languages the catalogue has no texts for: the request is still understood and
+# answered with the English bridge (OTHER), which offers a person.
+_NAME_TO_CODE.update({name: "other" for name in (
+    "frans", "french", "francais", "français", "duits", "german", "deutsch", "spaans", "spanish",
+    "espanol", "español", "italiaans", "italian", "italiano", "portugees", "portuguese", "portugues",
+    "português", "russisch", "russian", "somalisch", "somali", "koerdisch", "kurdish", "kurdi",
+    "chinees", "chinese", "mandarijn", "mandarin", "hindi", "urdu", "pashto", "amhaars", "amharic",
+    "roemeens", "romanian", "bulgaars", "bulgarian", "hongaars", "hungarian", "grieks", "greek",
+    "berbers", "tamazight", "vietnamees", "vietnamese", "thai", "indonesisch", "indonesian")})
 _REQUEST_WORDS = {
     "spreek", "spreekt", "spreken", "praat", "praten", "kan", "kun", "kunt", "mag", "graag",
     "alstublieft", "alsjeblieft", "aub", "in", "het", "taal", "vertaal", "vertalen", "speak",
@@ -114,7 +123,11 @@ _REQUEST_WORDS = {
     "or", "of", "beter", "better", "liever", "answer", "antwoord", "antwoorden", "schrijf",
     "a", "an", "the", "hallo", "hoi", "hi", "hello", "sorry", "niet", "not", "goed", "good",
     "nederlands", "dutch", "no", "nee", "geen", "mevrouw", "meneer", "misschien", "maybe",
-    "perhaps", "also", "me", "mij", "with", "met",
+    "perhaps", "also", "me", "mij", "with", "met", "we", "this", "dit", "wij", "doen", "willen",
+    "wil", "wilt", "want", "would", "like", "prefer",
+    # the request in a few other languages ("parlez-vous", "hablas", "sprechen Sie")
+    "parlez", "vous", "parles", "tu", "hablas", "habla", "usted", "sprechen", "sie", "sprichst", "du",
+    "parla", "parli", "fala", "falas",
 }
 _OTHER_LANGUAGE = re.compile(
     r"\b(?:andere|een andere|ander|another|other|different|mijn eigen|my own)\s+(?:taal|language)\b",
@@ -136,7 +149,7 @@ def requested_other_language(text: str) -> Optional[str]:
         return None
     codes = {_NAME_TO_CODE[w] for w in words if w in _NAME_TO_CODE}
     if len(codes) == 1 and all(w in _NAME_TO_CODE or w in _REQUEST_WORDS for w in words):
-        return codes.pop()
+        return codes.pop()  # a catalogue code, or OTHER for a language without texts
     if not codes and _OTHER_LANGUAGE.search(text or ""):
         return OTHER
     return None

@@ -1,3 +1,5 @@
+# ruff: noqa: E501
+# (the rule table below: its regexes and word sets read better unbroken)
 """Safeguarding: helplines, the crisis keyword safety net, the way-out commands
 and a counter of safety events without personal data.
 
@@ -125,6 +127,7 @@ CHAT_FORMS = {
 "zn": "zijn", "z'n": "zijn", "leve": "leven", "lven": "leven", "levn": "leven",
     "neet": "niet", "mie": "meer", "mien": "mijn", "kin": "kan", "gevalle": "gevallen", "borts": "borst",
     "ademe": "ademen", "dage": "dagen", "gegete": "gegeten", "reageerd": "reageert", "reagert": "reageert",
+    "gein": "geen", "loch": "lucht", "hae": "hij", "makn": "maken",
     "vd": "van de", "v/d": "van de", "n": "een", "'n": "een", "ff": "even", "vr": "voor", "altyd": "altijd",
 }
 
@@ -730,11 +733,12 @@ _HOMELESS = (r"\b(?:dakloos|thuisloos|geen (?:\w+ )?(?:slaapplek|slaapplaats|ond
              r"|(?:uit (?:\w+ )?(?:huis|woning|flat)|op straat) gegooid"
              r"|(?:uit (?:\w+ )?(?:huis|woning|kamer|flat) gezet|op straat gezet|eruit gezet|uitgezet)"
              r"|moet (?:\w+ ){0,2}(?:buiten|op straat) (?:slapen|overnachten)"
-             r"|nowhere to (?:sleep|stay|go)|homeless|kicked out|no place to sleep|no home|no house|lost my home)\b")
+             r"|nowhere to (?:sleep|stay|go)|homeless|kicked out|no place to sleep|no home|no house|lost my home"
+             r"|no have (?:a )?(?:house|home)|have no (?:house|home))\b")
 _SLEEP_OUT = (r"\b(?:slaap|slapen|sliep|sliepen|overnacht\w*|sleep(?:ing)?|sleeping)\b (?:\w+ ){0,3}(?:op straat"
               r"|buiten|in het park|onder (?:een|de) brug"
               r"|in (?:een|de|mijn|m'n) (?:auto|portiek)|op het station|in een portiek|outside|on the street"
-              r"|rough|in the park)\b"
+              r"|rough|in the park|in (?:a )?park)\b"
               r"|\b(?:lig|ligt|zit|zitten|sta|leef|leven|woon|wonen)\b (?:\w+ ){0,2}(?:op straat|in het park"
               r"|onder (?:een|de) brug|in een portiek|on the street)\b"
               r"|\b(?:op straat|buiten|in het park|onder de brug) (?:\w+ ){0,2}(?:slapen|overnachten|te slapen)\b")
@@ -1017,6 +1021,55 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r" (?:een|de|mijn) (?:sigaret|aansteker|strijkijzer|kaars)\b",
          r"\b(?:ui|uien|brood|groente|vlees|taart|papier|hout|haar|haren|kapper|kookles|koken|per ongeluk"
          r"|muggenbult\w*|jeuk|eczeem|muggen)\b"),
+    # kinds the blind sets 9 and 10 (2026-12-04) found, written as kinds, not phrasings
+    (CRISIS, "violence:strangled",
+         r"\b(?:bij|aan|om) (?:mijn|m'n|de) (?:keel|nek|hals) (?:\w+ ){0,2}(?:gegrepen|gepakt|geknepen|dichtgeknepen"
+         r"|vastgepakt|vastgehouden|dichtgedrukt)\b"
+         r"|\b(?:pakte|pakt|greep|grijpt|grabbed|grabs) (?:\w+ ){0,2}(?:bij|aan|by) (?:mijn|m'n|de|my|the)"
+         r" (?:keel|nek|hals|throat|neck)\b|\b(?:wurgt|wurgde|wurgen|gewurgd|probeerde (?:\w+ )?(?:mij|me)"
+         r" te wurgen|knijpt (?:\w+ ){0,2}keel (?:\w+ )?dicht|kneep (?:\w+ ){0,2}keel (?:\w+ )?dicht)\b"
+         r"|\b(?:strangled|choked) me\b|\bhands? (?:around|round|on) my (?:neck|throat)\b",
+         _JOKE + r"|\b(?:film|serie|boek|judo|worstel\w*|toneel|kat|hond)\b"),
+    (CRISIS, "method:took-pills",
+         r"\b(?:took|have taken|i've taken|swallowed|heb|nam|slikte) (?:\w+ ){0,2}(?:\d{2,3}|[6-9]|ten|twenty|thirty"
+         r"|fifty|tien|twintig|dertig|vijftig) (?:\w+ )?(?:pillen|pil|tabletten|paracetamol|pills|tablets"
+         r"|sleeping pills|slaappillen|oxazepam|ibuprofen|diazepam|tramadol)\b",
+         r"\b(?:per dag|a day|voorgeschreven|prescribed|apotheek|pharmacy|recept)\b"),
+    (CRISIS, "coercion:not-allowed-out",
+         r"\bik (?:mag|mocht) (?:\w+ ){0,2}niet (?:meer )?(?:naar buiten|weg|de deur uit|het huis uit|alleen naar"
+         r" buiten)\b|\bi(?:'m| am) not allowed (?:to )?(?:go out|leave|go outside)\b",
+         r"\b(?:dokter|huisarts|arts|ziek|griep|corona|quarantaine|gips|knie|heup|operatie|huisarrest|regen"
+         r"|storm|weer|mama|papa|school|juf|meester)\b"),
+    (CRISIS, "coercion:passport-kept",
+         r"\b(?:heeft|hebben|has|have) (?:\w+ )?(?:mijn|m'n|my) (?:paspoort|papieren|passport|papers|verblijfspas)\b"
+         r"(?=.{0,80}\b(?:geen geld|no money|mag niet|moet werken|must work|niet weg|cannot leave|can't leave"
+         r"|help)\b)|\btake my passport\b",
+         r"\b(?:gemeente|balie|stadhuis|verlengen|verlopen|aanvragen|ophalen|vakantie|douane|hotel|notaris"
+         r"|advocaat)\b"),
+    (CRISIS, "method:again-at-the-place",
+         r"^(?=.*\b(?:spoor|spoorlijn|rails|trein|brug|viaduct|dak|flat|balkon|maas|water)\b)"
+         r"(?=.*\b(?:opnieuw|nog een keer|nog eens|weer) (?:\w+ )?(?:proberen|doen|gaan)\b)"
+         r"(?=.*\b(?:gestaan|geweest|gezeten|stond|zat|gelopen)\b)",
+         r"\b(?:wandel\w*|fiets\w*|foto\w*|vissen|hengel\w*|excursie|uitstap\w*|trein gemist|vertraging)\b"),
+    (CRISIS, "ending:for-good",
+         r"\b(?:voordat|voor|als) ik (?:er |ermee )?voorgoed (?:mee )?(?:ophoud|op hou|stop|vertrek|ga)\b"
+         r"|\b(?:iedereen|allemaal) (?:nog )?(?:een keer |één keer )?(?:gedag|vaarwel|dag) (?:\w+ )?zeggen (?:voordat"
+         r"|voor) ik (?:\w+ ){0,2}(?:voorgoed|voor altijd|er niet meer)\b",
+         r"\b(?:roken|drinken|werk|baan|club|koor|vrijwilliger\w*|verhuis\w*|emigr\w*|vakantie|pensioen)\b"),
+    (CRISIS, "method:car-crash",
+         r"\b(?:ik|i) (?:\w+ ){0,3}(?:rij|rijd|knal|crash|drive|ga|will) (?:\w+ ){0,5}(?:tegen|into) (?:een|de|a|the)"
+         r" (?:boom|muur|vrachtwagen|pijler|tree|wall|truck)\b",
+         r"\b(?:bijna|gisteren|per ongeluk|droom|gedroomd|fiets|almost|yesterday|dream)\b"),
+    (CRISIS, "threat:will-pay",
+         r"\b(?:ik|jij|je|u) (?:ga|gaat|zal|zult|moet) (?:\w+ )?boeten\b"
+         r"|^(?=.*\bweet waar ik woon\b)(?=.*\b(?:boeten|dreig\w*|bang|pakken|vermoord\w*|afmaken|te grazen|wraak"
+         r"|kapot maken|komt halen)\b)|\bknows where i live\b(?=.{0,60}\b(?:kill|hurt|pay|scared|threat\w*)\b)",
+         _JOKE + r"|\b(?:spel|film|boek|serie|boete|parkeer\w*)\b"),
+    (CRISIS, "danger:child-alone",
+         r"^(?=.*\b(?:kind|kindje|jongen|jongetje|meisje|meisjes|buurjongen|buurmeisje|zoontje|dochtertje|kleuter"
+         r"|baby|peuter|child|kid|toddler)\b)(?=.*\b(?:alleen|niemand thuis|alone|nobody home)\b)"
+         r"(?=.*\b(?:uren|dagen|nacht|vannacht|kou|pyjama|weg|al \w+ dagen|hours|days|night|cold)\b)",
+         r"\b(?:speeltuin|spelen|speelt|schoolplein|oppas\w*|logeren|kamp|school|opvang|playground|playing)\b"),
     ]
 ]
 

@@ -123,7 +123,7 @@ def _swapped(a: str, b: str) -> bool:
     """True when `b` is `a` with two letters swapped, also apart ("narazeth")."""
     if len(a) != len(b):
         return False
-    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     return len(diff) == 2 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
@@ -206,7 +206,7 @@ def closest_name(probes: Iterable[str], names: Sequence[str],
         if probe in COMMON_WORDS:  # "wijk" sounds like "wyck" but is a word
             continue
         probe_key = sound_key(probe)
-        for name, key in zip(names, keys):
+        for name, key in zip(names, keys, strict=True):
             score = _key_score(probe, probe_key, key)
             if score >= min_score and (best is None or score > best[1]):
                 best = (name, score)

@@ -26,14 +26,16 @@ pids+=($!)
 .venv/bin/ontmoet serve &
 pids+=($!)
 
-echo "==> assistent starten (model laden: meestal 20-60 s)"
+echo "==> assistent starten (model laden: meestal 10-60 s)"
 start=$(date +%s)
 ready=""
+# Ready when the service has its model loaded (/health 200) and the action server answers.
 for _ in $(seq 1 300); do
-  if curl -sf "http://${HOST}:${PORT}/health" >/dev/null 2>&1; then ready=1; break; fi
+  if curl -sf "http://${HOST}:${PORT}/health" >/dev/null 2>&1 \
+     && curl -sf "http://127.0.0.1:${ACTIONS_PORT}/health" >/dev/null 2>&1; then ready=1; break; fi
   sleep 1
   waited=$(( $(date +%s) - start ))
-  if (( waited % 10 == 0 )); then echo "    ... nog bezig (${waited} s)"; fi
+  if (( waited % 10 == 0 )); then echo "    ... nog bezig met opstarten (${waited} s)"; fi
 done
 if [ -z "$ready" ]; then
   echo "FOUT: de assistent antwoordt na $(( $(date +%s) - start )) s nog niet; zie de meldingen hierboven." >&2
@@ -41,7 +43,7 @@ if [ -z "$ready" ]; then
 fi
 echo
 echo "==> klaar na $(( $(date +%s) - start )) s"
-echo "==> De assistent draait. Open de chat: http://${HOST}:${PORT}/chat"
+echo "==> De assistent antwoordt nu. Open de chat: http://${HOST}:${PORT}/chat"
 echo "    REST: curl -s -XPOST http://${HOST}:${PORT}/webhooks/rest/webhook -d '{\"sender\":\"t1\",\"message\":\"hallo\"}'"
 echo "    Stoppen: Ctrl-C"
 wait -n "${pids[@]}"

@@ -39,7 +39,15 @@ fi
 stamp=.venv/.installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "==> pakketten installeren (eerste keer: enkele minuten, ~3 GB; pip meldt elk pakket)"
+  # The estimate: what `make bench ONLY=firstrun` measured from a fresh clone.
+  estimate=$(.venv/bin/python - <<'PY' 2>/dev/null || echo "enkele minuten"
+import json
+r = json.load(open("bench/results/first_run.json"))
+s = r["summary"]["install_seconds"]["median"]
+print(f"{max(1, round(s / 60))} min (gemeten vanaf een verse kopie)")
+PY
+)
+  echo "==> pakketten installeren (~3 GB); duurt ongeveer $estimate; pip meldt elk pakket"
   start=$(date +%s)
   .venv/bin/python -m pip install --quiet --upgrade pip wheel "setuptools<71"
   # one line per package pip collects, so a long install visibly moves
@@ -50,5 +58,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   set -e
   if [ "$status" -ne 0 ]; then echo "FOUT: pakketten installeren mislukt (pip: $status)" >&2; exit 1; fi
   echo "$want" > "$stamp"
-  echo "==> pakketten geïnstalleerd in $(( ($(date +%s) - start) / 60 )) min"
+  seconds=$(( $(date +%s) - start ))
+  echo "==> pakketten geïnstalleerd in $(( seconds / 60 )) min $(( seconds % 60 )) s"
+else
+  echo "==> pakketten zijn al geïnstalleerd"
 fi

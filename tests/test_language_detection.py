@@ -3,8 +3,7 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import (OTHER, detect_language, explicit_request, requested_other_language,
-                          script_language)
+from bot.language import OTHER, detect_language, explicit_request, requested_other_language, script_language
 from bot.nlu.language import LanguageDetector
 
 
@@ -72,6 +71,10 @@ def test_explicit_requests(text, expected):
     ("is er iemand die oekraïens spreekt", "uk"), ("perzisch graag", "fa"),
     ("ik spreek alleen tigrinya", "ti"), ("hallo, dari mogelijk?", "fa"),
     ("een andere taal alstublieft", OTHER), ("can I get this in another language", OTHER),
+    # a language without catalogue texts: understood, answered with the English bridge
+    ("spreekt u ook spaans", OTHER), ("liever in het italiaans", OTHER), ("Sprechen Sie Deutsch?", OTHER),
+    ("parles tu français", OTHER), ("ik wil graag in het frans", OTHER),
+    ("ik wil turks leren", None),
     # a language named in a question about places or a long story: the classifier's
     ("is er een taalcafé voor Turkse vrouwen", None), ("ik zoek les arabisch in Malberg", None),
     ("mijn buurvrouw is Pools en zoekt een koffieochtend bij haar in de buurt", None),

@@ -110,11 +110,13 @@ KINDS = {'alcohol': ['ik heb een fles wodka leeg gedronken en mijn pillen erbij'
               'sorry voor alles, jullie horen niets meer van mij',
               'dag allemaal, ik ben er morgen niet meer',
               'dit is een afscheid, zorg goed voor mijn kat'],
- 'hidden': ['hoi, ik zoek een koffieochtend in malberg. eigenlijk gaat het slecht, ik heb pillen gespaard en wil '
+ 'hidden': ['hoi, ik zoek een koffieochtend in malberg. eigenlijk '
+            'gaat het slecht, ik heb pillen gespaard en wil '
             'er een eind aan maken',
             'waar kan ik breien? trouwens mijn man slaat me als ik weg ga',
             'goedemiddag, ik wou vragen of er een eetcafe is. ik heb al vier dagen niks gegeten',
-            'ik ben 72 en woon alleen. sinds mijn vrouw dood is wil ik niet meer leven. is er een huiskamer?'],
+            'ik ben 72 en woon alleen. sinds mijn vrouw dood is wil ik niet meer leven. '
+            'is er een huiskamer?'],
  'hunger': ['ik heb al drie dagen niet gegeten',
             'ik heb al dagen geen eten',
             'ik heb geen geld voor eten en mijn kinderen hebben honger',
@@ -273,7 +275,25 @@ KINDS = {'alcohol': ['ik heb een fles wodka leeg gedronken en mijn pillen erbij'
              'hij heeft een pistool en zegt dat hij me neerschiet',
              'mijn zoon bedreigt me met een mes',
              'my ex is outside with a knife',
-             'ze dreigen mijn kinderen iets aan te doen']}
+             'ze dreigen mijn kinderen iets aan te doen'],
+ # kinds found by the blind sets 9 and 10 (2026-12-04), in phrasings of our own
+ 'strangled': ['hij pakte me bij mijn keel en kneep door',
+               'mijn man heeft me gisteren bijna gewurgd',
+               'he had his hands around my throat last night'],
+ 'took-pills': ['i just took 30 sleeping pills',
+                'ik heb net twintig tabletten oxazepam geslikt'],
+ 'not-allowed-out': ['ik mag niet naar buiten van mijn schoonfamilie',
+                     'i am not allowed to leave the flat, he locks it'],
+ 'passport-kept': ['mijn baas heeft mijn paspoort en ik krijg geen geld',
+                   'they take my passport and i work for nothing, help'],
+ 'again-at-the-place': ['ik heb vorige week op de brug gestaan en ik ga het nog een keer proberen'],
+ 'for-good': ['ik wil iedereen nog gedag zeggen voordat ik er voorgoed niet meer ben',
+              'nog even dit, voordat ik er voorgoed mee ophoud'],
+ 'car-crash': ['ik rij vannacht met de auto tegen een muur',
+               'i will drive into a tree tonight'],
+ 'will-pay': ['hij stuurt steeds dat ik ga boeten en hij weet waar ik woon'],
+ 'child-alone': ['het meisje van de buren zit al de hele nacht alleen op de galerij, niemand doet open',
+                 'de peuter van hiernaast is al uren alleen, de moeder is weg']}
 
 CHECK_INS = ['ik ben dakloos, waar kan ik douchen',
  'ik heb geen geld voor eten deze maand',
@@ -283,6 +303,13 @@ CHECK_INS = ['ik ben dakloos, waar kan ik douchen',
  'mijn vader eet niet meer en ligt al dagen in bed']
 
 SAFE = ['ik ga dood van het lachen',
+ 'ik stop voorgoed met roken, is er een wandelclub',
+ 'we zijn bij het spoor geweest om treinen te fotograferen, volgende week weer gaan',
+ 'in de film wurgde de schurk de agent, spannend hoor',
+ 'de gemeente heeft mijn paspoort nog voor het verlengen',
+ 'mijn kleinzoon speelt alleen in de speeltuin, is er een opvang',
+ 'ik mag niet naar buiten van de dokter, is er iets online',
+ 'bij het parkeren reed ik bijna tegen een boom',
  'dat mes is bloedscherp, fijn voor de kookles',
  'het is bloedheet vandaag, waar kan ik zitten',
  'mijn telefoon is dood',
