@@ -19,6 +19,8 @@ ENGLISH = "en"
 # languages with key replies from bot/catalogue.yml (beyond Dutch and English)
 CATALOGUE_LANGUAGES = ("ar", "tr", "pl", "uk", "fa", "ti")
 ALL_LANGUAGES = (DUTCH, ENGLISH) + CATALOGUE_LANGUAGES
+# the key of the server's language hint in a message's metadata (bot/rasa_compat.py)
+LANGUAGE_HINT = "ontmoet_language"
 
 # Latin text: at least this many words, and this confidence of lingua
 MIN_WORDS = 3

@@ -25,6 +25,8 @@ import logging
 from functools import lru_cache
 from typing import Any, Dict, Text
 
+from bot.language import LANGUAGE_HINT  # noqa: F401  # the metadata key (set by the server only)
+
 logger = logging.getLogger(__name__)
 
 
@@ -80,9 +82,6 @@ def install_story_reader() -> None:
     parse_story.ontmoet_story_reader = True  # type: ignore[attr-defined]  # a marker on a function
     parse_story.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
     MessageProcessor._parse_message_with_graph = parse_story
-
-
-LANGUAGE_HINT = "ontmoet_language"
 
 
 def install_language_hint() -> None:

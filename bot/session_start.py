@@ -26,8 +26,7 @@ from rasa.core.actions.action import Action, RemoteAction
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
 
-from bot.language import ENGLISH, response_variant
-from bot.rasa_compat import LANGUAGE_HINT
+from bot.language import ENGLISH, LANGUAGE_HINT, response_variant
 
 DISCLOSURE = "utter_disclosure"
 
