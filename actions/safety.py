@@ -10,12 +10,10 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import response_variant, settings
-from bot.language import ENGLISH
-from bot.rasa_compat import LANGUAGE_HINT
 from bot.safety import helpline_values, record_event
 
 logger = logging.getLogger(__name__)
@@ -48,37 +46,6 @@ def form_slots(domain: Dict[Text, Any]) -> List[str]:
             required = list(required)
         names.extend(required)
     return sorted(set(names) - KEEP_SLOTS)
-
-
-class ActionSessionStart(Action):
-    """The first message of every conversation says this is an automated assistant."""
-
-    def name(self) -> Text:
-        return "action_session_start"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
-        events: List[EventType] = [SessionStarted()]
-        carry_over = (domain.get("session_config") or {}).get(
-            "carry_over_slots_to_new_session", True
-        )
-        if carry_over:
-            for key, value in tracker.current_slot_values().items():
-                if value is not None and key != "requested_slot":
-                    events.append(SlotSet(key, value))
-        # The language of the message that opened the session (bot/rasa_compat.py):
-        # the disclosure, and the replies after it, in that language.
-        metadata = tracker.get_slot("session_started_metadata") or {}
-        language = metadata.get(LANGUAGE_HINT) if isinstance(metadata, dict) else None
-        language = language or tracker.get_slot("language")  # "ok" keeps the language
-        if language == ENGLISH:
-            variant = response_variant(domain, "utter_disclosure", language)
-            dispatcher.utter_message(text=variant.get("text", ""), buttons=variant.get("buttons") or [])
-            events.append(SlotSet("language", language))
-        else:
-            dispatcher.utter_message(response="utter_disclosure")
-        events.append(ActionExecuted("action_listen"))
-        return events
 
 
 async def tell_opbouwwerker(resident_key: str) -> None:

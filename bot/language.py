@@ -9,14 +9,18 @@ has no Tigrinya) and Cyrillic (Ukrainian). Short messages never switch: a lone
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Optional
+from typing import Iterator, Optional, Tuple
 
 DUTCH = "nl"
 ENGLISH = "en"
 # languages with key replies from bot/catalogue.yml (beyond Dutch and English)
 CATALOGUE_LANGUAGES = ("ar", "tr", "pl", "uk", "fa", "ti")
 ALL_LANGUAGES = (DUTCH, ENGLISH) + CATALOGUE_LANGUAGES
+# the key of the server's language hint in a message's metadata (bot/rasa_compat.py)
+LANGUAGE_HINT = "ontmoet_language"
 
 # Latin text: at least this many words, and this confidence of lingua
 MIN_WORDS = 3
@@ -195,12 +199,35 @@ def strip_names(text: str) -> str:
     return _NAME.sub(" ", text)
 
 
+# (text, language) of the message being handled: set by the service for the
+# length of one turn (`detected_for_turn`), so the NLU's LanguageDetector does
+# not run lingua again on the text the service just looked at (issue 20).
+_TURN_DETECTION: ContextVar[Optional[Tuple[str, Optional[str]]]] = ContextVar(
+    "ontmoet_turn_language", default=None)
+
+
+@contextmanager
+def detected_for_turn(text: str) -> Iterator[Optional[str]]:
+    """The language of `text` (detect_language), remembered while the block runs:
+    detect_language(text) inside it returns the same answer without lingua.
+    Only in the current context (this turn's task): nothing outlives the turn."""
+    language = detect_language(text)
+    token = _TURN_DETECTION.set((text, language))
+    try:
+        yield language
+    finally:
+        _TURN_DETECTION.reset(token)
+
+
 def detect_language(text: str) -> Optional[str]:
     """The language of a message, or None when it is too short or unclear.
 
     None means: keep the language of the conversation. Explicit requests
     ("Nederlands graag") are handled by `explicit_request`.
     """
+    known = _TURN_DETECTION.get()
+    if known is not None and known[0] == text:
+        return known[1]
     text = (text or "").strip()
     if not text or text.startswith("/"):
         return None
@@ -227,3 +254,19 @@ def detect_language(text: str) -> Optional[str]:
     if code not in ALL_LANGUAGES or not clear:
         return None
     return code
+
+
+def response_variant(domain, key: str, language, reading_level=None) -> dict:
+    """The variant of a domain response Rasa would pick for these slots: among the
+    variants whose every condition holds (`language`, `reading_level`), the one with
+    the most conditions; else the first (Dutch, B1). `domain`: a dict with
+    "responses" (the action server's domain, or {"responses": Domain.responses})."""
+    variants = (domain or {}).get("responses", {}).get(key) or [{}]
+    slots = {"language": language or "nl", "reading_level": reading_level or "b1"}
+    best, best_count = variants[0], 0
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if conditions and len(conditions) > best_count and all(
+                slots.get(c.get("name")) == c.get("value") for c in conditions):
+            best, best_count = variant, len(conditions)
+    return best

@@ -14,6 +14,8 @@ bot/service.py. The upgrade checklist is in docs/RASA_UPGRADE.md.
   (MessageProcessor._parse_message_with_graph)
 - install_language_hint: the first reply in the first message's language
   (MessageProcessor.handle_message)
+- install_session_start: action_session_start in the service, not on the
+  action server (rasa.core.actions.action.action_for_name_or_text)
 - hide_parameters_in_rasa_tracker_store: no event data in database errors
   (rasa.core.tracker_store.create_engine_kwargs)
 """
@@ -22,6 +24,8 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from typing import Any, Dict, Text
+
+from bot.language import LANGUAGE_HINT  # noqa: F401  # the metadata key (set by the server only)
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +84,6 @@ def install_story_reader() -> None:
     MessageProcessor._parse_message_with_graph = parse_story
 
 
-LANGUAGE_HINT = "ontmoet_language"
-
-
 def install_language_hint() -> None:
     """The first reply in the language of the first message.
 
@@ -94,7 +95,7 @@ def install_language_hint() -> None:
     `session_started_metadata`. Idempotent."""
     from rasa.core.processor import MessageProcessor
 
-    from bot.language import detect_language
+    from bot.language import detected_for_turn
 
     original = require(MessageProcessor, "handle_message")
     if getattr(original, "ontmoet_language_hint", False):
@@ -103,17 +104,43 @@ def install_language_hint() -> None:
     async def handle_message(self, message):
         metadata = dict(message.metadata or {})
         metadata.pop(LANGUAGE_HINT, None)  # never taken from a client
+        message.metadata = metadata
         text = message.text or ""
-        if text and not text.startswith("/"):
-            language = detect_language(text)
+        if not text or text.startswith("/"):
+            return await original(self, message)
+        # the NLU's LanguageDetector reuses this detection (one lingua run per turn)
+        with detected_for_turn(text) as language:
             if language:
                 metadata[LANGUAGE_HINT] = language
-        message.metadata = metadata
-        return await original(self, message)
+            return await original(self, message)
 
     handle_message.ontmoet_language_hint = True  # type: ignore[attr-defined]  # a marker on a function
     handle_message.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
     MessageProcessor.handle_message = handle_message
+
+
+def install_session_start() -> None:
+    """action_session_start in the service (bot/session_start.py), not on the
+    action server: Rasa's action_for_name_or_text gives our action for that
+    name, whatever the model's domain lists (a custom action in older models).
+    Idempotent."""
+    import rasa.core.actions.action as rasa_actions
+    from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+
+    from bot.session_start import ActionSessionStart
+
+    original = require(rasa_actions, "action_for_name_or_text")
+    if getattr(original, "ontmoet_session_start", False):
+        return
+
+    def action_for_name_or_text(action_name_or_text, domain, action_endpoint):
+        if action_name_or_text == ACTION_SESSION_START_NAME:
+            return ActionSessionStart()
+        return original(action_name_or_text, domain, action_endpoint)
+
+    action_for_name_or_text.ontmoet_session_start = True  # type: ignore[attr-defined]  # a marker on a function
+    action_for_name_or_text.__wrapped__ = original  # type: ignore[attr-defined]  # as functools.wraps does
+    rasa_actions.action_for_name_or_text = action_for_name_or_text
 
 
 def install_action_watch() -> None:
@@ -247,3 +274,4 @@ def install_all() -> None:
     install_action_validator()
     install_story_reader()
     install_language_hint()
+    install_session_start()

@@ -358,14 +358,15 @@ async def test_live_contact_sends_the_residents_message_to_the_opbouwwerker(grap
     calls = []
 
     class FakeQueue:
-        async def live_request(self, key):
-            return type("R", (), {"reference": "T-0001"})()
+        async def resident_contact(self, key, followup):
+            return type("R", (), {"reference": "T-0001"})(), None
 
         async def record_resident_message(self, key, text):
             calls.append((key, text))
             return None
 
-    runtime = type("Runtime", (), {"queue_async": FakeQueue()})()
+    runtime = type("Runtime", (), {"queue_async": FakeQueue(),
+                                   "settings": type("S", (), {"handoff_followup_days": 14})()})()
     channel, agent = make_channel(graph, tmp_path), ScriptedAgent()
     channel.runtime = runtime
     async with sanic_server([channel], agent) as base, httpx.AsyncClient() as client:

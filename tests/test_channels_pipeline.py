@@ -32,10 +32,11 @@ class FakeQueue:
     def __init__(self, log, live_for=()):
         self.log, self.live_for = log, set(live_for)
 
-    async def live_request(self, pseudonym):
+    async def resident_contact(self, pseudonym, followup):
+        """(live request, reply context): no resident here is answering an opbouwwerker."""
         if pseudonym not in self.live_for:
-            return None
-        return SimpleNamespace(reference="R-1", language="nl")
+            return None, None
+        return SimpleNamespace(reference="R-1", language="nl"), None
 
     async def record_resident_message(self, pseudonym, text):
         self.log.append(("relayed", text))

@@ -233,6 +233,26 @@ def test_live_contact_pauses_and_forwards(queue):
     assert queue.live_request("te-resident-1") is None
 
 
+def test_resident_contact_answers_live_request_and_reply_context_at_once(queue):
+    """The channel's one query before every message (bot/channels/live.py)."""
+    resident = "te-resident-1"
+    assert queue.resident_contact(resident) == (None, None)
+    ref = new_request(queue).reference
+    queue.claim(ref, WEST)
+    queue.reply(ref, WEST, "Zullen we donderdag koffie drinken?")
+    live, context = queue.resident_contact(resident)
+    assert live is None and context.request.reference == ref and not context.after_close
+    assert context == queue.reply_context(resident)
+    queue.set_in_contact(ref, WEST, live=True)
+    live, context = queue.resident_contact(resident)
+    assert live.reference == queue.live_request(resident).reference == ref and context is None
+    assert queue.reply_context(resident) is None  # live chat is not a reply in context
+    queue.close(ref, WEST)
+    live, context = queue.resident_contact(resident)
+    assert live is None and context.after_close
+    assert queue.resident_contact("someone else") == (None, None)
+
+
 def test_live_chat_needs_chat_contact(queue):
     ref = new_request(queue, contact_method="telefoon", contact_phone="043 123 4567").reference
     queue.claim(ref, WEST)

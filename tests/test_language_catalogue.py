@@ -1,5 +1,5 @@
 """Key replies in each catalogue language (issue 7), the handoff hook, the
-session-start disclosure and the crisis/loneliness/way-out actions, run with a
+crisis/loneliness/way-out actions, run with a
 rasa_sdk tracker (no model, no server)."""
 import re
 import unicodedata
@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, SessionStarted, SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import ActionLanguageReply, handoff_language, key_replies
 from actions.safety import (
     ActionCrisis,
     ActionLoneliness,
-    ActionSessionStart,
     ActionStartOver,
     form_slots,
 )
@@ -99,36 +98,6 @@ def test_language_reply_sets_a_form_aside():
 def test_handoff_language_is_none_for_dutch():
     assert handoff_language(tracker({"language": "nl"})) is None
     assert handoff_language(tracker({"language": "en"})) == "en"
-
-
-def _session_domain():
-    import yaml
-
-    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
-    return {"session_config": {"carry_over_slots_to_new_session": True},
-            "responses": {"utter_disclosure": responses["utter_disclosure"]}}
-
-
-def test_session_start_discloses_and_carries_the_language_over():
-    messages, events = run(ActionSessionStart(), slots={"language": "en", "requested_slot": "buurt"},
-                           domain=_session_domain())
-    # Rasa fills a response with the slots from before this action, so the
-    # English disclosure is sent as its text (taken from the domain response)
-    assert messages[0]["text"].startswith("You are talking to an automated assistant")
-    assert events[0] == SessionStarted()
-    assert SlotSet("language", "en") in events
-    assert SlotSet("requested_slot", "buurt") not in events
-    dutch, _ = run(ActionSessionStart(), slots={"language": "nl"}, domain=_session_domain())
-    assert dutch[0]["response"] == "utter_disclosure"
-
-
-def test_session_start_speaks_the_language_of_the_opening_message():
-    from bot.rasa_compat import LANGUAGE_HINT
-
-    messages, events = run(ActionSessionStart(), domain=_session_domain(),
-                           slots={"language": "nl", "session_started_metadata": {LANGUAGE_HINT: "en"}})
-    assert messages[0]["text"].startswith("You are talking to an automated assistant")
-    assert events.index(SlotSet("language", "en")) > events.index(SlotSet("language", "nl"))
 
 
 def test_crisis_action_fills_the_numbers_sets_the_form_aside_and_counts(tmp_path, monkeypatch):

@@ -144,3 +144,29 @@ def test_a_clearly_dutch_message_marks_dutch_so_a_switch_back_is_followed():
 @pytest.mark.parametrize("text", ['inform_handoff{"handoff_choice": "chat"}', "request_human please now"])
 def test_payloads_and_code_say_nothing_about_the_language(text):
     assert detect_language(text) is None
+
+
+def test_one_lingua_run_per_turn(monkeypatch):
+    """The service detects the language of a message before Rasa (the hint for
+    the disclosure); the NLU's LanguageDetector reuses it within the turn."""
+    import bot.language as language
+
+    calls = []
+    real = language._detector()
+
+    class Counting:
+        def compute_language_confidence_values(self, text):
+            calls.append(text)
+            return real.compute_language_confidence_values(text)
+
+    monkeypatch.setattr(language, "_detector", lambda: Counting())
+    text = "I am looking for a place to meet people"
+    with language.detected_for_turn(text) as found:
+        assert found == "en"
+        message = Message(data={TEXT: text})
+        LanguageDetector.process_one(message)
+        assert [e["value"] for e in message.get(ENTITIES)] == ["en"]
+        assert detect_language("ik zoek een plek om mensen te ontmoeten") == "nl"  # another text
+    assert len(calls) == 2
+    assert detect_language(text) == "en"  # after the turn: detected again
+    assert len(calls) == 3

@@ -133,13 +133,15 @@ class LiveContact:
     async def screen(self, pseudonym: str, text: str, language: str = "nl") -> Screened:
         from bot.safety import is_crisis
 
-        try:
-            live = await self.runtime.queue_async.live_request(pseudonym)
+        try:  # one query for both: live chat, else a request the resident may be answering
+            days = max(0.0, self.runtime.settings.handoff_followup_days)
+            live, context = await self.runtime.queue_async.resident_contact(
+                pseudonym, timedelta(days=days))
         except Exception:  # the assistant still answers when the queue is down
             logger.exception("live contact: queue unavailable")
             return Screened(False)
         if live is None:
-            return await self.screen_answer(pseudonym, text, language)
+            return await self.screen_answer(pseudonym, text, language, context)
         crisis = is_crisis(text)
         forward = None
         try:
@@ -168,24 +170,18 @@ class LiveContact:
         logger.info("live contact: message relayed for %s", live.reference)
         return Screened(True, replies)
 
-    async def screen_answer(self, pseudonym: str, text: str, language: str = "nl") -> Screened:
+    async def screen_answer(self, pseudonym: str, text: str, language: str,
+                            context) -> Screened:
         """Replies in context (issue 19): an opbouwwerker wrote to the resident
         (or closed their request a short while ago) and this message answers
         them (bot/channels/in_context.py decides, with the NLU's parse). Then it
         goes to the request's timeline and the opbouwwerker, like a live-chat
         message, and the resident hears that it was passed on. Not while the
         assistant is asking something (a form is active): that answer is the
-        assistant's."""
+        assistant's. `context`: the queue's reply_context (HandoffQueue.resident_contact)."""
         from bot.channels.in_context import ANSWER, decide
         from bot.handoff.texts import resident_text
 
-        days = max(0.0, self.runtime.settings.handoff_followup_days)
-        try:
-            context = await self.runtime.queue_async.reply_context(pseudonym,
-                                                                   timedelta(days=days))
-        except Exception:  # the assistant still answers when the queue is down
-            logger.exception("replies in context: queue unavailable")
-            return Screened(False)
         if context is None:
             return Screened(False)
         reference = context.request.reference

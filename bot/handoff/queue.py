@@ -357,6 +357,22 @@ def _clean(text: Optional[str], limit: int) -> Optional[str]:
 # --------------------------------------------------------------------------
 # The queue
 # --------------------------------------------------------------------------
+# A request in live chat contact (HandoffQueue.live_request).
+_LIVE = HandoffRequest.live.is_(True) & (HandoffRequest.status == IN_CONTACT)
+
+
+def _reply_candidates(followup: timedelta, now: datetime):
+    """Requests the resident may be answering (HandoffQueue.reply_context):
+    claimed by someone, not live, not anonymised; open, or closed less than
+    `followup` ago."""
+    return (HandoffRequest.anonymised_at.is_(None)
+            & HandoffRequest.assigned_to.is_not(None)
+            & HandoffRequest.live.is_(False)
+            & (HandoffRequest.status.in_((OPGEPAKT, IN_CONTACT))
+               | ((HandoffRequest.status == AFGEROND)
+                  & (HandoffRequest.closed_at >= now - followup))))
+
+
 class HandoffQueue:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow,
                  retries: int = 4, telegram_live_relay: bool = False) -> None:
@@ -590,9 +606,7 @@ class HandoffQueue:
         with self._sessions() as session:
             row = session.execute(
                 select(HandoffRequest).where(
-                    HandoffRequest.resident_key == resident_key,
-                    HandoffRequest.live.is_(True),
-                    HandoffRequest.status == IN_CONTACT,
+                    HandoffRequest.resident_key == resident_key, _LIVE,
                 ).order_by(HandoffRequest.id.desc()).limit(1)
             ).scalar_one_or_none()
         return _view(row) if row else None
@@ -606,21 +620,28 @@ class HandoffQueue:
         live chat; a note does not count); else a request an opbouwwerker closed
         less than `followup` ago (after_close; 0 switches that off). The newest
         such request wins; an open one before a closed one."""
+        return self.resident_contact(resident_key, followup, now, live=False)[1]
+
+    def resident_contact(self, resident_key: str, followup: timedelta = timedelta(days=14),
+                         now: Optional[datetime] = None, live: bool = True,
+                         ) -> Tuple[Optional[RequestView], Optional[ReplyContext]]:
+        """(live_request, reply_context) in one query: what the channel asks
+        before every resident message (bot/channels/live.py). The reply context
+        is only looked for when there is no live request (then it is None);
+        `live=False` looks for the reply context only."""
         if not resident_key:
-            return None
+            return None, None
         now = self._now(now)
+        replying = _reply_candidates(followup, now)
+        wanted = (_LIVE | replying) if live else replying
         with self._sessions() as session:
             rows = session.execute(
-                select(HandoffRequest).where(
-                    HandoffRequest.resident_key == resident_key,
-                    HandoffRequest.anonymised_at.is_(None),
-                    HandoffRequest.assigned_to.is_not(None),
-                    HandoffRequest.live.is_(False),
-                    HandoffRequest.status.in_((OPGEPAKT, IN_CONTACT))
-                    | ((HandoffRequest.status == AFGEROND)
-                       & (HandoffRequest.closed_at >= now - followup)),
-                ).order_by(HandoffRequest.id.desc())
+                select(HandoffRequest).where(HandoffRequest.resident_key == resident_key, wanted)
+                .order_by(HandoffRequest.id.desc())
             ).scalars().all()
+            in_live = [row for row in rows if row.live and row.status == IN_CONTACT]
+            if in_live:
+                return _view(in_live[0]), None
             last_steps = {}
             for row in rows:
                 if row.status == AFGEROND:
@@ -633,12 +654,12 @@ class HandoffQueue:
                 ).scalar_one_or_none()
         for row in rows:
             if row.status != AFGEROND and last_steps[row.id] == "reply":
-                return ReplyContext(_view(row), after_close=False)
+                return None, ReplyContext(_view(row), after_close=False)
         if followup > timedelta(0):
             for row in rows:
                 if row.status == AFGEROND:  # a closing message may come after the close
-                    return ReplyContext(_view(row), after_close=True)
-        return None
+                    return None, ReplyContext(_view(row), after_close=True)
+        return None, None
 
     def record_resident_message(self, resident_key: str, text: str,
                                 now: Optional[datetime] = None,
