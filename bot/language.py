@@ -107,9 +107,10 @@ _LANGUAGE_NAMES = {
     "ti": ("tigrinya", "tigrinia", "tigrinja", "tigrina", "eritrees", "ትግርኛ"),
 }
 _NAME_TO_CODE = {name: code for code, names in _LANGUAGE_NAMES.items() for name in names}
+OTHER = "other"
 # Languages the catalogue has no texts for: the request is still understood and
 # answered with the English bridge (OTHER), which offers a person.
-_NAME_TO_CODE.update({name: "other" for name in (
+_NAME_TO_CODE.update({name: OTHER for name in (
     "frans", "french", "francais", "français", "duits", "german", "deutsch", "spaans", "spanish",
     "espanol", "español", "italiaans", "italian", "italiano", "portugees", "portuguese", "portugues",
     "português", "russisch", "russian", "somalisch", "somali", "koerdisch", "kurdish", "kurdi",
@@ -132,10 +133,9 @@ _REQUEST_WORDS = {
     "parla", "parli", "fala", "falas",
 }
 _OTHER_LANGUAGE = re.compile(
-    r"\b(?:andere|een andere|ander|another|other|different|mijn eigen|my own)\s+(?:taal|language)\b",
+    r"\b(?:andere|ander|another|other|different|mijn eigen|my own)\s+(?:taal|language)\b",
     re.IGNORECASE)
 MAX_REQUEST_WORDS = 9
-OTHER = "other"
 
 
 def requested_other_language(text: str) -> Optional[str]:
