@@ -85,10 +85,12 @@ async def close_sessions(*_: Any) -> None:
 
 
 def tracker_store_params(url: str) -> Dict[str, Any]:
-    """Rasa SQLTrackerStore parameters from a SQLAlchemy URL."""
+    """Tracker store parameters from a SQLAlchemy URL: Rasa's SQLTrackerStore
+    with lean statements (bot/tracker_store.py), on the same table."""
     parsed = make_url(url)
     dialect = parsed.drivername.split("+")[0]
-    params: Dict[str, object] = {"type": "SQL", "dialect": parsed.drivername, "db": parsed.database}
+    params: Dict[str, object] = {"type": "bot.tracker_store.LeanSQLTrackerStore",
+                                 "dialect": parsed.drivername, "db": parsed.database}
     if dialect != "sqlite":
         params.update(
             host=parsed.host or "127.0.0.1",

@@ -66,3 +66,36 @@ def test_a_rasa_without_what_a_patch_replaces_stops_the_start(monkeypatch):
     monkeypatch.delattr(MessageProcessor, "_parse_message_with_graph")
     with pytest.raises(rasa_compat.RasaChanged, match="_parse_message_with_graph.*RASA_UPGRADE"):
         rasa_compat.install_story_reader()
+
+
+# Each event checked against its own kind only: the same verdict as Rasa's full oneOf.
+SAME_VERDICT = [
+    GOOD,
+    {"events": [{"event": "bot", "text": "hoi", "data": {}, "metadata": {}}], "responses": []},
+    {"events": [{"event": "bot", "text": 3}], "responses": []},  # text of the wrong type
+    {"events": [{"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0}]},
+    {"events": [{"event": "reset_slots"}, {"event": "pause"}, {"event": "followup", "name": "x"}]},
+    {"events": [{"event": "slot", "name": "buurt", "value": "Malberg"}, {"event": "slot"}]},
+    {"events": [{"timestamp": 1.0}]},  # no event kind at all
+    {"events": [{"event": 7}]},
+    {"events": ["not an object"]},
+    {"events": [{"event": "session_started", "timestamp": "yesterday"}]},
+    {"events": [{"event": "user", "text": "hoi", "parse_data": {"intent": {"name": "greet"}}}]},
+    {"events": [{"event": "user", "text": "hoi", "parse_data": "not an object"}]},
+    {"responses": [{"response": "utter_x"}], "events": None},
+]
+
+
+@pytest.mark.parametrize("result", SAME_VERDICT)
+def test_the_kind_by_kind_check_gives_rasas_verdict(result):
+    schema = RemoteAction.action_response_format_spec()
+    try:
+        validate(result, schema)
+        rasa_says_valid = True
+    except ValidationError:
+        rasa_says_valid = False
+    try:
+        ours_says_valid = rasa_compat.validate_action_result(None, result)
+    except ValidationError:
+        ours_says_valid = False
+    assert ours_says_valid == rasa_says_valid
