@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
-                                     UserUttered)
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
@@ -51,7 +50,8 @@ def _script():
 
 def _turn(text: str, intent: str, reply: str):
     return [UserUttered(text, {"name": intent, "confidence": 0.9}),
-            SlotSet("buurt", "Malberg"), ActionExecuted(reply), BotUttered(reply), ActionExecuted("action_listen")]
+            SlotSet("buurt", "Malberg"), ActionExecuted(reply), BotUttered(reply),
+            ActionExecuted("action_listen")]
 
 
 async def _conversation(store, script=None) -> DialogueStateTracker:
