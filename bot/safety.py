@@ -1108,6 +1108,41 @@ class CrisisSignal:
     reasons: Tuple[str, ...] = ()
 
 
+# --- which crisis reply ---------------------------------------------------------
+# A medical emergency (someone does not breathe, chest pain, a stroke, bleeding, a
+# fall, a seizure, poisoning, "moet ik 112 bellen") needs 112 first, not the 113
+# reply that names 112 last. ONE choice for every path: the NLU component writes
+# the kind into the parse (`safety_kind`, bot/nlu/safety.py) for action_crisis,
+# and the channel layer (bot/channels/live.py crisis_replies) asks crisis_kind itself.
+MEDICAL = "medical"
+MEDICAL_PREFIX = "medical:"
+# the reply of each kind: (domain response of action_crisis, catalogue key of the channel layer)
+CRISIS_REPLIES: Dict[Optional[str], Tuple[str, str]] = {
+    None: ("utter_crisis", "crisis_now"),
+    MEDICAL: ("utter_crisis_medical", "crisis_now_medical"),
+}
+
+
+def crisis_kind(signal: CrisisSignal) -> Optional[str]:
+    """MEDICAL when the signal is a crisis and every rule that fired is a medical
+    emergency ("medical:..."); None for any other crisis, a mix ("ik heb weer
+    gesneden, het bloed stopt niet": the 113 reply, which names 112 too) or no crisis."""
+    if signal.level == CRISIS and signal.reasons and all(
+            reason.startswith(MEDICAL_PREFIX) for reason in signal.reasons):
+        return MEDICAL
+    return None
+
+
+def crisis_response(kind: Optional[str]) -> str:
+    """The domain response for a crisis of `kind` (None: utter_crisis)."""
+    return CRISIS_REPLIES.get(kind, CRISIS_REPLIES[None])[0]
+
+
+def crisis_catalogue_key(kind: Optional[str]) -> str:
+    """The catalogue key the channel layer says for a crisis of `kind` (None: crisis_now)."""
+    return CRISIS_REPLIES.get(kind, CRISIS_REPLIES[None])[1]
+
+
 @lru_cache(maxsize=1)
 def _lemma_tables() -> tuple:
     """The Dutch and English lemma lookup tables of spacy-lookups-data
