@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import response_variant, settings
-from bot.safety import helpline_values, record_event
+from bot.safety import crisis_response, helpline_values, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +61,21 @@ async def tell_opbouwwerker(resident_key: str) -> None:
 
 
 class ActionCrisis(Action):
-    """113 and 112 at once, a form set aside, the event counted (no personal data)."""
+    """113 and 112 at once, a form set aside, the event counted (no personal data).
+
+    A medical emergency found by the safety net (`safety_kind` in the parse,
+    bot/nlu/safety.py) gets 112 first (utter_crisis_medical); any other crisis,
+    and a crisis by the classifier alone, utter_crisis (bot.safety.crisis_response)."""
 
     def name(self) -> Text:
         return "action_crisis"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(response="utter_crisis", **helpline_values())
-        by_net = (tracker.latest_message or {}).get("safety_net") == "crisis"
+        latest = tracker.latest_message or {}
+        by_net = latest.get("safety_net") == "crisis"
+        kind = latest.get("safety_kind") if by_net else None
+        dispatcher.utter_message(response=crisis_response(kind), **helpline_values())
         count("crisis_keyword" if by_net else "crisis")
         await tell_opbouwwerker(tracker.sender_id)
         return leave_form(tracker)

@@ -768,6 +768,30 @@ _CHILD_NO_FOOD = (r"\b(?:kinderen|kind|kids|baby|zoon|dochter|children)\b (?:\w+
                   r" eten\b")
 _NO_FOOD_LEFT = (r"\b(?:niks|niets|geen eten) meer (?:te eten|in huis)\b|\bno food left\b")
 
+# The shared parts of the rows' `unless` patterns: alternatives, joined into one
+# whole-word pattern by _words(). A row's own words stay in the row.
+_ILL_AT_HOME = r"ziek|griep|corona|quarantaine|dokter"
+# at home for an illness, an injury or the doctor's advice, not kept in by someone
+_MEDICAL_CONTEXT = _ILL_AT_HOME + r"|huisarts|arts|gips|knie|heup|operatie"
+# stuck for a harmless reason: grounded, in a lift or a traffic jam, a game
+_STUCK_HARMLESSLY = r"huisarrest|lift|file|spel|escape ?room"
+# a story on a screen or on paper, not the resident's own life
+_FICTION = r"film|serie|boek"
+# pills as prescribed, from the pharmacy
+_PRESCRIBED = r"apotheek|recept|voorgeschreven|per dag"
+# papers at the desk of the municipality or the border, not taken by someone
+_AT_THE_DESK = r"gemeente|balie|stadhuis|verlengen|verlopen|aanvragen|ophalen|vakantie|douane"
+# learning or asking what to do, not an emergency now (first aid, a folder, "als je ...")
+_FIRST_AID_LESSON = r"cursus|ehbo|folder|voorlichting|als je"
+# helping the homeless, or a story of the past
+_HOMELESS_HELP_OR_PAST = r"vrijwilliger\w*|collecte|inzameling|film|documentaire|vroeger|jaren geleden|vorig jaar"
+
+
+def _words(*alternatives: str) -> str:
+    """A whole-word pattern of alternatives: _words("a|b", "c") == r"\b(?:a|b|c)\b"."""
+    return r"\b(?:" + "|".join(alternatives) + r")\b"
+
+
 KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]] = [
     (level, name, re.compile(pattern), re.compile(unless) if unless else None)
     for level, name, pattern, unless in [
@@ -806,11 +830,11 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r" goed)\b)(?=.*\b(?:arm|been|gezicht|mond|hand)\b)"
          r"|^(?=.*\b(?:kan|kon|kun) (?:\w+ )?niet (?:meer )?(?:praten|spreken)\b)(?=.*\b(?:hoofdpijn|arm|gezicht|mond"
          r"|ineens|opeens|plotseling|scheef|verward)\b)",
-         r"\b(?:gehad|vorig|vorige|jaren|jaar|geleden|herstel\w*|revalidatie|na (?:mijn|zijn|haar|een|de)"
-         r" (?:hartaanval|beroerte|infarct)|niks ernstigs|niets ernstigs|was niks|cursus|reanimatie\w*|ehbo"
-         r"|lotgenoten|hartpatient\w*|vereniging|praatgroep|bijna|film|boek|serie|verhaal|als je|wat moet je"
-         r"|haha\w*|lol|grapje|rekening|schrik|hoest\w*|griep|verkouden|spierpijn|sporten|fitness"
-         r"|wat te doen|folder|voorlichting|risico)\b"),
+         _words(r"gehad|vorig|vorige|jaren|jaar|geleden|herstel\w*|revalidatie|na (?:mijn|zijn|haar|een|de)"
+                r" (?:hartaanval|beroerte|infarct)|niks ernstigs|niets ernstigs|was niks|reanimatie\w*"
+                r"|lotgenoten|hartpatient\w*|vereniging|praatgroep|bijna|verhaal|wat moet je"
+                r"|haha\w*|lol|grapje|rekening|schrik|hoest\w*|griep|verkouden|spierpijn|sporten|fitness"
+                r"|wat te doen|risico", _FIRST_AID_LESSON, _FICTION)),
         (CRISIS, "medical:bleeding",
          r"\b(?:bloed|bloedt|bloedde|bloeden) (?:\w+ ){0,2}(?:heel )?(?:erg|veel|hevig|enorm|als een rund|heftig)\b"
          r"|\b(?:stopt|stop|ophouden|houdt) (?:\w+ )?niet (?:meer )?(?:met )?bloeden\b|\bbloeden stopt niet\b"
@@ -843,8 +867,8 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
         (CRISIS, "medical:call-112",
          r"\b(?:bel|bellen|belt|gebeld|moet ik|call|called|calling) (?:\w+ ){0,2}(?:112|een ambulance|de ambulance"
          r"|ambulance|911|999)\b|\b(?:ambulance|112) (?:\w+ ){0,2}(?:nodig|komen|gebeld|bellen|onderweg)\b",
-         r"\b(?:vrijwilliger\w*|cursus|ehbo|les|werk|baan|vacature|wanneer moet je|kinderen leren|folder"
-         r"|alleen bij|bij nood|voorlichting|uitleg|wanneer bel|als je|film|serie)\b"),
+         _words(r"vrijwilliger\w*|les|werk|baan|vacature|wanneer moet je|kinderen leren|alleen bij|bij nood"
+                r"|uitleg|wanneer bel|film|serie", _FIRST_AID_LESSON)),
         # someone at home in danger, or missing: a child, an old parent, a partner
         (CRISIS, "violence:against-family",
          r"\b(?:slaat|sloeg|slaan|schopt|schopte|mishandelt|mishandelde|wurgt|wurgde|knijpt|trapt|trapte|duwt"
@@ -882,11 +906,10 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r"^(?=.*(?:" + _HOMELESS + r"))(?=.*(?:" + _COLD_OR_TONIGHT + r"))"
          r"|^(?=.*(?:" + _SLEEP_OUT + r"))(?=.*(?:" + _COLD_OR_TONIGHT + r"))"
          r"|^(?=.*(?:" + _HOMELESS + r"))(?=.*(?:" + _SLEEP_OUT + r"))|" + _NO_PLACE_TO_SLEEP,
-         _OUTDOORS_FUN + r"|\b(?:vrijwilliger\w*|daklozenopvang zoekt|collecte|inzameling|film|documentaire"
-         r"|vroeger|jaren geleden|vorig jaar|wachten|wacht|bus|tram|halte)\b"),
+         _OUTDOORS_FUN + r"|" + _words(_HOMELESS_HELP_OR_PAST, r"daklozenopvang zoekt|wachten|wacht|bus|tram|halte")),
         (CHECK_IN, "danger:homeless", _HOMELESS,
-         r"\b(?:vrijwilliger\w*|collecte|inzameling|film|documentaire|vroeger|jaren geleden|vorig jaar"
-         r"|daklozen|tijdelijk|logeren|logeer|verbouwing|renovatie|wisselwoning|geweest)\b"),
+         _words(_HOMELESS_HELP_OR_PAST, r"daklozen|tijdelijk|logeren|logeer|verbouwing|renovatie|wisselwoning"
+                r"|geweest")),
         (CRISIS, "danger:hunger",
          _NO_FOOD_FOR_DAYS + r"|^(?=.*(?:" + _NO_MONEY_FOR_FOOD + r"|" + _NO_FOOD_LEFT + r"))(?=.*(?:"
          + _CHILD_HUNGRY + r"))|" + _CHILD_NO_FOOD,
@@ -900,8 +923,7 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r"|papers|id|id kaart|identiteitskaart|verblijfspas)\b"
          r"|\b(?:mijn|m'n|my) (?:paspoort|papieren|passport|papers|id) (?:\w+ ){0,3}(?:afgepakt|afgenomen"
          r"|ingenomen|vast|taken|kept|weg)\b",
-         r"\b(?:gemeente|balie|stadhuis|verlengen|verlopen|aanvragen|ophalen|vakantie|douane|politie|hotel"
-         r"|vergeten|kwijt)\b"),
+         _words(_AT_THE_DESK, r"politie|hotel|vergeten|kwijt")),
         (CRISIS, "coercion:confined",
          r"\b(?:word|wordt|worden|werd|ben|zit|zat|zitten) (?:\w+ ){0,3}(?:vastgehouden|opgesloten|gevangen"
          r" gehouden|ontvoerd)\b|\bheld (?:captive|against my will|prisoner)\b|\bkidnapped\b"
@@ -909,11 +931,11 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r"|\b(?:laten|lieten|liet) (?:me|mij|ons) (?:\w+ ){0,3}niet (?:meer )?(?:\w+ )?(?:naar buiten|de deur uit"
          r"|weg|buiten|gaan|los|vertrekken)\b"
          r"|\b(?:won'?t|don'?t|do not|will not) let (?:me|us) (?:leave|go|out)\b",
-         r"\b(?:huisarrest|spel|escape ?room|file|lift|toilet|wc|ziek|griep|corona|quarantaine|dokter)\b"),
+         _words(_STUCK_HARMLESSLY, r"toilet|wc", _ILL_AT_HOME)),
         (CRISIS, "threat:against-family",
          r"\b(?:zegt|dreigt|gaat|wil|zal|komt)\b.{0,40}\b(?:" + _FAMILY + r"|haar|hem|ons|hen) (?:\w+ ){0,2}(?:te )?"
          r"(?:steken|neersteken|doodsteken|vermoorden|doodmaken|afmaken|doodschieten|neerschieten|doodslaan|in elkaar slaan)\b",
-         r"\b(?:film|serie|boek|spel|game|toneel\w*|grapje|haha\w*)\b"),
+         _words(_FICTION, r"spel|game|toneel\w*|grapje|haha\w*")),
     (CRISIS, "violence:sexual-abuse",
          r"\b(?:zit|zat|zitten|kwam|komt|aanzitten) (?:\w+ )?aan (?:mij|me|mijn (?:dochter|zoon|kind|kinderen|zusje|broertje"
          r"|kleindochter|kleinzoon|lichaam|dochtertje|zoontje))\b"
@@ -924,13 +946,12 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
     (CRISIS, "threat:arson",
          r"\b(?:zegt|dreigt|gaat|wil|zal|komt)\b.{0,40}\b(?:in brand (?:steekt|steken|te steken|stak)|brand (?:\w+ )?"
          r"(?:stichten|sticht))\b|\b(?:will|going to|threatens to) burn (?:my|the|our) (?:house|flat|home)\b",
-         r"\b(?:barbecue|bbq|kaars\w*|vuurkorf|kampvuur|open haard|film|boek|serie)\b"),
+         _words(r"barbecue|bbq|kaars\w*|vuurkorf|kampvuur|open haard", _FICTION)),
     (CRISIS, "coercion:confined",
          r"^(?=.*\bmag (?:\w+ ){0,6}(?:niemand|niet|nooit)\b.{0,30}\b(?:bellen|zien|spreken|naar buiten|de deur uit"
          r"|weg)\b)(?=.*\bvan (?:mijn|m'n|hem|haar|hen) ?\w*)"
          r"|\b(?:ben|zit|word|worden|zitten) (?:\w+ ){0,2}gevangen\b(?! genomen)",
-         r"\b(?:dokter|huisarts|arts|ziek|griep|corona|quarantaine|gips|knie|heup|operatie|huisarrest|lift|file"
-         r"|spel|escape ?room|verhaal|film|boek)\b"),
+         _words(_MEDICAL_CONTEXT, _STUCK_HARMLESSLY, r"verhaal|film|boek")),
     (CRISIS, "coercion:marriage",
          r"\buithuwelijk\w*\b|\b(?:gedwongen|forced) (?:te |to )?(?:trouwen|marry|marriage|huwelijk)\b"
          r"|\bforced marriage\b|\bmake me marry\b"
@@ -941,7 +962,7 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
         (CRISIS, "coercion:confined",
          r"\b(?:mag|mogen|mocht) (?:\w+ ){0,2}(?:het huis|de deur|de flat|mijn kamer|de kamer) niet (?:meer )?uit\b"
          r"(?=.{0,40}\bvan (?:mijn|m'n|hem|haar|hen|ze|mn) ?(?:\w+)?\b)",
-         r"\b(?:dokter|huisarts|arts|ziek|griep|corona|quarantaine|gips|knie|heup|operatie|huisarrest)\b"),
+         _words(_MEDICAL_CONTEXT, r"huisarrest")),
         # farewell, overdose with drink, self-harm in more forms
         (CRISIS, "ending:farewell",
          r"\b(?:dag|doei|daag|dahag|bye|doeg) (?:lieve )?(?:iedereen|allemaal|allen)\b(?=.{0,20}\b(?:voor altijd"
@@ -992,8 +1013,7 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r"|genomen|geslikt|ingenomen|op)\b"
          r"|\b(?:drink|zuip) (?:ik )?(?:me|mij|mezelf) (?:\w+ )?dood\b|\bdrink(?:ing)? myself to death\b"
          r"|^(?=.*\b(?:ik|i|heb|i've|mijn|my)\b)(?=.*" + _PILLS + r")(?=.*" + _DRINK + r")",
-         r"\b(?:apotheek|recept|dokter|huisarts|vakantie|weekdoos|baxter|vergeten|voorgeschreven|per dag"
-         r"|mag ik|geen|niet)\b"),
+         _words(_PRESCRIBED, r"dokter|huisarts|vakantie|weekdoos|baxter|vergeten|mag ik|geen|niet")),
         (CRISIS, "method:drink+despair",
          r"^(?=.*" + _DRINK + r")(?=.*(?:\b(?:wil|kan) (?:het )?(?:echt )?niet meer(?= *(?:\||$))"
          r"|\bmaakt (?:\w+ )?(?:niks|niets|niet) meer uit\b|\bhou (?:het )?niet meer vol\b|\bgeen zin meer\b"
@@ -1029,23 +1049,21 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r" (?:keel|nek|hals|throat|neck)\b|\b(?:wurgt|wurgde|wurgen|gewurgd|probeerde (?:\w+ )?(?:mij|me)"
          r" te wurgen|knijpt (?:\w+ ){0,2}keel (?:\w+ )?dicht|kneep (?:\w+ ){0,2}keel (?:\w+ )?dicht)\b"
          r"|\b(?:strangled|choked) me\b|\bhands? (?:around|round|on) my (?:neck|throat)\b",
-         _JOKE + r"|\b(?:film|serie|boek|judo|worstel\w*|toneel|kat|hond)\b"),
+         _JOKE + r"|" + _words(_FICTION, r"judo|worstel\w*|toneel|kat|hond")),
     (CRISIS, "method:took-pills",
          r"\b(?:took|have taken|i've taken|swallowed|heb|nam|slikte) (?:\w+ ){0,2}(?:\d{2,3}|[6-9]|ten|twenty|thirty"
          r"|fifty|tien|twintig|dertig|vijftig) (?:\w+ )?(?:pillen|pil|tabletten|paracetamol|pills|tablets"
          r"|sleeping pills|slaappillen|oxazepam|ibuprofen|diazepam|tramadol)\b",
-         r"\b(?:per dag|a day|voorgeschreven|prescribed|apotheek|pharmacy|recept)\b"),
+         _words(_PRESCRIBED, r"a day|prescribed|pharmacy")),
     (CRISIS, "coercion:not-allowed-out",
          r"\bik (?:mag|mocht) (?:\w+ ){0,2}niet (?:meer )?(?:naar buiten|weg|de deur uit|het huis uit|alleen naar"
          r" buiten)\b|\bi(?:'m| am) not allowed (?:to )?(?:go out|leave|go outside)\b",
-         r"\b(?:dokter|huisarts|arts|ziek|griep|corona|quarantaine|gips|knie|heup|operatie|huisarrest|regen"
-         r"|storm|weer|mama|papa|school|juf|meester)\b"),
+         _words(_MEDICAL_CONTEXT, r"huisarrest|regen|storm|weer|mama|papa|school|juf|meester")),
     (CRISIS, "coercion:passport-kept",
          r"\b(?:heeft|hebben|has|have) (?:\w+ )?(?:mijn|m'n|my) (?:paspoort|papieren|passport|papers|verblijfspas)\b"
          r"(?=.{0,80}\b(?:geen geld|no money|mag niet|moet werken|must work|niet weg|cannot leave|can't leave"
          r"|help)\b)|\btake my passport\b",
-         r"\b(?:gemeente|balie|stadhuis|verlengen|verlopen|aanvragen|ophalen|vakantie|douane|hotel|notaris"
-         r"|advocaat)\b"),
+         _words(_AT_THE_DESK, r"hotel|notaris|advocaat")),
     (CRISIS, "method:again-at-the-place",
          r"^(?=.*\b(?:spoor|spoorlijn|rails|trein|brug|viaduct|dak|flat|balkon|maas|water)\b)"
          r"(?=.*\b(?:opnieuw|nog een keer|nog eens|weer) (?:\w+ )?(?:proberen|doen|gaan)\b)"
@@ -1064,7 +1082,7 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r"\b(?:ik|jij|je|u) (?:ga|gaat|zal|zult|moet) (?:\w+ )?boeten\b"
          r"|^(?=.*\bweet waar ik woon\b)(?=.*\b(?:boeten|dreig\w*|bang|pakken|vermoord\w*|afmaken|te grazen|wraak"
          r"|kapot maken|komt halen)\b)|\bknows where i live\b(?=.{0,60}\b(?:kill|hurt|pay|scared|threat\w*)\b)",
-         _JOKE + r"|\b(?:spel|film|boek|serie|boete|parkeer\w*)\b"),
+         _JOKE + r"|" + _words(_FICTION, r"spel|boete|parkeer\w*")),
     (CRISIS, "danger:child-alone",
          r"^(?=.*\b(?:kind|kindje|jongen|jongetje|meisje|meisjes|buurjongen|buurmeisje|zoontje|dochtertje|kleuter"
          r"|baby|peuter|child|kid|toddler)\b)(?=.*\b(?:alleen|niemand thuis|alone|nobody home)\b)"
@@ -1088,6 +1106,41 @@ class CrisisSignal:
 
     level: Optional[str]
     reasons: Tuple[str, ...] = ()
+
+
+# --- which crisis reply ---------------------------------------------------------
+# A medical emergency (someone does not breathe, chest pain, a stroke, bleeding, a
+# fall, a seizure, poisoning, "moet ik 112 bellen") needs 112 first, not the 113
+# reply that names 112 last. ONE choice for every path: the NLU component writes
+# the kind into the parse (`safety_kind`, bot/nlu/safety.py) for action_crisis,
+# and the channel layer (bot/channels/live.py crisis_replies) asks crisis_kind itself.
+MEDICAL = "medical"
+MEDICAL_PREFIX = "medical:"
+# the reply of each kind: (domain response of action_crisis, catalogue key of the channel layer)
+CRISIS_REPLIES: Dict[Optional[str], Tuple[str, str]] = {
+    None: ("utter_crisis", "crisis_now"),
+    MEDICAL: ("utter_crisis_medical", "crisis_now_medical"),
+}
+
+
+def crisis_kind(signal: CrisisSignal) -> Optional[str]:
+    """MEDICAL when the signal is a crisis and every rule that fired is a medical
+    emergency ("medical:..."); None for any other crisis, a mix ("ik heb weer
+    gesneden, het bloed stopt niet": the 113 reply, which names 112 too) or no crisis."""
+    if signal.level == CRISIS and signal.reasons and all(
+            reason.startswith(MEDICAL_PREFIX) for reason in signal.reasons):
+        return MEDICAL
+    return None
+
+
+def crisis_response(kind: Optional[str]) -> str:
+    """The domain response for a crisis of `kind` (None: utter_crisis)."""
+    return CRISIS_REPLIES.get(kind, CRISIS_REPLIES[None])[0]
+
+
+def crisis_catalogue_key(kind: Optional[str]) -> str:
+    """The catalogue key the channel layer says for a crisis of `kind` (None: crisis_now)."""
+    return CRISIS_REPLIES.get(kind, CRISIS_REPLIES[None])[1]
 
 
 @lru_cache(maxsize=1)

@@ -190,6 +190,26 @@ async def test_a_crisis_in_live_contact_gets_the_a2_helplines_when_the_conversat
     assert not any(entry[0] in ("nlu", "bot") for entry in log)
 
 
+MEDICAL = "mijn man ligt op de grond en ademt niet"
+
+
+async def test_a_medical_emergency_in_live_contact_gets_112_first(world, log):
+    """The same choice as action_crisis (bot.safety.crisis_kind): crisis_now_medical."""
+    channel, pipeline = world()
+    channel.live.runtime.queue_async.live_for.add(pipeline.pseudonym("06-1234"))
+    assert await turn(pipeline, log, assistant(log, "Hallo!"), text=MEDICAL) == "live"
+    said = [entry for entry in log if entry[0] == "say"]
+    assert said[0] == ("say", catalogue.text("crisis_now_medical").format(**helpline_values()))
+    assert said[0][1].startswith("Bel nu meteen 112.")
+    assert ("relayed", MEDICAL) in log and ("crisis flagged",) in log
+
+
+async def test_a_medical_emergency_the_assistant_left_unanswered_gets_112_first(world, log):
+    _, pipeline = world()
+    await turn(pipeline, log, assistant(log), text=MEDICAL)
+    assert log[-1] == ("say", catalogue.text("crisis_now_medical").format(**helpline_values()))
+
+
 async def test_live_contact_relays_and_the_assistant_stays_quiet(world, log):
     channel, pipeline = world()
     channel.live.runtime.queue_async.live_for.add(pipeline.pseudonym("06-1234"))

@@ -57,9 +57,9 @@ CORE_A2_RESPONSES = {
                    "utter_ask_handoff_consent", "utter_handoff_no_consent", "utter_ask_handoff_reason",
                    "utter_handoff_stored", "utter_handoff_stored_no_time", "utter_handoff_stored_trial"],
     "loneliness": ["utter_loneliness", "utter_loneliness_story"],
-    "crisis": ["utter_crisis", "utter_crisis_check_in"],
+    "crisis": ["utter_crisis", "utter_crisis_medical", "utter_crisis_check_in"],
 }
-HELPLINE_REPLIES = ["utter_crisis", "utter_loneliness", "utter_loneliness_story"]
+HELPLINE_REPLIES = ["utter_crisis", "utter_crisis_medical", "utter_loneliness", "utter_loneliness_story"]
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 
@@ -150,7 +150,7 @@ def test_a2_buttons_lead_where_the_b1_buttons_lead():
             '/speak_normal{"reading_level": "b1"}'}
         for button in variation.get("buttons") or []:
             assert button["payload"] in allowed, (key, button)
-        if key == "utter_crisis":
+        if key in ("utter_crisis", "utter_crisis_medical"):
             assert variation["buttons"] == b1["buttons"]
 
 
@@ -180,7 +180,7 @@ def test_the_catalogues_a2_texts_meet_the_bar_and_keep_the_helplines():
 
     entries = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
     a2_keys = [key for key in entries if key.endswith("_a2")]
-    assert "crisis_now_a2" in a2_keys
+    assert {"crisis_now_a2", "crisis_now_medical_a2"} <= set(a2_keys)
     for key in a2_keys:
         a2, b1 = entries[key]["nl"], entries[key[:-3]]["nl"]
         assert a2_problems(a2) == [], key

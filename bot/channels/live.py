@@ -102,13 +102,16 @@ class Screened:
 
 
 def crisis_replies(language: str = "nl", staff_told: bool = False,
-                   reading_level: str = "b1") -> Tuple[str, ...]:
-    """The helplines (113, 0800-0113, 112) from knowledge/data/helplines.yml;
-    in simpler Dutch (crisis_now_a2) when the conversation is at A2."""
+                   reading_level: str = "b1", kind: Optional[str] = None) -> Tuple[str, ...]:
+    """The helplines (113, 0800-0113, 112) from knowledge/data/helplines.yml; 112
+    first for a medical emergency (kind: bot.safety.crisis_kind, the same choice
+    as action_crisis); in simpler Dutch (`<key>_a2`) when the conversation is at A2."""
     from bot.catalogue import text
-    from bot.safety import helpline_values
+    from bot.safety import crisis_catalogue_key, helpline_values
 
-    key = "crisis_now_a2" if reading_level == "a2" and language == "nl" else "crisis_now"
+    key = crisis_catalogue_key(kind)
+    if reading_level == "a2" and language == "nl":
+        key += "_a2"
     replies = [text(key, language).format(**helpline_values())]
     if staff_told:
         replies.append(text("crisis_staff_told", language))
@@ -131,7 +134,7 @@ class LiveContact:
         self.runtime = runtime
 
     async def screen(self, pseudonym: str, text: str, language: str = "nl") -> Screened:
-        from bot.safety import is_crisis
+        from bot.safety import CRISIS, assess, crisis_kind
 
         try:  # one query for both: live chat, else a request the resident may be answering
             days = max(0.0, self.runtime.settings.handoff_followup_days)
@@ -142,7 +145,8 @@ class LiveContact:
             return Screened(False)
         if live is None:
             return await self.screen_answer(pseudonym, text, language, context)
-        crisis = is_crisis(text)
+        signal = assess(text)
+        crisis = signal.level == CRISIS
         forward = None
         try:
             forward = await self.runtime.queue_async.record_resident_message(pseudonym, text)
@@ -165,7 +169,8 @@ class LiveContact:
             # the language of the request when it is not Dutch (the channel may not know)
             wanted = live.language if live.language and live.language != "nl" else language
             replies = crisis_replies(wanted, staff_told=told,
-                                     reading_level=await self._reading_level(pseudonym))
+                                     reading_level=await self._reading_level(pseudonym),
+                                     kind=crisis_kind(signal))
             logger.warning("live contact: crisis message for %s, helplines given", live.reference)
         logger.info("live contact: message relayed for %s", live.reference)
         return Screened(True, replies)
@@ -312,7 +317,7 @@ class LiveContact:
         An uncertain signal (CHECK_IN: "ik stop ermee") gets the crisis reply
         here too: the assistant that would ask the kind question is not there."""
         from bot.catalogue import text as catalogue_text
-        from bot.safety import crisis_level
+        from bot.safety import assess, crisis_kind
 
         agent = getattr(self.runtime, "agent", None)
         if agent is not None and getattr(agent, "processor", None) is not None:
@@ -327,13 +332,14 @@ class LiveContact:
                         return ()
             except Exception:
                 logger.exception("resuming a paused conversation failed for %s", pseudonym)
-        if crisis_level(text) is not None:
+        signal = assess(text)
+        if signal.level is not None:
             self._count_crisis()
             try:  # the opbouwwerker of an open or recent request hears of it
                 await self.runtime.queue_async.flag_crisis(pseudonym)
             except Exception:
                 logger.exception("marking a crisis failed")
-            return crisis_replies(language)
+            return crisis_replies(language, kind=crisis_kind(signal))
         return (catalogue_text("technical_problem", language),)
 
     async def _notify(self, member, text: str) -> bool:

@@ -3,7 +3,9 @@
 It runs LAST in the pipeline (after the classifiers and the FallbackClassifier),
 so a misclassification cannot hide a crisis: when bot.safety.is_crisis matches,
 the intent becomes `crisis` with confidence 1.0 and the entities are dropped
-(a buurt in the same message must not let a form carry on). When the net is
+(a buurt in the same message must not let a form carry on); a medical
+emergency also gets `safety_kind: medical` in the parse (bot.safety.crisis_kind),
+so action_crisis answers with 112 first (utter_crisis_medical). When the net is
 not sure (bot.safety CHECK_IN: "ik heb pillen", "alles is zinloos") and the
 classifier did not say crisis, the intent becomes `crisis_check` (a kind
 question, actions/safety.py) and the classifier's intent and entities are kept
@@ -22,7 +24,16 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.rule_component import RuleComponent
-from bot.safety import CHECK_IN, CHECK_IN_INTENT, CRISIS, CRISIS_INTENT, assess, is_idiom, way_out_intent
+from bot.safety import (
+    CHECK_IN,
+    CHECK_IN_INTENT,
+    CRISIS,
+    CRISIS_INTENT,
+    assess,
+    crisis_kind,
+    is_idiom,
+    way_out_intent,
+)
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -53,6 +64,9 @@ class SafetyNet(RuleComponent):
         if signal.level == CRISIS:
             force_intent(message, CRISIS_INTENT, keep_entities=False)
             message.set("safety_net", "crisis", add_to_output=True)
+            kind = crisis_kind(signal)
+            if kind:  # which crisis reply (actions/safety.py ActionCrisis)
+                message.set("safety_kind", kind, add_to_output=True)
             return CRISIS_INTENT
         if signal.level == CHECK_IN and intent != CRISIS_INTENT and not way_out_intent(text):
             entities = [{"entity": e.get("entity"), "value": e.get("value")}
