@@ -3,8 +3,14 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import (OTHER, detect_language, explicit_request, refused_language, requested_other_language,
-                          script_language)
+from bot.language import (
+    OTHER,
+    detect_language,
+    explicit_request,
+    refused_language,
+    requested_other_language,
+    script_language,
+)
 from bot.nlu.language import LanguageDetector
 
 
