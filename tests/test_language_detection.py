@@ -3,7 +3,14 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import OTHER, detect_language, explicit_request, requested_other_language, script_language
+from bot.language import (
+    OTHER,
+    detect_language,
+    explicit_request,
+    refused_language,
+    requested_other_language,
+    script_language,
+)
 from bot.nlu.language import LanguageDetector
 
 
@@ -64,6 +71,21 @@ def test_script_check(text, expected):
 ])
 def test_explicit_requests(text, expected):
     assert explicit_request(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # refusing one of the two languages asks for the other
+    ("I can't understand Dutch", "en"), ("sorry, my Dutch is very bad", "en"), ("just English please", "en"),
+    ("mijn Nederlands is niet zo goed, liever Engels", "en"), ("ik versta weinig Engels", "nl"),
+    ("Engels snap ik niet", "nl"), ("geen Engels aub", "nl"),
+    # not clear, or a question that names a language: left to the classifier
+    ("ik spreek geen Nederlands", None), ("mijn Nederlands is slecht", None),
+    ("I do not speak English", None), ("no Dutch and no English", None),
+    ("my Dutch is bad, can I practise it somewhere", None), ("ik spreek geen Nederlands, wel Arabisch", None),
+    ("mijn Nederlands is slecht, kan het in een andere taal", None),
+])
+def test_refusing_a_language_asks_for_the_other(text, expected):
+    assert refused_language(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [

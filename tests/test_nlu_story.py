@@ -72,6 +72,28 @@ def test_a_person_outranks_places_and_greetings_count_only_alone():
     assert only_greet["intent"]["name"] == "greet"
 
 
+def test_the_question_of_a_story_wins_over_a_statement_among_concrete_questions():
+    """'Een kennis vertelde over De Romein. Er is daar op vrijdag iets. Is het daar
+    rolstoeltoegankelijk?': the question asked (details), not the statement (activity)."""
+    def said(name, confidence, text):
+        return dict(parse(name, confidence), text=text)
+
+    merged = merge_parses(parse("nlu_fallback", 0.3), [
+        ((0, 33), said("find_meeting_place", 0.7, "Een kennis vertelde over De Romein.")),
+        ((34, 58), said("find_activity", 0.9, "Er is daar op vrijdag iets.")),
+        ((59, 90), said("ask_place_details", 0.8, "Is het daar rolstoeltoegankelijk?"))])
+    assert merged["intent"]["name"] == "ask_place_details"
+    # a person or loneliness still comes first; without a question the order stays
+    warm = merge_parses(parse("nlu_fallback", 0.3), [
+        ((0, 20), said("express_loneliness", 0.8, "Ik ben veel alleen.")),
+        ((21, 50), said("ask_place_details", 0.8, "Is het daar open?"))])
+    assert warm["intent"]["name"] == "express_loneliness"
+    plain = merge_parses(parse("nlu_fallback", 0.3), [
+        ((0, 20), said("find_activity", 0.8, "ik wil graag kaarten")),
+        ((21, 50), said("ask_place_details", 0.8, "hoe laat is t Ruweel open"))])
+    assert plain["intent"]["name"] == "find_activity"
+
+
 def test_crisis_counts_from_the_safety_net_or_a_sure_classifier_only():
     unsure = merge_parses(parse("nlu_fallback", 0.3), [((0, 5), parse("crisis", 0.7)),
                                                        ((6, 9), parse("express_loneliness", 0.8))])

@@ -24,6 +24,7 @@ from bot.language import (
     OTHER,
     detect_language,
     explicit_request,
+    refused_language,
     requested_other_language,
     warm_up,
 )
@@ -58,7 +59,7 @@ class LanguageDetector(RuleComponent):
         text = message.get(TEXT) or ""
         if not text or text.startswith("/"):
             return None
-        requested = explicit_request(text)
+        requested = explicit_request(text) or refused_language(text)
         if requested:
             force_intent(message, SWITCH_INTENTS[requested], keep_entities=False)
             add_language_entity(message, requested)

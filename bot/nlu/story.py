@@ -49,6 +49,11 @@ PRIORITY: Tuple[str, ...] = (
     "inform_location",
 )
 FALLBACK = "nlu_fallback"
+# The concrete questions (after loneliness). Among them a story's own question
+# ("... Weet u hoe laat ze open zijn?") is what the resident asks: a clause that
+# ends with "?" wins over a statement before it ("Ze zegt dat er op dinsdag iets
+# leuks is" reads as find_activity). Tuned on long_stories_9/10 (2026-12-04).
+CONCRETE: Tuple[str, ...] = PRIORITY[PRIORITY.index("find_activity"):]
 MIN_CONFIDENCE = 0.6  # a clause's intent counts from this confidence
 # The crisis safety net (bot/safety.py, on the whole text) always counts; the
 # classifier's own crisis guess only when it is nearly sure: a clause such as
@@ -136,6 +141,7 @@ def merge_parses(whole: Dict[str, Any], clauses: Sequence[Tuple[Span, Dict[str, 
     if (whole.get("safety_net") or "") == "crisis":
         return merged
     candidates: List[Tuple[str, float]] = []
+    asked: List[Tuple[str, float]] = []  # the concrete questions of clauses that end with "?"
     for parse, floor in [(whole, 0.0)] + [(parse, MIN_CONFIDENCE) for _, parse in clauses]:
         name, confidence = _intent(parse)
         if name == FALLBACK or confidence < floor:
@@ -143,7 +149,11 @@ def merge_parses(whole: Dict[str, Any], clauses: Sequence[Tuple[Span, Dict[str, 
         if name == "crisis" and confidence < CRISIS_CONFIDENCE and parse.get("safety_net") != "crisis":
             continue
         candidates.append((name, confidence))
+        if parse is not whole and name in CONCRETE and str(parse.get("text") or "").rstrip().endswith("?"):
+            asked.append((name, confidence))
     best = _most_pressing(candidates)
+    if best is not None and best[0] in CONCRETE and asked:
+        best = _most_pressing(asked)
     if best is None:
         return merged
     name = best[0]
