@@ -130,54 +130,50 @@ async def test_the_same_rows_and_sessions_as_rasas_store_on_postgresql():
             lean.engine.dispose()
 
 
-async def test_a_turn_is_one_read_and_one_insert(tmp_path):
-    store = LeanSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
+@pytest.fixture
+async def store(tmp_path):
+    """A lean store on a SQLite file holding the two-session conversation."""
+    lean = LeanSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
     try:
-        await _conversation(store)
-        seen = _statements(store)
-        tracker = await store.retrieve("bewoner-1")
-        for event in _turn("nog een", "greet", "utter_greet"):
-            tracker.update(event)
-        await store.save(tracker)
-        assert seen == ["SELECT", "INSERT"]  # no COUNT before the insert
-        await store.save(tracker)  # nothing new: nothing written, nothing counted
-        assert seen == ["SELECT", "INSERT"]
+        await _conversation(lean)
+        yield lean
     finally:
-        store.engine.dispose()
+        lean.engine.dispose()
 
 
-async def test_a_tracker_it_did_not_read_is_counted_in_the_database(tmp_path):
-    store = LeanSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
-    try:
-        await _conversation(store)
-        latest = await store.retrieve("bewoner-1")
-        copy = DialogueStateTracker.from_dict("bewoner-1", [e.as_dict() for e in latest.events],
-                                              DOMAIN.slots)
-        copy.update(ActionExecuted("utter_goodbye"))
-        before = len(_rows(store))
-        seen = _statements(store)
-        await store.save(copy)
-        assert seen == ["COUNT", "INSERT"]
-        assert len(_rows(store)) == before + 1  # only the new event, as Rasa would
-    finally:
-        store.engine.dispose()
+async def test_a_turn_is_one_read_and_one_insert(store):
+    seen = _statements(store)
+    tracker = await store.retrieve("bewoner-1")
+    for event in _turn("nog een", "greet", "utter_greet"):
+        tracker.update(event)
+    await store.save(tracker)
+    assert seen == ["SELECT", "INSERT"]  # no COUNT before the insert
+    await store.save(tracker)  # nothing new: nothing written, nothing counted
+    assert seen == ["SELECT", "INSERT"]
 
 
-async def test_an_erasure_during_a_turn_is_not_undone_by_the_save(tmp_path):
+async def test_a_tracker_it_did_not_read_is_counted_in_the_database(store):
+    latest = await store.retrieve("bewoner-1")
+    copy = DialogueStateTracker.from_dict("bewoner-1", [e.as_dict() for e in latest.events],
+                                          DOMAIN.slots)
+    copy.update(ActionExecuted("utter_goodbye"))
+    before = len(_rows(store))
+    seen = _statements(store)
+    await store.save(copy)
+    assert seen == ["COUNT", "INSERT"]
+    assert len(_rows(store)) == before + 1  # only the new event, as Rasa would
+
+
+async def test_an_erasure_during_a_turn_is_not_undone_by_the_save(store):
     """Rows removed between the read and the save (the resident's 'verwijder mijn
     gegevens' through the staff side) stay removed: only the turn's new events are
     written, where a count in the database would write the whole conversation back."""
-    store = LeanSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
-    try:
-        await _conversation(store)
-        tracker = await store.retrieve("bewoner-1")
-        with store.engine.begin() as connection:
-            connection.exec_driver_sql("DELETE FROM events")
-        tracker.update(ActionExecuted("utter_goodbye"))
-        await store.save(tracker)
-        assert [row[4] for row in _rows(store)] == ["utter_goodbye"]
-    finally:
-        store.engine.dispose()
+    tracker = await store.retrieve("bewoner-1")
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM events")
+    tracker.update(ActionExecuted("utter_goodbye"))
+    await store.save(tracker)
+    assert [row[4] for row in _rows(store)] == ["utter_goodbye"]
 
 
 def test_the_service_uses_the_lean_store():
