@@ -128,6 +128,8 @@ CHAT_FORMS = {
     "neet": "niet", "mie": "meer", "mien": "mijn", "kin": "kan", "gevalle": "gevallen", "borts": "borst",
     "ademe": "ademen", "dage": "dagen", "gegete": "gegeten", "reageerd": "reageert", "reagert": "reageert",
     "gein": "geen", "loch": "lucht", "hae": "hij", "makn": "maken",
+    # Limburgish (blind set 11): oet = uit, geit = gaat, steit = staat, kump = komt, heur = haar
+    "oet": "uit", "geit": "gaat", "steit": "staat", "sjteit": "staat", "kump": "komt", "heur": "haar",
     "vd": "van de", "v/d": "van de", "n": "een", "'n": "een", "ff": "even", "vr": "voor", "altyd": "altijd",
 }
 
@@ -787,6 +789,84 @@ _FIRST_AID_LESSON = r"cursus|ehbo|folder|voorlichting|als je"
 _HOMELESS_HELP_OR_PAST = r"vrijwilliger\w*|collecte|inzameling|film|documentaire|vroeger|jaren geleden|vorig jaar"
 
 
+# kinds of blind set 11 (2026-12-04): a child missing or abused, "why go on", back from the edge
+# a child (the one missing or hurt), and who hurts a child at home or near it
+_CHILD = (r"(?:kind|kindje|kinderen|zoon|zoontje|dochter|dochtertje|jongen|jongetje|meisje|meisjes|stiefzoon"
+          r"|stiefdochter|kleinzoon|kleindochter|kleinkind|neefje|nichtje|broertje|zusje|baby|peuter|kleuter"
+          r"|child|kid|kids|son|daughter|boy|girl|stepson|stepdaughter|grandson|granddaughter|toddler"
+          r"|(?:[1-9]|1[0-2]) ?(?:year old|jarige))")
+_CARER = (r"(?:stiefvader|stiefpapa|stiefmoeder|stiefmama|vader|papa|moeder|mama|oom|opa|tante|broer|neef|oppas"
+          r"|vriend|buurman|stepfather|stepdad|stepmother|father|dad|daddy|mother|mum|mom|uncle|grandpa|grandad"
+          r"|babysitter|boyfriend|brother|neighbour|neighbor)")
+# young: "van 4", "van vier jaar", "4 jaar", "my 4 year old"
+_YOUNG = (r"\b(?:van |is |pas |nog maar )?(?:[1-9]|1[0-2]|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf"
+          r"|twaalf|one|two|three|four|five|six|seven|eight|nine|ten)(?: (?:jaar|jaar oud|jarige|years? old|year))?"
+          r"(?= (?:is|was|raakte|zijn)\b)|\b(?:[1-9]|1[0-2]|two|three|four|five|six|seven|eight|nine|ten)"
+          r" ?(?:jarige|year old|yo)\b|\b(?:peuter|kleuter|baby|kleintje|kleine|toddler)\b")
+# the child is not there: gone, missing, cannot be found
+_CHILD_GONE = (r"\b(?:is|zijn|was|raakte|is gewoon) (?:\w+ ){0,2}(?:weg|kwijt|zoek|vermist|verdwenen|weggelopen"
+               r"|missing|gone|lost)\b(?! (?:naar|met|bij|op|voor|uit|om|aan|to|with|at)\b)")
+_CANT_FIND = (r"\b(?:kan|kon|kun|kunnen|vind|vinden|vond) (?:ik |we |wij |u )?(?:hem|haar|ze|mijn \w+|m'n \w+"
+              r"|ons \w+|onze \w+) (?:\w+ )?(?:nergens|niet|nog steeds niet) (?:meer )?(?:vinden|terugvinden|meer"
+              r"|te vinden)?\b|\bnergens (?:te )?(?:vinden|te vinden)\b|\b(?:can'?t|cannot|couldn'?t|can not)"
+              r" find (?:him|her|them|my \w+)(?! ?'s)\b")
+# everyday things one cannot find, a game, a search on a screen or in a list
+_LOST_THING = (r"sleutel\w*|telefoon|portemonnee|bril|tas|jas|schoen\w*|fiets|kat|hond|poes|knuffel|spullen|pasje"
+               r"|verstoppertje|tikkertje|hide and seek|spel|koor|club|les|vergadering|feest|haha\w*|lol|foto\w*"
+               r"|facebook|instagram|online|internet|lijst|app|website|whatsapp|adres|nummer|rooster|school\w*"
+               r"|keys|phone|wallet|shoes|toy|photo|game|kamer|studeert|studie|utrecht|amsterdam|logeren|logeert"
+               r"|vakantie|kamp")
+# touching or hurting a child (or me), told by the parent or by the child
+_TOUCH_ADVERBS = r"(?:(?:steeds|altijd|vaak|soms|elke|iedere|dag|nacht|avond|s|'s|nachts|stiekem|weer|ook|daar|overal|zo|op|een|rare|manier|plekken|waar|onder|de|kleren|als|mama|weg|is) ){0,5}"
+_TOUCHES_A_CHILD = (
+    r"\b(?:raakt|raakte|raken|raakten|betast|betastte|voelt) (?:hem|haar|me|mij|mijn " + _CHILD + r"|m'n " + _CHILD
+    + r") " + _TOUCH_ADVERBS + r"aan\b"
+    r"|\b(?:hem|haar|me|mij|mijn " + _CHILD + r") (?:\w+ ){0,3}(?:aanraakt|aanraakte|aanraken|aangeraakt|betast"
+    r"|betastte|betasten)\b"
+    r"|\b(?:zit|zat|zitten|komt|kwam) (?:\w+ ){0,2}aan (?:hem|haar)(?= *(?:\||$)| (?:en|als|wanneer|waar|terwijl"
+    r"|onder|op|in|s|'s|elke|steeds|lichaam|piemel|plassertje|borsten|billen|kruis)\b)"
+    r"|\baan (?:hem|haar|mij|me) (?:\w+ )?(?:zit|zat|zitten)\b"
+    r"|\b(?:doet|deed|doen) (?:hem|haar) (?:\w+ )?pijn\b|\b(?:hem|haar) (?:\w+ )?pijn (?:doet|deed|doen)\b"
+    r"|\b(?:touches|touched|touching|molests|molested|molesting|abuses|abused|abusing|hurts|hurt|hurting)"
+    r" (?:him|her|me|them|my " + _CHILD + r")\b(?! (?:feelings|knee|back|ankle|leg|foot|ego)\b)")
+# harmless touching or pain: the doctor, a body part that hurts, sport, a story that moves me
+_HARMLESS_TOUCH = (r"dokter|arts|huisarts|tandarts|fysio\w*|verpleeg\w*|onderzoek|consultatiebureau|doctor|nurse"
+                   r"|knie|buik|buikpijn|hoofdpijn|tand|tanden|kies|oor|oren|rug|voet|beugel|schoen\w*|vaccin\w*"
+                   r"|prik|splinter|shoes?|tooth|teeth|stomach|belly|injection|verhaal|film|lied|liedje|muziek"
+                   r"|woorden|gedicht|story|song|movie|voetbal|judo|sport|training|wedstrijd|spel|game|football"
+                   r"|soccer|bal|ball|knuffel|eten|hand geven|high five|aait|hug|knuffelt|troost")
+# "why go on": with life said, or with nothing left, a crisis; alone a check-in
+_WHY_GO_ON = (r"\b(?:waarom|waarvoor|voor wie) (?:zou|moet|zal|ga|moeten) ik (?:\w+ )?(?:nog |eigenlijk |nog langer )?"
+              r"(?:doorgaan|door gaan|verder gaan|verdergaan|doorleven|door leven|verder leven|leven|blijven leven"
+              r"|volhouden|opstaan|bestaan)(?= *(?:\||$)| (?:er|als|want|nu|zo|hier|alles|niemand|het|dan|ik|mijn"
+              r"|eigenlijk|nog|toch|zonder (?:haar|hem|hen))\b)"
+              r"|\b(?:weet|zie) (?:ik )?(?:\w+ )?(?:niet|niet meer) (?:meer )?waarom ik (?:nog )?(?:zou )?(?:doorga"
+              r"|doorgaan|verder ga|leef|leven|opsta|besta)(?= *(?:\||$)| (?:er|als|want|nu|alles|niemand)\b)"
+              r"|\bwhy (?:should|would|do|bother|even) (?:i )?(?:even |still )?(?:go on|keep going|carry on|keep living"
+              r"|live|living|going on|bother living|get up|stay alive)(?= *(?:\||$)| (?:anymore|any more|now|when|if|at all)\b)")
+_LIFE_OR_NOTHING_LEFT = (r"\b(?:leven|doorleven|bestaan|blijven leven|live|living|alive)\b"
+                         r"|\ber is (?:\w+ )?(?:niks|niets|niemand) meer\b|\bik heb (?:\w+ )?(?:niks|niets"
+                         r"|niemand) meer\b(?! (?:te doen|nodig|gegeten))|\balles is (?:weg|kapot|voorbij|op)\b"
+                         r"|\b(?:nothing|no one|nobody) left\b|\bgeen (?:\w+ )?(?:zin|hoop|toekomst)\b"
+                         r"|\b(?:niemand|nobody|no one) (?:mist|wil|houdt|would miss|cares)\b"
+                         r"|\bzonder (?:haar|hem|hen)\b")
+# having been at a height, the water or the track lately, and then not wanting to go back or on
+_WAS_AT_THE_EDGE = (r"\b(?:(?:ik|i) (?:\w+ ){0,2}(?:heb|had|ben|was|stond|zat|liep)|(?:heb|had|ben|was|stond|zat"
+                    r"|liep) ik) (?:\w+ ){0,3}(?:op|bij|aan|langs|over) (?:de|het|een) (?:\w+ )?(?:brug|dak|spoor"
+                    r"|rails|spoorlijn|reling|rand|maas|water|kanaal|rivier|parkeergarage|groeve)\b"
+                    r"|\bi (?:stood|was standing|was|sat) (?:\w+ ){0,2}(?:on|at|by) (?:the|a) (?:bridge|roof"
+                    r"|tracks|railway|edge|river|ledge)\b")
+_NOT_BACK = (r"\b(?:weet|wist) (?:ik )?(?:\w+ )?niet (?:meer )?of ik (?:\w+ ){0,3}(?:terug|verder|door|naar huis"
+             r"|leven|blijven|wil|wou)\b"
+             r"|\b(?:wil|wou|wilde) (?:\w+ ){0,2}niet (?:meer )?(?:terug|naar huis|verder)\b"
+             r"|\bniet (?:meer )?terug (?:\w+ )?(?:naar huis|willen|wil|gaan)\b"
+             r"|\b(?:wilde|wou) (?:\w+ ){0,3}(?:springen|eraf|naar beneden|het water in|er af|erin)\b"
+             r"|\b(?:naar beneden|in het water) (?:\w+ ){0,2}(?:gekeken|gestaard|staren)\b|\bbijna (?:gesprongen"
+             r"|eraf|gegaan)\b"
+             r"|\b(?:not sure|don'?t know|do not know) (?:if |whether )?i (?:\w+ ){0,2}(?:want to )?(?:go (?:back|home|on)"
+             r"|come back|live)\b|\bwanted to jump\b|\balmost jumped\b")
+
+
 def _words(*alternatives: str) -> str:
     """A whole-word pattern of alternatives: _words("a|b", "c") == r"\b(?:a|b|c)\b"."""
     return r"\b(?:" + "|".join(alternatives) + r")\b"
@@ -838,16 +918,28 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
         (CRISIS, "medical:bleeding",
          r"\b(?:bloed|bloedt|bloedde|bloeden) (?:\w+ ){0,2}(?:heel )?(?:erg|veel|hevig|enorm|als een rund|heftig)\b"
          r"|\b(?:stopt|stop|ophouden|houdt) (?:\w+ )?niet (?:meer )?(?:met )?bloeden\b|\bbloeden stopt niet\b"
-         r"|\bbloedt (?:\w+ )?uit (?:zijn|haar|mijn|m'n|z'n) (?:hoofd|mond|oor|oren)\b|\bbleeding (?:a lot|badly|heavily)\b"
+         r"|\b(?:bloedt|bloed|bloedde) (?:\w+ )?uit (?:zijn|haar|mijn|m'n|z'n) (?:hoofd|kop|mond|oor|oren)\b"
+         r"|\bbleeding (?:a lot|badly|heavily)\b"
          r"|\bbloed (?:\w+ )?(?:stopt|houdt) (?:\w+ )?niet\b",
-         r"\b(?:neus|neusbloeding|tandvlees|vinger|knie|sneetje|schaafwond|lachen)\b"),
+         r"\b(?:neus|neusbloeding|tandvlees|tandarts|tand|kies|vinger|knie|sneetje|schaafwond|lachen"
+         r"|gaat (?:weer )?goed|alles goed)\b"),
         (CRISIS, "medical:fallen",
          r"\b(?:gevallen|gestruikeld|val) (?:\w+ ){0,4}(?:kan|kon|kun) (?:\w+ )?(?:niet|nie) (?:meer )?(?:op ?staan"
          r"|overeind|bewegen|opkomen)\b"
          r"|\b(?:ligt|lig|lag) (?:al )?(?:\w+ ){0,4}op de (?:grond|vloer)\b(?=.{0,40}\b(?:kan|dagen|uren|nacht"
          r"|ademt|reageert|beweegt|bloed))"
          r"|\b(?:ligt|lig|lag) (?:al )?(?:\w+ ){0,2}(?:dagen|uren|de hele nacht|sinds \w+) op de (?:grond|vloer)\b"
-         r"|\b(?:fell|fallen) (?:\w+ ){0,3}(?:can'?t get up|isn'?t moving|is not moving|not moving)\b",
+         r"|\b(?:fell|fallen) (?:\w+ ){0,3}(?:can'?t get up|isn'?t moving|is not moving|not moving)\b"
+         # a fall with a sign of a serious injury: does not get up, bleeds from the head (blind set 11)
+         r"|\b(?:\w*gevallen|gestruikeld|gevallen|fell|fallen)\b.{0,40}\b(?:staat|komt|gaat|stond|kwam|wil|kan|kon)"
+         r" (?:\w+ )?(?:niet|nie) (?:meer )?(?:op|overeind|recht)(?= *(?:\||$)| (?:en|meer|of)\b)"
+         r"|\b(?:\w*gevallen|gestruikeld|fell|fallen)\b.{0,40}\b(?:bloed|bloedt|bloedde|bloeden|bleeding|bleeds"
+         r"|blood)\b (?:\w+ ){0,2}(?:uit|aan|op|from|on) (?:zijn|haar|mijn|m'n|z'n|his|her|my) (?:hoofd|kop"
+         r"|gezicht|oor|head|face|ear)\b"
+         r"|\b(?:\w*gevallen|gestruikeld|fell|fallen)\b.{0,40}\b(?:hoofd|kop|head) (?:\w+ ){0,2}(?:ligt open|open"
+         r"|bloedt|bloedend|bleeding|is bleeding)\b"
+         r"|\b(?:fell|fallen)\b.{0,40}\b(?:won'?t|can'?t|doesn'?t|isn'?t|is not|does not|cannot) (?:\w+ )?(?:get"
+         r" up|getting up|moving|move)\b",
          r"\b(?:gaat (?:weer )?goed|alles goed|niks ergs|niets ergs|gaat wel|yoga|gym|spel|speel\w*|vloer ligt)\b"),
         (CRISIS, "medical:seizure",
          r"\b(?:toeval|aanval|epilepsie\w*|stuip\w*|seizure|fit)\b.{0,40}\b(?:stopt niet|houdt niet op|blijft"
@@ -1088,8 +1180,30 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r"|baby|peuter|child|kid|toddler)\b)(?=.*\b(?:alleen|niemand thuis|alone|nobody home)\b)"
          r"(?=.*\b(?:uren|dagen|nacht|vannacht|kou|pyjama|weg|al \w+ dagen|hours|days|night|cold)\b)",
          r"\b(?:speeltuin|spelen|speelt|schoolplein|oppas\w*|logeren|kamp|school|opvang|playground|playing)\b"),
+    # kinds blind set 11 (2026-12-04) found, written as kinds, not phrasings
+    (CRISIS, "danger:missing-child",
+         r"^(?=.*\b" + _CHILD + r"\b)(?=.*(?:" + _CANT_FIND + r"))"
+         r"|^(?=.*\b" + _CHILD + r"\b)(?=.*(?:" + _YOUNG + r"))(?=.*(?:" + _CHILD_GONE + r"))",
+         _words(_LOST_THING)),
+    (CRISIS, "violence:child-abused",
+         r"^(?=.*(?:" + _TOUCHES_A_CHILD + r"))(?=.*\b(?:" + _CHILD + r"|" + _CARER + r")\b)",
+         _words(_HARMLESS_TOUCH) + r"|" + _JOKE),
+    (CRISIS, "wish:why-go-on",
+         r"^(?=.*(?:" + _WHY_GO_ON + r"))(?=.*(?:" + _LIFE_OR_NOTHING_LEFT + r"))",
+         None),
+    (CHECK_IN, "despair:why-go-on", _WHY_GO_ON, None),
+    (CRISIS, "place:was-at-the-edge",
+         r"^(?=.*(?:" + _WAS_AT_THE_EDGE + r"))(?=.*(?:" + _NOT_BACK + r"))",
+         r"\b(?:wandel\w*|fiets\w*|foto\w*|vissen|hengel\w*|excursie|uitstap\w*|vuurwerk|markt|kermis"
+         r"|optocht|carnaval|zomer|vakantie|buitenland|land|emigr\w*|verhuis\w*|gezellig|feest|visite"
+         r"|verjaardag|repareren|antenne|dakgoot)\b"),
     ]
 ]
+
+# Rules that may read two sentences together: a method or a place in one and the
+# intent in the next ("ik heb vannacht op de brug gestaan. ik weet niet of ik nog
+# terug wil", "waarom zou ik nog doorgaan. er is niks meer")
+PAIR_RULES = frozenset({"method:jump+height", "wish:why-go-on", "place:was-at-the-edge", "medical:fallen"})
 
 
 def _kind_rules(sentence: str) -> List[Tuple[str, str]]:
@@ -1192,6 +1306,10 @@ def _always(norm: str) -> bool:
     return False
 
 
+# Limburgish "zien" (his) before a part of the body or a relative: "bloed oet zien kop".
+# Only there: Dutch "zien" (to see) stays itself elsewhere.
+_LIMBURG_HIS = re.compile(r"\bzien (?=(?:kop|hoofd|gezicht|gezich|been|bein|arm|erm|hand|rug|nek|mond|oor|oore"
+                          r"|vrouw|man|kind|kinder|dochter|zoon|moder|mam|vader|pap)\b)")
 # "m'n eigen" (spoken and Limburg Dutch for mezelf) before what one does to oneself
 _OWN_SELF = re.compile(r"\bmijn eigen (?=(?:iets|wat|pijn|op|van kant|aan|kapot|dood|snijden)\b)")
 
@@ -1204,12 +1322,18 @@ def _fuzzy_vocabulary() -> Tuple[str, ...]:
     return tuple(sorted(w for w in words if len(w) >= 8 and w.isalpha()))
 
 
+# Real words one slip from a word the rules read, never read as that slip:
+# "doorgaan" is not "doodgaan" ("ik wil graag doorgaan met de cursus").
+NOT_A_SLIP = frozenset({"doorgaan", "doorgaat", "voorgaan", "voorgaat", "doorgang"})
+
+
 @lru_cache(maxsize=4096)
 def _chat_form(token: str) -> str:
     """A token in the form the rules read: chat spelling (CHAT_FORMS), or the
     long word it is one typing slip away from (rapidfuzz), else itself."""
     token = CHAT_FORMS.get(token, token)
     if len(token) < 7 or not token.isalpha() or token in _fuzzy_vocabulary() or token in EXTRA_LEMMAS \
+            or token in NOT_A_SLIP \
             or any(isinstance(table.get(token), str) for table in _lemma_tables()):
         return token
     from rapidfuzz import process
@@ -1228,6 +1352,7 @@ def _sentences(text: str) -> List[str]:
         clauses = [" ".join(_chat_form(t) for t in normalise(c).split()) for c in part.split(",")]
         norm = " | ".join(c for c in clauses if c)
         norm = _OWN_SELF.sub("mezelf ", norm)
+        norm = _LIMBURG_HIS.sub("zijn ", norm)
         for pattern, word in NAMED_PLACES:
             norm = re.sub(pattern, word, norm)
         for pattern in FALSE_FRIENDS:
@@ -1440,7 +1565,7 @@ def assess(text: str) -> CrisisSignal:
     # a method across two short sentences ("ik ga naar brug. ik spring."), and affairs
     # put in order in one sentence with going in another ("alles geregeld. morgen ben ik weg")
     for first, second in zip(sentences, sentences[1:], strict=False):
-        fired += [rule for rule in _rules(first + " | " + second) if rule[1] == "method:jump+height"]
+        fired += [rule for rule in _rules(first + " | " + second) if rule[1] in PAIR_RULES]
     whole = " | ".join(sentences)
     if _ARRANGED.search(whole) and (_GONE_SOON.search(whole) or _ENDING.search(whole)):
         fired.append((CRISIS, "ending:arranged"))
