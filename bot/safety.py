@@ -202,7 +202,7 @@ CONCEPTS: Dict[str, Set[str]] = {
                  "verzamelaar", "erfenis", "antiek", "koken", "slager",
                  "knutselen", "snoeien", "scheren", "geschoren", "ongeluk", "kookles", "kookcursus",
                  "kunstles", "beeldhouwen", "verhaal", "verhalen", "oorlogsverhalen"},
-    "kitchen": {"kookclub", "kookcursus", "kookles", "ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees", "fornuis",
+    "kitchen": {"kookclub", "kookcursus", "kookles", "kookworkshop", "kookavond", "kookcafe", "ui", "brood", "groente", "keuken", "recept", "koken", "snijplank", "vlees", "fornuis",
                 "kookplaat", "appel", "appels", "fruit", "vork", "tafel", "eten", "schillen",
                 "aardappel", "taart", "kaas", "cooking", "bread", "kitchen", "pan", "soep"},
     "hang": {"ophangen", "verhangen", "hangen", "hang"},
