@@ -129,7 +129,7 @@ CHAT_FORMS = {
     "ademe": "ademen", "dage": "dagen", "gegete": "gegeten", "reageerd": "reageert", "reagert": "reageert",
     "gein": "geen", "loch": "lucht", "hae": "hij", "makn": "maken",
     # Limburgish (blind set 11): oet = uit, geit = gaat, steit = staat, kump = komt, heur = haar
-    "oet": "uit", "geit": "gaat", "steit": "staat", "sjteit": "staat", "kump": "komt", "heur": "haar",
+    "gestorve": "gestorven", "oet": "uit", "geit": "gaat", "steit": "staat", "sjteit": "staat", "kump": "komt", "heur": "haar",
     "vd": "van de", "v/d": "van de", "n": "een", "'n": "een", "ff": "even", "vr": "voor", "altyd": "altijd",
 }
 
@@ -507,7 +507,7 @@ _OVER_THE_RAILING = re.compile(r"\b(?:klim|klimmen|klom|kruip|stap|ga|climb|clim
                                r"|er over|over it|over)" + END)
 # Pills laid out ("al mijn pillen klaargelegd voor vanavond").
 _LAID_OUT = re.compile(r"\bklaar ?(?:gelegd|gezet|leggen|zetten|liggen)\b|\bliggen (?:\w+ )?klaar\b"
-                       r"|\blaid out\b")
+                       r"|\blaid out\b|\b(?:apart|opzij) ?(?:gelegd|gezet|gehouden|leggen|houden)\b|\bput aside\b")
 # Sitting or lying down on the track ("ik ga op de rails zitten"); not "spoor 3" at the station.
 _ON_THE_TRACK = re.compile(r"\bop (?:de|het) (?:rails|spoor|spoorlijn|spoorbaan)\b(?! \d)(?: \w+){0,3} "
                            r"(?:zitten|staan|liggen|lopen|zit|sta|lig)\b|\bon the (?:tracks|railway)\b")
@@ -557,6 +557,16 @@ _JOIN_THE_DEAD = re.compile(r"\b(?:wil|ga|zou|hoop)\w* (?:\w+ ){0,3}(?:bij|naar)
                             r"(?:overleden|gestorven|dode|verongelukte) \w+")
 _GO_TO_THEM = re.compile(r"\b(?:ga|kom) (?:\w+ )?(?:naar|bij) (?:hem|haar|hen) (?:\w+ )?toe\b"
                          r"|\b(?:vannacht|vanavond|vandaag|straks|morgen)\b")
+# ... and across a story: someone died, I go to him or her, decided or arranged (long_stories_9)
+_SOMEONE_DIED = re.compile(r"\b(?:overleden|gestorven|verongelukt|dood (?:is|gegaan)|begraven|sinds de dood van"
+                           r"|weduwe|weduwnaar|passed away|died)\b")
+_TO_THEM = re.compile(r"\b(?:ga|gaan|kom|komen|wil|zal) (?:\w+ ){0,3}(?:naar|bij) (?:haar|hem|hen) toe\b"
+                      r"|\b(?:naar|bij) (?:haar|hem|hen) toe (?:\w+ )?(?:ga|gaan|kom|komen|wil)\b"
+                      r"|\bgo (?:\w+ )?(?:to|and join) (?:her|him|them)\b|\bjoin (?:her|him|them)\b")
+# a living destination named, a move or a visit to the grave: not joining the dead
+_TO_THE_LIVING = re.compile(r"\b(?:naar|bij) (?:mijn|m'n|onze|ons) \w+|\b(?:verhuis\w*|logeren|logeer\w*|wonen|woon"
+                            r"|bezoek\w*|kerkhof|graf|begraafplaats|urn)\b")
+_DECIDED = re.compile(r"\b(?:besloten|beslist|mijn besluit|decided)\b")
 # Climbing in through a window (with someone: "er klimt iemand door mijn raam naar binnen").
 _CLIMBS_IN = re.compile(r"\b(?:klimt|klom|kruipt|komt|breekt) (?:\w+ ){0,2}(?:door|via) (?:mijn|m'n|het"
                         r"|de|ons) "
@@ -1109,7 +1119,9 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
         (CRISIS, "method:drink+despair",
          r"^(?=.*" + _DRINK + r")(?=.*(?:\b(?:wil|kan) (?:het )?(?:echt )?niet meer(?= *(?:\||$))"
          r"|\bmaakt (?:\w+ )?(?:niks|niets|niet) meer uit\b|\bhou (?:het )?niet meer vol\b|\bgeen zin meer\b"
-         r"|\bcan'?t (?:do this|go on)\b))",
+         r"|\bcan'?t (?:do this|go on)\b"
+         r"|\bwil (?:\w+ )?dat (?:het|alles|de pijn) (?:\w+ )?(?:ophoudt|stopt|voorbij is|over is)(?= *(?:\||$)| (?:en|maar"
+         r"|want)\b)|\bwant (?:it|everything) to (?:stop|end)\b))",
          r"\b(?:feest|kater|gezellig|haha\w*|lol)\b"),
     (CRISIS, "coercion:exploited",
          r"\bmoet (?:\w+ )?van (?:hem|haar|hen|ze|mijn \w+|m'n \w+) (?:\w+ ){0,4}(?:met (?:\w+ )?(?:mannen|klanten"
@@ -1200,10 +1212,28 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
     ]
 ]
 
+# long_stories_9 (a tuning set): pills set aside, and not knowing whether I want tomorrow
+_PILLS_SET_ASIDE = (r"^(?=.*" + _PILLS + r")(?=.*\b(?:(?:apart|opzij) ?(?:gelegd|gezet|gehouden|leggen|houden)"
+                    r"|verstopt|put aside|hidden)\b)")
+_NOT_TOMORROW = (r"\bweet (?:ik )?(?:\w+ )?niet (?:meer )?of ik (?:\w+ ){0,3}(?:wil (?:zijn|leven|bestaan|wakker worden"
+                 r"|blijven leven)|er (?:nog )?(?:ben|wil zijn))\b(?! (?:bij|op|in|om|naar|voor|met)\b)"
+                 r"|\b(?:not sure|don'?t know) (?:if|whether) i want to (?:be here|live|wake up) tomorrow\b")
+KIND_RULES += [
+    (level, name, re.compile(pattern), re.compile(unless) if unless else None)
+    for level, name, pattern, unless in [
+        (CRISIS, "method:pills-set-aside", _PILLS_SET_ASIDE + r"(?=.*(?:" + _NOT_TOMORROW + r"))", None),
+        (CHECK_IN, "method:pills-set-aside", _PILLS_SET_ASIDE,
+         _words(_PRESCRIBED, r"weekdoos|baxter\w*|vakantie|opruimen|terugbrengen|inleveren|kinderen|kleinkinderen"
+                r"|bereik|veilig")),
+        (CHECK_IN, "wish:not-tomorrow", _NOT_TOMORROW, None),
+    ]
+]
+
 # Rules that may read two sentences together: a method or a place in one and the
 # intent in the next ("ik heb vannacht op de brug gestaan. ik weet niet of ik nog
 # terug wil", "waarom zou ik nog doorgaan. er is niks meer")
-PAIR_RULES = frozenset({"method:jump+height", "wish:why-go-on", "place:was-at-the-edge", "medical:fallen"})
+PAIR_RULES = frozenset({"method:jump+height", "wish:why-go-on", "place:was-at-the-edge", "medical:fallen",
+                        "method:pills-set-aside"})
 
 
 def _kind_rules(sentence: str) -> List[Tuple[str, str]]:
@@ -1569,6 +1599,11 @@ def assess(text: str) -> CrisisSignal:
     whole = " | ".join(sentences)
     if _ARRANGED.search(whole) and (_GONE_SOON.search(whole) or _ENDING.search(whole)):
         fired.append((CRISIS, "ending:arranged"))
+    # going to one who died, decided or with affairs in order ("mijn vrouw is overleden ...
+    # ik heb besloten dat ik naar haar toe ga, alles geregeld")
+    if _SOMEONE_DIED.search(whole) and _TO_THEM.search(whole) and not _TO_THE_LIVING.search(whole) and (
+            _ARRANGED.search(whole) or _DECIDED.search(whole)):
+        fired.append((CRISIS, "wish:join-the-dead"))
     for level in (CRISIS, CHECK_IN):
         reasons = tuple(dict.fromkeys(r for lv, r in fired if lv == level))
         if reasons:
