@@ -129,7 +129,7 @@ CHAT_FORMS = {
     "ademe": "ademen", "dage": "dagen", "gegete": "gegeten", "reageerd": "reageert", "reagert": "reageert",
     "gein": "geen", "loch": "lucht", "hae": "hij", "makn": "maken",
     # Limburgish (blind set 11): oet = uit, geit = gaat, steit = staat, kump = komt, heur = haar
-    "gestorve": "gestorven", "oet": "uit", "geit": "gaat", "steit": "staat", "sjteit": "staat", "kump": "komt", "heur": "haar",
+    "gestorve": "gestorven", "ligge": "liggen", "oet": "uit", "geit": "gaat", "steit": "staat", "sjteit": "staat", "kump": "komt", "heur": "haar",
     "vd": "van de", "v/d": "van de", "n": "een", "'n": "een", "ff": "even", "vr": "voor", "altyd": "altijd",
 }
 
@@ -809,23 +809,30 @@ _CARER = (r"(?:stiefvader|stiefpapa|stiefmoeder|stiefmama|vader|papa|moeder|mama
           r"|vriend|buurman|stepfather|stepdad|stepmother|father|dad|daddy|mother|mum|mom|uncle|grandpa|grandad"
           r"|babysitter|boyfriend|brother|neighbour|neighbor)")
 # young: "van 4", "van vier jaar", "4 jaar", "my 4 year old"
-_YOUNG = (r"\b(?:van |is |pas |nog maar )?(?:[1-9]|1[0-2]|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf"
-          r"|twaalf|one|two|three|four|five|six|seven|eight|nine|ten)(?: (?:jaar|jaar oud|jarige|years? old|year))?"
-          r"(?= (?:is|was|raakte|zijn)\b)|\b(?:[1-9]|1[0-2]|two|three|four|five|six|seven|eight|nine|ten)"
-          r" ?(?:jarige|year old|yo)\b|\b(?:peuter|kleuter|baby|kleintje|kleine|toddler)\b")
+_YOUNG = (r"\b(?:van|is|pas|nog maar|only|aged?|she is|he is|she's|he's) (?:[1-9]|1[0-2]|een|twee|drie|vier|vijf"
+          r"|zes|zeven|acht|negen|tien|elf|twaalf|one|two|three|four|five|six|seven|eight|nine|ten)"
+          r"(?: (?:jaar|jaar oud|jarige|years? old|year))?\b"
+          r"(?! (?:dagen|dag|uur|uren|weken|week|minuten|keer|euro|tot|days|hours|weeks|minutes|times|o'clock)\b)"
+          r"|\b(?:[1-9]|1[0-2]|two|three|four|five|six|seven|eight|nine|ten) ?(?:jarige|year old|yo)\b"
+          r"|\b(?:peuter|kleuter|baby|kleintje|kleine|toddler)\b")
 # the child is not there: gone, missing, cannot be found
 _CHILD_GONE = (r"\b(?:is|zijn|was|raakte|is gewoon) (?:\w+ ){0,2}(?:weg|kwijt|zoek|vermist|verdwenen|weggelopen"
                r"|missing|gone|lost)\b(?! (?:naar|met|bij|op|voor|uit|om|aan|to|with|at)\b)")
-_CANT_FIND = (r"\b(?:kan|kon|kun|kunnen|vind|vinden|vond) (?:ik |we |wij |u )?(?:hem|haar|ze|mijn \w+|m'n \w+"
-              r"|ons \w+|onze \w+) (?:\w+ )?(?:nergens|niet|nog steeds niet) (?:meer )?(?:vinden|terugvinden|meer"
-              r"|te vinden)?\b|\bnergens (?:te )?(?:vinden|te vinden)\b|\b(?:can'?t|cannot|couldn'?t|can not)"
+_CANT_FIND = (r"\b(?:kan|kon|kun|kunnen) (?:ik |we |wij |u )?(?:hem|haar|ze|mijn \w+|m'n \w+|ons \w+|onze \w+)"
+              r" (?:\w+ )?(?:nergens|niet|nog steeds niet) (?:meer )?(?:vinden|terugvinden|te vinden)\b"
+              r"|\b(?:vind|vinden|vond) (?:ik |we |wij |u )?(?:hem|haar|ze|mijn \w+|m'n \w+|ons \w+|onze \w+)"
+              r" (?:\w+ )?(?:nergens|niet|nog steeds niet)(?: meer)?(?= *(?:\||$)| (?:en|meer|terug|hij|ze|zij|hier"
+              r"|sinds|al)\b)"
+              r"|\b(?:ben|zijn|is) (?:ik |we |wij )?(?:hem|haar|mijn \w+|ons \w+|onze \w+|m'n \w+) (?:\w+ )?kwijt\b"
+              r"|\bnergens (?:te )?(?:vinden|te vinden)\b|\b(?:can'?t|cannot|couldn'?t|can not)"
               r" find (?:him|her|them|my \w+)(?! ?'s)\b")
 # everyday things one cannot find, a game, a search on a screen or in a list
 _LOST_THING = (r"sleutel\w*|telefoon|portemonnee|bril|tas|jas|schoen\w*|fiets|kat|hond|poes|knuffel|spullen|pasje"
                r"|verstoppertje|tikkertje|hide and seek|spel|koor|club|les|vergadering|feest|haha\w*|lol|foto\w*"
                r"|facebook|instagram|online|internet|lijst|app|website|whatsapp|adres|nummer|rooster|school\w*"
                r"|keys|phone|wallet|shoes|toy|photo|game|kamer|studeert|studie|utrecht|amsterdam|logeren|logeert"
-               r"|vakantie|kamp")
+               r"|vakantie|kamp|spelen|speelt|bij (?:de buren|oma|opa|zijn vader|haar vader|zijn moeder|haar moeder"
+               r"|een vriendje|een vriendinnetje|vriendjes)")
 # touching or hurting a child (or me), told by the parent or by the child
 _TOUCH_ADVERBS = r"(?:(?:steeds|altijd|vaak|soms|elke|iedere|dag|nacht|avond|s|'s|nachts|stiekem|weer|ook|daar|overal|zo|op|een|rare|manier|plekken|waar|onder|de|kleren|als|mama|weg|is) ){0,5}"
 _TOUCHES_A_CHILD = (
@@ -836,15 +843,21 @@ _TOUCHES_A_CHILD = (
     r"|\b(?:zit|zat|zitten|komt|kwam) (?:\w+ ){0,2}aan (?:hem|haar)(?= *(?:\||$)| (?:en|als|wanneer|waar|terwijl"
     r"|onder|op|in|s|'s|elke|steeds|lichaam|piemel|plassertje|borsten|billen|kruis)\b)"
     r"|\baan (?:hem|haar|mij|me) (?:\w+ )?(?:zit|zat|zitten)\b"
-    r"|\b(?:doet|deed|doen) (?:hem|haar) (?:\w+ )?pijn\b|\b(?:hem|haar) (?:\w+ )?pijn (?:doet|deed|doen)\b"
-    r"|\b(?:touches|touched|touching|molests|molested|molesting|abuses|abused|abusing|hurts|hurt|hurting)"
-    r" (?:him|her|me|them|my " + _CHILD + r")\b(?! (?:feelings|knee|back|ankle|leg|foot|ego)\b)")
+    r"|\b(?:touches|touched|touching|molests|molested|molesting|abuses|abused|abusing)"
+    r" (?:him|her|me|them|my " + _CHILD + r")\b")
+# hurting a child: only with a carer said (a father, an uncle, the babysitter), not a child at school
+_HURTS_A_CHILD = (r"\b(?:doet|deed|doen) (?:hem|haar) (?:\w+ )?pijn\b|\b(?:hem|haar) (?:\w+ )?pijn (?:doet|deed|doen)\b"
+                  r"|\b(?:hem|haar) (?:\w+ )?(?:slaat|sloeg|schopt|schopte|mishandelt|mishandelde|misbruikt"
+                  r"|misbruikte)\b"
+                  r"|\b(?:hurts|hurt|hurting) (?:him|her|me|them|my " + _CHILD + r")\b"
+                  r"(?! (?:feelings|knee|back|ankle|leg|foot|ego)\b)")
 # harmless touching or pain: the doctor, a body part that hurts, sport, a story that moves me
 _HARMLESS_TOUCH = (r"dokter|arts|huisarts|tandarts|fysio\w*|verpleeg\w*|onderzoek|consultatiebureau|doctor|nurse"
                    r"|knie|buik|buikpijn|hoofdpijn|tand|tanden|kies|oor|oren|rug|voet|beugel|schoen\w*|vaccin\w*"
                    r"|prik|splinter|shoes?|tooth|teeth|stomach|belly|injection|verhaal|film|lied|liedje|muziek"
                    r"|woorden|gedicht|story|song|movie|voetbal|judo|sport|training|wedstrijd|spel|game|football"
-                   r"|soccer|bal|ball|knuffel|eten|hand geven|high five|aait|hug|knuffelt|troost")
+                   r"|soccer|bal|ball|knuffel|eten|hand geven|high five|aait|hug|knuffelt|troost|schaken|schaak"
+                   r"|dammen|kaarten|tennis|biljart|pingpong|potje|winnen|wint")
 # "why go on": with life said, or with nothing left, a crisis; alone a check-in
 _WHY_GO_ON = (r"\b(?:waarom|waarvoor|voor wie) (?:zou|moet|zal|ga|moeten) ik (?:\w+ )?(?:nog |eigenlijk |nog langer )?"
               r"(?:doorgaan|door gaan|verder gaan|verdergaan|doorleven|door leven|verder leven|leven|blijven leven"
@@ -854,6 +867,9 @@ _WHY_GO_ON = (r"\b(?:waarom|waarvoor|voor wie) (?:zou|moet|zal|ga|moeten) ik (?:
               r"|doorgaan|verder ga|leef|leven|opsta|besta)(?= *(?:\||$)| (?:er|als|want|nu|alles|niemand)\b)"
               r"|\bwhy (?:should|would|do|bother|even) (?:i )?(?:even |still )?(?:go on|keep going|carry on|keep living"
               r"|live|living|going on|bother living|get up|stay alive)(?= *(?:\||$)| (?:anymore|any more|now|when|if|at all)\b)")
+# going on with something: a course, a form, a hobby, not life
+_GOING_ON_WITH = (r"cursus|les|lessen|club|koor|studie|opleiding|aanvraag|formulier|werk|baan|vrijwilligerswerk"
+                  r"|sport|training|breien|hobby|dieet|project|boek|serie|spel|game|stad|course|class|job|form")
 _LIFE_OR_NOTHING_LEFT = (r"\b(?:leven|doorleven|bestaan|blijven leven|live|living|alive)\b"
                          r"|\ber is (?:\w+ )?(?:niks|niets|niemand) meer\b|\bik heb (?:\w+ )?(?:niks|niets"
                          r"|niemand) meer\b(?! (?:te doen|nodig|gegeten))|\balles is (?:weg|kapot|voorbij|op)\b"
@@ -941,16 +957,20 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r"|\b(?:ligt|lig|lag) (?:al )?(?:\w+ ){0,2}(?:dagen|uren|de hele nacht|sinds \w+) op de (?:grond|vloer)\b"
          r"|\b(?:fell|fallen) (?:\w+ ){0,3}(?:can'?t get up|isn'?t moving|is not moving|not moving)\b"
          # a fall with a sign of a serious injury: does not get up, bleeds from the head (blind set 11)
-         r"|\b(?:\w*gevallen|gestruikeld|gevallen|fell|fallen)\b.{0,40}\b(?:staat|komt|gaat|stond|kwam|wil|kan|kon)"
+         r"|\b(?:(?:om|neer|flauw)?gevallen|gestruikeld|fell|fallen)\b.{0,40}\b(?:staat|komt|gaat|stond|kwam|wil|kan|kon)"
          r" (?:\w+ )?(?:niet|nie) (?:meer )?(?:op|overeind|recht)(?= *(?:\||$)| (?:en|meer|of)\b)"
-         r"|\b(?:\w*gevallen|gestruikeld|fell|fallen)\b.{0,40}\b(?:bloed|bloedt|bloedde|bloeden|bleeding|bleeds"
+         r"|\b(?:(?:om|neer|flauw)?gevallen|gestruikeld|fell|fallen)\b.{0,40}\b(?:bloed|bloedt|bloedde|bloeden|bleeding|bleeds"
          r"|blood)\b (?:\w+ ){0,2}(?:uit|aan|op|from|on) (?:zijn|haar|mijn|m'n|z'n|his|her|my) (?:hoofd|kop"
          r"|gezicht|oor|head|face|ear)\b"
-         r"|\b(?:\w*gevallen|gestruikeld|fell|fallen)\b.{0,40}\b(?:hoofd|kop|head) (?:\w+ ){0,2}(?:ligt open|open"
+         r"|\b(?:(?:om|neer|flauw)?gevallen|gestruikeld|fell|fallen)\b.{0,40}\b(?:hoofd|kop|head) (?:\w+ ){0,2}(?:ligt open|open"
          r"|bloedt|bloedend|bleeding|is bleeding)\b"
+         r"|\b(?:(?:om|neer|flauw)?gevallen|gestruikeld)\b.{0,40}\b(?:blijft|blijf|bleef) (?:\w+ )?liggen\b"
+         r"|\b(?:(?:om|neer|flauw)?gevallen|gestruikeld|fell|fallen)\b.{0,40}\b(?:gat|wond|snee|hole|cut|gash) in (?:zijn|haar|mijn"
+         r"|m'n|z'n|his|her|my) (?:hoofd|kop|head)\b"
          r"|\b(?:fell|fallen)\b.{0,40}\b(?:won'?t|can'?t|doesn'?t|isn'?t|is not|does not|cannot) (?:\w+ )?(?:get"
          r" up|getting up|moving|move)\b",
-         r"\b(?:gaat (?:weer )?goed|alles goed|niks ergs|niets ergs|gaat wel|yoga|gym|spel|speel\w*|vloer ligt)\b"),
+         r"\b(?:gaat (?:weer )?goed|alles goed|niks ergs|niets ergs|gaat wel|yoga|gym|spel|speel\w*|vloer ligt"
+         r"|in slaap|slaap gevallen|stil gevallen|asleep)\b"),
         (CRISIS, "medical:seizure",
          r"\b(?:toeval|aanval|epilepsie\w*|stuip\w*|seizure|fit)\b.{0,40}\b(?:stopt niet|houdt niet op|blijft"
          r" (?:\w+ )?schokken|niet (?:meer )?op|schokt|won'?t stop|doesn'?t stop)\b",
@@ -1198,12 +1218,13 @@ KIND_RULES: List[Tuple[str, str, "re.Pattern[str]", Optional["re.Pattern[str]"]]
          r"|^(?=.*\b" + _CHILD + r"\b)(?=.*(?:" + _YOUNG + r"))(?=.*(?:" + _CHILD_GONE + r"))",
          _words(_LOST_THING)),
     (CRISIS, "violence:child-abused",
-         r"^(?=.*(?:" + _TOUCHES_A_CHILD + r"))(?=.*\b(?:" + _CHILD + r"|" + _CARER + r")\b)",
+         r"^(?=.*(?:" + _TOUCHES_A_CHILD + r"))(?=.*\b(?:" + _CHILD + r"|" + _CARER + r")\b)"
+         r"|^(?=.*(?:" + _HURTS_A_CHILD + r"))(?=.*\b" + _CARER + r"\b)",
          _words(_HARMLESS_TOUCH) + r"|" + _JOKE),
     (CRISIS, "wish:why-go-on",
          r"^(?=.*(?:" + _WHY_GO_ON + r"))(?=.*(?:" + _LIFE_OR_NOTHING_LEFT + r"))",
-         None),
-    (CHECK_IN, "despair:why-go-on", _WHY_GO_ON, None),
+         _words(_GOING_ON_WITH)),
+    (CHECK_IN, "despair:why-go-on", _WHY_GO_ON, _words(_GOING_ON_WITH)),
     (CRISIS, "place:was-at-the-edge",
          r"^(?=.*(?:" + _WAS_AT_THE_EDGE + r"))(?=.*(?:" + _NOT_BACK + r"))",
          r"\b(?:wandel\w*|fiets\w*|foto\w*|vissen|hengel\w*|excursie|uitstap\w*|vuurwerk|markt|kermis"
