@@ -857,7 +857,9 @@ _HARMLESS_TOUCH = (r"dokter|arts|huisarts|tandarts|fysio\w*|verpleeg\w*|onderzoe
                    r"|prik|splinter|shoes?|tooth|teeth|stomach|belly|injection|verhaal|film|lied|liedje|muziek"
                    r"|woorden|gedicht|story|song|movie|voetbal|judo|sport|training|wedstrijd|spel|game|football"
                    r"|soccer|bal|ball|knuffel|eten|hand geven|high five|aait|hug|knuffelt|troost|schaken|schaak"
-                   r"|dammen|kaarten|tennis|biljart|pingpong|potje|winnen|wint")
+                   r"|dammen|kaarten|tennis|biljart|pingpong|potje|winnen|wint|verhalen|woorden|brief|gedicht\w*"
+                   r"|toespraak|diep|ontroer\w*|kammen|haren|knippen|nagels|luier|verschonen|poetsen|wassen"
+                   r"|vlechten|splinter")
 # "why go on": with life said, or with nothing left, a crisis; alone a check-in
 _WHY_GO_ON = (r"\b(?:waarom|waarvoor|voor wie) (?:zou|moet|zal|ga|moeten) ik (?:\w+ )?(?:nog |eigenlijk |nog langer )?"
               r"(?:doorgaan|door gaan|verder gaan|verdergaan|doorleven|door leven|verder leven|leven|blijven leven"

@@ -589,7 +589,10 @@ SAFE += ['ik kan mijn zoon niet helpen met zijn huiswerk',
          'we zijn ons geld kwijt',
          'ik ben in slaap gevallen en bleef liggen tot tien uur',
          'de prijs is tegengevallen en ik kan niet op',
-         'my daughter says the boy at school hurts her']
+         'my daughter says the boy at school hurts her',
+         'mijn moeder raakt me aan met haar verhalen',
+         'mama doet haar pijn met kammen',
+         'mijn vader raakte haar schouder aan']
 # ... and of the kinds long_stories_9 showed
 SAFE += ['ik heb mijn pillen apart gelegd in de weekdoos voor de hele week',
          'ik heb de medicijnen opzij gezet om in te leveren bij de apotheek',
