@@ -90,7 +90,8 @@ def drop_near_duplicates(test: List[dict], training: List[dict],
 
 CRISIS_TUNING_SETS = ("crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
                       "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml",
-                      "crisis_untuned_7.yml", "crisis_untuned_8.yml", "crisis_classes.yml")
+                      "crisis_untuned_7.yml", "crisis_untuned_8.yml", "crisis_classes.yml",
+                      "crisis_untuned_9.yml", "crisis_untuned_10.yml", "crisis_untuned_11.yml")
 FALSE_FRIENDS = ROOT / "bench" / "data" / "crisis_false_friends.yml"
 # Ordinary sentences: every non-crisis example of the training data, the NLU test
 # data and the bench sets (buurt typos, long stories). The net must stay quiet on

@@ -76,11 +76,14 @@ CRISIS_PHRASINGS += [
 # its three misses were learned as classes (a named bridge or height, ending said
 # indirectly, an acute threat by someone else), with crisis_classes.yml: the
 # builder's own phrasings of those classes. Both are tuning sets, asserted here.
+# The ninth, tenth and eleventh (crisis_untuned_9/10/11.yml, 2026-12-04) are tuning
+# sets since they were measured once; their misses were learned as kinds (KIND_RULES).
 # bench/nlu_eval.py CRISIS_TUNING_SETS must list the same files (tested below).
 ROOT = Path(__file__).resolve().parent.parent
 TUNING_SETS = ["crisis_untuned.yml", "crisis_untuned_2.yml", "crisis_untuned_3.yml",
                "crisis_untuned_4.yml", "crisis_untuned_5.yml", "crisis_untuned_6.yml",
-               "crisis_untuned_7.yml", "crisis_untuned_8.yml", "crisis_classes.yml"]
+               "crisis_untuned_7.yml", "crisis_untuned_8.yml", "crisis_classes.yml",
+               "crisis_untuned_9.yml", "crisis_untuned_10.yml", "crisis_untuned_11.yml"]
 
 
 def _examples(name: str):
@@ -147,6 +150,28 @@ def test_the_net_stays_quiet_on_false_friends(phrase):
 
 def test_there_are_at_least_30_false_friends():
     assert len(set(FALSE_FRIENDS)) >= 30
+
+
+# The crisis stories of every long-story set (net alone)
+# (blind set 11's "op de brug gestaan ... weet niet of ik nog terug wil" is among them).
+LONG_STORY_SETS = ["long_stories.yml", "long_stories_8.yml", "long_stories_9.yml", "long_stories_10.yml",
+                   "long_stories_11.yml"]
+
+
+def _crisis_examples(name: str):
+    import re
+
+    import yaml
+
+    data = yaml.safe_load((ROOT / "bench" / "data" / name).read_text(encoding="utf-8"))
+    return [re.sub(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))", r"\1", line.strip()[2:])
+            for block in data["nlu"] if block["intent"] == "crisis"
+            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+
+
+@pytest.mark.parametrize("name, story", [(n, t) for n in LONG_STORY_SETS for t in _crisis_examples(n)])
+def test_the_net_catches_the_crisis_stories_of_the_long_story_sets(name, story):
+    assert crisis_level(story) == CRISIS, (name, assess(story))
 
 
 def test_the_benchmark_and_the_tests_know_the_same_tuning_sets():
