@@ -76,5 +76,7 @@ def test_a_labelled_fallback_trains_the_next_model(dbs, tmp_path):
     (data / "review-2026-12-01.yml").write_text(exported, encoding="utf-8")
     after = _train(tmp_path, "after", data)
 
-    assert LABEL not in _intents(before, ASKED)
+    # Before, the model does not give all three the label (the training data may
+    # already carry one of them there); after the labelled examples, it does.
+    assert _intents(before, ASKED).count(LABEL) < len(ASKED)
     assert _intents(after, ASKED) == [LABEL] * len(ASKED)
