@@ -116,7 +116,9 @@ _NAME_TO_CODE.update({name: OTHER for name in (
     "português", "russisch", "russian", "somalisch", "somali", "koerdisch", "kurdish", "kurdi",
     "chinees", "chinese", "mandarijn", "mandarin", "hindi", "urdu", "pashto", "amhaars", "amharic",
     "roemeens", "romanian", "bulgaars", "bulgarian", "hongaars", "hungarian", "grieks", "greek",
-    "berbers", "tamazight", "vietnamees", "vietnamese", "thai", "indonesisch", "indonesian")})
+    "berbers", "tamazight", "vietnamees", "vietnamese", "thai", "indonesisch", "indonesian",
+    "castellano", "espagnol", "spanisch", "französisch", "franzosisch", "francés", "frances",
+    "allemand", "alemán", "aleman", "tedesco", "italienisch")})
 _REQUEST_WORDS = {
     "spreek", "spreekt", "spreken", "praat", "praten", "kan", "kun", "kunt", "mag", "graag",
     "alstublieft", "alsjeblieft", "aub", "in", "het", "taal", "vertaal", "vertalen", "speak",
@@ -131,6 +133,9 @@ _REQUEST_WORDS = {
     # the request in a few other languages ("parlez-vous", "hablas", "sprechen Sie")
     "parlez", "vous", "parles", "tu", "hablas", "habla", "usted", "sprechen", "sie", "sprichst", "du",
     "parla", "parli", "fala", "falas",
+    # "ich spreche nur deutsch", "je parle seulement français", "solo hablo español"
+    "ich", "spreche", "nur", "bitte", "je", "parle", "seulement", "que",
+    "uniquement", "hablo", "solo", "sólo", "yo", "por", "favor", "io", "parlo", "falo",
 }
 _OTHER_LANGUAGE = re.compile(
     r"\b(?:andere|ander|another|other|different|mijn eigen|my own)\s+(?:taal|language)\b",

@@ -96,6 +96,9 @@ def test_refusing_a_language_asks_for_the_other(text, expected):
     # a language without catalogue texts: understood, answered with the English bridge
     ("spreekt u ook spaans", OTHER), ("liever in het italiaans", OTHER), ("Sprechen Sie Deutsch?", OTHER),
     ("parles tu français", OTHER), ("ik wil graag in het frans", OTHER),
+    # the request in the language itself (tuned on set 11)
+    ("ich spreche nur deutsch", OTHER), ("je parle seulement français", OTHER),
+    ("solo hablo español", OTHER), ("Deutsch bitte", OTHER),
     ("ik wil turks leren", None),
     # a language named in a question about places or a long story: the classifier's
     ("is er een taalcafé voor Turkse vrouwen", None), ("ik zoek les arabisch in Malberg", None),
