@@ -134,7 +134,7 @@ _REQUEST_WORDS = {
     "parlez", "vous", "parles", "tu", "hablas", "habla", "usted", "sprechen", "sie", "sprichst", "du",
     "parla", "parli", "fala", "falas",
     # "ich spreche nur deutsch", "je parle seulement français", "solo hablo español"
-    "ich", "spreche", "nur", "bitte", "je", "parle", "seulement", "que",
+    "ich", "spreche", "nur", "bitte", "parle", "seulement", "que",
     "uniquement", "hablo", "solo", "sólo", "yo", "por", "favor", "io", "parlo", "falo",
 }
 _OTHER_LANGUAGE = re.compile(
