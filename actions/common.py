@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.language import response_variant  # noqa: F401  # the actions' import
+from bot.language import response_variant
 from ontmoet_core.config import Settings, load_settings
 
 

@@ -13,7 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import response_variant, settings
+from actions.common import settings
+from bot.language import response_variant
 from bot.safety import crisis_response, helpline_values, record_event
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 DUTCH = "nl"
 ENGLISH = "en"
@@ -143,6 +143,12 @@ _OTHER_LANGUAGE = re.compile(
 MAX_REQUEST_WORDS = 9
 
 
+def _short_message_words(text: str, limit: int) -> Optional[List[str]]:
+    """The words of `text` in lower case, or None when there are none or more than `limit`."""
+    words = [w.lower() for w in _WORD.findall(text or "")]
+    return words if words and len(words) <= limit else None
+
+
 def requested_other_language(text: str) -> Optional[str]:
     """A short request for another language than Dutch or English: the catalogue
     code ("spreek je turks" -> "tr", "do you speak farsi" -> "fa"), OTHER for
@@ -151,8 +157,8 @@ def requested_other_language(text: str) -> Optional[str]:
     Only short messages made of request words and one language name count, so
     "ik zoek een taalcafé voor Turkse vrouwen" or a long story that names a
     language is left to the classifier."""
-    words = [w.lower() for w in _WORD.findall(text or "")]
-    if not words or len(words) > MAX_REQUEST_WORDS:
+    words = _short_message_words(text, MAX_REQUEST_WORDS)
+    if words is None:
         return None
     codes = {_NAME_TO_CODE[w] for w in words if w in _NAME_TO_CODE}
     if len(codes) == 1 and all(w in _NAME_TO_CODE or w in _REQUEST_WORDS for w in words):
@@ -199,8 +205,8 @@ def refused_language(text: str) -> Optional[str]:
     question about places: "I don't speak Dutch, is there a language café?"
     stays with the classifier); a Dutch sentence that refuses Dutch counts only
     when it names English ("mijn Nederlands is slecht, Engels graag")."""
-    words = [w.lower() for w in _WORD.findall(text or "")]
-    if not words or len(words) > MAX_REFUSAL_WORDS:
+    words = _short_message_words(text, MAX_REFUSAL_WORDS)
+    if words is None:
         return None
     if any(w in _NAME_TO_CODE for w in words) or _OTHER_LANGUAGE.search(text or ""):
         return None

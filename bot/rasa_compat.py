@@ -28,7 +28,7 @@ import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Text
 
-from bot.language import LANGUAGE_HINT  # noqa: F401  # the metadata key (set by the server only)
+from bot.language import LANGUAGE_HINT  # the metadata key (set by the server only)
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import yaml
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.common import response_variant
+from bot.language import response_variant
 from bot.nlu.reading_level import ReadingLevelDetector
 from bot.reading_level import A2, B1, explicit_request, looks_like_learner_dutch, signals
 

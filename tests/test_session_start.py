@@ -9,7 +9,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_compat import LANGUAGE_HINT
+from bot.language import LANGUAGE_HINT
 from bot.session_start import ActionSessionStart
 
 ROOT = Path(__file__).resolve().parent.parent
