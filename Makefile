@@ -21,7 +21,7 @@ train: lookups
 	@bash scripts/train.sh
 
 train-test: lookups
-	$(RASA) train --config tests/config.test.yml --data $(DATA) --out tests/.models --fixed-model-name test
+	$(RASA) train --config config.yml --data $(DATA) --out tests/.models --fixed-model-name test
 
 validate: lookups
 	$(RASA) data validate --data $(DATA) --config config.yml --fail-on-warnings

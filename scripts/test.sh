@@ -33,7 +33,7 @@ $RASA data validate --data $DATA --config config.yml --fail-on-warnings
 
 echo "==> test model"
 start=$(date +%s)
-$RASA train --config tests/config.test.yml --data $DATA \
+$RASA train --config config.yml --data $DATA \
   --out tests/.models --fixed-model-name test
 echo "test model ready in $(( $(date +%s) - start )) s"
 

@@ -1,7 +1,6 @@
-"""config.yml (make run, benchmarks) and tests/config.test.yml (the suite), issue 20.
+"""config.yml: the one pipeline for make run, the benchmarks and the suite (issue 20).
 
-The choice of settings is measured in docs/NLU.md ("Choosing config.yml"); these
-tests keep the two files honest about what they share and about the policies.
+The choice of settings is measured in docs/NLU.md ("Choosing config.yml").
 """
 from __future__ import annotations
 
@@ -26,28 +25,27 @@ def story_count() -> int:
     return count
 
 
-def test_the_suite_tests_the_components_that_run():
-    full = [c["name"] for c in load("config.yml")["pipeline"]]
-    test = [c["name"] for c in load("tests/config.test.yml")["pipeline"]]
-    assert full == test
+def test_the_suite_trains_the_pipeline_that_runs():
+    """No second, smaller configuration: the suite's model is config.yml's."""
+    assert not (ROOT / "tests" / "config.test.yml").exists()
+    for path in ("Makefile", "scripts/test.sh"):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        assert "--config config.yml" in text and "--out tests/.models" in text, path
 
 
-def test_the_classifier_settings_are_the_same_apart_from_epochs():
-    def diet(path):
-        (component,) = [c for c in load(path)["pipeline"] if c["name"] == "DIETClassifier"]
-        return {k: v for k, v in component.items() if k != "epochs"}
-
-    assert diet("config.yml") == diet("tests/config.test.yml")
+def test_intents_come_from_the_linear_classifier_alone():
+    names = [c["name"] for c in load("config.yml")["pipeline"]]
+    assert "bot.nlu.linear_intent.LinearIntentClassifier" in names
+    assert "DIETClassifier" not in names
 
 
 def test_story_policies_only_with_stories():
     """dialogue/ holds rules only: TED and memoization would train on nothing
     (Rasa skips them) and only cost time. Whoever adds a story must add TED back,
     or the story is never learned."""
-    for path in ("config.yml", "tests/config.test.yml"):
-        policies = {p["name"] for p in load(path)["policies"]}
-        assert "RulePolicy" in policies, path
-        if story_count():
-            assert "TEDPolicy" in policies, path
-        else:
-            assert not policies & STORY_POLICIES, path
+    policies = {p["name"] for p in load("config.yml")["policies"]}
+    assert "RulePolicy" in policies
+    if story_count():
+        assert "TEDPolicy" in policies
+    else:
+        assert not policies & STORY_POLICIES

@@ -65,8 +65,18 @@ def screenshot(driver, tmp_path, name):
     driver.save_screenshot(str(folder / f"{name}.png"))
 
 
+def settle(driver):
+    """Wait until no CSS transition or animation runs: axe reads colours from the
+    computed style, and halfway through a button's hover fade (the pointer rests
+    on the button just clicked) text and background are half-changed, a state no
+    resident sees for longer than 0.15 s (a CI run failed on exactly that)."""
+    wait(driver, 10).until(lambda d: d.execute_script(
+        "return document.getAnimations().every(a => a.playState !== 'running')"))
+
+
 def axe_violations(driver):
-    """axe-core's WCAG 2.0/2.1/2.2 A and AA violations of the page as it is now."""
+    """axe-core's WCAG 2.0/2.1/2.2 A and AA violations of the page once it is still."""
+    settle(driver)
     driver.set_script_timeout(60)
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     result = driver.execute_async_script(
