@@ -220,3 +220,18 @@ def test_the_floor_can_be_prepared_twice_in_one_process(tmp_path):
     prepare_floor(floor)
     prepare_floor(floor)
     assert (floor / "actions" / "__init__.py").exists() and (floor / "config.yml").exists()
+
+
+def test_the_breakdown_shows_the_intent_classifier_of_each_model():
+    from bench.report import breakdown_section
+    result = {"command": "python -m bench.breakdown", "machine": {"date_utc": "2026-12-05", "nproc": 2},
+              "ours": {"nlu_parse_mean_ms": 4.0, "handle_text_mean_ms": 9.0,
+                       "node_mean_ms": {"run_LinearIntentClassifier1": 0.7,
+                                        "run_FallbackClassifier4": 0.1}},
+              "floor": {"nlu_parse_mean_ms": 12.0, "handle_text_mean_ms": 30.0,
+                        "node_mean_ms": {"run_DIETClassifier5": 8.5}}}
+    text = "\n".join(breakdown_section(result))
+    assert "intent classifier (ms)" in text
+    ours_row = next(line for line in text.splitlines() if line.startswith("| ours"))
+    floor_row = next(line for line in text.splitlines() if line.startswith("| floor"))
+    assert "0.7" in ours_row and "8.5" in floor_row
